@@ -1,0 +1,102 @@
+"""The records that flow through the pipeline.
+
+Every stage takes and returns these plain, frozen values; this module imports
+nothing of ours so that any stage, test or tool can depend on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["title", "heading", "paragraph", "turn", "boilerplate"]
+BLOCK_KINDS: tuple[str, ...] = ("title", "heading", "paragraph", "turn", "boilerplate")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input as read: the decoded raw text that all offsets point into."""
+
+    name: str  # file stem used to name outputs ("stdin" for -)
+    path: str  # as given by the user ("-" for stdin)
+    raw: str
+    encoding: str
+    sha256: str  # of the bytes read, so provenance names exactly what was translated
+    media_type: str = "text/plain"  # text/plain, text/markdown or text/html
+
+
+@dataclass(frozen=True)
+class GlossaryHit:
+    """A glossary term found in a segment's normalized text."""
+
+    zh: str
+    en: str
+    start: int  # offsets into Segment.norm
+    end: int
+    kind: str = "term"
+    status: str = "found"  # found, enforced, missing
+
+
+@dataclass(frozen=True)
+class Block:
+    """A line-level unit of the release: title, heading, paragraph, turn or boilerplate."""
+
+    index: int
+    kind: BlockKind
+    start: int  # offsets into Source.raw
+    end: int
+    speaker: str | None = None  # as written, e.g. 孫勁峰 or 主持人 郭林
+    speaker_en: str | None = None
+    labelled: bool = False  # the speaker label is written in this block (not carried over)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence (or sentence piece) of the release: the unit of translation."""
+
+    id: str
+    block: int
+    kind: BlockKind
+    start: int  # raw[start:end] is this segment's raw text, speaker label included
+    end: int
+    text: str  # as displayed: own script, pinyin annotations removed
+    norm: str  # simplified script, punctuation unified: the model's input
+    speaker: str | None = None
+    target: str | None = None
+    hits: tuple[GlossaryHit, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    @property
+    def translatable(self) -> bool:
+        return self.kind != "boilerplate" and bool(self.norm.strip())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["hits"] = [asdict(h) for h in self.hits]
+        d["flags"] = list(self.flags)
+        return d
+
+
+@dataclass(frozen=True)
+class Provenance:
+    tool: str
+    version: str
+    model: str | None
+    model_revision: str | None
+    engine: str | None
+    decoding: dict[str, Any] = field(default_factory=dict)
+    input: str | None = None
+    input_sha256: str | None = None
+    glossary_sha256: str | None = None
+    created: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A whole release after segmentation (and, later, translation)."""
+
+    source: Source
+    blocks: tuple[Block, ...]
+    segments: tuple[Segment, ...]
+    provenance: Provenance | None = None
+    warnings: tuple[str, ...] = ()
