@@ -62,6 +62,7 @@ class Segment:
     text: str  # as displayed: own script, pinyin annotations removed
     norm: str  # simplified script, punctuation unified: the model's input
     speaker: str | None = None
+    speaker_en: str | None = None
     target: str | None = None
     hits: tuple[GlossaryHit, ...] = ()
     flags: tuple[str, ...] = ()
@@ -75,6 +76,14 @@ class Segment:
         d["hits"] = [asdict(h) for h in self.hits]
         d["flags"] = list(self.flags)
         return d
+
+
+@dataclass(frozen=True)
+class Translation:
+    """What an engine returns for one input: the English and anything it had to work around."""
+
+    text: str
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

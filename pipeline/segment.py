@@ -30,7 +30,7 @@ _END = set("。！？!?")
 _OPEN_CLOSE = {"“": "”", "「": "」", "『": "』", "《": "》", "（": "）", "(": ")", "‘": "’", "【": "】"}
 _CLOSERS = set(_OPEN_CLOSE.values()) | {'"', "'"}
 _HEADING_MAX = 48  # characters: longer lines without an end mark are paragraphs that lost it
-_END_OF_LINE = re.compile(r"[。！？!?…；;.”’」』)）\]】]\s*$")
+_END_OF_LINE = re.compile(r"[。！？!?…；;:：.”’」』)）\]】]\s*$")
 _LABEL = re.compile(r"^\s*([^\s:：,，。；;!?！？“”\"]{1,14}(?:\s[^\s:：,，。；;!?！？“”\"]{1,6})?)\s*[:：]")
 
 _BOILERPLATE = [
@@ -91,9 +91,10 @@ def segment(
         for k, (s, e) in enumerate(spans):
             text = cleaned.text[s:e]
             raw_s, raw_e = cleaned.raw_span(spec.label_from if k == 0 else s, e)
-            flags = ("mojibake",) if any(gs < e and s < ge for gs, ge in garbled) else ()
-            if flags:
-                warnings.append(f"s{len(segments) + 1}: the input looks garbled here (mis-decoded upstream): {text}")
+            bad = [cleaned.text[gs:ge] for gs, ge in garbled if gs < e and s < ge]
+            flags = ("mojibake",) if bad else ()
+            if bad:
+                warnings.append(f"s{len(segments) + 1}: the input looks garbled (mis-decoded upstream): {bad[0]}")
             segments.append(
                 Segment(
                     id=f"s{len(segments) + 1}",
@@ -104,6 +105,7 @@ def segment(
                     text=text,
                     norm=to_norm(text),
                     speaker=spec.speaker,
+                    speaker_en=block.speaker_en,
                     flags=flags,
                 )
             )

@@ -1,0 +1,145 @@
+"""Stage: write a translated Document in each requested format, atomically.
+
+Formats sit in a name table (FORMATS); each renders the same in-memory Document, none
+re-reads another's output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import UsageError
+from .records import Block, Document, Segment
+
+
+@dataclass(frozen=True)
+class Format:
+    suffix: str
+    render: Callable[[Document], str]
+    description: str
+
+
+def render_jsonl(doc: Document) -> str:
+    lines = []
+    if doc.provenance is not None:
+        prov = {"type": "provenance", **asdict(doc.provenance)}
+        prov["warnings"] = list(doc.warnings)
+        lines.append(json.dumps(prov, ensure_ascii=False))
+    for seg in doc.segments:
+        rec = {"type": "segment", **seg.to_dict()}
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def _by_block(doc: Document) -> Iterable[tuple[Block, list[Segment]]]:
+    groups: dict[int, list[Segment]] = {}
+    for seg in doc.segments:
+        groups.setdefault(seg.block, []).append(seg)
+    for block in doc.blocks:
+        yield block, groups.get(block.index, [])
+
+
+def _en(segs: list[Segment]) -> str:
+    return " ".join(s.target for s in segs if s.target)
+
+
+def _zh(segs: list[Segment]) -> str:
+    return "".join(s.text for s in segs)
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(doc: Document) -> str:
+    out: list[str] = []
+    for block, segs in _by_block(doc):
+        if block.kind in ("title", "heading"):
+            mark = "#" if block.kind == "title" else "##"
+            out += [f"{mark} {_en(segs) or _zh(segs)}", "", f"> {_zh(segs)}", ""]
+            continue
+        if block.kind == "boilerplate":
+            out += [f"*Not translated (page furniture):* {_zh(segs)}", ""]
+            continue
+        if block.labelled and block.speaker:
+            out += [f"**{block.speaker_en or block.speaker}** ({block.speaker})", ""]
+        out += ["| 中文 | English |", "|---|---|"]
+        out += [f"| {_cell(s.text)} | {_cell(s.target or '')} |" for s in segs]
+        out.append("")
+    if doc.provenance is not None:
+        p = doc.provenance
+        out += [
+            "---",
+            f"*{p.tool} {p.version} · model {p.model} ({p.model_revision}) · engine {p.engine} · "
+            f"input {p.input} (sha256 {str(p.input_sha256)[:12]}) · {p.created}*",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def render_text(doc: Document) -> str:
+    out: list[str] = []
+    for block, segs in _by_block(doc):
+        if block.kind == "boilerplate":
+            continue
+        text = _en(segs)
+        if block.kind == "turn" and block.labelled:
+            text = f"{block.speaker_en or block.speaker}: {text}"
+        out += [text, ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+FORMATS: dict[str, Format] = {
+    "jsonl": Format(".jsonl", render_jsonl, "one JSON record per line: provenance, then one per segment"),
+    "md": Format(".md", render_markdown, "Markdown, Chinese and English side by side per block"),
+    "txt": Format(".en.txt", render_text, "plain English with the release's structure"),
+}
+
+
+def parse_formats(spec: str) -> list[str]:
+    names = [n.strip().lower() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise UsageError(
+            f"unknown format {', '.join(unknown) or '(none)'}; choose from: {', '.join(FORMATS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def output_paths(doc: Document, out_dir: Path, formats: list[str]) -> dict[str, Path]:
+    return {f: out_dir / f"{doc.source.name}{FORMATS[f].suffix}" for f in formats}
+
+
+def write_document(doc: Document, out_dir: Path, formats: list[str]) -> list[Path]:
+    written = []
+    for fmt, path in output_paths(doc, out_dir, formats).items():
+        atomic_write(path, FORMATS[fmt].render(doc))
+        written.append(path)
+    return written

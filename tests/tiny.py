@@ -1,0 +1,94 @@
+"""Build tiny Marian models at test time, laid out like Helsinki-NLP/opus-mt-zh-en.
+
+vocab.json: </s>=0, <unk>=1, the sentencepiece pieces, <pad> last (pad and decoder start),
+which is the layout CTranslate2's converter accepts. Weights are random: what such a model
+writes is never a translation and is used only to exercise the real loading and
+generation code.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+ZH_LINES = [
+    "2019年12月25日，公安部召开新闻发布会，通报全国公安机关开展“云剑”行动工作情况。",
+    "公安部刑事侦查局局长刘忠义、副局长孙劲峰出席发布会，并回答了媒体记者提问。",
+    "截至2019年11月，共破获电信诈骗案件9.4万起，同比上升30.3%。",
+    "记者：当前电信网络诈骗犯罪的总体情况如何？",
+    "特别是“杀猪盘”网络交友诱导投资赌博类诈骗上升迅猛。",
+    "浙江省公安厅查缴资产1.6亿余元，逮捕犯罪嫌疑人269名。",
+    "下一步，公安机关将始终保持严打高压态势。",
+    "网络“套路贷”下降超七成，民族资产解冻类诈骗犯罪反弹势头得到有效遏制。",
+]
+EN_LINES = [
+    "On December 25, 2019, the Ministry of Public Security held a press conference.",
+    "Liu Zhongyi and Sun Jinfeng of the Criminal Investigation Department answered questions.",
+    "As of November 2019, 94,000 telecom fraud cases were solved, up 30.3% year on year.",
+    "Reporter: What is the overall situation of telecom and online fraud?",
+    "Pig-butchering scams that lure victims into investment and gambling rose sharply.",
+    "Zhejiang police seized assets of more than 160 million yuan and arrested 269 suspects.",
+    "Next, the police will keep up the high pressure of the crackdown.",
+    "Taolu loans fell by more than 70 percent, and asset-unfreezing fraud was contained.",
+]
+
+
+def _train_spm(lines: list[str], prefix: Path) -> None:
+    import sentencepiece as spm
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines * 4),
+        model_writer=(buf := io.BytesIO()),
+        vocab_size=len(set("".join(lines))) + 60,
+        character_coverage=1.0,
+        model_type="unigram",
+        unk_id=0,
+        bos_id=-1,
+        eos_id=-1,
+        pad_id=-1,
+        hard_vocab_limit=False,
+        minloglevel=2,
+    )
+    prefix.with_suffix(".spm").write_bytes(buf.getvalue())
+
+
+def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0) -> Path:
+    """Write a tiny MarianMT model (d_model 16, 1 layer) with its tokenizer into `folder`."""
+    import sentencepiece as spm
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    _train_spm(ZH_LINES, folder / "source")
+    _train_spm(EN_LINES, folder / "target")
+    pieces: list[str] = []
+    for name in ("source.spm", "target.spm"):
+        sp = spm.SentencePieceProcessor(model_file=str(folder / name))
+        for i in range(sp.get_piece_size()):
+            piece = sp.id_to_piece(i)
+            if piece != "<unk>" and piece not in pieces:
+                pieces.append(piece)
+    vocab = {"</s>": 0, "<unk>": 1}
+    for piece in pieces:
+        vocab.setdefault(piece, len(vocab))
+    vocab["<pad>"] = len(vocab)
+    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    pad = vocab["<pad>"]
+    cfg = MarianConfig(
+        vocab_size=len(vocab), d_model=16, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+        max_position_embeddings=512, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad,
+        forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
+    )
+    torch.manual_seed(seed)
+    model = MarianMTModel(cfg)
+    gc = model.generation_config
+    gc.num_beams, gc.max_length, gc.bad_words_ids = beams, 512, [[pad]]
+    model.save_pretrained(folder)
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps({"source_lang": "zh", "target_lang": "en", "model_max_length": 512,
+                    "tokenizer_class": "MarianTokenizer", "separate_vocabs": False}),
+        encoding="utf-8",
+    )
+    return folder
