@@ -38,10 +38,16 @@ class _Bar:
             self._bar = None
 
 
+class _Failure(click.ClickException):
+    """Prints our one-line message and exits with the error's own code (2 for setup errors)."""
+
+    def __init__(self, exc: ZhenError) -> None:
+        super().__init__(str(exc))
+        self.exit_code = exc.exit_code  # type: ignore[misc]
+
+
 def _fail(exc: ZhenError) -> click.ClickException:
-    err = click.ClickException(str(exc))
-    err.exit_code = exc.exit_code
-    return err
+    return _Failure(exc)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -71,7 +71,8 @@ def _how_to_get(name: str, cache: str, offline: bool, reason: str = "") -> str:
     why = "offline mode is on (--offline or HF_HUB_OFFLINE=1)" if offline else f"download failed: {reason}"
     return (
         f"model {name} is not available: not in the Hugging Face cache ({cache}) and {why}. "
-        f"To get it, on a machine with internet run `hf download {name}` (older clients: `huggingface-cli download {name}`) "
+        f"To get it, on a machine with internet run `hf download {name}` "
+        f"(older clients: `huggingface-cli download {name}`) "
         f"(then copy the cache folder over), or copy the model folder here and pass --model PATH."
     )
 

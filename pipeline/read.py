@@ -39,7 +39,8 @@ def read_source(path: str, data: bytes | None = None) -> Source:
         data = _read_bytes(path)
     name = "stdin" if path == "-" else Path(path).name
     if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: {len(data) // 2**20} MiB is too large for a release (limit {MAX_BYTES // 2**20} MiB)")
+        mib = len(data) // 2**20
+        raise InputError(f"{name}: {mib} MiB is too large for a release (limit {MAX_BYTES // 2**20} MiB)")
     digest = hashlib.sha256(data).hexdigest()
     text, encoding = decode(data, name)
     media = _media_type(path, data)
@@ -100,10 +101,10 @@ def decode(data: bytes, name: str = "input") -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    enc = _guess_legacy(data)
-    if enc is None:
+    legacy = _guess_legacy(data)
+    if legacy is None:
         raise InputError(f"{name}: cannot decode as UTF-8, GB18030 or Big5; save it as UTF-8 and try again")
-    return data.decode(enc), enc
+    return data.decode(legacy), legacy
 
 
 def _guess_legacy(data: bytes) -> str | None:
@@ -123,13 +124,27 @@ def _guess_legacy(data: bytes) -> str | None:
         return None
     best = from_bytes(data, cp_isolation=list(clean)).best()
     if best is not None and best.encoding in clean:
-        return str(best.encoding)
+        return best.encoding
     return _by_common_chars(data, clean)
 
 
 # Frequent characters of news Chinese, in both scripts, to break a tie.
-_COMMON = set("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞")
-_COMMON |= set("這為個國們時來說發會後與點從業經對開嚴讓應當關還進設門間點機動實際戰術報導區線種類網絡詐騙緝處罰廳隊偵資產")
+_COMMON = set(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种"
+    "面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本"
+    "去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比"
+    "或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总"
+    "次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做"
+    "必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权"
+    "收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信"
+    "马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连"
+    "断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存"
+    "候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞"
+)
+_COMMON |= set(
+    "這為個國們時來說發會後與點從業經對開嚴讓應當關還進設門間點機動實際戰術報導區線種類網絡詐騙緝處罰廳隊"
+    "偵資產"
+)
 
 
 def _by_common_chars(data: bytes, encodings: list[str]) -> str:

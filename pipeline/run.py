@@ -110,7 +110,8 @@ def run_translate(
             written = write_document(doc, out_dir, list(options.formats))
             results.append(DocResult(doc.source.path, written, len(doc.segments), warnings=doc.warnings))
         except OSError as exc:
-            results.append(DocResult(doc.source.path, error=f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"))
+            reason = f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"
+            results.append(DocResult(doc.source.path, error=reason))
     return RunReport(failures + results)
 
 

@@ -49,7 +49,10 @@ _BOILERPLATE = [
         r"^(浏览次数|瀏覽次數|点击数|點擊數|阅读量|閱讀量|发布时间|發布時間)\s*[:：].*$",
     )
 ]
-_LEAD = re.compile(r"^.{0,24}?(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|(本报|本報|新华社|新華社|中新网|中新網).{0,12}(讯|訊|电|電))")
+# A news lead: a date early in the paragraph, or a wire/newspaper dateline.
+_LEAD = re.compile(
+    r"^.{0,24}?(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|(本报|本報|新华社|新華社|中新网|中新網).{0,12}(讯|訊|电|電))"
+)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
 
 

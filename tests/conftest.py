@@ -9,8 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pipeline.models import ModelRef  # noqa: E402
-from pipeline.records import Translation  # noqa: E402
+from pipeline.models import ModelRef
+from pipeline.records import Translation
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "cloud-sword-2019-12-25.txt"

@@ -151,8 +151,11 @@ def test_run_on_without_punctuation_is_cut_to_budget() -> None:
     assert "".join(s.text for s in segs) == text
 
 
+ALPHABET = list("公安部云剑行动記者孙劲峰:：。！？!?“”《》()（）,，；\n 發(fā)ab1")
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("公安部云剑行动記者孙劲峰:：。！？!?“”《》()（）,，；\n 發(fā)ab1")), max_size=120))
+@given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=120))
 def test_segments_cover_input_in_order(text: str) -> None:
     if not text.strip():
         return
