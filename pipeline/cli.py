@@ -67,6 +67,14 @@ def main() -> None:
     """
 
 
+def _glossary_option(f: Any) -> Any:
+    return click.option(
+        "--glossary", "glossary", multiple=True, type=click.Path(),
+        help="Glossary TSV file or folder (repeatable; later files override earlier ones). "
+             "Default: $ZHEN_GLOSSARY, else ./glossary/, else the term base shipped with zhen.",
+    )(f)
+
+
 @main.command("segment")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option(
@@ -136,10 +144,16 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, budget: int) -> None:
               help="Inference engine: torch. Env: ZHEN_ENGINE.")
 @click.option("--max-tokens", "budget", type=click.IntRange(min=8), default=200, show_default=True,
               help="Longest model input in sentencepiece tokens; longer sentences are split at ；then ，.")
+@_glossary_option
+@click.option("--glossary-mode", type=click.Choice(["enforce", "check", "off"]), default="enforce",
+              show_default=True,
+              help="enforce: protect glossary terms through translation and put in the glossary's English; "
+                   "check: translate freely, then report terms whose English is missing; off: no glossary.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file report.")
 def translate_cmd(
     inputs: tuple[str, ...], out_dir: str, model: str, offline: bool | None, formats: str, beams: int | None,
-    batch_size: int, threads: int | None, engine: str, budget: int, quiet: bool,
+    batch_size: int, threads: int | None, engine: str, budget: int, glossary: tuple[str, ...],
+    glossary_mode: str, quiet: bool,
 ) -> None:
     """Translate releases (files, or - for stdin) and write aligned bilingual output.
 
@@ -157,6 +171,7 @@ def translate_cmd(
         options = TranslateOptions(
             model=model, engine=engine, beams=beams, batch_size=batch_size, threads=threads,
             offline=offline, formats=tuple(parse_formats(formats)), budget=budget,
+            glossary=glossary, glossary_mode=glossary_mode,
         )
         stdin = sys.stdin.buffer.read() if "-" in inputs else None
         report = run_translate(
@@ -173,7 +188,206 @@ def translate_cmd(
             click.echo(f"warning: {r.input}: {w}", err=True)
         if not quiet:
             click.echo(f"{r.input}: {r.segments} segments -> {', '.join(str(p) for p in r.outputs)}", err=True)
+    if glossary_mode != "off" and report.terms:
+        t = report.terms
+        click.echo(f"glossary: {sum(t.values())} terms found, {t['enforced']} enforced, "
+                   f"{t['found']} present, {t['missing']} missing", err=True)
     if report.failed:
+        sys.exit(1)
+
+
+@main.group("glossary")
+def glossary_group() -> None:
+    """Keep the term base: list, add, remove, lint, import, export, suggest, check.
+
+    The term base is plain TSV (zh, en, kind, note, variants), one term a line, sorted by zh.
+    Edits go to the last --glossary FILE, or to ./glossary/police.tsv.
+    """
+
+
+def _load(glossary: tuple[str, ...]) -> Any:
+    from .glossary import load_glossary
+
+    try:
+        return load_glossary(glossary)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+
+
+@glossary_group.command("list")
+@_glossary_option
+@click.option("--grep", "pattern", help="Only entries whose zh, en or note contain TEXT (any script).")
+@click.option("--kind", type=click.Choice(["term", "campaign", "org", "title", "person", "place"]),
+              help="Only entries of this kind.")
+def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | None) -> None:
+    """Print entries, one a line: zh, en, kind (tab-separated)."""
+    from .normalize import to_norm
+
+    g = _load(glossary)
+    needle = to_norm(pattern).lower() if pattern else None
+    for t in sorted(g.terms, key=lambda t: t.zh):
+        if kind and t.kind != kind:
+            continue
+        if needle and not any(needle in to_norm(x).lower() for x in (t.zh, t.en, t.note, *t.variants)):
+            continue
+        click.echo(f"{t.zh}\t{t.en}\t{t.kind}")
+
+
+@glossary_group.command("add")
+@click.argument("zh")
+@click.argument("en")
+@click.option("--kind", type=click.Choice(["term", "campaign", "org", "title", "person", "place"]), default="term",
+              show_default=True)
+@click.option("--note", default="", help="Where the rendering comes from, or how to use it.")
+@click.option("--variant", "variants", multiple=True, help="Another Chinese form that should match (repeatable).")
+@_glossary_option
+def glossary_add(zh: str, en: str, kind: str, note: str, variants: tuple[str, ...], glossary: tuple[str, ...]) -> None:
+    """Add a term (or change its English if it is there already)."""
+    from .glossary import Term
+    from .termbase import edit_file, edit_target
+
+    try:
+        path = edit_target(glossary)
+        res = edit_file(path, add=[Term(zh.strip(), en.strip(), kind, note.strip(), tuple(variants))])
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    what = "added" if res.added else "changed" if res.changed else "unchanged"
+    click.echo(f"{what}: {zh}\t{en}\t{kind} ({path})", err=True)
+
+
+@glossary_group.command("remove")
+@click.argument("zh")
+@_glossary_option
+def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
+    """Remove a term (matched in simplified form)."""
+    from .termbase import edit_file, edit_target
+
+    try:
+        path = edit_target(glossary)
+        res = edit_file(path, remove=[zh])
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    if not res.removed:
+        raise click.ClickException(f"{zh}: not in {path}")
+    click.echo(f"removed: {zh} ({path})", err=True)
+
+
+@glossary_group.command("lint")
+@_glossary_option
+@click.option("--strict", is_flag=True, help="Warnings count as errors.")
+def glossary_lint(glossary: tuple[str, ...], strict: bool) -> None:
+    """Check the term base: duplicates, conflicting renderings, untrimmed fields,
+    traditional script, and terms whose English disagrees with a term they contain.
+
+    Exits 1 when it finds errors (or warnings, with --strict).
+    """
+    from .glossary import glossary_paths
+    from .termbase import lint_files
+
+    try:
+        paths = glossary_paths(glossary)
+        findings = lint_files(paths)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    for f in findings:
+        click.echo(str(f))
+    errors = [f for f in findings if f.level == "error" or strict]
+    click.echo(f"{len(paths)} file(s), {len(errors)} error(s), {len(findings) - len(errors)} warning(s)", err=True)
+    if errors:
+        sys.exit(1)
+
+
+@glossary_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@_glossary_option
+@click.option("--overwrite", is_flag=True, help="Where the English differs, take the imported one.")
+def glossary_import(file: str, glossary: tuple[str, ...], overwrite: bool) -> None:
+    """Merge a TSV, CSV (zh,en) or TBX file into the glossary file given by --glossary.
+
+    Reports added, changed and conflicting entries; conflicts keep the existing English
+    unless --overwrite.
+    """
+    from .termbase import edit_file, edit_target, import_terms
+
+    try:
+        terms = import_terms(Path(file))
+        path = edit_target(glossary)
+        res = edit_file(path, add=terms, overwrite=overwrite)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    for old, new in res.conflicts:
+        click.echo(f"conflict: {old.zh}: keeping {old.en!r}, imported {new.en!r}")
+    for old, new in res.changed:
+        click.echo(f"changed: {old.zh}: {old.en!r} -> {new.en!r}")
+    click.echo(f"{path}: {len(res.added)} added, {len(res.changed)} changed, {len(res.conflicts)} conflicting",
+               err=True)
+
+
+@glossary_group.command("export")
+@_glossary_option
+@click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "tbx"]), default="tsv", show_default=True,
+              help="tsv: zhen's own; csv: two columns zh,en (DeepL, Google); tbx: TBX-Basic (ISO 30042).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+def glossary_export(glossary: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Export the term base."""
+    from .termbase import export_terms
+    from .write import atomic_write
+
+    g = _load(glossary)
+    text = export_terms(g.terms, fmt)
+    if output:
+        atomic_write(Path(output), text)
+        click.echo(f"{len(g)} terms -> {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@glossary_group.command("suggest")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@_glossary_option
+@click.option("--limit", type=click.IntRange(min=1), default=40, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv", show_default=True)
+def glossary_suggest(inputs: tuple[str, ...], glossary: tuple[str, ...], limit: int, fmt: str) -> None:
+    """Propose terms that the glossary lacks, read from releases.
+
+    Quoted names (“云剑”), person and speaker names with their pinyin, and words that recur
+    in the releases but are rare in general Chinese, each with its count, an example and a
+    CC-CEDICT gloss as a hint. Columns: zh, hint, kind, count, why, example.
+    """
+    from .run import run_segment
+    from .termbase import suggest
+
+    g = _load(glossary)
+    try:
+        docs = run_segment(inputs)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    sentences = [s.norm for d in docs for s in d.segments if s.kind != "boilerplate"]
+    speakers = sorted({b.speaker for d in docs for b in d.blocks if b.speaker})
+    found = suggest(sentences, g, speakers=[s.split()[-1] for s in speakers], limit=limit)
+    for s in found:
+        if fmt == "json":
+            click.echo(json.dumps(s.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{s.zh}\t{s.hint}\t{s.kind}\t{s.count}\t{s.why}\t{s.example}")
+
+
+@glossary_group.command("check")
+@click.argument("output", type=click.Path(exists=True, dir_okay=False))
+@_glossary_option
+def glossary_check(output: str, glossary: tuple[str, ...]) -> None:
+    """Check a zhen JSONL output against the glossary; exit 1 if any term's English is missing."""
+    from .termbase import check_output
+
+    g = _load(glossary)
+    try:
+        misses = check_output(Path(output), g)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    for m in misses:
+        click.echo(f"{m['id']}\t{m['zh']}\texpected {m['en']!r}\t{m['target']}")
+    click.echo(f"{output}: {len(misses)} missing term(s)", err=True)
+    if misses:
         sys.exit(1)
 
 

@@ -97,6 +97,7 @@ class Provenance:
     input: str | None = None
     input_sha256: str | None = None
     glossary_sha256: str | None = None
+    glossary_mode: str | None = None
     created: str | None = None
 
 

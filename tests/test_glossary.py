@@ -1,0 +1,358 @@
+"""The glossary: matching (golden table), enforcement with a fake and a tiny model, and upkeep."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import FakeTranslator
+
+from pipeline.cli import main
+from pipeline.glossary import (
+    Glossary,
+    GlossaryError,
+    Term,
+    contains_term,
+    glossary_paths,
+    load_glossary,
+    match,
+    parse_tsv,
+    pluralize,
+    protect,
+    restore,
+)
+from pipeline.records import Translation
+from pipeline.run import TranslateOptions, run_translate
+from pipeline.segment import segment_text
+from pipeline.termbase import edit_file, export_terms, import_terms
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE = ROOT / "glossary" / "police.tsv"
+
+
+@pytest.fixture(scope="module")
+def base() -> Glossary:
+    return load_glossary([str(BASE)])
+
+
+MATCHES = [
+    ("公安部召开新闻发布会", ["公安部", "新闻发布会"]),
+    ("公安部门负责人介绍", []),  # 公安部 never inside 公安部门
+    ("公安部刑事侦查局局长刘忠义", ["公安部", "刑事侦查局", "局长", "刘忠义"]),
+    ("特别是“杀猪盘”网络交友", ["杀猪盘"]),
+    ("民族资产解冻类诈骗犯罪反弹", ["民族资产解冻类诈骗"]),  # longest match first
+    ("浙江省公安厅高度重视", ["浙江省公安厅"]),
+    ("贷款诈骗、冒充客服人员诈骗及刷单类诈骗", ["冒充客服诈骗", "刷单类诈骗"]),  # a listed variant
+    ("发布A级通缉令", ["A级通缉令"]),
+    ("电信网络诈骗犯罪", ["电信网络诈骗"]),
+    ("我国与菲律宾、柬埔寨、老挝", ["菲律宾", "柬埔寨", "老挝"]),
+    ("全国打击治理电信网络新型违法犯罪工作部际联席会议", ["打击治理电信网络新型违法犯罪工作部际联席会议"]),
+    ("召开部际联席会议", ["部际联席会议"]),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize(("norm", "expected"), MATCHES)
+def test_matching_golden(base: Glossary, norm: str, expected: list[str]) -> None:
+    assert [h.zh for h in match(norm, base)] == expected
+
+
+def test_hits_carry_offsets(base: Glossary) -> None:
+    norm = "公安部召开新闻发布会"
+    for h in match(norm, base):
+        assert norm[h.start : h.end] in (h.zh, *base.lookup(h.zh).variants)  # type: ignore[union-attr]
+
+
+def test_traditional_script_matches_automatically(base: Glossary) -> None:
+    seg = segment_text("公安部刑事偵查局局長劉忠義、副局長孫勁峰。").segments[0]
+    assert [h.zh for h in match(seg.norm, base)] == ["公安部", "刑事侦查局", "局长", "刘忠义", "副局长", "孙劲峰"]
+
+
+def test_protect_and_restore_roundtrip(base: Glossary) -> None:
+    norm = "公安部捣毁诈骗窝点"
+    hits = match(norm, base)
+    assert protect(norm, hits) == "ZX1Q捣毁ZX2Q"
+    assert restore("The ZX1Q destroyed ZX2Qs.", hits) == "The Ministry of Public Security destroyed fraud dens."
+    assert restore("The ZX1Q destroyed.", hits) is None  # lost placeholder
+    assert restore("ZX1Q ZX1Q ZX2Q", hits) is None  # doubled placeholder
+
+
+def test_restore_handles_case_articles_and_spacing(base: Glossary) -> None:
+    hits = match("杀猪盘菲律宾", base)
+    assert restore("ZX1Qs rose in the ZX2Q.", hits) == "Pig-butchering scams rose in the Philippines."
+    assert restore("a ZX1Q in zx 2q", hits) == "A pig-butchering scam in the Philippines"
+    hits = match("在逃人员", base)
+    assert restore("an ZX1Q", hits) == "A fugitive"
+
+
+@pytest.mark.parametrize(("word", "plural"), [("fraud den", "fraud dens"), ("fugitive", "fugitives"),
+                                              ("taolu loan", "taolu loans"), ("policy", "policies"),
+                                              ("criminal gang", "criminal gangs"), ("box", "boxes")])
+def test_pluralize(word: str, plural: str) -> None:
+    assert pluralize(word) == plural
+
+
+@pytest.mark.parametrize(("target", "en", "ok"), [
+    ("Police destroyed many fraud dens.", "fraud den", True),
+    ("THE MINISTRY OF PUBLIC SECURITY said", "Ministry of Public Security", True),
+    ("The ministry said", "Ministry of Public Security", False),
+    ("Pig-butchering scams rose", "pig-butchering scam", True),
+])
+def test_contains_term(target: str, en: str, ok: bool) -> None:
+    assert contains_term(target, en) is ok
+
+
+class DroppingTranslator(FakeTranslator):
+    """Loses every placeholder, as a model might: protection must fail safe."""
+
+    def translate(self, texts: Sequence[str], progress: Any = None) -> list[Translation]:
+        self.calls.append(list(texts))
+        return [Translation("The police acted.") for _ in texts]
+
+
+def _segments(out: Path, stem: str) -> list[dict[str, Any]]:
+    lines = (out / f"{stem}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(x) for x in lines[1:]]
+
+
+def test_enforce_with_fake_translator_records_every_term_in_sample(sample_path: Path, tmp_path: Path,
+                                                                   base: Glossary) -> None:
+    tr = FakeTranslator()
+    report = run_translate([str(sample_path)], tmp_path, TranslateOptions(glossary=(str(BASE),)), translator=tr)
+    segs = _segments(tmp_path, "cloud-sword-2019-12-25")
+    hits = [h for s in segs for h in s["hits"]]
+    # Every glossary form in the sample is hit, except those inside a longer glossary term.
+    expected = {t.zh for s in segs for form, t in base.index.items() if form in s["norm"]}
+    assert {h["zh"] for h in hits} == expected - {"公安厅", "河南省", "部际联席会议"}
+    assert len(hits) == 202
+    assert all(h["status"] == "enforced" for h in hits)
+    assert report.terms == {"found": 0, "enforced": 202, "missing": 0}
+    s1 = next(s for s in segs if s["id"] == "s1")
+    assert "Ministry of Public Security" in s1["target"] and "Cloud Sword" in s1["target"]
+    assert "ZX" not in s1["target"]
+    prov = json.loads((tmp_path / "cloud-sword-2019-12-25.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert prov["glossary_sha256"] == base.sha256 and prov["glossary_mode"] == "enforce"
+
+
+def test_lost_placeholder_falls_back_and_flags_missing(tmp_path: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text("公安部捣毁诈骗窝点。\n今天天气很好。\n", encoding="utf-8")
+    tr = DroppingTranslator()
+    report = run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary=(str(BASE),)), translator=tr)
+    segs = _segments(tmp_path / "o", "r")
+    assert [h["status"] for h in segs[0]["hits"]] == ["missing", "missing"]
+    assert "glossary-fallback" in segs[0]["flags"]
+    assert segs[1]["hits"] == [] and "glossary-fallback" not in segs[1]["flags"]
+    assert tr.calls[1] == ["公安部捣毁诈骗窝点。"]  # retried without placeholders
+    assert report.terms["missing"] == 2
+
+
+def test_check_mode_reports_present_and_missing(tmp_path: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text("公安部捣毁诈骗窝点。\n", encoding="utf-8")
+    tr = FakeTranslator({"公安部捣毁诈骗窝点。": "The ministry destroyed fraud dens."})
+    run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary=(str(BASE),), glossary_mode="check"),
+                  translator=tr)
+    seg = _segments(tmp_path / "o", "r")[0]
+    assert {h["zh"]: h["status"] for h in seg["hits"]} == {"公安部": "missing", "诈骗窝点": "found"}
+    assert tr.calls == [["公安部捣毁诈骗窝点。"]]  # no placeholders in check mode
+
+
+def test_off_mode_records_nothing(tmp_path: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text("公安部捣毁诈骗窝点。\n", encoding="utf-8")
+    run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary_mode="off"), translator=FakeTranslator())
+    assert _segments(tmp_path / "o", "r")[0]["hits"] == []
+
+
+def test_tiny_marian_through_real_path(tiny_model: Path, tmp_path: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text("记者:公安部召开新闻发布会。\n杀猪盘上升迅猛。\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["translate", str(src), "-o", str(tmp_path / "o"), "--model", str(tiny_model),
+                                  "--glossary", str(BASE)])
+    assert r.exit_code == 0, r.output
+    segs = _segments(tmp_path / "o", "r")
+    assert [h["zh"] for s in segs for h in s["hits"]] == ["公安部", "新闻发布会", "杀猪盘"]
+    # Random weights cannot carry placeholders: every hit must end enforced or flagged, never silently lost.
+    for s in segs:
+        for h in s["hits"]:
+            assert h["status"] in ("enforced", "missing")
+            if h["status"] == "missing":
+                assert "glossary-fallback" in s["flags"]
+        assert "ZX" not in s["target"].upper().replace(" ", "") or "glossary-fallback" in s["flags"]
+    assert "glossary: 3 terms found" in r.output
+
+
+# ---------------------------------------------------------------------------- upkeep
+
+
+def test_shipped_base_is_large_and_lints_clean() -> None:
+    g = load_glossary([str(BASE)])
+    assert len(g) >= 80
+    assert {t.kind for t in g.terms} == {"term", "campaign", "org", "title", "person", "place"}
+    r = CliRunner().invoke(main, ["glossary", "lint", "--glossary", str(BASE)])
+    assert r.exit_code == 0, r.output
+    assert "0 error(s)" in r.output
+
+
+def test_lint_fails_on_planted_conflict(tmp_path: Path) -> None:
+    p = tmp_path / "g.tsv"
+    p.write_text(BASE.read_text(encoding="utf-8") + "公安部\tPublic Security Ministry\torg\t\t\n"
+                 "公安局 \tpublic security bureau\torg\t\t\n雲劍\tCloud Sword\tcampaign\t\t\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["glossary", "lint", "--glossary", str(p)])
+    assert r.exit_code == 1
+    n = len(BASE.read_text(encoding="utf-8").splitlines())
+    assert f"g.tsv:{n + 1}: error: 公安部 has two English renderings" in r.output
+    assert f"g.tsv:{n + 2}: error: zh has leading or trailing spaces" in r.output
+    assert f"g.tsv:{n + 3}: error: 雲劍 is in traditional script" in r.output
+
+
+def test_malformed_glossary_is_refused_with_line(tmp_path: Path, sample_path: Path) -> None:
+    p = tmp_path / "bad.tsv"
+    p.write_text("zh\ten\tkind\tnote\n公安部\tMPS\torg\tx\n云剑\t\tcampaign\t\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"bad.tsv:3: empty zh or en"):
+        load_glossary([str(p)])
+    r = CliRunner().invoke(main, ["translate", str(sample_path), "-o", str(tmp_path / "o"), "--glossary", str(p)])
+    assert r.exit_code == 2 and "bad.tsv:3" in r.output and "Traceback" not in r.output
+    p.write_text("zh\ten\n公安部\tMPS\tbogus\n", encoding="utf-8")
+    with pytest.raises(GlossaryError, match=r"bad.tsv:2: 3 columns"):
+        load_glossary([str(p)])
+
+
+def test_later_files_override_earlier(tmp_path: Path) -> None:
+    extra = tmp_path / "team.tsv"
+    extra.write_text("zh\ten\tkind\n公安部\tMPS\torg\n", encoding="utf-8")
+    g = load_glossary([str(BASE), str(extra)])
+    assert g.lookup("公安部").en == "MPS"  # type: ignore[union-attr]
+    assert len(g) == len(load_glossary([str(BASE)]))
+
+
+def test_glossary_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ZHEN_GLOSSARY", raising=False)
+    assert [p.name for p in glossary_paths(cwd=tmp_path)] == ["police.tsv"]  # the packaged base
+    (tmp_path / "glossary").mkdir()
+    (tmp_path / "glossary" / "team.tsv").write_text("zh\ten\n云剑\tCloud Sword\n", encoding="utf-8")
+    assert glossary_paths(cwd=tmp_path) == [tmp_path / "glossary" / "team.tsv"]
+    monkeypatch.setenv("ZHEN_GLOSSARY", str(BASE))
+    assert glossary_paths(cwd=tmp_path) == [BASE]
+    assert glossary_paths([str(tmp_path / "glossary")], cwd=tmp_path) == [tmp_path / "glossary" / "team.tsv"]
+    with pytest.raises(GlossaryError, match="no such glossary"):
+        glossary_paths([str(tmp_path / "none.tsv")])
+
+
+def test_add_remove_keep_header_comments_and_order(tmp_path: Path) -> None:
+    p = tmp_path / "g.tsv"
+    p.write_text("# team terms\nzh\ten\tkind\tnote\tvariants\n云剑\tCloud Sword\tcampaign\t\t\n"
+                 "# orgs come with a comment\n公安部\tMPS\torg\t\t\n", encoding="utf-8")
+    run = CliRunner().invoke
+    assert run(main, ["glossary", "add", "串并案", "serial case merging", "--glossary", str(p)]).exit_code == 0
+    assert run(main, ["glossary", "add", "刑侦", "criminal investigation", "--glossary", str(p)]).exit_code == 0
+    assert run(main, ["glossary", "add", "党委", "Party committee", "--glossary", str(p)]).exit_code == 0
+    assert run(main, ["glossary", "add", "云剑", "Cloud Sword", "--kind", "campaign", "--note", "MPS",
+                      "--glossary", str(p)]).exit_code == 0
+    lines = p.read_text(encoding="utf-8").splitlines()
+    assert lines == [
+        "# team terms", "zh\ten\tkind\tnote\tvariants",
+        "串并案\tserial case merging\tterm\t\t", "云剑\tCloud Sword\tcampaign\tMPS\t",
+        "党委\tParty committee\tterm\t\t",  # before the comment that belongs to 公安部
+        "# orgs come with a comment", "公安部\tMPS\torg\t\t", "刑侦\tcriminal investigation\tterm\t\t",
+    ]
+    r = run(main, ["glossary", "remove", "公安部", "--glossary", str(p)])
+    assert r.exit_code == 0 and "公安部" not in p.read_text(encoding="utf-8")
+    r = run(main, ["glossary", "remove", "不存在", "--glossary", str(p)])
+    assert r.exit_code == 1
+    r = run(main, ["glossary", "list", "--glossary", str(p), "--grep", "雲劍"])
+    assert r.output == "云剑\tCloud Sword\tcampaign\n"
+
+
+def test_edit_refuses_without_a_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["glossary", "add", "串并案", "serial case merging"])
+    assert r.exit_code == 2 and "--glossary FILE" in r.output
+
+
+def _add_many(args: tuple[str, int]) -> None:
+    path, k = args
+    for i in range(10):
+        edit_file(Path(path), add=[Term(f"测试{k}号{i}", f"test {k}-{i}")])
+
+
+def test_concurrent_edits_lose_nothing(tmp_path: Path) -> None:
+    p = tmp_path / "g.tsv"
+    p.write_text("zh\ten\tkind\tnote\tvariants\n", encoding="utf-8")
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(_add_many, [(str(p), k) for k in range(4)])
+    assert len(parse_tsv(p.read_text(encoding="utf-8"), str(p))) == 40
+
+
+def test_tbx_roundtrip_gives_same_term_base(tmp_path: Path) -> None:
+    g = load_glossary([str(BASE)])
+    tbx = tmp_path / "base.tbx"
+    r = CliRunner().invoke(main, ["glossary", "export", "--glossary", str(BASE), "--format", "tbx", "-o", str(tbx)])
+    assert r.exit_code == 0, r.output
+    assert "urn:iso:std:iso:30042:ed-2" in tbx.read_text(encoding="utf-8")
+    back = import_terms(tbx)
+    key = lambda t: (t.zh, t.en, t.kind, t.note, t.variants)  # noqa: E731
+    assert sorted(map(key, back)) == sorted(map(key, g.terms))
+    # Importing it into an empty file rebuilds the same TSV.
+    target = tmp_path / "new.tsv"
+    r = CliRunner().invoke(main, ["glossary", "import", str(tbx), "--glossary", str(target)])
+    assert r.exit_code == 0, r.output
+    assert export_terms(load_glossary([str(target)]).terms, "tsv") == export_terms(g.terms, "tsv")
+
+
+def test_tbx_v2_termentry_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "old.tbx"
+    p.write_text('<?xml version="1.0"?><martif type="TBX-Basic"><text><body><termEntry id="1">'
+                 '<langSet xml:lang="zh-CN"><tig><term>云剑</term></tig></langSet>'
+                 '<langSet xml:lang="en-US"><tig><term>Cloud Sword</term></tig></langSet>'
+                 "</termEntry></body></text></martif>", encoding="utf-8")
+    assert [(t.zh, t.en) for t in import_terms(p)] == [("云剑", "Cloud Sword")]
+
+
+def test_csv_export_import_and_conflicts(tmp_path: Path) -> None:
+    csv_text = export_terms(load_glossary([str(BASE)]).terms, "csv")
+    assert csv_text.splitlines()[0].count(",") == 1
+    p = tmp_path / "deepl.csv"
+    p.write_text("zh,en\n公安部,Public Security Ministry\n串并案,serial case merging\n", encoding="utf-8")
+    target = tmp_path / "g.tsv"
+    target.write_text(BASE.read_text(encoding="utf-8"), encoding="utf-8")
+    r = CliRunner().invoke(main, ["glossary", "import", str(p), "--glossary", str(target)])
+    assert r.exit_code == 0
+    assert "conflict: 公安部: keeping 'Ministry of Public Security'" in r.output
+    assert "1 added, 0 changed, 1 conflicting" in r.output
+    r = CliRunner().invoke(main, ["glossary", "import", str(p), "--glossary", str(target), "--overwrite"])
+    assert "0 added, 1 changed, 0 conflicting" in r.output
+    assert load_glossary([str(target)]).lookup("公安部").en == "Public Security Ministry"  # type: ignore[union-attr]
+
+
+def test_suggest_proposes_quoted_terms_missing_from_glossary(tmp_path: Path, sample_path: Path) -> None:
+    lean = tmp_path / "lean.tsv"
+    lean.write_text("".join(ln for ln in BASE.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not ln.startswith(("云剑", "杀猪盘", "孙劲峰"))), encoding="utf-8")
+    r = CliRunner().invoke(main, ["glossary", "suggest", str(sample_path), "--glossary", str(lean),
+                                  "--format", "json"])
+    assert r.exit_code == 0, r.output
+    found = {d["zh"]: d for d in map(json.loads, r.stdout.splitlines())}
+    assert (found["云剑"]["why"], found["云剑"]["kind"], found["云剑"]["count"]) == ("quoted name", "campaign", 17)
+    assert found["杀猪盘"]["why"] == "quoted name"
+    assert found["孙劲峰"]["hint"] == "Sun Jinfeng" and found["孙劲峰"]["kind"] == "person"
+    assert "公安部" not in found  # already in the glossary
+    r = CliRunner().invoke(main, ["glossary", "suggest", str(sample_path), "--glossary", str(BASE)])
+    assert "云剑\t" not in r.stdout
+
+
+def test_check_output_jsonl(tmp_path: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    out.write_text(json.dumps({"type": "provenance"}) + "\n" +
+                   json.dumps({"type": "segment", "id": "s1", "norm": "公安部捣毁诈骗窝点。",
+                               "target": "The Ministry of Public Security destroyed dens."}, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    r = CliRunner().invoke(main, ["glossary", "check", str(out), "--glossary", str(BASE)])
+    assert r.exit_code == 1
+    assert "s1\t诈骗窝点\texpected 'fraud den'" in r.output
