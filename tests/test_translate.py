@@ -104,7 +104,8 @@ def test_incomplete_model_folder(tmp_path: Path) -> None:
 def test_fake_translator_end_to_end(fake_translator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / "short.txt"
     src.write_text(SHORT + "来源:公安部网站\n", encoding="utf-8")
-    report = run_translate([str(src)], tmp_path / "o", TranslateOptions(), translator=fake_translator)
+    report = run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary_mode="off"),
+                           translator=fake_translator)
     assert not report.failed
     recs = _records(tmp_path / "o" / "short.jsonl")[1:]
     assert [r["kind"] for r in recs] == ["turn", "turn", "boilerplate"]
