@@ -149,11 +149,16 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, budget: int) -> None:
               show_default=True,
               help="enforce: protect glossary terms through translation and put in the glossary's English; "
                    "check: translate freely, then report terms whose English is missing; off: no glossary.")
+@click.option("--facts", "facts_mode", type=click.Choice(["off", "check", "fix"]), default="check",
+              show_default=True,
+              help="check: compare every number, date, percentage and amount of the Chinese with the English and "
+                   "mark segments where one changed or went missing; fix: also rewrite a changed number to the "
+                   "source's value where the correction is unambiguous (recorded in the output); off: no check.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file report.")
 def translate_cmd(
     inputs: tuple[str, ...], out_dir: str, model: str, offline: bool | None, formats: str, beams: int | None,
     batch_size: int, threads: int | None, engine: str, budget: int, glossary: tuple[str, ...],
-    glossary_mode: str, quiet: bool,
+    glossary_mode: str, facts_mode: str, quiet: bool,
 ) -> None:
     """Translate releases (files, or - for stdin) and write aligned bilingual output.
 
@@ -171,7 +176,7 @@ def translate_cmd(
         options = TranslateOptions(
             model=model, engine=engine, beams=beams, batch_size=batch_size, threads=threads,
             offline=offline, formats=tuple(parse_formats(formats)), budget=budget,
-            glossary=glossary, glossary_mode=glossary_mode,
+            glossary=glossary, glossary_mode=glossary_mode, facts=facts_mode,
         )
         stdin = sys.stdin.buffer.read() if "-" in inputs else None
         report = run_translate(
@@ -192,7 +197,50 @@ def translate_cmd(
         t = report.terms
         click.echo(f"glossary: {sum(t.values())} terms found, {t['enforced']} enforced, "
                    f"{t['found']} present, {t['missing']} missing", err=True)
+    if facts_mode != "off" and report.facts:
+        f = report.facts
+        click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
+                   f"{f['missing']} missing, {f['fixed']} fixed", err=True)
     if report.failed:
+        sys.exit(1)
+
+
+@main.group("facts")
+def facts_group() -> None:
+    """Check numbers, dates, percentages and amounts between Chinese and English."""
+
+
+@facts_group.command("check")
+@click.argument("output", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--zh", "zh_file", type=click.Path(exists=True, dir_okay=False), help="Chinese text, one segment a line.")
+@click.option("--en", "en_file", type=click.Path(exists=True, dir_okay=False), help="English text, line-aligned.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one object per pair with line, status (ok or mismatch) and its facts.")
+def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fmt: str) -> None:
+    """Check a bilingual pair made anywhere: --zh FILE --en FILE (line-aligned), or a zhen OUTPUT.jsonl.
+
+    Exits 0 when every pair is ok, 1 when any figure changed or went missing.
+    """
+    from .facts import check_pairs_in_files
+
+    try:
+        rows = check_pairs_in_files(output, zh_file, en_file)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    bad = 0
+    for line, pc in rows:
+        bad += not pc.ok
+        if fmt == "json":
+            click.echo(json.dumps({"line": line, "status": pc.status, "facts": [c.to_dict() for c in pc.checks]},
+                                  ensure_ascii=False))
+        elif not pc.ok:
+            from .facts import describe
+
+            for c in pc.checks:
+                if c.status != "matched":
+                    click.echo(f"{line}\t{c.status}\t{describe(c)}")
+    click.echo(f"{len(rows)} pair(s), {len(rows) - bad} ok, {bad} mismatch", err=True)
+    if bad:
         sys.exit(1)
 
 

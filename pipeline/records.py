@@ -38,6 +38,65 @@ class GlossaryHit:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One figure in a text (see pipeline.facts).
+
+    value is a number; dates carry year, month and day instead (any of them may be None).
+    """
+
+    kind: str  # count, money, percent, points, date, duration, ordinal, number
+    value: float | None
+    text: str
+    start: int
+    end: int
+    unit: str = ""  # measure word or English unit (起, 名, yuan, month, ...)
+    approx: str = ""  # 余 多 近 超 约 / more than, nearly, about ...
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    weak: bool = False  # spelled-out small numbers in English ("one of the"): not evidence alone
+
+    def label(self) -> str:
+        if self.kind == "date":
+            parts = [str(self.year) if self.year else "?", f"{self.month:02d}" if self.month else "?",
+                     f"{self.day:02d}" if self.day else "?"]
+            return "date " + "-".join(parts)
+        v = self.value
+        shown = f"{v:,.0f}" if v is not None and float(v).is_integer() else f"{v:,}"
+        return f"{self.kind} {shown}{(' ' + self.unit) if self.unit else ''}{' ~' if self.approx else ''}"
+
+    def to_dict(self) -> dict[str, object]:
+        d: dict[str, object] = {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end}
+        if self.kind == "date":
+            d.update({"year": self.year, "month": self.month, "day": self.day})
+        else:
+            d["value"] = self.value
+        if self.unit:
+            d["unit"] = self.unit
+        if self.approx:
+            d["approx"] = self.approx
+        return d
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """A source fact and what became of it in the English."""
+
+    status: str  # matched, missing, changed
+    source: Fact
+    target: Fact | None = None
+    fixed: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        d: dict[str, object] = {"status": self.status, "zh": self.source.to_dict()}
+        if self.target is not None:
+            d["en"] = self.target.to_dict()
+        if self.fixed:
+            d["fixed"] = True
+        return d
+
+
+@dataclass(frozen=True)
 class Block:
     """A line-level unit of the release: title, heading, paragraph, turn or boilerplate."""
 
@@ -65,6 +124,7 @@ class Segment:
     speaker_en: str | None = None
     target: str | None = None
     hits: tuple[GlossaryHit, ...] = ()
+    facts: tuple[FactCheck, ...] = ()
     flags: tuple[str, ...] = ()
 
     @property
@@ -74,6 +134,7 @@ class Segment:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["hits"] = [asdict(h) for h in self.hits]
+        d["facts"] = [f.to_dict() for f in self.facts]
         d["flags"] = list(self.flags)
         return d
 

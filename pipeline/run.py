@@ -15,6 +15,8 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, UsageError, ZhenError
+from .facts import PairCheck, check_segment, summarize_checks
+from .facts import check_mode as check_facts_mode
 from .glossary import Glossary, check_mode, load_glossary, match, protect, restore, verify
 from .models import DEFAULT_MODEL
 from .read import read_source
@@ -38,6 +40,7 @@ class TranslateOptions:
     budget: int = DEFAULT_TOKEN_BUDGET
     glossary: tuple[str, ...] = ()  # files or folders; empty: ./glossary, else the packaged base
     glossary_mode: str = "enforce"
+    facts: str = "check"  # off, check, fix
 
 
 @dataclass
@@ -53,6 +56,7 @@ class DocResult:
 class RunReport:
     results: list[DocResult]
     terms: dict[str, int] = field(default_factory=dict)  # found, enforced, missing
+    facts: dict[str, int] = field(default_factory=dict)  # facts, matched, changed, missing, fixed
 
     @property
     def failed(self) -> list[DocResult]:
@@ -96,6 +100,7 @@ def run_translate(
     if options.budget < 8:
         raise UsageError("--max-tokens must be at least 8")
     mode = check_mode(options.glossary_mode)
+    facts_mode = check_facts_mode(options.facts)
     glossary = load_glossary(options.glossary) if mode != "off" else None
     sources, failures = read_inputs(inputs, stdin)
     sources = _unique_names(sources)
@@ -110,6 +115,7 @@ def run_translate(
         )
     docs = [segment(s, budget=options.budget, count_tokens=translator.count_tokens) for s in sources]
     docs = translate_documents(docs, translator, progress, glossary=glossary, mode=mode)
+    docs = [replace(d, segments=tuple(check_segment(s, facts_mode) for s in d.segments)) for d in docs]
     results: list[DocResult] = []
     for doc in docs:
         try:
@@ -118,7 +124,8 @@ def run_translate(
         except OSError as exc:
             reason = f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"
             results.append(DocResult(doc.source.path, error=reason))
-    return RunReport(failures + results, term_counts(docs))
+    fact_counts = summarize_checks([PairCheck(s.facts, ()) for d in docs for s in d.segments])
+    return RunReport(failures + results, term_counts(docs), fact_counts)
 
 
 def term_counts(docs: Sequence[Document]) -> dict[str, int]:

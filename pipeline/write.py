@@ -44,8 +44,22 @@ def _by_block(doc: Document) -> Iterable[tuple[Block, list[Segment]]]:
         yield block, groups.get(block.index, [])
 
 
-def _en(segs: list[Segment]) -> str:
-    return " ".join(s.target for s in segs if s.target)
+def _en(segs: list[Segment], marks: bool = False) -> str:
+    return " ".join(_marked(s) if marks else s.target for s in segs if s.target)
+
+
+def warnings_for(seg: Segment) -> list[str]:
+    """What a reviewer must look at in this segment: figures that changed or went missing, lost terms."""
+    from .facts import describe
+
+    out = [describe(c) for c in seg.facts if c.status != "matched"]
+    out += [f"term {h.zh} should read “{h.en}”" for h in seg.hits if h.status == "missing"]
+    return out
+
+
+def _marked(seg: Segment) -> str:
+    notes = warnings_for(seg)
+    return f"{seg.target} [check: {'; '.join(notes)}]" if notes else seg.target or ""
 
 
 def _zh(segs: list[Segment]) -> str:
@@ -69,7 +83,7 @@ def render_markdown(doc: Document) -> str:
         if block.labelled and block.speaker:
             out += [f"**{block.speaker_en or block.speaker}** ({block.speaker})", ""]
         out += ["| 中文 | English |", "|---|---|"]
-        out += [f"| {_cell(s.text)} | {_cell(s.target or '')} |" for s in segs]
+        out += [f"| {_cell(s.text)} | {_cell(s.target or '')}{_md_notes(s)} |" for s in segs]
         out.append("")
     if doc.provenance is not None:
         p = doc.provenance
@@ -82,12 +96,16 @@ def render_markdown(doc: Document) -> str:
     return "\n".join(out)
 
 
+def _md_notes(seg: Segment) -> str:
+    return "".join(f"<br>⚠ {_cell(n)}" for n in warnings_for(seg))
+
+
 def render_text(doc: Document) -> str:
     out: list[str] = []
     for block, segs in _by_block(doc):
         if block.kind == "boilerplate":
             continue
-        text = _en(segs)
+        text = _en(segs, marks=True)
         if block.kind == "turn" and block.labelled:
             text = f"{block.speaker_en or block.speaker}: {text}"
         out += [text, ""]
