@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.facts import check_pair, extract_zh  # noqa: E402
-from pipeline.normalize import to_norm  # noqa: E402
+from pipeline.facts import check_pair, extract_zh
+from pipeline.normalize import to_norm
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wmt18-zh-en.tsv"
 

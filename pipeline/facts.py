@@ -95,7 +95,7 @@ _MEASURE = (
     "|".join(sorted(_CURRENCIES, key=len, reverse=True)) + "|"
     "万人次|人次|千米|千克|千瓦|平方米|平方公里|公里|公斤|起|名|人|个|次|条|家|处|件|户|辆|部|台|张|只|批|所|项|份|宗|笔|组|支|"
     "架|艘|吨|克|米|岁|倍|成|级|省|市|县|国|种|类|场|篇|期|轮|头|枚|座|套|道|位|页|届|亩|公顷|栋|间|颗|棵|匹|发|秒|"
-    "周年|世纪"
+    "周年|世纪|号"
 )
 _DURATION = r"(?P<dur>个多月|个月|多个月|多年|年来|年间|年多|天|日来|日|小时|分钟|周|星期)"
 
@@ -113,7 +113,7 @@ _MONTH_RANGE = re.compile(
 )
 _PERCENT = re.compile(_PRE + r"(?P<n>" + _ARABIC + r"|" + _CNUM + r")\s*(?P<u>%|％|个百分点|百分点|成)" + _POST)
 _PERCENT_WORD = re.compile(_PRE + r"百分之(?P<n>" + _CNUM + r"|" + _ARABIC + r")" + _POST)
-_ORDINAL = re.compile(r"第(?P<n>\d+|[一二三四五六七八九十百千零〇]+)")
+_ORDINAL = re.compile(r"第(?P<n>\d+|[一二三四五六七八九十百千零〇]+)|(?P<p>[一二三四五六七八九十]+)中全会")
 _LISTING = re.compile(r"(?:^|(?<=[。；;：:，,\s“]))(?P<n>[一二三四五六七八九十]{1,2})是")
 _NUMBER = re.compile(
     _PRE + r"(?P<n>" + _ARABIC + r"|[零〇○一二两兩三四五六七八九十拾百千万萬亿億]+(?:点[零〇一二三四五六七八九]+)?)"
@@ -201,8 +201,8 @@ def _extract_zh(text: str) -> list[Fact]:
         if take(m.start(), m.end()):
             facts.append(Fact("ordinal", float(_int(m.group("n"))), m.group(), m.start(), m.end()))
     for m in _ORDINAL.finditer(text):
-        if take(m.start(), m.end()):
-            facts.append(Fact("ordinal", float(_int(m.group("n"))), m.group(), m.start(), m.end()))
+        if take(m.start(), m.end()):  # 第六: sixth; 四中全会: the Fourth Plenary Session
+            facts.append(Fact("ordinal", float(_int(m.group("n") or m.group("p"))), m.group(), m.start(), m.end()))
     for rx in (_PERCENT_WORD, _PERCENT):
         for m in rx.finditer(text):
             gd = m.groupdict()
@@ -263,6 +263,8 @@ def _number_fact(text: str, m: re.Match[str], taken: bytearray) -> Fact | None:
         return Fact("ordinal", value, raw, s, e)  # 60周年: 60th anniversary; 十二届: 12th
     if unit == "世纪":
         return Fact("century", value, raw, s, e)
+    if unit == "号" and value <= 31:  # 三号: the 3rd (a day); 钱潮七号: No. 7 (a name) - either reads as 3 or 7
+        return Fact("date", None, raw, s, e, day=int(value))
     if dur:
         unit_d = {"天": "day", "日来": "day", "日": "day", "小时": "hour", "分钟": "minute", "周": "week",
                   "星期": "week"}.get(dur) or ("month" if "月" in dur else "year")
@@ -503,8 +505,11 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def _date_match(zh: Fact, en: Fact) -> bool:
+    day_only = zh.year is None and zh.month is None and zh.day is not None
     if en.kind == "ordinal":  # 18日 -> "the 18th"
-        return zh.year is None and zh.month is None and zh.day is not None and en.day == zh.day
+        return day_only and en.day == zh.day
+    if en.kind == "number" and day_only:  # 七号 in an operation's name -> "No. 7"
+        return en.value == zh.day
     if en.kind == "number":  # a bare year
         return zh.month is None and zh.day is None and en.value == zh.year
     if en.kind != "date":
