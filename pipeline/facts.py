@@ -85,7 +85,7 @@ def cn_to_number(s: str) -> float:
 _ARABIC = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
 _CNUM = r"[零〇○一二两兩三四五六七八九十拾百千万萬亿億]+(?:点[零〇一二三四五六七八九]+)?"
 _MAG = r"(?:万亿|万|萬|亿|億|千|百)?"
-_PRE = r"(?P<pre>近|超过|超|约|逾|大约|将近|接近|不到|不足|达到|达)?"
+_PRE = r"(?P<pre>近|超过|超|约合|约|逾|大约|将近|接近|不到|不足|达到|达)?"
 _POST = r"(?P<post>余|多|来|以上|左右)?"
 _CURRENCIES = {"亿元": ("yuan", 10**8), "万元": ("yuan", 10**4), "千元": ("yuan", 1000), "百元": ("yuan", 100),
                "元人民币": ("yuan", 1), "人民币": ("yuan", 1), "元钱": ("yuan", 1), "元": ("yuan", 1),
@@ -97,7 +97,7 @@ _MEASURE = (
     "架|艘|吨|克|米|岁|倍|成|级|省|市|县|国|种|类|场|篇|期|轮|头|枚|座|套|道|位|页|届|亩|公顷|栋|间|颗|棵|匹|发|秒|"
     "周年|世纪|号"
 )
-_DURATION = r"(?P<dur>个多月|个月|多个月|多年|年来|年间|年多|天|日来|日|小时|分钟|周|星期)"
+_DURATION = r"(?P<dur>周年|个多月|个月|多个月|多年|年来|年间|年多|年|天|日来|日元|日|小时|分钟|周|星期)"
 
 _DATE_FULL = re.compile(
     r"(?P<y>\d{4}|[二〇○零一三四五六七八九]{4})年(?:(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月"
@@ -213,7 +213,7 @@ def _extract_zh(text: str) -> list[Fact]:
             kind = "points" if "百分点" in unit else "percent"
             if unit == "成":
                 value *= 10
-            approx = (gd.get("pre") or "") + (gd.get("post") or "")
+            approx = _approx(gd.get("pre"), gd.get("post"))
             facts.append(Fact(kind, value, m.group(), m.start(), m.end(), unit="", approx=approx))
     for m in _NUMBER.finditer(text):
         f = _number_fact(text, m, taken)
@@ -223,7 +223,9 @@ def _extract_zh(text: str) -> list[Fact]:
     return facts
 
 
-_CN_BARE_OK = re.compile(r"^[零〇一二两三四五六七八九十百千]+$")
+def _approx(*parts: str | None) -> str:
+    """The approximation words around a figure; 达到 (reached) and 来 (since) make none."""
+    return "".join(p for p in parts if p and p not in ("达到", "达", "来"))
 
 
 def _number_fact(text: str, m: re.Match[str], taken: bytearray) -> Fact | None:
@@ -255,7 +257,9 @@ def _number_fact(text: str, m: re.Match[str], taken: bytearray) -> Fact | None:
         if any(taken[s:e]):
             return None
     value = cn_to_number(n + mag)
-    approx = "".join(gd.get(k) or "" for k in ("pre", "mid", "post", "post2")).replace("来", "")
+    approx = _approx(*(gd.get(k) for k in ("pre", "mid", "post", "post2")))
+    if dur in ("周年", "日元"):  # 60周年: the 60th anniversary; 500万日元: yen, not days
+        unit, dur = dur, ""
     if "多" in dur:
         approx = approx or "多"
     raw = text[s:e]
@@ -448,13 +452,14 @@ def extract_en(text: str) -> list[Fact]:
             weak = value <= 10 and not m.group("scale")
         scale = (m.group("scale") or "").lower()
         cur = (m.group("cur") or "").strip().upper()
+        unit_word = m.group("unit") or ""
         if scale in ("m", "k", "b") and not cur:
-            scale = ""  # 5,000m is metres; £5m is millions
+            unit_word, scale = unit_word or scale, ""  # 5,000m is metres; £5m is millions
         value *= _SCALES.get(scale) or _SHORT_SCALES.get(scale) or 1
         end = m.end() if (m.group("scale") or m.group("unit")) else e_n
         if not take(s_n, end):
             continue
-        unit = (m.group("unit") or "").lower()
+        unit = unit_word.lower()
         approx = (m.group("pre") or "").lower() + ("+" if m.group("plus") else "")
         if unit.startswith("decade"):
             value, unit = value * 10, "year"
