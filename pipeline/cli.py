@@ -67,6 +67,35 @@ def main() -> None:
     """
 
 
+def _summary_options(f: Any) -> Any:
+    for opt in reversed([
+        click.option("--sentences", type=click.IntRange(min=1), default=5, show_default=True,
+                     help="Length of the summary in sentences."),
+        click.option("--words", type=click.IntRange(min=5), default=None,
+                     help="Length of the summary in English words instead (extractive)."),
+        click.option("--summarizer", type=click.Choice(["extractive", "abstractive"]), default="extractive",
+                     show_default=True,
+                     help="extractive: the release's own key sentences, each traced to its segment; abstractive: "
+                          "a seq2seq model rewrites the English (sentences with figures not in the source are "
+                          "dropped and reported)."),
+        click.option("--ranker", type=click.Choice(["textrank", "embedding"]), default="textrank", show_default=True,
+                     help="textrank: graph ranking over the Chinese words; embedding: the packaged English "
+                          "sentence-embedding model (all-MiniLM-L6-v2) over the translation."),
+        click.option("--summary-model", default="sshleifer/distilbart-cnn-12-6", show_default=True,
+                     help="Abstractive summarizer: hub id or local folder, found like --model."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _summary(sentences: int, words: int | None, summarizer: str, ranker: str, summary_model: str,
+             offline: bool | None) -> Any:
+    from .summarize import SummaryOptions
+
+    return SummaryOptions(method=summarizer, ranker=ranker, sentences=sentences, words=words,
+                          model=summary_model, offline=offline)
+
+
 def _glossary_option(f: Any) -> Any:
     return click.option(
         "--glossary", "glossary", multiple=True, type=click.Path(),
@@ -123,43 +152,91 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, budget: int) -> None:
             click.echo(f"{row['id']}\t{row['block']}\t{row['kind']}\t{who}{row['text']}")
 
 
+def _model_options(f: Any) -> Any:
+    """Options shared by every command that runs the translation model."""
+    for opt in reversed([
+        click.option("-o", "--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+                     help="Folder for the outputs, named after each input (release.txt -> release.jsonl, ...)."),
+        click.option("--model", envvar="ZHEN_MODEL", default=DEFAULT_MODEL, show_default=True,
+                     help="Hugging Face model id, or a local folder holding the model (air-gapped use). "
+                          "Env: ZHEN_MODEL."),
+        click.option("--offline", is_flag=True, default=None,
+                     help="Never touch the network: use the local folder or the Hugging Face cache only "
+                          "(also HF_HUB_OFFLINE=1)."),
+        click.option("--beams", type=click.IntRange(min=1), default=None,
+                     help="Beam size. Default: the model's own generation config (6 for opus-mt-zh-en)."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True,
+                     help="Sentences per model call."),
+        click.option("--threads", type=click.IntRange(min=1), default=None,
+                     help="CPU threads for the model. Default: all cores."),
+        click.option("--engine", envvar="ZHEN_ENGINE", default="torch", show_default=True,
+                     help="Inference engine: torch. Env: ZHEN_ENGINE."),
+        click.option("--max-tokens", "budget", type=click.IntRange(min=8), default=200, show_default=True,
+                     help="Longest model input in sentencepiece tokens; longer sentences are split at ；then ，."),
+        _glossary_option,
+        click.option("--glossary-mode", type=click.Choice(["enforce", "check", "off"]), default="enforce",
+                     show_default=True,
+                     help="enforce: protect glossary terms through translation and put in the glossary's English; "
+                          "check: translate freely, then report terms whose English is missing; off: no glossary."),
+        click.option("--facts", "facts_mode", type=click.Choice(["off", "check", "fix"]), default="check",
+                     show_default=True,
+                     help="check: compare every number, date, percentage and amount of the Chinese with the "
+                          "English and mark segments where one changed or went missing; fix: also rewrite a "
+                          "changed number to the source's value where the correction is unambiguous (recorded in "
+                          "the output); off: no check."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file report."),
+    ]):
+        f = opt(f)  # type: ignore[operator]
+    return f
+
+
+def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt", summary: Any = None) -> Any:
+    from .run import TranslateOptions
+    from .write import parse_formats
+
+    return TranslateOptions(
+        model=kw["model"], engine=kw["engine"], beams=kw["beams"], batch_size=kw["batch_size"],
+        threads=kw["threads"], offline=kw["offline"], formats=tuple(parse_formats(formats)), budget=kw["budget"],
+        glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts_mode"], summary=summary,
+    )
+
+
+def _report(report: Any, kw: dict[str, Any]) -> None:
+    """Per-file lines, the glossary and facts counts, and the exit status."""
+    quiet = kw["quiet"]
+    for r in report.results:
+        if r.error:
+            click.echo(f"error: {r.error}", err=True)
+            continue
+        for w in r.warnings:
+            click.echo(f"warning: {r.input}: {w}", err=True)
+        if not quiet:
+            click.echo(f"{r.input}: {r.segments} segments -> {', '.join(str(p) for p in r.outputs)}", err=True)
+    if kw["glossary_mode"] != "off" and report.terms:
+        t = report.terms
+        click.echo(f"glossary: {sum(t.values())} terms found, {t['enforced']} enforced, "
+                   f"{t['found']} present, {t['missing']} missing", err=True)
+    if kw["facts_mode"] != "off" and report.facts:
+        f = report.facts
+        click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
+                   f"{f['missing']} missing, {f['fixed']} fixed", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+def _stdin(inputs: tuple[str, ...]) -> bytes | None:
+    return sys.stdin.buffer.read() if "-" in inputs else None
+
+
 @main.command("translate")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Folder for the outputs, named after each input (release.txt -> release.jsonl, ...).")
-@click.option("--model", envvar="ZHEN_MODEL", default=DEFAULT_MODEL, show_default=True,
-              help="Hugging Face model id, or a local folder holding the model (air-gapped use). Env: ZHEN_MODEL.")
-@click.option("--offline", is_flag=True, default=None,
-              help="Never touch the network: use the local folder or the Hugging Face cache only "
-                   "(also HF_HUB_OFFLINE=1).")
+@_model_options
 @click.option("--formats", default="jsonl,md,txt", show_default=True,
               help="Comma-separated output formats: jsonl, md, txt.")
-@click.option("--beams", type=click.IntRange(min=1), default=None,
-              help="Beam size. Default: the model's own generation config (6 for opus-mt-zh-en).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True,
-              help="Sentences per model call.")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="CPU threads for the model. Default: all cores.")
-@click.option("--engine", envvar="ZHEN_ENGINE", default="torch", show_default=True,
-              help="Inference engine: torch. Env: ZHEN_ENGINE.")
-@click.option("--max-tokens", "budget", type=click.IntRange(min=8), default=200, show_default=True,
-              help="Longest model input in sentencepiece tokens; longer sentences are split at ；then ，.")
-@_glossary_option
-@click.option("--glossary-mode", type=click.Choice(["enforce", "check", "off"]), default="enforce",
-              show_default=True,
-              help="enforce: protect glossary terms through translation and put in the glossary's English; "
-                   "check: translate freely, then report terms whose English is missing; off: no glossary.")
-@click.option("--facts", "facts_mode", type=click.Choice(["off", "check", "fix"]), default="check",
-              show_default=True,
-              help="check: compare every number, date, percentage and amount of the Chinese with the English and "
-                   "mark segments where one changed or went missing; fix: also rewrite a changed number to the "
-                   "source's value where the correction is unambiguous (recorded in the output); off: no check.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file report.")
-def translate_cmd(
-    inputs: tuple[str, ...], out_dir: str, model: str, offline: bool | None, formats: str, beams: int | None,
-    batch_size: int, threads: int | None, engine: str, budget: int, glossary: tuple[str, ...],
-    glossary_mode: str, facts_mode: str, quiet: bool,
-) -> None:
+@click.option("--summary", "with_summary", is_flag=True,
+              help="Also write NAME.summary.md and a summary record in the JSONL (see zhen summarize).")
+@_summary_options
+def translate_cmd(inputs: tuple[str, ...], formats: str, with_summary: bool, **kw: Any) -> None:
     """Translate releases (files, or - for stdin) and write aligned bilingual output.
 
     For each input NAME this writes NAME.jsonl (provenance, then one record per
@@ -169,40 +246,42 @@ def translate_cmd(
     Exit status: 0 all inputs translated, 1 some input failed, 2 usage or setup error
     (for instance the model cannot be found).
     """
-    from .run import TranslateOptions, run_translate
-    from .write import parse_formats
+    from .run import run_translate
 
     try:
-        options = TranslateOptions(
-            model=model, engine=engine, beams=beams, batch_size=batch_size, threads=threads,
-            offline=offline, formats=tuple(parse_formats(formats)), budget=budget,
-            glossary=glossary, glossary_mode=glossary_mode, facts=facts_mode,
-        )
-        stdin = sys.stdin.buffer.read() if "-" in inputs else None
-        report = run_translate(
-            list(inputs), Path(out_dir), options, stdin=stdin,
-            progress=lambda total, label: _Bar(total, label, quiet),
-        )
+        summary = _summary(kw.pop("sentences"), kw.pop("words"), kw.pop("summarizer"), kw.pop("ranker"),
+                           kw.pop("summary_model"), kw["offline"])
+        options = _options(kw, formats, summary if with_summary else None)
+        report = run_translate(list(inputs), Path(kw["out_dir"]), options, stdin=_stdin(inputs),
+                               progress=lambda total, label: _Bar(total, label, kw["quiet"]))
     except ZhenError as exc:
         raise _fail(exc) from None
-    for r in report.results:
-        if r.error:
-            click.echo(f"error: {r.error}", err=True)
-            continue
-        for w in r.warnings:
-            click.echo(f"warning: {r.input}: {w}", err=True)
-        if not quiet:
-            click.echo(f"{r.input}: {r.segments} segments -> {', '.join(str(p) for p in r.outputs)}", err=True)
-    if glossary_mode != "off" and report.terms:
-        t = report.terms
-        click.echo(f"glossary: {sum(t.values())} terms found, {t['enforced']} enforced, "
-                   f"{t['found']} present, {t['missing']} missing", err=True)
-    if facts_mode != "off" and report.facts:
-        f = report.facts
-        click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
-                   f"{f['missing']} missing, {f['fixed']} fixed", err=True)
-    if report.failed:
-        sys.exit(1)
+    _report(report, kw)
+
+
+@main.command("summarize")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@_model_options
+@_summary_options
+def summarize_cmd(inputs: tuple[str, ...], **kw: Any) -> None:
+    """Write an English summary of each release: NAME.summary.md and NAME.summary.json.
+
+    By default five key sentences, chosen on the Chinese side (TextRank with news
+    priors: the lead, headings, key figures; no reporter's question; no two alike) and
+    given in document order with their segment ids and their translations, so the summary
+    is bilingual and traceable. Only those sentences go through the model. A headline
+    comes from the release's title or first heading.
+    """
+    from .run import run_summarize
+
+    try:
+        summary = _summary(kw.pop("sentences"), kw.pop("words"), kw.pop("summarizer"), kw.pop("ranker"),
+                           kw.pop("summary_model"), kw["offline"])
+        report = run_summarize(list(inputs), Path(kw["out_dir"]), _options(kw, summary=summary),
+                               stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    _report(report, kw)
 
 
 @main.group("facts")

@@ -171,3 +171,4 @@ class Document:
     segments: tuple[Segment, ...]
     provenance: Provenance | None = None
     warnings: tuple[str, ...] = ()
+    summary: dict[str, Any] | None = None  # the summary record (pipeline.summarize), when one was made

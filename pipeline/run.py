@@ -6,9 +6,10 @@ call them directly (and pass their own translator).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,18 @@ from .models import DEFAULT_MODEL
 from .read import read_source
 from .records import Document, Provenance, Segment, Source
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
+from .summarize import (
+    Seq2SeqSummarizer,
+    Summary,
+    SummaryOptions,
+    headline_segments,
+    needs_full_translation,
+    select,
+    summarize,
+)
+from .summarize import render_markdown as render_summary
 from .translate import Translator, load_translator
-from .write import output_paths, write_document
+from .write import atomic_write, output_paths, write_document
 
 ProgressFactory = Callable[[int, str], Any]  # (total, label) -> object with update(n)
 
@@ -41,6 +52,7 @@ class TranslateOptions:
     glossary: tuple[str, ...] = ()  # files or folders; empty: ./glossary, else the packaged base
     glossary_mode: str = "enforce"
     facts: str = "check"  # off, check, fix
+    summary: SummaryOptions | None = None  # also write NAME.summary.md and a summary record
 
 
 @dataclass
@@ -92,40 +104,124 @@ def run_translate(
     translator: Translator | None = None,
     progress: ProgressFactory | None = None,
     stdin: bytes | None = None,
+    summarizer: Any = None,
 ) -> RunReport:
     """Translate every input and write its outputs; each document succeeds or fails alone.
 
     Raises ZhenError only for what stops the whole run (no model, bad options).
     """
+    prep = _prepare(inputs, out_dir, options, translator, stdin)
+    if not prep.docs:
+        return RunReport(prep.failures)
+    docs = _translate(prep, options, progress)
+    summaries: list[Summary | None] = [None] * len(docs)
+    if options.summary is not None:
+        opts = options.summary.check()
+        if opts.method == "abstractive" and summarizer is None:
+            summarizer = Seq2SeqSummarizer(opts.model, offline=opts.offline)
+        summaries = [summarize(d, opts, summarizer) for d in docs]
+        docs = [replace(d, summary=sm.to_record() if sm else None) for d, sm in zip(docs, summaries, strict=True)]
+    results = [_write(doc, out_dir, list(options.formats), sm) for doc, sm in zip(docs, summaries, strict=True)]
+    fact_counts = summarize_checks([PairCheck(s.facts, ()) for d in docs for s in d.segments])
+    return RunReport(prep.failures + results, term_counts(docs), fact_counts)
+
+
+def run_summarize(
+    inputs: Sequence[str],
+    out_dir: Path,
+    options: TranslateOptions,
+    translator: Translator | None = None,
+    progress: ProgressFactory | None = None,
+    stdin: bytes | None = None,
+    summarizer: Any = None,
+) -> RunReport:
+    """Summarize each input into NAME.summary.md and NAME.summary.json.
+
+    With the default extractive TextRank summary the sentences are chosen on the Chinese side
+    first, so only they (and the headline) go through the model.
+    """
+    opts = (options.summary or SummaryOptions()).check()
+    prep = _prepare(inputs, out_dir, options, translator, stdin)
+    if not prep.docs:
+        return RunReport(prep.failures)
+    if needs_full_translation(opts):
+        docs = _translate(prep, options, progress)
+        if opts.method == "abstractive" and summarizer is None:
+            summarizer = Seq2SeqSummarizer(opts.model, offline=opts.offline)
+        summaries = [summarize(d, opts, summarizer) for d in docs]
+    else:
+        picks = {d.source.name: select(d, n=opts.sentences, ranker=opts.ranker) for d in prep.docs}
+        wanted = {(d.source.name, s.id) for d in prep.docs for s in headline_segments(d)}
+        wanted |= {(name, s.id) for name, ps in picks.items() for s, _ in ps}
+        docs = _translate(prep, options, progress, only=wanted)
+        summaries = [summarize(d, opts, picks=picks[d.source.name]) for d in docs]
+    results = []
+    for doc, summ in zip(docs, summaries, strict=True):
+        doc = replace(doc, summary=summ.to_record())
+        try:
+            md = out_dir / f"{doc.source.name}.summary.md"
+            js = out_dir / f"{doc.source.name}.summary.json"
+            atomic_write(md, render_summary(summ, doc))
+            atomic_write(js, json.dumps({"provenance": asdict(doc.provenance) if doc.provenance else None,
+                                         **(doc.summary or {})}, ensure_ascii=False, indent=2) + "\n")
+            results.append(DocResult(doc.source.path, [md, js], len(doc.segments), warnings=doc.warnings))
+        except OSError as exc:
+            results.append(DocResult(doc.source.path, error=f"{doc.source.path}: cannot write to {out_dir} ({exc})"))
+    return RunReport(prep.failures + results, term_counts(docs))
+
+
+@dataclass
+class _Prepared:
+    docs: list[Document]
+    failures: list[DocResult]
+    translator: Translator | None
+    glossary: Glossary | None
+
+
+def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, translator: Translator | None,
+             stdin: bytes | None) -> _Prepared:
+    """Check options, read and segment inputs, load the model (once, only if anything was readable)."""
     if options.budget < 8:
         raise UsageError("--max-tokens must be at least 8")
-    mode = check_mode(options.glossary_mode)
-    facts_mode = check_facts_mode(options.facts)
-    glossary = load_glossary(options.glossary) if mode != "off" else None
+    check_mode(options.glossary_mode)
+    check_facts_mode(options.facts)
+    if options.summary is not None:
+        options.summary.check()
+    glossary = load_glossary(options.glossary) if options.glossary_mode != "off" else None
     sources, failures = read_inputs(inputs, stdin)
     sources = _unique_names(sources)
     for src in sources:
         _refuse_overwriting_input(src, out_dir, options.formats)
     if not sources:
-        return RunReport(failures)
+        return _Prepared([], failures, translator, glossary)
     if translator is None:
         translator = load_translator(
             options.model, engine=options.engine, beams=options.beams, batch_size=options.batch_size,
             threads=options.threads, offline=options.offline,
         )
     docs = [segment(s, budget=options.budget, count_tokens=translator.count_tokens) for s in sources]
-    docs = translate_documents(docs, translator, progress, glossary=glossary, mode=mode)
-    docs = [replace(d, segments=tuple(check_segment(s, facts_mode) for s in d.segments)) for d in docs]
-    results: list[DocResult] = []
-    for doc in docs:
-        try:
-            written = write_document(doc, out_dir, list(options.formats))
-            results.append(DocResult(doc.source.path, written, len(doc.segments), warnings=doc.warnings))
-        except OSError as exc:
-            reason = f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"
-            results.append(DocResult(doc.source.path, error=reason))
-    fact_counts = summarize_checks([PairCheck(s.facts, ()) for d in docs for s in d.segments])
-    return RunReport(failures + results, term_counts(docs), fact_counts)
+    return _Prepared(docs, failures, translator, glossary)
+
+
+def _translate(prep: _Prepared, options: TranslateOptions, progress: ProgressFactory | None,
+               only: set[tuple[str, str]] | None = None) -> list[Document]:
+    assert prep.translator is not None
+    docs = translate_documents(prep.docs, prep.translator, progress, glossary=prep.glossary,
+                               mode=options.glossary_mode, only=only)
+    return [replace(d, segments=tuple(check_segment(s, options.facts) for s in d.segments)) for d in docs]
+
+
+def _write(doc: Document, out_dir: Path, formats: list[str], summary: Summary | None = None) -> DocResult:
+    try:
+        written = write_document(doc, out_dir, formats)
+        if summary is not None:
+            md = out_dir / f"{doc.source.name}.summary.md"
+            atomic_write(md, render_summary(summary, doc))
+            written.append(md)
+        return DocResult(doc.source.path, written, len(doc.segments), warnings=doc.warnings)
+    except OSError as exc:
+        reason = f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"
+        return DocResult(doc.source.path, error=reason)
 
 
 def term_counts(docs: Sequence[Document]) -> dict[str, int]:
@@ -143,9 +239,14 @@ def translate_documents(
     progress: ProgressFactory | None = None,
     glossary: Glossary | None = None,
     mode: str = "enforce",
+    only: set[tuple[str, str]] | None = None,
 ) -> list[Document]:
-    """Glossary protect → translate (all documents in one batched call) → restore and verify."""
-    segs = [seg for doc in docs for seg in doc.segments if seg.translatable]
+    """Glossary protect → translate (all documents in one batched call) → restore and verify.
+
+    `only` limits the work to these (document name, segment id) pairs.
+    """
+    segs = [seg for doc in docs for seg in doc.segments
+            if seg.translatable and (only is None or (doc.source.name, seg.id) in only)]
     hits = {id(seg): match(seg.norm, glossary) if glossary is not None else [] for seg in segs}
     enforce = mode == "enforce"
     inputs = [protect(seg.norm, hits[id(seg)]) if enforce and hits[id(seg)] else seg.norm for seg in segs]

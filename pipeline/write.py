@@ -33,6 +33,8 @@ def render_jsonl(doc: Document) -> str:
     for seg in doc.segments:
         rec = {"type": "segment", **seg.to_dict()}
         lines.append(json.dumps(rec, ensure_ascii=False))
+    if doc.summary is not None:
+        lines.append(json.dumps(doc.summary, ensure_ascii=False))
     return "\n".join(lines) + "\n"
 
 
