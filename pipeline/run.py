@@ -20,8 +20,9 @@ from .facts import PairCheck, check_segment, summarize_checks
 from .facts import check_mode as check_facts_mode
 from .glossary import Glossary, check_mode, load_glossary, match, protect, restore, verify
 from .models import DEFAULT_MODEL
+from .normalize import to_norm
 from .read import read_source
-from .records import Document, Provenance, Segment, Source
+from .records import Block, Document, Provenance, Segment, Source
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .summarize import (
     Seq2SeqSummarizer,
@@ -243,14 +244,53 @@ def translate_documents(
 ) -> list[Document]:
     """Glossary protect → translate (all documents in one batched call) → restore and verify.
 
-    `only` limits the work to these (document name, segment id) pairs.
+    `only` limits the work to these (document name, segment id) pairs. Speaker labels that
+    name an office (刑事侦查局负责人) go through the model with the segments.
     """
     segs = [seg for doc in docs for seg in doc.segments
             if seg.translatable and (only is None or (doc.source.name, seg.id) in only)]
+    labels = {to_norm(b.speaker): b.speaker for doc in docs for b in doc.blocks if b.speaker and not b.speaker_en}
+    label_segs = [Segment(id=f"label{i}", block=-1, kind="turn", start=0, end=0, text=text, norm=norm)
+                  for i, (norm, text) in enumerate(labels.items())]
+    bar = progress(len(segs) + len(label_segs), "Translating") if progress else None
+    done = _translate_segments([*segs, *label_segs], translator, glossary, mode, bar)
+    if bar is not None and hasattr(bar, "finish"):
+        bar.finish()
+    label_en = {s.norm: done[id(s)].target for s in label_segs}
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    out: list[Document] = []
+    for doc in docs:
+        prov = Provenance(
+            tool="zhen",
+            version=__version__,
+            model=translator.model.id,
+            model_revision=translator.model.revision,
+            engine=translator.engine,
+            decoding=translator.settings(),
+            input=doc.source.path,
+            input_sha256=doc.source.sha256,
+            glossary_sha256=glossary.sha256 if glossary is not None else None,
+            glossary_mode=mode,
+            created=created,
+        )
+        blocks = tuple(replace(b, speaker_en=label_en.get(to_norm(b.speaker)) or b.speaker)
+                       if b.speaker and not b.speaker_en else b for b in doc.blocks)
+        new_segs = tuple(_with_speaker(done.get(id(seg), seg), blocks) for seg in doc.segments)
+        out.append(replace(doc, blocks=blocks, segments=new_segs, provenance=prov))
+    return out
+
+
+def _with_speaker(seg: Segment, blocks: Sequence[Block]) -> Segment:
+    en = blocks[seg.block].speaker_en
+    return seg if seg.speaker_en == en else replace(seg, speaker_en=en)
+
+
+def _translate_segments(segs: Sequence[Segment], translator: Translator, glossary: Glossary | None, mode: str,
+                        bar: Any) -> dict[int, Segment]:
+    """Each segment translated, keyed by id(): protected where enforcing, retried plain where that failed."""
     hits = {id(seg): match(seg.norm, glossary) if glossary is not None else [] for seg in segs}
     enforce = mode == "enforce"
     inputs = [protect(seg.norm, hits[id(seg)]) if enforce and hits[id(seg)] else seg.norm for seg in segs]
-    bar = progress(len(inputs), "Translating") if progress else None
     first = translator.translate(inputs, progress=bar.update if bar is not None else None)
     results: dict[int, Segment] = {}
     retry: list[Segment] = []
@@ -270,27 +310,7 @@ def translate_documents(
         for seg, tr in zip(retry, translator.translate([s.norm for s in retry]), strict=True):
             results[id(seg)] = replace(seg, target=tr.text, flags=(*seg.flags, *tr.flags, "glossary-fallback"),
                                        hits=verify(tr.text, hits[id(seg)], enforced=False))
-    if bar is not None and hasattr(bar, "finish"):
-        bar.finish()
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    out: list[Document] = []
-    for doc in docs:
-        prov = Provenance(
-            tool="zhen",
-            version=__version__,
-            model=translator.model.id,
-            model_revision=translator.model.revision,
-            engine=translator.engine,
-            decoding=translator.settings(),
-            input=doc.source.path,
-            input_sha256=doc.source.sha256,
-            glossary_sha256=glossary.sha256 if glossary is not None else None,
-            glossary_mode=mode,
-            created=created,
-        )
-        new_segs = tuple(results.get(id(seg), seg) for seg in doc.segments)
-        out.append(replace(doc, segments=new_segs, provenance=prov))
-    return out
+    return results
 
 
 def _unique_names(sources: list[Source]) -> list[Source]:

@@ -19,6 +19,12 @@ ROLES: dict[str, str] = {
     "答": "A",
 }
 _MEDIA_REPORTER = re.compile(r"^([\u4e00-\u9fff]{2,10}?)(记者|记者问)$")
+# An official named by office: 刑事侦查局负责人, 公安部新闻发言人, 经侦总队副总队长. The English of
+# such a label needs the model (and the glossary), so it is translated with the segments.
+_OFFICE = re.compile(
+    r"^[\u4e00-\u9fff]{2,12}?(负责人|负责同志|新闻发言人|发言人|副?局长|副?部长|副?主任|副?总队长|副?支队长|"
+    r"副?大队长|副?队长|副?所长|副?处长|副?厅长|副?署长|副?司长|副?院长|副?检察长|副?书记|代表|专家|教授|主持人)$"
+)
 
 SINGLE_SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
@@ -73,7 +79,7 @@ def split_label(label: str) -> tuple[str | None, str | None]:
             return role, None
         if label.startswith(role) and is_person_name(label[len(role):]):
             return role, label[len(role):]
-    if _MEDIA_REPORTER.match(label):
+    if _MEDIA_REPORTER.match(label) or _OFFICE.match(label):
         return label, None
     if is_person_name(label):
         return None, label
@@ -81,7 +87,7 @@ def split_label(label: str) -> tuple[str | None, str | None]:
 
 
 def _role(word: str) -> bool:
-    return word in ROLES or bool(_MEDIA_REPORTER.match(word))
+    return word in ROLES or bool(_MEDIA_REPORTER.match(word)) or bool(_OFFICE.match(word))
 
 
 def romanize_name(name: str) -> str:
@@ -97,13 +103,15 @@ def romanize_name(name: str) -> str:
     return " ".join(p.capitalize() for p in (sur, giv) if p)
 
 
-def speaker_in_english(label_norm: str) -> str:
-    """Render a speaker label: roles from the table, names in pinyin."""
+def speaker_in_english(label_norm: str) -> str | None:
+    """Render a speaker label: roles from the table, names in pinyin; None when the label
+    names an office (刑事侦查局负责人), whose English the translation stage supplies."""
     role, name = split_label(label_norm)
     words: list[str] = []
     if role is not None:
-        m = _MEDIA_REPORTER.match(role)
-        words.append(ROLES.get(role) or ("Reporter" if m else role))
+        if role not in ROLES and not _MEDIA_REPORTER.match(role):
+            return None
+        words.append(ROLES.get(role) or "Reporter")
     if name is not None:
         # 某 stands for a withheld given name (贾某): keep the surname alone.
         words.append(romanize_name(name.replace("某", "")))

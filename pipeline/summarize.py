@@ -105,11 +105,15 @@ def is_question_turn(seg: Segment, doc: Document) -> bool:
     return asker and bool(_QUESTION.search(seg.norm))
 
 
+_ASIDE = re.compile(r"^[（(【\[].*[）)】\]]$")
+
+
 def candidates(doc: Document) -> list[Segment]:
+    """Sentences that can state a fact: no questions, no page furniture, no bracketed credits."""
     return [
         s for s in doc.segments
         if s.translatable and s.kind in ("paragraph", "turn", "heading") and not is_question_turn(s, doc)
-        and len(s.norm) >= 8
+        and len(s.norm) >= 8 and not _ASIDE.match(s.norm)
     ]
 
 
@@ -170,15 +174,15 @@ def _weight(f: Fact) -> float:
 
 
 def textrank_scores(doc: Document, cands: Sequence[Segment]) -> tuple[list[float], list[list[float]]]:
+    """(score, redundancy): PageRank over word overlap times priors; redundancy is word Jaccard."""
     toks = [words(s.norm) for s in cands]
-    sim = [[overlap(toks[i], toks[j]) if i != j else 0.0 for j in range(len(cands))] for i in range(len(cands))]
+    n = len(cands)
+    sim = [[overlap(toks[i], toks[j]) if i != j else 0.0 for j in range(n)] for i in range(n)]
     pr = pagerank(sim)
-    return [a * b for a, b in zip(pr, priors(doc, cands), strict=True)], _normalized(sim)
-
-
-def _normalized(sim: list[list[float]]) -> list[list[float]]:
-    top = max((v for row in sim for v in row), default=0.0) or 1.0
-    return [[v / top for v in row] for row in sim]
+    sets = [set(t) for t in toks]
+    jac = [[len(sets[i] & sets[j]) / (len(sets[i] | sets[j]) or 1) if i != j else 0.0 for j in range(n)]
+           for i in range(n)]
+    return [a * b for a, b in zip(pr, priors(doc, cands), strict=True)], jac
 
 
 Embedder = Callable[[Sequence[str]], list[list[float]]]
@@ -226,7 +230,7 @@ def packaged_embedder() -> Embedder:
 
 
 def mmr(scores: Sequence[float], sim: Sequence[Sequence[float]], k: int, lam: float = 0.7,
-        max_sim: float = 0.6) -> list[int]:
+        max_sim: float = 0.5) -> list[int]:
     """Maximal marginal relevance: relevant, and unlike what is already picked."""
     if not scores:
         return []
@@ -262,7 +266,8 @@ def select(doc: Document, n: int | None = 5, words_budget: int | None = None, ra
         scores, sim = embedding_scores(doc, cands, embed or packaged_embedder())
     else:
         scores, sim = textrank_scores(doc, cands)
-    order = mmr(scores, sim, k=len(cands) if words_budget else (n or 5))
+    # Word Jaccard over 0.5, or embedding cosine over 0.85: the same thing said twice.
+    order = mmr(scores, sim, k=len(cands) if words_budget else (n or 5), max_sim=0.85 if ranker == "embedding" else 0.5)
     if words_budget:
         picked: list[int] = []
         used = 0
@@ -351,7 +356,7 @@ class Seq2SeqSummarizer:
 
         enc = self.tok([text], return_tensors="pt", truncation=True, max_length=self.window)
         with torch.inference_mode():
-            out = self.net.generate(**enc, max_new_tokens=self.max_summary_tokens)
+            out = self.net.generate(**enc, max_new_tokens=min(self.max_summary_tokens, self.window - 2))
         return str(self.tok.batch_decode(out, skip_special_tokens=True)[0]).strip()
 
     def chunks(self, sentences: Sequence[str]) -> list[str]:

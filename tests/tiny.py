@@ -92,3 +92,32 @@ def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0) -> Path:
         encoding="utf-8",
     )
     return folder
+
+
+def build_tiny_bart(folder: Path, window: int = 64, seed: int = 0) -> Path:
+    """A tiny BART summarizer (d_model 16, 1 layer) with a byte-level BPE tokenizer.
+
+    The position window is small on purpose, so that a release does not fit and the
+    summarizer must work in chunks and then summarize the chunks' summaries.
+    """
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(EN_LINES * 4, vocab_size=400, min_frequency=1,
+                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe.save_model(str(folder))
+    tok = BartTokenizer(vocab=str(folder / "vocab.json"), merges=str(folder / "merges.txt"),
+                        model_max_length=window)
+    tok.save_pretrained(folder)
+    cfg = BartConfig(
+        vocab_size=len(tok), d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=window,
+        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+        decoder_start_token_id=tok.eos_token_id, forced_bos_token_id=tok.bos_token_id,
+    )
+    torch.manual_seed(seed)
+    BartForConditionalGeneration(cfg).save_pretrained(folder)
+    return folder
