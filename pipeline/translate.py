@@ -7,9 +7,13 @@ returns one Translation per input, in order.
 from __future__ import annotations
 
 import copy
+import json
+import math
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import UsageError
@@ -47,87 +51,77 @@ def collapse_repeats(text: str) -> str:
     return _RUNAWAY.sub(lambda m: m.group(1) if _loop(m) else m.group(0), text)
 
 
-class TorchMarian:
-    """MarianMTModel + MarianTokenizer from transformers, called with generate() directly."""
+def generation_settings(folder: Path) -> dict[str, Any]:
+    """The model's own decoding settings (opus-mt-zh-en: beam 6, max length 512, pad banned),
+    read from its files, so that nothing needs loading to know them."""
+    out: dict[str, Any] = {}
+    for name in ("config.json", "generation_config.json"):  # the latter wins
+        try:
+            data = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for key in ("num_beams", "max_length", "bad_words_ids", "pad_token_id"):
+            if data.get(key) is not None:
+                out[key] = data[key]
+    return out
 
-    engine = "torch"
 
-    def __init__(
-        self,
-        model: ModelRef,
-        beams: int | None = None,
-        batch_size: int = 16,
-        threads: int | None = None,
-        max_input_tokens: int = 512,
-    ) -> None:
-        import torch
-        from transformers import MarianMTModel, MarianTokenizer
-        from transformers.utils import logging as hf_logging
+class _Marian:
+    """What every Marian engine shares: settings, token counting, batching, the repetition guard."""
 
-        # Weight-loading bars and generation notices are noise in a CLI's stderr.
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
+    engine = "marian"
 
-        if threads:
-            torch.set_num_threads(threads)
+    def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int = 16, threads: int | None = None,
+                 max_input_tokens: int = 512, fixed_ratio: float | None = None) -> None:
+        import sentencepiece as spm
+
         self.model = model
-        self._torch = torch
-        self.tokenizer = MarianTokenizer.from_pretrained(str(model.path))
-        # Safetensors first, and never code from the hub: the model is data, not a program.
-        self.net = MarianMTModel.from_pretrained(str(model.path), trust_remote_code=False)
-        self.net.eval()
-        gc = copy.deepcopy(self.net.generation_config)
-        # The model's own generation settings (opus-mt-zh-en: beam 6, max length 512, pad banned).
-        self.beams = int(beams or gc.num_beams or 1)
-        self.max_length = int(gc.max_length or 512)
-        gc.num_beams = self.beams
-        self.gen = gc
+        gen = generation_settings(model.path)
+        self.beams = int(beams or gen.get("num_beams") or 1)
+        self.max_length = int(gen.get("max_length") or 512)
+        self.bad_words_ids = gen.get("bad_words_ids")
         self.batch_size = max(1, batch_size)
+        self.threads = threads
         self.max_input_tokens = min(max_input_tokens, self.max_length)
+        # Benchmarks only: decode exactly ceil(ratio x source tokens), so every engine does the same work.
+        self.fixed_ratio = fixed_ratio
+        self.sp_source = spm.SentencePieceProcessor(model_file=str(model.path / "source.spm"))
+        self.calls = 0  # model calls, for the translation memory's "no model at all" promise
 
     def settings(self) -> dict[str, Any]:
-        return {
-            "num_beams": self.beams,
-            "max_length": self.max_length,
-            "batch_size": self.batch_size,
-            "bad_words_ids": self.gen.bad_words_ids,
-        }
+        return {"num_beams": self.beams, "max_length": self.max_length, "batch_size": self.batch_size,
+                "bad_words_ids": self.bad_words_ids}
 
     def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text).input_ids)
-
-    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
-        enc = self.tokenizer(
-            texts, return_tensors="pt", padding=True, truncation=True, max_length=self.max_input_tokens
-        )
-        longest = int(enc["attention_mask"].sum(dim=1).max())
-        # English needs at most about twice the Chinese pieces; a bound stops runaway loops early.
-        gc = copy.deepcopy(self.gen)
-        gc.max_length = min(self.max_length, 2 * longest + 10)
-        for k, v in extra.items():
-            setattr(gc, k, v)
-        with self._torch.inference_mode():
-            out = self.net.generate(**enc, generation_config=gc)
-        return [t.strip() for t in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
+        return len(self.sp_source.encode(text)) + 1  # and </s>
 
     def translate(self, texts: Sequence[str], progress: Progress | None = None) -> list[Translation]:
         counts = Counter(texts)
-        unique = list(counts)
-        # Longest first: batches of similar length waste no work on padding.
-        order = sorted(unique, key=self.count_tokens, reverse=True)
+        unique = list(counts)  # the same sentence twice is translated once
+        lengths = {t: self.count_tokens(t) for t in unique}
+        # Longest first, batches capped by sentences and by tokens: little padding, bounded memory.
+        order = sorted(unique, key=lambda t: lengths[t], reverse=True)
         done: dict[str, Translation] = {}
-        for i in range(0, len(order), self.batch_size):
-            batch = order[i : i + self.batch_size]
-            for src, tr in zip(batch, self._guarded(batch), strict=True):
-                done[src] = tr
-            if progress:
-                progress(sum(counts[s] for s in batch))
+        token_cap = self.batch_size * 48
+        batch: list[str] = []
+        for text in [*order, None]:
+            if text is not None and (not batch or (len(batch) < self.batch_size and
+                                                   lengths[batch[0]] * (len(batch) + 1) <= token_cap)):
+                batch.append(text)
+                continue
+            if batch:
+                for src, tr in zip(batch, self._guarded(batch), strict=True):
+                    done[src] = tr
+                if progress:
+                    progress(sum(counts[s] for s in batch))
+            batch = [text] if text is not None else []
         return [done[t] for t in texts]
 
     def _guarded(self, batch: list[str]) -> list[Translation]:
         """Translate a batch; outputs that loop are retried together with repetition penalties."""
+        self.calls += 1
         hyps = self._generate(batch)
-        loops = [i for i, h in enumerate(hyps) if runaway(h)]
+        loops = [i for i, h in enumerate(hyps) if runaway(h)] if self.fixed_ratio is None else []
         out = [Translation(h) for h in hyps]
         if loops:
             retried = self._generate([batch[i] for i in loops], no_repeat_ngram_size=3, repetition_penalty=1.3)
@@ -138,26 +132,217 @@ class TorchMarian:
                     out[i] = Translation(hyp, ("repetition-retried",))
         return out
 
+    def _lengths(self, longest: int) -> tuple[int, int]:
+        """(min, max) new tokens: English needs at most about twice the Chinese pieces."""
+        if self.fixed_ratio is not None:
+            n = max(1, math.ceil(self.fixed_ratio * longest))
+            return n, n
+        return 1, min(self.max_length, 2 * longest + 10)
+
+    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+        raise NotImplementedError
+
+
+class TorchMarian(_Marian):
+    """MarianMTModel + MarianTokenizer from transformers, called with generate() directly.
+
+    Weights load on the first translation, so a run served from the translation memory
+    never loads them. `dtype` auto uses bfloat16 where the CPU computes it natively.
+    """
+
+    engine = "torch"
+
+    def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int = 16, threads: int | None = None,
+                 max_input_tokens: int = 512, fixed_ratio: float | None = None, dtype: str = "auto") -> None:
+        super().__init__(model, beams, batch_size, threads, max_input_tokens, fixed_ratio)
+        self.dtype = dtype
+        self._net: Any = None
+        self._tok: Any = None
+
+    def settings(self) -> dict[str, Any]:
+        return {**super().settings(), "dtype": self._dtype_name()}
+
+    def _dtype_name(self) -> str:
+        if self.dtype != "auto":
+            return self.dtype
+        try:
+            import torch
+
+            return "bfloat16" if torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported() \
+                else "float32"
+        except (ImportError, AttributeError):
+            return "float32"
+
+    def _load(self) -> None:
+        import torch
+        from transformers import MarianMTModel, MarianTokenizer
+        from transformers.utils import logging as hf_logging
+
+        # Weight-loading bars and generation notices are noise in a CLI's stderr.
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        self._tok = MarianTokenizer.from_pretrained(str(self.model.path))
+        # Never code from the hub: the model is data, not a program (safetensors are preferred).
+        net = MarianMTModel.from_pretrained(str(self.model.path), trust_remote_code=False)
+        if self._dtype_name() == "bfloat16":
+            net = net.to(dtype=torch.bfloat16)  # type: ignore[call-arg]
+        self._net = net.eval()
+
+    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+        import torch
+
+        if self._net is None:
+            self._load()
+        enc = self._tok(texts, return_tensors="pt", padding=True, truncation=True, max_length=self.max_input_tokens)
+        longest = int(enc["attention_mask"].sum(dim=1).max())
+        low, high = self._lengths(longest)
+        gc = copy.deepcopy(self._net.generation_config)
+        gc.num_beams = self.beams
+        gc.max_length = None
+        gc.max_new_tokens = high
+        gc.min_new_tokens = low if low > 1 else None
+        if self.fixed_ratio is not None:
+            gc.early_stopping = False
+        for k, v in extra.items():
+            setattr(gc, k, v)
+        with torch.inference_mode():
+            out = self._net.generate(**enc, generation_config=gc)
+        return [t.strip() for t in self._tok.batch_decode(out, skip_special_tokens=True)]
+
+
+class CT2Marian(_Marian):
+    """A Marian model converted with CTranslate2 (int8): no torch and no transformers at run time."""
+
+    engine = "ctranslate2"
+
+    def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int = 32, threads: int | None = None,
+                 max_input_tokens: int = 512, fixed_ratio: float | None = None, workers: int = 1,
+                 compute_type: str = "auto", use_vmap: bool | None = None) -> None:
+        super().__init__(model, beams, batch_size, threads, max_input_tokens, fixed_ratio)
+        import ctranslate2
+        import sentencepiece as spm
+
+        cores = os.cpu_count() or 1
+        intra = threads or max(1, cores // max(1, workers))
+        self._tr = ctranslate2.Translator(str(model.path), device="cpu", compute_type=compute_type,
+                                          inter_threads=workers, intra_threads=intra)
+        self.workers = workers
+        self.sp_target = spm.SentencePieceProcessor(model_file=str(model.path / "target.spm"))
+        self.use_vmap = (model.path / "vmap.txt").is_file() if use_vmap is None else use_vmap
+
+    def settings(self) -> dict[str, Any]:
+        return {**super().settings(), "workers": self.workers, "vmap": self.use_vmap}
+
+    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+        # As MarianTokenizer does: sentencepiece pieces, then </s> (no punctuation normalization).
+        toks = [[*self.sp_source.encode(t, out_type=str)[: self.max_input_tokens - 1], "</s>"] for t in texts]
+        longest = max(len(t) for t in toks)
+        low, high = self._lengths(longest)
+        kwargs: dict[str, Any] = {"beam_size": self.beams, "max_decoding_length": high, "min_decoding_length": low,
+                                  "use_vmap": self.use_vmap, "max_batch_size": 0}
+        if self.bad_words_ids:
+            kwargs["suppress_sequences"] = [["<pad>"]]
+        if "no_repeat_ngram_size" in extra:
+            kwargs["no_repeat_ngram_size"] = extra["no_repeat_ngram_size"]
+        if "repetition_penalty" in extra:
+            kwargs["repetition_penalty"] = extra["repetition_penalty"]
+        results = self._tr.translate_batch(toks, **kwargs)
+        return [self.sp_target.decode([p for p in r.hypotheses[0] if p not in ("<pad>", "</s>")]).strip()
+                for r in results]
+
+
+class CachedTranslator:
+    """A translator behind the translation memory: a hit calls no model at all.
+
+    The key holds everything that decides the English: model id and revision, engine,
+    decoding settings, glossary hash and mode, and the exact input (placeholders included).
+    """
+
+    def __init__(self, inner: Translator, tm: Any, context: dict[str, Any]) -> None:
+        self.inner = inner
+        self.engine = inner.engine
+        self.model = inner.model
+        self.tm = tm
+        self.context = json.dumps({"model": inner.model.id, "revision": inner.model.revision, "engine": inner.engine,
+                                   "settings": inner.settings(), **context}, sort_keys=True, ensure_ascii=False)
+
+    def settings(self) -> dict[str, Any]:
+        return self.inner.settings()
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def translate(self, texts: Sequence[str], progress: Progress | None = None) -> list[Translation]:
+        cached = self.tm.get_many(self.context, texts)
+        todo = list(dict.fromkeys(t for t in texts if t not in cached))
+        self.tm.hits += len(texts) - sum(1 for t in texts if t not in cached)
+        self.tm.misses += len(todo)
+        if progress and len(texts) > len(todo):
+            progress(sum(1 for t in texts if t in cached))
+        if todo:
+            fresh = self.inner.translate(todo, progress=progress)
+            self.tm.put_many(self.context, [(s, tr.text, tr.flags) for s, tr in zip(todo, fresh, strict=True)])
+            cached.update({s: (tr.text, tr.flags) for s, tr in zip(todo, fresh, strict=True)})
+        return [Translation(*cached[t]) for t in texts]
+
 
 EngineFactory = Callable[..., Translator]
-ENGINES: dict[str, EngineFactory] = {"torch": TorchMarian}
+ENGINES: dict[str, EngineFactory] = {"torch": TorchMarian, "ctranslate2": CT2Marian}
 
 
 def engine_factory(name: str) -> EngineFactory:
     try:
         return ENGINES[name]
     except KeyError:
-        raise UsageError(f"unknown engine {name!r}; choose one of: {', '.join(sorted(ENGINES))}") from None
+        raise UsageError(f"unknown engine {name!r}; choose one of: auto, {', '.join(sorted(ENGINES))}") from None
+
+
+def resolve_engine(model: str, engine: str = "auto", offline: bool | None = None) -> tuple[str, ModelRef]:
+    """Pick the engine and the model folder. auto: CTranslate2 when a converted copy of the
+    model is in the store (or the folder is one) and the package is installed, else torch."""
+    from .store import find_converted, is_ct2_folder
+
+    if engine not in ("auto", *ENGINES):
+        engine_factory(engine)
+    path = Path(model).expanduser()
+    if path.is_dir() and is_ct2_folder(path):
+        if engine == "torch":
+            raise UsageError(f"{model} is a CTranslate2 model; use --engine ctranslate2")
+        return "ctranslate2", ModelRef(id=model, path=path.resolve(), revision=_ct2_revision(path), origin="folder")
+    if engine in ("auto", "ctranslate2"):
+        stored = find_converted(model)
+        if stored is not None and (engine == "ctranslate2" or _has_ct2()):
+            ref = ModelRef(id=model, path=Path(stored.path), revision=f"{stored.revision}+ct2-{stored.quantization}",
+                           origin="store")
+            return "ctranslate2", ref
+        if engine == "ctranslate2":
+            raise UsageError(f"no CTranslate2 copy of {model} in the model store; run `zhen models convert {model}`")
+    return "torch", resolve_model(model, offline=offline)
+
+
+def _has_ct2() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ctranslate2") is not None
+
+
+def _ct2_revision(folder: Path) -> str:
+    from .models import folder_fingerprint
+    from .store import read_meta
+
+    meta = read_meta(folder)
+    return meta.revision if meta else folder_fingerprint(folder)
 
 
 def load_translator(
     model: str,
-    engine: str = "torch",
+    engine: str = "auto",
     beams: int | None = None,
     batch_size: int = 16,
     threads: int | None = None,
     offline: bool | None = None,
 ) -> Translator:
-    factory = engine_factory(engine)
-    ref = resolve_model(model, offline=offline)
-    return factory(ref, beams=beams, batch_size=batch_size, threads=threads)
+    name, ref = resolve_engine(model, engine, offline)
+    return engine_factory(name)(ref, beams=beams, batch_size=batch_size, threads=threads)
