@@ -169,8 +169,12 @@ def _model_options(f: Any) -> Any:
                      help="Sentences per model call."),
         click.option("--threads", type=click.IntRange(min=1), default=None,
                      help="CPU threads for the model. Default: all cores."),
-        click.option("--engine", envvar="ZHEN_ENGINE", default="torch", show_default=True,
-                     help="Inference engine: torch. Env: ZHEN_ENGINE."),
+        click.option("--engine", envvar="ZHEN_ENGINE", default="auto", show_default=True,
+                     type=click.Choice(["auto", "torch", "ctranslate2"]),
+                     help="Inference engine. auto: CTranslate2 when the model store holds a converted copy of "
+                          "the model (zhen models convert), else torch. Env: ZHEN_ENGINE."),
+        click.option("--no-cache", "no_cache", is_flag=True,
+                     help="Bypass the translation memory (ZHEN_HOME/tm.sqlite): translate everything afresh."),
         click.option("--max-tokens", "budget", type=click.IntRange(min=8), default=200, show_default=True,
                      help="Longest model input in sentencepiece tokens; longer sentences are split at ；then ，."),
         _glossary_option,
@@ -198,6 +202,7 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt", summary: Any = N
         model=kw["model"], engine=kw["engine"], beams=kw["beams"], batch_size=kw["batch_size"],
         threads=kw["threads"], offline=kw["offline"], formats=tuple(parse_formats(formats)), budget=kw["budget"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts_mode"], summary=summary,
+        cache=not kw["no_cache"],
     )
 
 
@@ -220,6 +225,9 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         f = report.facts
         click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
                    f"{f['missing']} missing, {f['fixed']} fixed", err=True)
+    if report.cache and not quiet:
+        c = report.cache
+        click.echo(f"translation memory: {c['hits']} hits, {c['misses']} sent to the model", err=True)
     if report.failed:
         sys.exit(1)
 
@@ -321,6 +329,104 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
     click.echo(f"{len(rows)} pair(s), {len(rows) - bad} ok, {bad} mismatch", err=True)
     if bad:
         sys.exit(1)
+
+
+@main.group("models")
+def models_group() -> None:
+    """The model store under ZHEN_HOME (default: the user cache folder, ~/.cache/zhen)."""
+
+
+@models_group.command("list")
+def models_list() -> None:
+    """Stored models: name, id, revision, engine, size, origin."""
+    from .store import list_models, models_dir
+
+    rows = list_models()
+    if not rows:
+        click.echo(f"no models in {models_dir()} (zhen models pull|import|convert)", err=True)
+    for m in rows:
+        q = f"-{m.quantization}" if m.quantization else ""
+        click.echo(f"{m.name}\t{m.id}\t{m.revision[:16]}\t{m.engine}{q}\t{m.size / 2**20:.1f} MiB\t{m.origin}")
+
+
+@models_group.command("pull")
+@click.argument("model")
+def models_pull(model: str) -> None:
+    """Download a model from the Hugging Face hub into the cache and the store."""
+    from .store import pull
+
+    try:
+        m = pull(model)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    click.echo(m.path)
+
+
+@models_group.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--id", "model_id", help="The model id to record (default: the folder's name).")
+def models_import(folder: str, model_id: str | None) -> None:
+    """Copy a model folder brought in by hand (air-gapped machines) into the store, checking its files."""
+    from .store import import_folder
+
+    try:
+        m = import_folder(folder, model_id)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    click.echo(m.path)
+
+
+@models_group.command("path")
+@click.argument("model")
+def models_path(model: str) -> None:
+    """Print the folder of a stored model (by name or id)."""
+    from .store import lookup
+
+    m = lookup(model)
+    if m is None:
+        raise click.ClickException(f"{model}: not in the model store (zhen models list)")
+    click.echo(m.path)
+
+
+@models_group.command("convert")
+@click.argument("model")
+@click.option("--quantization", type=click.Choice(["int8", "int8_float32", "int16", "float32"]), default="int8",
+              show_default=True)
+@click.option("--offline", is_flag=True, default=None, help="Use only local folders and the Hugging Face cache.")
+def models_convert(model: str, quantization: str, offline: bool | None) -> None:
+    """Convert a Marian model (hub id or folder) to CTranslate2 into the store.
+
+    Translation with the converted model needs neither torch nor transformers, and
+    `--engine auto` picks it from then on.
+    """
+    from .store import convert
+
+    try:
+        m = convert(model, quantization=quantization, offline=offline)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    click.echo(m.path)
+
+
+@main.group("cache")
+def cache_group() -> None:
+    """The translation memory (ZHEN_HOME/tm.sqlite)."""
+
+
+@cache_group.command("stats")
+def cache_stats() -> None:
+    from .store import TranslationMemory
+
+    st = TranslationMemory().stats()
+    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['bytes'] / 2**20:.1f} MiB")
+
+
+@cache_group.command("clear")
+def cache_clear() -> None:
+    from .store import TranslationMemory
+
+    n = TranslationMemory().clear()
+    click.echo(f"removed {n} entries", err=True)
 
 
 @main.group("glossary")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -22,7 +23,7 @@ from .glossary import Glossary, check_mode, load_glossary, match, protect, resto
 from .models import DEFAULT_MODEL
 from .normalize import to_norm
 from .read import read_source
-from .records import Block, Document, Provenance, Segment, Source
+from .records import Block, Document, GlossaryHit, Provenance, Segment, Source
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .summarize import (
     Seq2SeqSummarizer,
@@ -43,7 +44,7 @@ ProgressFactory = Callable[[int, str], Any]  # (total, label) -> object with upd
 @dataclass(frozen=True)
 class TranslateOptions:
     model: str = DEFAULT_MODEL
-    engine: str = "torch"
+    engine: str = "auto"
     beams: int | None = None
     batch_size: int = 16
     threads: int | None = None
@@ -54,6 +55,7 @@ class TranslateOptions:
     glossary_mode: str = "enforce"
     facts: str = "check"  # off, check, fix
     summary: SummaryOptions | None = None  # also write NAME.summary.md and a summary record
+    cache: bool = True  # the translation memory under ZHEN_HOME
 
 
 @dataclass
@@ -70,6 +72,7 @@ class RunReport:
     results: list[DocResult]
     terms: dict[str, int] = field(default_factory=dict)  # found, enforced, missing
     facts: dict[str, int] = field(default_factory=dict)  # facts, matched, changed, missing, fixed
+    cache: dict[str, int] = field(default_factory=dict)  # hits, misses
 
     @property
     def failed(self) -> list[DocResult]:
@@ -124,7 +127,12 @@ def run_translate(
         docs = [replace(d, summary=sm.to_record() if sm else None) for d, sm in zip(docs, summaries, strict=True)]
     results = [_write(doc, out_dir, list(options.formats), sm) for doc, sm in zip(docs, summaries, strict=True)]
     fact_counts = summarize_checks([PairCheck(s.facts, ()) for d in docs for s in d.segments])
-    return RunReport(prep.failures + results, term_counts(docs), fact_counts)
+    return RunReport(prep.failures + results, term_counts(docs), fact_counts, _cache_counts(prep))
+
+
+def _cache_counts(prep: _Prepared) -> dict[str, int]:
+    tm = getattr(prep.translator, "tm", None)
+    return {"hits": tm.hits, "misses": tm.misses} if tm is not None else {}
 
 
 def run_summarize(
@@ -168,7 +176,7 @@ def run_summarize(
             results.append(DocResult(doc.source.path, [md, js], len(doc.segments), warnings=doc.warnings))
         except OSError as exc:
             results.append(DocResult(doc.source.path, error=f"{doc.source.path}: cannot write to {out_dir} ({exc})"))
-    return RunReport(prep.failures + results, term_counts(docs))
+    return RunReport(prep.failures + results, term_counts(docs), cache=_cache_counts(prep))
 
 
 @dataclass
@@ -200,6 +208,12 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
             options.model, engine=options.engine, beams=options.beams, batch_size=options.batch_size,
             threads=options.threads, offline=options.offline,
         )
+    if options.cache:
+        from .store import TranslationMemory
+        from .translate import CachedTranslator
+
+        context = {"glossary": glossary.sha256 if glossary else None, "glossary_mode": options.glossary_mode}
+        translator = CachedTranslator(translator, TranslationMemory(), context)
     docs = [segment(s, budget=options.budget, count_tokens=translator.count_tokens) for s in sources]
     return _Prepared(docs, failures, translator, glossary)
 
@@ -280,6 +294,29 @@ def translate_documents(
     return out
 
 
+def _glossary_hits(segs: Sequence[Segment], glossary: Glossary | None, tm: Any) -> dict[int, list[GlossaryHit]]:
+    """Glossary hits per segment; with a translation memory, remembered per glossary and text
+    (matching consults jieba, whose dictionary takes a second to load)."""
+    if glossary is None:
+        return {id(seg): [] for seg in segs}
+    known: dict[str, Any] = tm.memo_get(glossary.sha256, [s.norm for s in segs]) if tm is not None else {}
+    fresh: dict[str, Any] = {}
+    out: dict[int, list[GlossaryHit]] = {}
+    for seg in segs:
+        if seg.norm in known:
+            out[id(seg)] = [GlossaryHit(**h) for h in known[seg.norm]]
+            continue
+        found = match(seg.norm, glossary)
+        fresh[seg.norm] = [asdict(h) for h in found]
+        out[id(seg)] = found
+    if tm is not None and fresh:
+        tm.memo_put(glossary.sha256, fresh)
+    return out
+
+
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def _with_speaker(seg: Segment, blocks: Sequence[Block]) -> Segment:
     en = blocks[seg.block].speaker_en
     return seg if seg.speaker_en == en else replace(seg, speaker_en=en)
@@ -288,11 +325,19 @@ def _with_speaker(seg: Segment, blocks: Sequence[Block]) -> Segment:
 def _translate_segments(segs: Sequence[Segment], translator: Translator, glossary: Glossary | None, mode: str,
                         bar: Any) -> dict[int, Segment]:
     """Each segment translated, keyed by id(): protected where enforcing, retried plain where that failed."""
-    hits = {id(seg): match(seg.norm, glossary) if glossary is not None else [] for seg in segs}
+    results: dict[int, Segment] = {}
+    # Numbers, dates and Latin text need no model: they are copied as they are.
+    copied = [seg for seg in segs if not _HAN.search(seg.norm)]
+    for seg in copied:
+        results[id(seg)] = replace(seg, target=seg.norm, flags=(*seg.flags, "copied"))
+    if copied:
+        if bar is not None:
+            bar.update(len(copied))
+        segs = [seg for seg in segs if id(seg) not in results]
+    hits = _glossary_hits(segs, glossary, getattr(translator, "tm", None))
     enforce = mode == "enforce"
     inputs = [protect(seg.norm, hits[id(seg)]) if enforce and hits[id(seg)] else seg.norm for seg in segs]
-    first = translator.translate(inputs, progress=bar.update if bar is not None else None)
-    results: dict[int, Segment] = {}
+    first = translator.translate(inputs, progress=bar.update if bar is not None else None) if inputs else []
     retry: list[Segment] = []
     for seg, tr in zip(segs, first, strict=True):
         seg_hits = hits[id(seg)]

@@ -199,6 +199,7 @@ class TranslationMemory:
             "CREATE TABLE IF NOT EXISTS tm (key TEXT PRIMARY KEY, source TEXT NOT NULL, target TEXT NOT NULL,"
             " flags TEXT NOT NULL, context TEXT NOT NULL, created REAL NOT NULL)"
         )
+        self.db.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.hits = 0
         self.misses = 0
 
@@ -228,6 +229,25 @@ class TranslationMemory:
                 [(self.key(context, s), s, t, json.dumps(list(f)), context, now) for s, t, f in rows],
             )
 
+    def memo_get(self, namespace: str, keys: Sequence[str]) -> dict[str, Any]:
+        """Stored results of other deterministic work (glossary matching), by namespace and key."""
+        out: dict[str, Any] = {}
+        want = {self.key(namespace, k): k for k in set(keys)}
+        items = list(want)
+        for i in range(0, len(items), 500):
+            chunk = items[i : i + 500]
+            for k, v in self.db.execute(
+                f"SELECT key, value FROM memo WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall():
+                out[want[k]] = json.loads(v)
+        return out
+
+    def memo_put(self, namespace: str, items: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR REPLACE INTO memo (key, value) VALUES (?, ?)",
+                                [(self.key(namespace, k), json.dumps(v)) for k, v in items.items()])
+
     def stats(self) -> dict[str, Any]:
         n, contexts = self.db.execute("SELECT COUNT(*), COUNT(DISTINCT context) FROM tm").fetchone()
         return {"path": str(self.path), "entries": n, "contexts": contexts,
@@ -238,6 +258,7 @@ class TranslationMemory:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM tm")
+            self.db.execute("DELETE FROM memo")
         self.db.execute("VACUUM")
         return int(n)
 

@@ -231,6 +231,20 @@ class CT2Marian(_Marian):
         self.workers = workers
         self.sp_target = spm.SentencePieceProcessor(model_file=str(model.path / "target.spm"))
         self.use_vmap = (model.path / "vmap.txt").is_file() if use_vmap is None else use_vmap
+        self._suppress = self._banned_tokens()
+
+    def _banned_tokens(self) -> list[list[str]]:
+        """The generation config's bad_words_ids as tokens of the converted vocabulary.
+
+        The converter leaves <pad> out of the vocabulary (it can never be produced), so the
+        ban usually comes to nothing here."""
+        for name in ("target_vocabulary.json", "shared_vocabulary.json"):
+            path = self.model.path / name
+            if path.is_file():
+                vocab = json.loads(path.read_text(encoding="utf-8"))
+                return [[vocab[i] for i in seq] for seq in (self.bad_words_ids or [])
+                        if all(0 <= i < len(vocab) for i in seq)]
+        return []
 
     def settings(self) -> dict[str, Any]:
         return {**super().settings(), "workers": self.workers, "vmap": self.use_vmap}
@@ -242,8 +256,8 @@ class CT2Marian(_Marian):
         low, high = self._lengths(longest)
         kwargs: dict[str, Any] = {"beam_size": self.beams, "max_decoding_length": high, "min_decoding_length": low,
                                   "use_vmap": self.use_vmap, "max_batch_size": 0}
-        if self.bad_words_ids:
-            kwargs["suppress_sequences"] = [["<pad>"]]
+        if self._suppress:
+            kwargs["suppress_sequences"] = self._suppress
         if "no_repeat_ngram_size" in extra:
             kwargs["no_repeat_ngram_size"] = extra["no_repeat_ngram_size"]
         if "repetition_penalty" in extra:

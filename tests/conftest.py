@@ -59,3 +59,11 @@ class FakeTranslator:
 @pytest.fixture
 def fake_translator() -> FakeTranslator:
     return FakeTranslator()
+
+
+@pytest.fixture(autouse=True)
+def _private_zhen_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Tests never touch the user's model store or translation memory."""
+    home = tmp_path_factory.mktemp("zhen-home")
+    monkeypatch.setenv("ZHEN_HOME", str(home))
+    return home

@@ -142,7 +142,7 @@ def test_extractive_summary_is_checked_too(tmp_path: Path) -> None:
     good = {"截至2019年11月，共破获电信诈骗案件9.4万起，同比上升30.3%。":
             "As of November 2019, 94,000 telecom fraud cases were solved, up 30.3 percent.",
             "逮捕犯罪嫌疑人269名。": "269 suspects were arrested."}
-    opts = TranslateOptions(glossary_mode="off", summary=SummaryOptions(sentences=2))
+    opts = TranslateOptions(glossary_mode="off", summary=SummaryOptions(sentences=2), cache=False)
     run_summarize([str(src)], tmp_path / "a", opts, translator=FakeTranslator(good))
     rec = json.loads((tmp_path / "a" / "r.summary.json").read_text(encoding="utf-8"))
     assert rec["faithful"] is True and rec["dropped"] == []
