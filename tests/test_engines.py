@@ -1,0 +1,218 @@
+"""Engines (torch, ctranslate2), conversion, the model store and the translation memory."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FakeTranslator
+
+from pipeline.cli import main
+from pipeline.errors import UsageError
+from pipeline.models import resolve_model
+from pipeline.run import TranslateOptions, run_translate
+from pipeline.store import TranslationMemory, convert, find_converted, import_folder, list_models
+from pipeline.translate import CT2Marian, TorchMarian, load_translator, resolve_engine
+
+INPUTS = ["公安部召开新闻发布会。", "记者：成效如何？", "公安部召开新闻发布会。", "共破获电信诈骗案件9.4万起。",
+          "下一步，公安机关将始终保持严打高压态势，加强国际警务执法合作。"]
+
+
+@pytest.fixture(scope="module")
+def ct2_model(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import os
+
+    home = tmp_path_factory.mktemp("ct2-home")
+    old = os.environ.get("ZHEN_HOME")
+    os.environ["ZHEN_HOME"] = str(home)
+    try:
+        return Path(convert(str(tiny_model)).path)
+    finally:
+        if old is None:
+            os.environ.pop("ZHEN_HOME", None)
+        else:
+            os.environ["ZHEN_HOME"] = old
+
+
+def test_conversion_keeps_tokenizers_and_settings(ct2_model: Path) -> None:
+    names = {p.name for p in ct2_model.iterdir()}
+    assert {"model.bin", "config.json", "source.spm", "target.spm", "generation_config.json",
+            "zhen-model.json"} <= names
+    meta = json.loads((ct2_model / "zhen-model.json").read_text())
+    assert meta["engine"] == "ctranslate2" and meta["quantization"] == "int8" and meta["origin"] == "converted"
+
+
+@pytest.mark.parametrize("engine", ["torch", "ctranslate2"])
+def test_one_output_per_input_in_order(engine: str, tiny_model: Path, ct2_model: Path) -> None:
+    ref = resolve_model(str(tiny_model))
+    tr = TorchMarian(ref, beams=2) if engine == "torch" else CT2Marian(
+        resolve_engine(str(ct2_model))[1], beams=2)
+    out = tr.translate(INPUTS)
+    assert len(out) == len(INPUTS)
+    assert out[0] == out[2]  # the same sentence gives the same English (and is translated once)
+    assert all(isinstance(t.text, str) for t in out)
+    assert tr.settings()["num_beams"] == 2
+
+
+def test_ctranslate2_needs_no_torch_or_transformers(ct2_model: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, builtins\n"
+        "real = builtins.__import__\n"
+        "def guard(name, *a, **k):\n"
+        "    if name.split('.')[0] in ('torch', 'transformers'):\n"
+        "        raise ImportError('blocked: ' + name)\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = guard\n"
+        "from pipeline.translate import CT2Marian, resolve_engine\n"
+        f"tr = CT2Marian(resolve_engine({str(ct2_model)!r})[1], beams=2)\n"
+        "print(len(tr.translate(['公安部召开新闻发布会。', '杀猪盘'])))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2"
+
+
+def test_fixed_lengths_do_the_same_work(tiny_model: Path, ct2_model: Path) -> None:
+    torch_tr = TorchMarian(resolve_model(str(tiny_model)), beams=1, fixed_ratio=1.3)
+    ct2_tr = CT2Marian(resolve_engine(str(ct2_model))[1], beams=1, fixed_ratio=1.3)
+    assert torch_tr._lengths(10) == ct2_tr._lengths(10) == (13, 13)
+
+
+def test_bf16_gives_same_shape_and_count(tiny_model: Path) -> None:
+    ref = resolve_model(str(tiny_model))
+    fp32 = TorchMarian(ref, beams=2, dtype="float32").translate(INPUTS)
+    bf16 = TorchMarian(ref, beams=2, dtype="bfloat16").translate(INPUTS)
+    assert len(bf16) == len(fp32) == len(INPUTS)
+    assert all(isinstance(t.text, str) and t.text for t in bf16)
+
+
+def test_engine_auto_prefers_the_converted_copy(tiny_model: Path, ct2_model: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ZHEN_HOME", str(ct2_model.parents[1]))
+    assert find_converted(str(tiny_model)) is not None
+    assert resolve_engine(str(tiny_model), "auto")[0] == "ctranslate2"
+    assert resolve_engine(str(tiny_model), "torch")[0] == "torch"
+    assert load_translator(str(tiny_model)).engine == "ctranslate2"
+
+
+def test_engine_ctranslate2_without_conversion_says_how(tiny_model: Path) -> None:
+    with pytest.raises(UsageError, match="zhen models convert"):
+        resolve_engine(str(tiny_model), "ctranslate2")
+    assert resolve_engine(str(tiny_model), "auto")[0] == "torch"
+
+
+def test_models_commands(tiny_model: Path, tmp_path: Path) -> None:
+    run = CliRunner().invoke
+    r = run(main, ["models", "convert", str(tiny_model)])
+    assert r.exit_code == 0, r.output
+    r = run(main, ["models", "import", str(tiny_model), "--id", "team/tiny-marian"])
+    assert r.exit_code == 0, r.output
+    r = run(main, ["models", "list"])
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 2
+    assert any("ctranslate2-int8" in ln and "converted" in ln for ln in lines)
+    assert any("team/tiny-marian" in ln and "torch" in ln and "imported" in ln for ln in lines)
+    r = run(main, ["models", "path", "team/tiny-marian"])
+    assert r.exit_code == 0 and Path(r.output.strip(), "model.safetensors").exists()
+    assert run(main, ["models", "path", "nope"]).exit_code == 1
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text("{}")
+    r = run(main, ["models", "import", str(bad)])
+    assert r.exit_code == 2 and "lacks" in r.output
+    assert len(list_models()) == 2  # nothing half-imported
+
+
+def test_import_of_a_converted_model(ct2_model: Path) -> None:
+    m = import_folder(str(ct2_model), "tiny-ct2")
+    assert m.engine == "ctranslate2" and m.origin == "imported"
+
+
+# ---------------------------------------------------------------------------- translation memory
+
+
+SRC = "记者:当前电信网络诈骗犯罪的总体情况如何?\n孙劲峰:截至2019年11月,共破获电信诈骗案件9.4万起。\n12345\n"
+
+
+def test_rerun_calls_no_model(tmp_path: Path, tiny_model: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text(SRC, encoding="utf-8")
+    first = load_translator(str(tiny_model), engine="torch", beams=1)
+    run_translate([str(src)], tmp_path / "a", TranslateOptions(beams=1), translator=first)
+    assert first.calls >= 1  # type: ignore[attr-defined]
+    second = load_translator(str(tiny_model), engine="torch", beams=1)
+    report = run_translate([str(src)], tmp_path / "b", TranslateOptions(beams=1), translator=second)
+    assert second.calls == 0 and second._net is None  # type: ignore[attr-defined]
+    assert report.cache["misses"] == 0 and report.cache["hits"] > 0
+    a = (tmp_path / "a" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]
+    b = (tmp_path / "b" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]
+    assert a == b
+
+
+def test_numbers_only_segments_are_copied(tmp_path: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text("12345\nPress release 2019\n公安部。\n", encoding="utf-8")
+    tr = FakeTranslator()
+    run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary_mode="off"), translator=tr)
+    segs = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    assert [s["target"] for s in segs] == ["12345", "Press release 2019", "EN<公安部。>"]
+    assert "copied" in segs[0]["flags"]
+    assert tr.calls == [["公安部。"]]
+
+
+@pytest.mark.parametrize("change", ["beams", "glossary"])
+def test_changed_settings_miss_the_cache(change: str, tmp_path: Path, tiny_model: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text(SRC, encoding="utf-8")
+    run_translate([str(src)], tmp_path / "a", TranslateOptions(beams=1, engine="torch", model=str(tiny_model)))
+    opts = TranslateOptions(beams=2 if change == "beams" else 1, engine="torch", model=str(tiny_model))
+    if change == "glossary":
+        g = tmp_path / "g.tsv"
+        g.write_text("zh\ten\n公安部\tMPS\n", encoding="utf-8")
+        opts = TranslateOptions(beams=1, engine="torch", model=str(tiny_model), glossary=(str(g),))
+    report = run_translate([str(src)], tmp_path / "b", opts)
+    assert report.cache["misses"] > 0
+
+
+def test_no_cache_bypasses_memory(tmp_path: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text("公安部。\n", encoding="utf-8")
+    for _ in range(2):
+        tr = FakeTranslator()
+        report = run_translate([str(src)], tmp_path / "o", TranslateOptions(cache=False), translator=tr)
+        assert tr.calls and report.cache == {}
+
+
+def _writer(args: tuple[str, int]) -> None:
+    path, k = args
+    tm = TranslationMemory(Path(path))
+    for i in range(30):
+        tm.put_many("ctx", [(f"源{k}-{i}", f"target {k}-{i}", ())])
+        assert tm.get_many("ctx", [f"源{k}-{i}"])[f"源{k}-{i}"][0] == f"target {k}-{i}"
+    tm.close()
+
+
+def test_concurrent_runs_share_the_memory(tmp_path: Path) -> None:
+    path = tmp_path / "tm.sqlite"
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(_writer, [(str(path), k) for k in range(4)])
+    tm = TranslationMemory(path)
+    assert tm.stats()["entries"] == 120
+    assert tm.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert tm.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_cache_commands(tmp_path: Path) -> None:
+    src = tmp_path / "r.txt"
+    src.write_text("公安部。\n", encoding="utf-8")
+    run_translate([str(src)], tmp_path / "o", TranslateOptions(), translator=FakeTranslator())
+    r = CliRunner().invoke(main, ["cache", "stats"])
+    assert "1 entries" in r.output
+    r = CliRunner().invoke(main, ["cache", "clear"])
+    assert r.exit_code == 0 and "removed 1" in r.output
+    assert "0 entries" in CliRunner().invoke(main, ["cache", "stats"]).output
