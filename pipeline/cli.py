@@ -165,8 +165,12 @@ def _model_options(f: Any) -> Any:
                           "(also HF_HUB_OFFLINE=1)."),
         click.option("--beams", type=click.IntRange(min=1), default=None,
                      help="Beam size. Default: the model's own generation config (6 for opus-mt-zh-en)."),
-        click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True,
-                     help="Sentences per model call."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=None,
+                     help="Sentences per model call. Default: the engine's (torch 16, ctranslate2 8)."),
+        click.option("--precision", type=click.Choice(["auto", "float32", "bfloat16", "int8"]), default="auto",
+                     show_default=True,
+                     help="Weights' precision. auto: torch in bfloat16 where the CPU computes it natively, else "
+                          "float32; CTranslate2 as converted (int8). int8 on torch quantizes the linear layers."),
         click.option("--threads", type=click.IntRange(min=1), default=None,
                      help="CPU threads for the model. Default: all cores."),
         click.option("--engine", envvar="ZHEN_ENGINE", default="auto", show_default=True,
@@ -201,6 +205,7 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt", summary: Any = N
     return TranslateOptions(
         model=kw["model"], engine=kw["engine"], beams=kw["beams"], batch_size=kw["batch_size"],
         threads=kw["threads"], offline=kw["offline"], formats=tuple(parse_formats(formats)), budget=kw["budget"],
+        precision=kw["precision"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts_mode"], summary=summary,
         cache=not kw["no_cache"],
     )
@@ -406,6 +411,33 @@ def models_convert(model: str, quantization: str, offline: bool | None) -> None:
     except ZhenError as exc:
         raise _fail(exc) from None
     click.echo(m.path)
+
+
+@models_group.command("shortlist")
+@click.argument("model")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="Parallel text, zh<TAB>en per line, to learn which English pieces each Chinese piece needs.")
+@click.option("--per-source", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--common", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="The most frequent English pieces, always allowed.")
+def models_shortlist(model: str, corpus: str, per_source: int, common: int) -> None:
+    """Build a target-vocabulary shortlist (vmap.txt) for a converted model.
+
+    The decoder then scores only the English pieces that the batch's Chinese can produce,
+    instead of all 65,001. Check quality on your own releases before relying on it: a
+    shortlist from a small corpus can leave out a rare word's pieces.
+    """
+    from .shortlist import build_vmap, read_pairs
+    from .store import lookup
+
+    m = lookup(model)
+    if m is None or m.engine != "ctranslate2":
+        raise click.ClickException(f"{model}: no converted model by that name or id (zhen models convert)")
+    try:
+        entries, always = build_vmap(read_pairs(Path(corpus)), Path(m.path), per_source, common)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    click.echo(f"{m.path}/vmap.txt: {entries} source pieces, {always} always allowed", err=True)
 
 
 @main.group("cache")

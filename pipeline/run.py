@@ -46,7 +46,8 @@ class TranslateOptions:
     model: str = DEFAULT_MODEL
     engine: str = "auto"
     beams: int | None = None
-    batch_size: int = 16
+    batch_size: int | None = None  # the engine's own default (torch 16, ctranslate2 8)
+    precision: str = "auto"  # auto, float32, bfloat16, int8
     threads: int | None = None
     offline: bool | None = None
     formats: tuple[str, ...] = ("jsonl", "md", "txt")
@@ -206,7 +207,7 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
     if translator is None:
         translator = load_translator(
             options.model, engine=options.engine, beams=options.beams, batch_size=options.batch_size,
-            threads=options.threads, offline=options.offline,
+            threads=options.threads, offline=options.offline, precision=options.precision,
         )
     if options.cache:
         from .store import TranslationMemory

@@ -12,7 +12,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -99,28 +99,33 @@ class _Marian:
         counts = Counter(texts)
         unique = list(counts)  # the same sentence twice is translated once
         lengths = {t: self.count_tokens(t) for t in unique}
-        # Longest first, batches capped by sentences and by tokens: little padding, bounded memory.
-        order = sorted(unique, key=lambda t: lengths[t], reverse=True)
         done: dict[str, Translation] = {}
-        token_cap = self.batch_size * 48
-        batch: list[str] = []
-        for text in [*order, None]:
-            if text is not None and (not batch or (len(batch) < self.batch_size and
-                                                   lengths[batch[0]] * (len(batch) + 1) <= token_cap)):
-                batch.append(text)
-                continue
-            if batch:
-                for src, tr in zip(batch, self._guarded(batch), strict=True):
-                    done[src] = tr
-                if progress:
-                    progress(sum(counts[s] for s in batch))
-            batch = [text] if text is not None else []
+        for batch, hyps in self._run_batches(self.batches(unique, lengths)):
+            for src, tr in zip(batch, self._guard(batch, hyps), strict=True):
+                done[src] = tr
+            if progress:
+                progress(sum(counts[s] for s in batch))
         return [done[t] for t in texts]
 
-    def _guarded(self, batch: list[str]) -> list[Translation]:
-        """Translate a batch; outputs that loop are retried together with repetition penalties."""
-        self.calls += 1
-        hyps = self._generate(batch)
+    def batches(self, unique: Sequence[str], lengths: dict[str, int]) -> list[list[str]]:
+        """Longest first, capped by sentences and by tokens: little padding, bounded memory."""
+        order = sorted(unique, key=lambda t: lengths[t], reverse=True)
+        token_cap = self.batch_size * 48
+        out: list[list[str]] = []
+        for text in order:
+            if out and len(out[-1]) < self.batch_size and lengths[out[-1][0]] * (len(out[-1]) + 1) <= token_cap:
+                out[-1].append(text)
+            else:
+                out.append([text])
+        return out
+
+    def _run_batches(self, batches: list[list[str]]) -> Iterator[tuple[list[str], list[str]]]:
+        for batch in batches:
+            self.calls += 1
+            yield batch, self._generate(batch)
+
+    def _guard(self, batch: list[str], hyps: list[str]) -> list[Translation]:
+        """Outputs that loop are retried together with repetition penalties."""
         loops = [i for i, h in enumerate(hyps) if runaway(h)] if self.fixed_ratio is None else []
         out = [Translation(h) for h in hyps]
         if loops:
@@ -152,9 +157,10 @@ class TorchMarian(_Marian):
 
     engine = "torch"
 
-    def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int = 16, threads: int | None = None,
-                 max_input_tokens: int = 512, fixed_ratio: float | None = None, dtype: str = "auto") -> None:
-        super().__init__(model, beams, batch_size, threads, max_input_tokens, fixed_ratio)
+    def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int | None = None,
+                 threads: int | None = None, max_input_tokens: int = 512, fixed_ratio: float | None = None,
+                 dtype: str = "auto") -> None:
+        super().__init__(model, beams, batch_size or 16, threads, max_input_tokens, fixed_ratio)
         self.dtype = dtype
         self._net: Any = None
         self._tok: Any = None
@@ -188,6 +194,8 @@ class TorchMarian(_Marian):
         net = MarianMTModel.from_pretrained(str(self.model.path), trust_remote_code=False)
         if self._dtype_name() == "bfloat16":
             net = net.to(dtype=torch.bfloat16)  # type: ignore[call-arg]
+        elif self._dtype_name() == "int8":
+            net = _quantize_linear(net)
         self._net = net.eval()
 
     def _generate(self, texts: list[str], **extra: Any) -> list[str]:
@@ -212,20 +220,39 @@ class TorchMarian(_Marian):
         return [t.strip() for t in self._tok.batch_decode(out, skip_special_tokens=True)]
 
 
+def _quantize_linear(net: Any) -> Any:
+    """Dynamic int8 quantization of every Linear layer (weights int8, activations quantized on
+    the fly): about 1.7x faster on CPUs with VNNI, at a small cost in quality."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 class CT2Marian(_Marian):
     """A Marian model converted with CTranslate2 (int8): no torch and no transformers at run time."""
 
     engine = "ctranslate2"
 
-    def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int = 32, threads: int | None = None,
-                 max_input_tokens: int = 512, fixed_ratio: float | None = None, workers: int = 1,
-                 compute_type: str = "auto", use_vmap: bool | None = None) -> None:
-        super().__init__(model, beams, batch_size, threads, max_input_tokens, fixed_ratio)
+    def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int | None = None,
+                 threads: int | None = None, max_input_tokens: int = 512, fixed_ratio: float | None = None,
+                 workers: int | None = None, compute_type: str = "auto", use_vmap: bool | None = None,
+                 dtype: str = "auto") -> None:
+        # Small batches on one thread each, one worker per core: measured fastest on 2 cores
+        # (less padding to the longest sentence, and a shortlist stays short for a small batch).
+        super().__init__(model, beams, batch_size or 8, threads, max_input_tokens, fixed_ratio)
         import ctranslate2
         import sentencepiece as spm
 
         cores = os.cpu_count() or 1
-        intra = threads or max(1, cores // max(1, workers))
+        workers = workers or max(1, cores // (threads or 1))
+        intra = threads or max(1, cores // workers)
+        if dtype in ("float32", "int8", "int8_float32", "int16"):
+            compute_type = dtype
         self._tr = ctranslate2.Translator(str(model.path), device="cpu", compute_type=compute_type,
                                           inter_threads=workers, intra_threads=intra)
         self.workers = workers
@@ -249,7 +276,20 @@ class CT2Marian(_Marian):
     def settings(self) -> dict[str, Any]:
         return {**super().settings(), "workers": self.workers, "vmap": self.use_vmap}
 
-    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+    def _run_batches(self, batches: list[list[str]]) -> Iterator[tuple[list[str], list[str]]]:
+        """All batches submitted at once, so that several workers decode side by side."""
+        pending = []
+        for batch in batches:
+            self.calls += 1
+            toks, kwargs = self._request(batch, {})
+            pending.append((batch, self._tr.translate_batch(toks, asynchronous=True, **kwargs)))
+        for batch, results in pending:
+            yield batch, [self._detok(r.result()) for r in results]
+
+    def _detok(self, result: Any) -> str:
+        return str(self.sp_target.decode([p for p in result.hypotheses[0] if p not in ("<pad>", "</s>")])).strip()
+
+    def _request(self, texts: list[str], extra: dict[str, Any]) -> tuple[list[list[str]], dict[str, Any]]:
         # As MarianTokenizer does: sentencepiece pieces, then </s> (no punctuation normalization).
         toks = [[*self.sp_source.encode(t, out_type=str)[: self.max_input_tokens - 1], "</s>"] for t in texts]
         longest = max(len(t) for t in toks)
@@ -262,9 +302,11 @@ class CT2Marian(_Marian):
             kwargs["no_repeat_ngram_size"] = extra["no_repeat_ngram_size"]
         if "repetition_penalty" in extra:
             kwargs["repetition_penalty"] = extra["repetition_penalty"]
-        results = self._tr.translate_batch(toks, **kwargs)
-        return [self.sp_target.decode([p for p in r.hypotheses[0] if p not in ("<pad>", "</s>")]).strip()
-                for r in results]
+        return toks, kwargs
+
+    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+        toks, kwargs = self._request(texts, extra)
+        return [self._detok(r) for r in self._tr.translate_batch(toks, **kwargs)]
 
 
 class CachedTranslator:
@@ -354,9 +396,10 @@ def load_translator(
     model: str,
     engine: str = "auto",
     beams: int | None = None,
-    batch_size: int = 16,
+    batch_size: int | None = None,
     threads: int | None = None,
     offline: bool | None = None,
+    precision: str = "auto",
 ) -> Translator:
     name, ref = resolve_engine(model, engine, offline)
-    return engine_factory(name)(ref, beams=beams, batch_size=batch_size, threads=threads)
+    return engine_factory(name)(ref, beams=beams, batch_size=batch_size, threads=threads, dtype=precision)
