@@ -7,7 +7,10 @@ Heavy imports (torch, transformers) happen inside the stages that need them, so 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +26,11 @@ class _Bar:
     """A progress bar on stderr, only when stderr is a terminal (piped output stays clean)."""
 
     def __init__(self, total: int, label: str, quiet: bool) -> None:
-        self._bar = None
+        self._bar: Any = None
+        self.info = ""
         if not quiet and sys.stderr.isatty() and total:
-            self._bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self._bar = click.progressbar(length=total, label=f"{label} {total} document(s)", file=sys.stderr,
+                                          show_eta=True, item_show_func=lambda _: self.info)
             self._bar.__enter__()
 
     def update(self, n: int) -> None:
@@ -192,6 +197,11 @@ def _model_options(f: Any) -> Any:
                           "English and mark segments where one changed or went missing; fix: also rewrite a "
                           "changed number to the source's value where the correction is unambiguous (recorded in "
                           "the output); off: no check."),
+        click.option("--force", is_flag=True,
+                     help="Translate again even where outputs are up to date (newer than the input and made "
+                          "with the same settings)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Processes for reading and segmenting; the model runs in one place."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file report."),
     ]):
         f = opt(f)  # type: ignore[operator]
@@ -205,18 +215,22 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt", summary: Any = N
     return TranslateOptions(
         model=kw["model"], engine=kw["engine"], beams=kw["beams"], batch_size=kw["batch_size"],
         threads=kw["threads"], offline=kw["offline"], formats=tuple(parse_formats(formats)), budget=kw["budget"],
-        precision=kw["precision"],
+        precision=kw["precision"], force=kw["force"], jobs=kw["jobs"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts_mode"], summary=summary,
         cache=not kw["no_cache"],
     )
 
 
 def _report(report: Any, kw: dict[str, Any]) -> None:
-    """Per-file lines, the glossary and facts counts, and the exit status."""
+    """Per-file lines, the glossary and facts counts, a summary table, and the exit status."""
     quiet = kw["quiet"]
     for r in report.results:
         if r.error:
             click.echo(f"error: {r.error}", err=True)
+            continue
+        if r.skipped:
+            if not quiet:
+                click.echo(f"{r.input}: up to date, skipped (--force to redo)", err=True)
             continue
         for w in r.warnings:
             click.echo(f"warning: {r.input}: {w}", err=True)
@@ -233,8 +247,30 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
     if report.cache and not quiet:
         c = report.cache
         click.echo(f"translation memory: {c['hits']} hits, {c['misses']} sent to the model", err=True)
+    if len(report.results) > 1 or report.failed:
+        done = [r for r in report.results if not r.error and not r.skipped]
+        skipped = sum(r.skipped for r in report.results)
+        click.echo(f"documents: {len(done)} translated, {skipped} up to date, {len(report.failed)} failed; "
+                   f"segments: {sum(r.segments for r in done)}; {report.seconds:.1f} s", err=True)
     if report.failed:
         sys.exit(1)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C or SIGTERM: stop, keep every document already written (all written whole), exit 130."""
+    def term(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, term)
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: finished documents are written in full; run the same command again "
+                   "to do the rest", err=True)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _stdin(inputs: tuple[str, ...]) -> bytes | None:
@@ -265,8 +301,9 @@ def translate_cmd(inputs: tuple[str, ...], formats: str, with_summary: bool, **k
         summary = _summary(kw.pop("sentences"), kw.pop("words"), kw.pop("summarizer"), kw.pop("ranker"),
                            kw.pop("summary_model"), kw["offline"])
         options = _options(kw, formats, summary if with_summary else None)
-        report = run_translate(list(inputs), Path(kw["out_dir"]), options, stdin=_stdin(inputs),
-                               progress=lambda total, label: _Bar(total, label, kw["quiet"]))
+        with _interruptible():
+            report = run_translate(list(inputs), Path(kw["out_dir"]), options, stdin=_stdin(inputs),
+                                   progress=lambda total, label: _Bar(total, label, kw["quiet"]))
     except ZhenError as exc:
         raise _fail(exc) from None
     _report(report, kw)

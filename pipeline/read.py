@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 from .errors import InputError
 from .records import Source
 
-MAX_BYTES = 64 * 1024 * 1024  # a release is kilobytes; this stops a mistaken 2 GB dump early
+# A release is kilobytes; 10 MiB of text is a book, not a release (ZHEN_MAX_MB raises the limit).
+MAX_BYTES = int(float(os.environ.get("ZHEN_MAX_MB", "10")) * 1024 * 1024)
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -40,7 +42,8 @@ def read_source(path: str, data: bytes | None = None) -> Source:
     name = "stdin" if path == "-" else Path(path).name
     if len(data) > MAX_BYTES:
         mib = len(data) // 2**20
-        raise InputError(f"{name}: {mib} MiB is too large for a release (limit {MAX_BYTES // 2**20} MiB)")
+        raise InputError(f"{name}: {mib} MiB is too large for a release (limit {MAX_BYTES // 2**20} MiB; "
+                         "set ZHEN_MAX_MB to raise it)")
     digest = hashlib.sha256(data).hexdigest()
     text, encoding = decode(data, name)
     media = _media_type(path, data)
@@ -60,6 +63,10 @@ def _read_bytes(path: str) -> bytes:
         raise InputError(f"{path}: no such file")
     if p.is_dir():
         raise InputError(f"{path}: is a folder, not a release file")
+    if p.stat().st_size > MAX_BYTES:  # refuse before reading gigabytes into memory
+        mib = p.stat().st_size // 2**20
+        raise InputError(f"{path}: {mib} MiB is too large for a release (limit {MAX_BYTES // 2**20} MiB; "
+                         "set ZHEN_MAX_MB to raise it)")
     try:
         return p.read_bytes()
     except OSError as exc:

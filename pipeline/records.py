@@ -159,6 +159,7 @@ class Provenance:
     input_sha256: str | None = None
     glossary_sha256: str | None = None
     glossary_mode: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # facts mode, token budget, formats, summary
     created: str | None = None
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -57,6 +59,8 @@ class TranslateOptions:
     facts: str = "check"  # off, check, fix
     summary: SummaryOptions | None = None  # also write NAME.summary.md and a summary record
     cache: bool = True  # the translation memory under ZHEN_HOME
+    force: bool = False  # translate again even where outputs are up to date
+    jobs: int = 1  # processes for reading and segmenting
 
 
 @dataclass
@@ -66,6 +70,7 @@ class DocResult:
     segments: int = 0
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    skipped: bool = False  # up to date: made earlier with the same settings
 
 
 @dataclass
@@ -74,6 +79,7 @@ class RunReport:
     terms: dict[str, int] = field(default_factory=dict)  # found, enforced, missing
     facts: dict[str, int] = field(default_factory=dict)  # facts, matched, changed, missing, fixed
     cache: dict[str, int] = field(default_factory=dict)  # hits, misses
+    seconds: float = 0.0
 
     @property
     def failed(self) -> list[DocResult]:
@@ -113,22 +119,134 @@ def run_translate(
 ) -> RunReport:
     """Translate every input and write its outputs; each document succeeds or fails alone.
 
-    Raises ZhenError only for what stops the whole run (no model, bad options).
+    Documents go through in chunks, each written as soon as it is done, so that an
+    interrupted run keeps every finished document and a second run resumes: a document
+    whose outputs are newer than the input and were made with the same settings (the
+    provenance record says so) is skipped unless options.force. Raises ZhenError only for
+    what stops the whole run (no model, bad options, an output folder that cannot be written).
     """
-    prep = _prepare(inputs, out_dir, options, translator, stdin)
-    if not prep.docs:
-        return RunReport(prep.failures)
-    docs = _translate(prep, options, progress)
-    summaries: list[Summary | None] = [None] * len(docs)
-    if options.summary is not None:
-        opts = options.summary.check()
-        if opts.method == "abstractive" and summarizer is None:
-            summarizer = Seq2SeqSummarizer(opts.model, offline=opts.offline)
-        summaries = [summarize(d, opts, summarizer) for d in docs]
-        docs = [replace(d, summary=sm.to_record() if sm else None) for d, sm in zip(docs, summaries, strict=True)]
-    results = [_write(doc, out_dir, list(options.formats), sm) for doc, sm in zip(docs, summaries, strict=True)]
-    fact_counts = summarize_checks([PairCheck(s.facts, ()) for d in docs for s in d.segments])
-    return RunReport(prep.failures + results, term_counts(docs), fact_counts, _cache_counts(prep))
+    started = time.perf_counter()
+    prep = _prepare(inputs, out_dir, options, translator, stdin, segment_now=False)
+    report = RunReport(list(prep.failures))
+    if not prep.sources:
+        report.seconds = time.perf_counter() - started
+        return report
+    todo = []
+    for src in prep.sources:
+        if not options.force and up_to_date(src, out_dir, options, prep):
+            report.results.append(DocResult(src.path, output_paths_for(src, out_dir, options), skipped=True))
+        else:
+            todo.append(src)
+    bar = progress(len(todo), "Translating") if progress and todo else None
+    opts = options.summary.check() if options.summary is not None else None
+    if opts is not None and opts.method == "abstractive" and summarizer is None and todo:
+        summarizer = Seq2SeqSummarizer(opts.model, offline=opts.offline)
+    all_docs: list[Document] = []
+    try:
+        for chunk in _chunks(todo):
+            docs, seg_failures = _segment_all(chunk, options, prep)
+            report.results.extend(seg_failures)
+            docs = _translate(replace(prep, docs=docs), options, None)
+            for doc in docs:
+                sm = summarize(doc, opts, summarizer) if opts is not None else None
+                if sm is not None:
+                    doc = replace(doc, summary=sm.to_record())
+                report.results.append(_write(doc, out_dir, list(options.formats), sm))
+                all_docs.append(doc)
+            if bar is not None:
+                bar.update(len(chunk))
+                if hasattr(bar, "info"):
+                    bar.info = f"{sum(len(d.segments) for d in all_docs)} segments"
+    finally:
+        if bar is not None and hasattr(bar, "finish"):
+            bar.finish()
+    report.terms = term_counts(all_docs)
+    report.facts = summarize_checks([PairCheck(s.facts, ()) for d in all_docs for s in d.segments])
+    report.cache = _cache_counts(prep)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _chunks(sources: Sequence[Source], max_chars: int = 60_000, max_docs: int = 32) -> list[list[Source]]:
+    """Documents grouped for the model: big enough to batch well, small enough to write often."""
+    out: list[list[Source]] = []
+    size = 0
+    for src in sources:
+        if not out or size + len(src.raw) > max_chars or len(out[-1]) >= max_docs:
+            out.append([])
+            size = 0
+        out[-1].append(src)
+        size += len(src.raw)
+    return out
+
+
+def _segment_all(sources: Sequence[Source], options: TranslateOptions,
+                 prep: _Prepared) -> tuple[list[Document], list[DocResult]]:
+    """Segment documents, in options.jobs processes when there are several."""
+    counter = getattr(getattr(prep.translator, "inner", prep.translator), "token_counter", None)
+    count: TokenCounter = counter or (prep.translator.count_tokens if prep.translator else char_count)
+    docs: list[Document] = []
+    failures: list[DocResult] = []
+    if options.jobs > 1 and len(sources) > 1 and counter is not None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            outcomes = list(pool.map(_segment_one, sources, [options.budget] * len(sources), [counter] * len(sources)))
+    else:
+        outcomes = [_segment_one(src, options.budget, count) for src in sources]
+    for src, out in zip(sources, outcomes, strict=True):
+        if isinstance(out, str):
+            failures.append(DocResult(src.path, error=out))
+        else:
+            docs.append(out)
+    return docs, failures
+
+
+def _segment_one(src: Source, budget: int, count: TokenCounter) -> Document | str:
+    try:
+        return segment(src, budget=budget, count_tokens=count)
+    except ZhenError as exc:
+        return str(exc)
+    except Exception as exc:  # one bad document must not sink the batch
+        return f"{src.path}: cannot segment ({type(exc).__name__}: {exc})"
+
+
+def output_paths_for(src: Source, out_dir: Path, options: TranslateOptions) -> list[Path]:
+    return list(output_paths(Document(source=src, blocks=(), segments=()), out_dir, list(options.formats)).values())
+
+
+def expected_provenance(src: Source, options: TranslateOptions, prep: _Prepared) -> dict[str, Any]:
+    tr = prep.translator
+    assert tr is not None
+    return {
+        "version": __version__, "model": tr.model.id, "model_revision": tr.model.revision, "engine": tr.engine,
+        "decoding": json.loads(json.dumps(tr.settings())), "input_sha256": src.sha256,
+        "glossary_sha256": prep.glossary.sha256 if prep.glossary is not None else None,
+        "glossary_mode": options.glossary_mode, "options": run_options(options),
+    }
+
+
+def run_options(options: TranslateOptions) -> dict[str, Any]:
+    """The options that change what is written, recorded in the provenance."""
+    return {"facts": options.facts, "max_tokens": options.budget, "formats": sorted(options.formats),
+            "summary": asdict(options.summary) if options.summary is not None else None}
+
+
+def up_to_date(src: Source, out_dir: Path, options: TranslateOptions, prep: _Prepared) -> bool:
+    """Outputs newer than the input, all there, and made with these settings (per their provenance)."""
+    if src.path == "-" or "jsonl" not in options.formats:
+        return False
+    paths = output_paths_for(src, out_dir, options)
+    try:
+        in_time = Path(src.path).stat().st_mtime
+        if not all(p.exists() and p.stat().st_mtime >= in_time for p in paths):
+            return False
+        with (out_dir / f"{src.name}.jsonl").open(encoding="utf-8") as fh:
+            prov = json.loads(fh.readline())
+    except (OSError, ValueError):
+        return False
+    want = expected_provenance(src, options, prep)
+    return prov.get("type") == "provenance" and all(prov.get(k) == v for k, v in want.items())
 
 
 def _cache_counts(prep: _Prepared) -> dict[str, int]:
@@ -186,11 +304,13 @@ class _Prepared:
     failures: list[DocResult]
     translator: Translator | None
     glossary: Glossary | None
+    sources: list[Source] = field(default_factory=list)
 
 
 def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, translator: Translator | None,
-             stdin: bytes | None) -> _Prepared:
-    """Check options, read and segment inputs, load the model (once, only if anything was readable)."""
+             stdin: bytes | None, segment_now: bool = True) -> _Prepared:
+    """Check options and the output folder, read inputs, load the model (once, only if anything was readable)."""
+    check_out_dir(out_dir)
     if options.budget < 8:
         raise UsageError("--max-tokens must be at least 8")
     check_mode(options.glossary_mode)
@@ -198,7 +318,7 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
     if options.summary is not None:
         options.summary.check()
     glossary = load_glossary(options.glossary) if options.glossary_mode != "off" else None
-    sources, failures = read_inputs(inputs, stdin)
+    sources, failures = read_inputs(expand_inputs(inputs), stdin)
     sources = _unique_names(sources)
     for src in sources:
         _refuse_overwriting_input(src, out_dir, options.formats)
@@ -215,15 +335,51 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
 
         context = {"glossary": glossary.sha256 if glossary else None, "glossary_mode": options.glossary_mode}
         translator = CachedTranslator(translator, TranslationMemory(), context)
-    docs = [segment(s, budget=options.budget, count_tokens=translator.count_tokens) for s in sources]
-    return _Prepared(docs, failures, translator, glossary)
+    prep = _Prepared([], failures, translator, glossary, sources)
+    if segment_now:
+        prep.docs, seg_failures = _segment_all(sources, options, prep)
+        prep.failures.extend(seg_failures)
+    return prep
+
+
+INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+def expand_inputs(inputs: Sequence[str]) -> list[str]:
+    """Files as given; folders recursed for releases (*.txt, *.md, *.html, *.htm); globs expanded.
+
+    A name that matches nothing stays, so that its error is reported with the others.
+    """
+    import glob
+
+    out: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if item != "-" and path.is_dir():
+            out.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+                       and not p.name.startswith("."))
+        elif item != "-" and not path.exists() and any(ch in item for ch in "*?["):
+            out.extend(sorted(glob.glob(item, recursive=True)) or [item])
+        else:
+            out.append(item)
+    return list(dict.fromkeys(out))
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """The output folder must be creatable and writable before any work starts."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".zhen-probe-"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot write outputs there ({exc.strerror or exc})") from None
 
 
 def _translate(prep: _Prepared, options: TranslateOptions, progress: ProgressFactory | None,
                only: set[tuple[str, str]] | None = None) -> list[Document]:
     assert prep.translator is not None
     docs = translate_documents(prep.docs, prep.translator, progress, glossary=prep.glossary,
-                               mode=options.glossary_mode, only=only)
+                               mode=options.glossary_mode, only=only, options=run_options(options))
     return [replace(d, segments=tuple(check_segment(s, options.facts) for s in d.segments)) for d in docs]
 
 
@@ -256,6 +412,7 @@ def translate_documents(
     glossary: Glossary | None = None,
     mode: str = "enforce",
     only: set[tuple[str, str]] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> list[Document]:
     """Glossary protect → translate (all documents in one batched call) → restore and verify.
 
@@ -286,6 +443,7 @@ def translate_documents(
             input_sha256=doc.source.sha256,
             glossary_sha256=glossary.sha256 if glossary is not None else None,
             glossary_mode=mode,
+            options=options or {},
             created=created,
         )
         blocks = tuple(replace(b, speaker_en=label_en.get(to_norm(b.speaker)) or b.speaker)

@@ -66,6 +66,24 @@ def generation_settings(folder: Path) -> dict[str, Any]:
     return out
 
 
+class SpmTokenCounter:
+    """Counts a text's source tokens (and </s>); pickles as a path, so worker processes can use it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+        self._sp: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "_sp": None}
+
+    def __call__(self, text: str) -> int:
+        if self._sp is None:
+            import sentencepiece as spm
+
+            self._sp = spm.SentencePieceProcessor(model_file=self.path)
+        return len(self._sp.encode(text)) + 1
+
+
 class _Marian:
     """What every Marian engine shares: settings, token counting, batching, the repetition guard."""
 
@@ -86,6 +104,7 @@ class _Marian:
         # Benchmarks only: decode exactly ceil(ratio x source tokens), so every engine does the same work.
         self.fixed_ratio = fixed_ratio
         self.sp_source = spm.SentencePieceProcessor(model_file=str(model.path / "source.spm"))
+        self.token_counter = SpmTokenCounter(model.path / "source.spm")  # picklable, for --jobs
         self.calls = 0  # model calls, for the translation memory's "no model at all" promise
 
     def settings(self) -> dict[str, Any]:

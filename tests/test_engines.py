@@ -184,7 +184,8 @@ def test_no_cache_bypasses_memory(tmp_path: Path) -> None:
     src.write_text("公安部。\n", encoding="utf-8")
     for _ in range(2):
         tr = FakeTranslator()
-        report = run_translate([str(src)], tmp_path / "o", TranslateOptions(cache=False), translator=tr)
+        # --force too: the second run would otherwise find its outputs up to date and skip them
+        report = run_translate([str(src)], tmp_path / "o", TranslateOptions(cache=False, force=True), translator=tr)
         assert tr.calls and report.cache == {}
 
 
