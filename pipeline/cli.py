@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ZhenError
+from .errors import UsageError, ZhenError
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-zh-en"
 
@@ -281,7 +281,7 @@ def _stdin(inputs: tuple[str, ...]) -> bytes | None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @_model_options
 @click.option("--formats", default="jsonl,md,txt", show_default=True,
-              help="Comma-separated output formats: jsonl, md, txt.")
+              help="Comma-separated output formats: jsonl, md, txt, tmx, xliff, html.")
 @click.option("--summary", "with_summary", is_flag=True,
               help="Also write NAME.summary.md and a summary record in the JSONL (see zhen summarize).")
 @_summary_options
@@ -332,6 +332,38 @@ def summarize_cmd(inputs: tuple[str, ...], **kw: Any) -> None:
     except ZhenError as exc:
         raise _fail(exc) from None
     _report(report, kw)
+
+
+@main.command("merge")
+@click.argument("reviewed", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of the release's outputs (default: the reviewed file's folder).")
+@click.option("--release", help="The release's name (NAME of NAME.jsonl); default: taken from the file.")
+def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
+    """Bring an editor's corrections back: read a reviewed FILE.xliff or FILE.tmx and rewrite
+    every output of the release from it (segments matched by id; figures checked again).
+
+    A file that belongs to another release (different input checksum or segment ids) is refused.
+    """
+    from .exchange import existing_formats, load_document, merge, read_targets
+    from .write import FORMATS, write_document
+
+    path = Path(reviewed)
+    folder = Path(out_dir) if out_dir else path.parent
+    name = release or path.name.rsplit(".", 1)[0]
+    jsonl = folder / f"{name}.jsonl"
+    try:
+        if not jsonl.exists():
+            raise UsageError(f"{jsonl}: not found; merge needs the release's JSONL output beside it (--out-dir)")
+        doc = load_document(jsonl)
+        targets, checksum = read_targets(path)
+        new, changed = merge(doc, targets, checksum, str(path))
+        formats = existing_formats(folder, name, FORMATS)
+        written = write_document(new, folder, formats)
+    except ZhenError as exc:
+        raise _fail(exc) from None
+    click.echo(f"{path}: {len(changed)} segment(s) changed ({', '.join(changed[:10])}"
+               f"{'…' if len(changed) > 10 else ''}) -> {', '.join(str(p) for p in written)}", err=True)
 
 
 @main.group("facts")

@@ -29,6 +29,7 @@ def render_jsonl(doc: Document) -> str:
     if doc.provenance is not None:
         prov = {"type": "provenance", **asdict(doc.provenance)}
         prov["warnings"] = list(doc.warnings)
+        prov["blocks"] = [asdict(b) for b in doc.blocks]
         lines.append(json.dumps(prov, ensure_ascii=False))
     for seg in doc.segments:
         rec = {"type": "segment", **seg.to_dict()}
@@ -114,10 +115,31 @@ def render_text(doc: Document) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def _tmx(doc: Document) -> str:
+    from .exchange import render_tmx
+
+    return render_tmx(doc)
+
+
+def _xliff(doc: Document) -> str:
+    from .exchange import render_xliff
+
+    return render_xliff(doc)
+
+
+def _html(doc: Document) -> str:
+    from .review import render_html
+
+    return render_html(doc)
+
+
 FORMATS: dict[str, Format] = {
     "jsonl": Format(".jsonl", render_jsonl, "one JSON record per line: provenance, then one per segment"),
     "md": Format(".md", render_markdown, "Markdown, Chinese and English side by side per block"),
     "txt": Format(".en.txt", render_text, "plain English with the release's structure"),
+    "tmx": Format(".tmx", _tmx, "TMX 1.4b translation memory (zh-CN, en), for CAT tools"),
+    "xliff": Format(".xliff", _xliff, "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back"),
+    "html": Format(".html", _html, "a self-contained review page, Chinese and English side by side"),
 }
 
 
