@@ -8,7 +8,7 @@ that belongs to another release (its input checksum or its segment ids differ).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,21 @@ def read_targets(path: Path) -> tuple[dict[str, str], str | None]:
     else:
         raise UsageError(f"{path}: neither XLIFF nor TMX (root element <{kind}>)")
     return targets, checksum
+
+
+def translated_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) for each translated segment of a zhen JSONL output."""
+    from .read import read_source
+
+    for no, line in enumerate(read_source(str(path)).raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            raise UsageError(f"{path}:{no}: not a JSON line (is this a zhen .jsonl output?)") from None
+        if isinstance(rec, dict) and rec.get("type") == "segment" and rec.get("target"):
+            yield no, rec
 
 
 def load_document(jsonl: Path) -> Document:

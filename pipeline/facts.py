@@ -10,7 +10,7 @@ changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from .errors import UsageError
@@ -157,15 +157,22 @@ def extract_zh(text: str) -> list[Fact]:
     return out
 
 
-def _extract_zh(text: str) -> list[Fact]:
-    facts: list[Fact] = []
-    taken = bytearray(len(text))
+def _claims(n: int) -> tuple[bytearray, Callable[[int, int], bool]]:
+    """Characters already claimed by a fact, and take(s, e): claim a span if it is still free."""
+    taken = bytearray(n)
 
     def take(s: int, e: int) -> bool:
         if any(taken[s:e]):
             return False
         taken[s:e] = b"\x01" * (e - s)
         return True
+
+    return taken, take
+
+
+def _extract_zh(text: str) -> list[Fact]:
+    facts: list[Fact] = []
+    taken, take = _claims(len(text))
 
     for m in _DECADE.finditer(text):
         if take(m.start(), m.end()):
@@ -380,13 +387,7 @@ _EN_TWO = re.compile(r"\b(both|pair|couple|twice|double|doubled|twofold)\b", re.
 
 def extract_en(text: str) -> list[Fact]:
     facts: list[Fact] = []
-    taken = bytearray(len(text))
-
-    def take(s: int, e: int) -> bool:
-        if any(taken[s:e]):
-            return False
-        taken[s:e] = b"\x01" * (e - s)
-        return True
+    taken, take = _claims(len(text))
 
     for m in _EN_CENTURY.finditer(text):
         if take(m.start(), m.end()):
@@ -748,7 +749,7 @@ def _expected(f: Fact) -> str:
 
 def check_pairs_in_files(output: str | None, zh_file: str | None, en_file: str | None) -> list[tuple[int, PairCheck]]:
     """(line, check) for each pair of a zhen JSONL output or of two line-aligned files."""
-    import json
+    from pathlib import Path
 
     from .normalize import to_norm
     from .read import read_source
@@ -756,17 +757,10 @@ def check_pairs_in_files(output: str | None, zh_file: str | None, en_file: str |
     if output and (zh_file or en_file):
         raise UsageError("give either OUTPUT.jsonl or --zh and --en, not both")
     if output:
-        rows = []
-        for no, line in enumerate(read_source(output).raw.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                raise UsageError(f"{output}:{no}: not a JSON line (is this a zhen .jsonl output?)") from None
-            if rec.get("type") == "segment" and rec.get("target"):
-                rows.append((no, check_pair(rec.get("norm") or to_norm(rec.get("text", "")), rec["target"])))
-        return rows
+        from .exchange import translated_records
+
+        return [(no, check_pair(rec.get("norm") or to_norm(rec.get("text", "")), rec["target"]))
+                for no, rec in translated_records(Path(output))]
     if not (zh_file and en_file):
         raise UsageError("give OUTPUT.jsonl, or both --zh FILE and --en FILE")
     zh_lines = read_source(zh_file).raw.splitlines()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -464,16 +463,10 @@ def _load_cedict() -> dict[str, str]:
 
 def check_output(path: Path, glossary: Glossary) -> list[dict[str, object]]:
     """Glossary terms whose English is missing from a zhen JSONL output, one dict per miss."""
+    from .exchange import translated_records
+
     misses: list[dict[str, object]] = []
-    for no, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            raise GlossaryError(f"{path}:{no}: not a JSON line") from None
-        if rec.get("type") != "segment" or not rec.get("target"):
-            continue
+    for no, rec in translated_records(path):
         for h in match(rec.get("norm") or to_norm(rec.get("text", "")), glossary):
             if not contains_term(rec["target"], h.en):
                 misses.append({"id": rec.get("id"), "line": no, "zh": h.zh, "en": h.en, "target": rec["target"]})
