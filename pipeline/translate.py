@@ -7,6 +7,7 @@ returns one Translation per input, in order.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import os
@@ -190,13 +191,7 @@ class TorchMarian(_Marian):
     def _dtype_name(self) -> str:
         if self.dtype != "auto":
             return self.dtype
-        try:
-            import torch
-
-            return "bfloat16" if torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported() \
-                else "float32"
-        except (ImportError, AttributeError):
-            return "float32"
+        return "bfloat16" if native_bf16() else "float32"
 
     def _load(self) -> None:
         import torch
@@ -237,6 +232,18 @@ class TorchMarian(_Marian):
         with torch.inference_mode():
             out = self._net.generate(**enc, generation_config=gc)
         return [t.strip() for t in self._tok.batch_decode(out, skip_special_tokens=True)]
+
+
+@functools.lru_cache(maxsize=1)
+def native_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively (AVX512-BF16 or AMX). Read from /proc/cpuinfo,
+    not from torch, so that knowing it costs no import: provenance and the translation memory
+    need the setting before any weights load."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
 def _quantize_linear(net: Any) -> Any:
