@@ -18,8 +18,7 @@ import click
 
 from . import __version__
 from .errors import UsageError, ZhenError
-
-DEFAULT_MODEL = "Helsinki-NLP/opus-mt-zh-en"
+from .models import DEFAULT_MODEL, DEFAULT_SUMMARY_MODEL
 
 
 class _Bar:
@@ -86,7 +85,7 @@ def _summary_options(f: Any) -> Any:
         click.option("--ranker", type=click.Choice(["textrank", "embedding"]), default="textrank", show_default=True,
                      help="textrank: graph ranking over the Chinese words; embedding: the packaged English "
                           "sentence-embedding model (all-MiniLM-L6-v2) over the translation."),
-        click.option("--summary-model", default="sshleifer/distilbart-cnn-12-6", show_default=True,
+        click.option("--summary-model", default=DEFAULT_SUMMARY_MODEL, show_default=True,
                      help="Abstractive summarizer: hub id or local folder, found like --model."),
     ]):
         f = opt(f)

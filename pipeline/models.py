@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import ModelUnavailable
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-zh-en"
+DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 # What a Marian translation model needs; weights in either format (safetensors preferred).
 _NEEDED = ("config.json", "vocab.json", "source.spm", "target.spm")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .normalize import CJK, Cleaned, clean, to_norm
+from .normalize import CJK, clean, to_norm
 from .records import Block, BlockKind, Document, Segment, Source
 from .speakers import speaker_in_english, split_label
 
@@ -314,4 +314,4 @@ def segment_text(raw: str, name: str = "text", budget: int = DEFAULT_TOKEN_BUDGE
     return segment(src, budget=budget)
 
 
-__all__ = ["DEFAULT_TOKEN_BUDGET", "Cleaned", "char_count", "segment", "segment_text"]
+__all__ = ["DEFAULT_TOKEN_BUDGET", "char_count", "segment", "segment_text"]

@@ -21,11 +21,11 @@ from typing import Any
 
 from .errors import UsageError
 from .facts import extract_zh, unsupported
+from .models import DEFAULT_SUMMARY_MODEL
 from .records import Document, Fact, Segment
 
 RANKERS = ("textrank", "embedding")
 SUMMARIZERS = ("extractive", "abstractive")
-DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
 
 # Function words that make two sentences look alike without saying the same thing.
 _STOP = set(
