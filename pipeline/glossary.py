@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from .errors import UsageError, ZhenError
@@ -125,11 +124,11 @@ def read_text(path: Path) -> str:
 
 
 def packaged_glossary_dir() -> Path:
-    """The term base shipped with zhen (glossary/ in the source tree, inside the wheel too)."""
-    try:
-        return Path(str(resources.files("pipeline.glossary_data")))
-    except (ModuleNotFoundError, TypeError):
-        return Path(__file__).resolve().parents[1] / "glossary"
+    """The term base shipped with zhen: pipeline/glossary_data in an installed wheel, glossary/ in
+    the source tree (an editable install maps the one to the other)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "glossary_data"
+    return installed if installed.is_dir() else here.parent / "glossary"
 
 
 def glossary_paths(explicit: Sequence[str] = (), cwd: Path | None = None) -> list[Path]:

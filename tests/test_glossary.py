@@ -356,3 +356,22 @@ def test_check_output_jsonl(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["glossary", "check", str(out), "--glossary", str(BASE)])
     assert r.exit_code == 1
     assert "s1\t诈骗窝点\texpected 'fraud den'" in r.output
+
+
+def test_pip_installed_users_get_the_term_base(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+                    str(wheels), str(ROOT)], check=True, capture_output=True)
+    wheel = next(wheels.glob("zhen-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        assert "pipeline/glossary_data/police.tsv" in z.namelist()
+        z.extractall(tmp_path / "site")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from pipeline.glossary import load_glossary, "
+            "packaged_glossary_dir; print(packaged_glossary_dir().name, len(load_glossary()))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")], cwd=tmp_path, capture_output=True,
+                         text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert out.stdout.split() == ["glossary_data", str(len(load_glossary([str(BASE)])))]
