@@ -80,10 +80,6 @@ def clean(raw: str) -> Cleaned:
     return Cleaned("".join(chars), tuple(index))
 
 
-def display(raw: str) -> str:
-    return clean(raw).text
-
-
 @lru_cache(maxsize=1)
 def _t2s():  # type: ignore[no-untyped-def]
     import opencc

@@ -10,7 +10,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 BlockKind = Literal["title", "heading", "paragraph", "turn", "boilerplate"]
-BLOCK_KINDS: tuple[str, ...] = ("title", "heading", "paragraph", "turn", "boilerplate")
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,8 @@ def run_translate(
     todo = []
     for src in prep.sources:
         if not options.force and up_to_date(src, out_dir, options, prep):
-            report.results.append(DocResult(src.path, output_paths_for(src, out_dir, options), skipped=True))
+            outputs = list(output_paths(src.name, out_dir, options.formats).values())
+            report.results.append(DocResult(src.path, outputs, skipped=True))
         else:
             todo.append(src)
     bar = progress(len(todo), "Translating") if progress and todo else None
@@ -211,10 +212,6 @@ def _segment_one(src: Source, budget: int, count: TokenCounter) -> Document | st
         return f"{src.path}: cannot segment ({type(exc).__name__}: {exc})"
 
 
-def output_paths_for(src: Source, out_dir: Path, options: TranslateOptions) -> list[Path]:
-    return list(output_paths(Document(source=src, blocks=(), segments=()), out_dir, list(options.formats)).values())
-
-
 def expected_provenance(src: Source, options: TranslateOptions, prep: _Prepared) -> dict[str, Any]:
     tr = prep.translator
     assert tr is not None
@@ -236,7 +233,7 @@ def up_to_date(src: Source, out_dir: Path, options: TranslateOptions, prep: _Pre
     """Outputs newer than the input, all there, and made with these settings (per their provenance)."""
     if src.path == "-" or "jsonl" not in options.formats:
         return False
-    paths = output_paths_for(src, out_dir, options)
+    paths = list(output_paths(src.name, out_dir, options.formats).values())
     try:
         in_time = Path(src.path).stat().st_mtime
         if not all(p.exists() and p.stat().st_mtime >= in_time for p in paths):
@@ -532,8 +529,7 @@ def _refuse_overwriting_input(src: Source, out_dir: Path, formats: Sequence[str]
     if src.path == "-":
         return
     inp = os.path.realpath(src.path)
-    doc = Document(source=src, blocks=(), segments=())
-    for path in output_paths(doc, out_dir, list(formats)).values():
+    for path in output_paths(src.name, out_dir, formats).values():
         if os.path.realpath(path) == inp:
             raise UsageError(f"{src.path}: an output would overwrite this input; choose another --out-dir")
 

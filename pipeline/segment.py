@@ -234,11 +234,9 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
             while j < end and text[j] in _END:
                 j += 1
             # A closing quote right after the end mark ends the quoted sentence too.
-            closes = 0
             while j < end and text[j] in _CLOSERS and stack and text[j] == stack[-1]:
                 stack.pop()
                 j += 1
-                closes += 1
             if not stack:
                 out.append((s, j))
                 s = j

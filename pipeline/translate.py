@@ -77,12 +77,15 @@ class SpmTokenCounter:
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "_sp": None}
 
-    def __call__(self, text: str) -> int:
+    def processor(self) -> Any:
         if self._sp is None:
             import sentencepiece as spm
 
             self._sp = spm.SentencePieceProcessor(model_file=self.path)
-        return len(self._sp.encode(text)) + 1
+        return self._sp
+
+    def __call__(self, text: str) -> int:
+        return len(self.processor().encode(text)) + 1
 
 
 class _Marian:
@@ -92,8 +95,6 @@ class _Marian:
 
     def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int = 16, threads: int | None = None,
                  max_input_tokens: int = 512, fixed_ratio: float | None = None) -> None:
-        import sentencepiece as spm
-
         self.model = model
         gen = generation_settings(model.path)
         self.beams = int(beams or gen.get("num_beams") or 1)
@@ -104,8 +105,8 @@ class _Marian:
         self.max_input_tokens = min(max_input_tokens, self.max_length)
         # Benchmarks only: decode exactly ceil(ratio x source tokens), so every engine does the same work.
         self.fixed_ratio = fixed_ratio
-        self.sp_source = spm.SentencePieceProcessor(model_file=str(model.path / "source.spm"))
         self.token_counter = SpmTokenCounter(model.path / "source.spm")  # picklable, for --jobs
+        self.sp_source = self.token_counter.processor()
         self.calls = 0  # model calls, for the translation memory's "no model at all" promise
 
     def settings(self) -> dict[str, Any]:
@@ -113,7 +114,7 @@ class _Marian:
                 "bad_words_ids": self.bad_words_ids}
 
     def count_tokens(self, text: str) -> int:
-        return len(self.sp_source.encode(text)) + 1  # and </s>
+        return self.token_counter(text)
 
     def translate(self, texts: Sequence[str], progress: Progress | None = None) -> list[Translation]:
         counts = Counter(texts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -175,13 +175,14 @@ def _umask() -> int:
     return mask
 
 
-def output_paths(doc: Document, out_dir: Path, formats: list[str]) -> dict[str, Path]:
-    return {f: out_dir / f"{doc.source.name}{FORMATS[f].suffix}" for f in formats}
+def output_paths(name: str, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
+    """Where each format of the release NAME goes."""
+    return {f: out_dir / f"{name}{FORMATS[f].suffix}" for f in formats}
 
 
 def write_document(doc: Document, out_dir: Path, formats: list[str]) -> list[Path]:
     written = []
-    for fmt, path in output_paths(doc, out_dir, formats).items():
+    for fmt, path in output_paths(doc.source.name, out_dir, formats).items():
         atomic_write(path, FORMATS[fmt].render(doc))
         written.append(path)
     return written
