@@ -177,6 +177,10 @@ def _model_options(f: Any) -> Any:
                           "float32; CTranslate2 as converted (int8). int8 on torch quantizes the linear layers."),
         click.option("--threads", type=click.IntRange(min=1), default=None,
                      help="CPU threads for the model. Default: all cores."),
+        click.option("--shortlist/--no-shortlist", default=None,
+                     help="CTranslate2 only: score only the English pieces the batch's Chinese can produce "
+                          "(the model's vmap.txt, from `zhen models shortlist`). Default: on where the model has "
+                          "one."),
         click.option("--engine", envvar="ZHEN_ENGINE", default="auto", show_default=True,
                      type=click.Choice(["auto", "torch", "ctranslate2"]),
                      help="Inference engine. auto: CTranslate2 when the model store holds a converted copy of "
@@ -214,7 +218,7 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt", summary: Any = N
     return TranslateOptions(
         model=kw["model"], engine=kw["engine"], beams=kw["beams"], batch_size=kw["batch_size"],
         threads=kw["threads"], offline=kw["offline"], formats=tuple(parse_formats(formats)), budget=kw["budget"],
-        precision=kw["precision"], force=kw["force"], jobs=kw["jobs"],
+        precision=kw["precision"], shortlist=kw["shortlist"], force=kw["force"], jobs=kw["jobs"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts_mode"], summary=summary,
         cache=not kw["no_cache"],
     )
@@ -485,27 +489,35 @@ def models_convert(model: str, quantization: str, offline: bool | None) -> None:
 @click.argument("model")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), required=True,
               help="Parallel text, zh<TAB>en per line, to learn which English pieces each Chinese piece needs.")
-@click.option("--per-source", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--per-source", type=click.IntRange(min=1), default=20, show_default=True,
+              help="English pieces allowed for each Chinese piece (the strongest by the Dice coefficient).")
 @click.option("--common", type=click.IntRange(min=0), default=1000, show_default=True,
               help="The most frequent English pieces, always allowed.")
 def models_shortlist(model: str, corpus: str, per_source: int, common: int) -> None:
     """Build a target-vocabulary shortlist (vmap.txt) for a converted model.
 
     The decoder then scores only the English pieces that the batch's Chinese can produce,
-    instead of all 65,001. Check quality on your own releases before relying on it: a
-    shortlist from a small corpus can leave out a rare word's pieces.
+    instead of all 65,001. Every 20th pair is first held out to measure how much of its
+    reference English the shortlist still allows; a shortlist from a small corpus leaves out
+    rare words' pieces. Translation uses it from then on; --no-shortlist turns it off.
     """
-    from .shortlist import build_vmap, read_pairs
+    from .shortlist import MIN_COVERAGE, build_checked, read_pairs
     from .store import lookup
 
     m = lookup(model)
     if m is None or m.engine != "ctranslate2":
         raise click.ClickException(f"{model}: no converted model by that name or id (zhen models convert)")
     try:
-        entries, always = build_vmap(read_pairs(Path(corpus)), Path(m.path), per_source, common)
+        entries, always, cover, held = build_checked(read_pairs(Path(corpus)), Path(m.path), per_source, common)
     except ZhenError as exc:
         raise _fail(exc) from None
     click.echo(f"{m.path}/vmap.txt: {entries} source pieces, {always} always allowed", err=True)
+    if held:
+        click.echo(f"held-out check: the shortlist allows {cover:.1%} of the reference English pieces of {held} "
+                   "pairs it was not built from", err=True)
+        if cover < MIN_COVERAGE:
+            click.echo(f"warning: under {MIN_COVERAGE:.0%}: the decoder will miss words; build from a "
+                       "larger corpus, raise --common/--per-source, or translate with --no-shortlist", err=True)
 
 
 @main.group("cache")

@@ -50,6 +50,7 @@ class TranslateOptions:
     beams: int | None = None
     batch_size: int | None = None  # the engine's own default (torch 16, ctranslate2 8)
     precision: str = "auto"  # auto, float32, bfloat16, int8
+    shortlist: bool | None = None  # ctranslate2's vocabulary map: None uses the model's if it has one
     threads: int | None = None
     offline: bool | None = None
     formats: tuple[str, ...] = ("jsonl", "md", "txt")
@@ -325,6 +326,7 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
         translator = load_translator(
             options.model, engine=options.engine, beams=options.beams, batch_size=options.batch_size,
             threads=options.threads, offline=options.offline, precision=options.precision,
+            shortlist=options.shortlist,
         )
     if options.cache:
         from .store import TranslationMemory

@@ -5,25 +5,31 @@ work. A shortlist lets each batch score only the target pieces its source can pl
 produce: pieces that co-occur with the batch's source pieces in a parallel corpus (a word
 translation table, scored with the Dice coefficient), plus the most frequent pieces, which
 are always allowed.
+
+A piece the shortlist leaves out is a piece the decoder cannot produce for that batch, so
+`build_checked` measures, on pairs held out of the table, how much of the reference English
+the shortlist still allows, before the user relies on it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .errors import UsageError
+from .write import atomic_write
+
+# Below this share of held-out reference pieces allowed, `zhen models shortlist` warns.
+MIN_COVERAGE = 0.95
+
+Shortlist = tuple[list[str], dict[str, list[str]]]  # always-allowed pieces; pieces per source piece
 
 
-def build_vmap(
-    pairs: Iterable[tuple[str, str]],
-    model_dir: Path,
-    per_source: int = 20,
-    common: int = 1000,
-) -> tuple[int, int]:
-    """Write model_dir/vmap.txt from (zh, en) pairs; return (source entries, always-allowed pieces)."""
+def learn(pairs: Iterable[tuple[str, str]], model_dir: Path, per_source: int = 20, common: int = 1000) -> Shortlist:
+    """The shortlist that (zh, en) pairs teach, in the model's own pieces."""
     import sentencepiece as spm
 
     sp_src = spm.SentencePieceProcessor(model_file=str(model_dir / "source.spm"))
@@ -44,14 +50,91 @@ def build_vmap(
     if n == 0:
         raise UsageError("the corpus has no sentence pairs")
     always = [p for p, _ in tgt_count.most_common(common)]
-    lines = ["\t" + " ".join(always)]
+    kept = set(always)
+    table: dict[str, list[str]] = {}
     for a, counts in joint.items():
         scored = sorted(counts, key=lambda b: 2 * counts[b] / (src_count[a] + tgt_count[b]), reverse=True)
-        keep = [b for b in scored[:per_source] if b not in always[:common]]
+        keep = [b for b in scored[:per_source] if b not in kept]
         if keep:
-            lines.append(f"{a}\t{' '.join(keep)}")
-    (model_dir / "vmap.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return len(lines) - 1, len(always)
+            table[a] = keep
+    return always, table
+
+
+def build_vmap(
+    pairs: Iterable[tuple[str, str]],
+    model_dir: Path,
+    per_source: int = 20,
+    common: int = 1000,
+) -> tuple[int, int]:
+    """Write model_dir/vmap.txt from (zh, en) pairs; return (source entries, always-allowed pieces)."""
+    always, table = learn(pairs, model_dir, per_source, common)
+    lines = ["\t" + " ".join(always), *(f"{a}\t{' '.join(keep)}" for a, keep in table.items())]
+    atomic_write(model_dir / "vmap.txt", "\n".join(lines) + "\n")
+    return len(table), len(always)
+
+
+def read_vmap(model_dir: Path) -> Shortlist:
+    always: list[str] = []
+    table: dict[str, list[str]] = {}
+    for line in (model_dir / "vmap.txt").read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("\t")
+        if key:
+            table[key] = value.split()
+        else:
+            always += value.split()
+    return always, table
+
+
+def coverage(
+    pairs: Iterable[tuple[str, str]], model_dir: Path, shortlist: Shortlist | None = None
+) -> tuple[float, int]:
+    """Share of the reference English pieces that each sentence's own shortlist allows, and
+    the number of pairs measured (the model's English may differ from the reference: this is
+    a warning sign, not a quality score)."""
+    import sentencepiece as spm
+
+    sp_src = spm.SentencePieceProcessor(model_file=str(model_dir / "source.spm"))
+    sp_tgt = spm.SentencePieceProcessor(model_file=str(model_dir / "target.spm"))
+    always, table = shortlist or read_vmap(model_dir)
+    base = set(always)
+    covered = total = n = 0
+    for zh, en in pairs:
+        allowed = set(base)
+        for piece in sp_src.encode(zh, out_type=str):
+            allowed.update(table.get(piece, ()))
+        ref = sp_tgt.encode(en, out_type=str)
+        covered += sum(1 for r in ref if r in allowed)
+        total += len(ref)
+        n += 1
+    return (covered / total if total else 1.0), n
+
+
+def build_checked(
+    pairs: Sequence[tuple[str, str]],
+    model_dir: Path,
+    per_source: int = 20,
+    common: int = 1000,
+    holdout_every: int = 20,
+) -> tuple[int, int, float, int]:
+    """Measure coverage on every Nth pair with a shortlist learnt from the others, then write
+    the shortlist learnt from all of them. Returns (source entries, always allowed, held-out
+    coverage, held-out pairs)."""
+    held = [p for i, p in enumerate(pairs) if i % holdout_every == holdout_every - 1]
+    rest = [p for i, p in enumerate(pairs) if i % holdout_every != holdout_every - 1]
+    cov, n = 1.0, 0
+    if held and rest:
+        cov, n = coverage(held, model_dir, learn(rest, model_dir, per_source, common))
+    entries, always = build_vmap(pairs, model_dir, per_source, common)
+    return entries, always, cov, n
+
+
+def fingerprint(model_dir: Path) -> str | None:
+    """A short hash of the shortlist: a rebuilt one can change the English, so the
+    translation memory and provenance must tell them apart."""
+    path = model_dir / "vmap.txt"
+    if not path.is_file():
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def _target_vocabulary(model_dir: Path) -> Sequence[str]:
@@ -63,8 +146,14 @@ def _target_vocabulary(model_dir: Path) -> Sequence[str]:
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
     """A tab-separated corpus: zh<TAB>en per line (a header line `zh<TAB>en` is skipped)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text (expected zh<TAB>en per line)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         parts = line.split("\t")
         if len(parts) >= 2 and parts[:2] != ["zh", "en"] and parts[0].strip() and parts[1].strip():
             out.append((parts[0], parts[1]))

@@ -180,7 +180,10 @@ class TorchMarian(_Marian):
 
     def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int | None = None,
                  threads: int | None = None, max_input_tokens: int = 512, fixed_ratio: float | None = None,
-                 dtype: str = "auto") -> None:
+                 dtype: str = "auto", shortlist: bool | None = None) -> None:
+        if shortlist:
+            raise UsageError("a vocabulary shortlist needs the ctranslate2 engine (zhen models convert, then "
+                             "zhen models shortlist)")
         super().__init__(model, beams, batch_size or 16, threads, max_input_tokens, fixed_ratio)
         self.dtype = dtype
         self._net: Any = None
@@ -267,7 +270,7 @@ class CT2Marian(_Marian):
 
     def __init__(self, model: ModelRef, beams: int | None = None, batch_size: int | None = None,
                  threads: int | None = None, max_input_tokens: int = 512, fixed_ratio: float | None = None,
-                 workers: int | None = None, compute_type: str = "auto", use_vmap: bool | None = None,
+                 workers: int | None = None, compute_type: str = "auto", shortlist: bool | None = None,
                  dtype: str = "auto") -> None:
         # Small batches on one thread each, one worker per core: measured fastest on 2 cores
         # (less padding to the longest sentence, and a shortlist stays short for a small batch).
@@ -284,7 +287,15 @@ class CT2Marian(_Marian):
                                           inter_threads=workers, intra_threads=intra)
         self.workers = workers
         self.sp_target = spm.SentencePieceProcessor(model_file=str(model.path / "target.spm"))
-        self.use_vmap = (model.path / "vmap.txt").is_file() if use_vmap is None else use_vmap
+        from .shortlist import fingerprint
+
+        # The shortlist is used where the model has one (zhen models shortlist) unless turned off;
+        # its hash goes into the settings, so the translation memory never mixes two shortlists.
+        self.shortlist = fingerprint(model.path) if shortlist is not False else None
+        if shortlist and self.shortlist is None:
+            raise UsageError(f"{model.id} has no vocabulary shortlist; build one with "
+                             f"`zhen models shortlist {model.id} --corpus PAIRS.tsv`")
+        self.use_vmap = self.shortlist is not None
         self._suppress = self._banned_tokens()
 
     def _banned_tokens(self) -> list[list[str]]:
@@ -301,7 +312,7 @@ class CT2Marian(_Marian):
         return []
 
     def settings(self) -> dict[str, Any]:
-        return {**super().settings(), "workers": self.workers, "vmap": self.use_vmap}
+        return {**super().settings(), "workers": self.workers, "shortlist": self.shortlist}
 
     def _run_batches(self, batches: list[list[str]]) -> Iterator[tuple[list[str], list[str]]]:
         """All batches submitted at once, so that several workers decode side by side."""
@@ -427,6 +438,8 @@ def load_translator(
     threads: int | None = None,
     offline: bool | None = None,
     precision: str = "auto",
+    shortlist: bool | None = None,
 ) -> Translator:
     name, ref = resolve_engine(model, engine, offline)
-    return engine_factory(name)(ref, beams=beams, batch_size=batch_size, threads=threads, dtype=precision)
+    return engine_factory(name)(ref, beams=beams, batch_size=batch_size, threads=threads, dtype=precision,
+                                shortlist=shortlist)

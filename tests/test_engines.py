@@ -217,3 +217,81 @@ def test_cache_commands(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["cache", "clear"])
     assert r.exit_code == 0 and "removed 1" in r.output
     assert "0 entries" in CliRunner().invoke(main, ["cache", "stats"]).output
+
+
+def _pairs() -> list[tuple[str, str]]:
+    from tiny import EN_LINES, ZH_LINES
+
+    return list(zip(ZH_LINES, EN_LINES, strict=True))
+
+
+def _copy(ct2_model: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(ct2_model, tmp_path / "ct2"))
+
+
+def test_shortlist_coverage_bounds(ct2_model: Path) -> None:
+    from pipeline.shortlist import coverage, learn
+
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_file=str(ct2_model / "target.spm"))
+    every_piece = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+    assert coverage(_pairs(), ct2_model, (every_piece, {})) == (1.0, len(_pairs()))
+    assert coverage(_pairs(), ct2_model, ([], {})) == (0.0, len(_pairs()))
+    # learnt from the same pairs with room for every piece, the shortlist lets their English through
+    assert coverage(_pairs(), ct2_model, learn(_pairs(), ct2_model, per_source=1000, common=0))[0] == 1.0
+
+
+def test_shortlist_is_held_out_checked_written_and_used(ct2_model: Path, tmp_path: Path) -> None:
+    from pipeline.shortlist import build_checked, fingerprint, read_vmap
+
+    model = _copy(ct2_model, tmp_path)
+    entries, always, cover, held = build_checked(_pairs() * 3, model, per_source=5, common=10, holdout_every=4)
+    assert held == 6 and 0.0 < cover <= 1.0
+    assert entries > 0 and always == 10
+    assert len(read_vmap(model)[0]) == 10
+    ref = resolve_engine(str(model))[1]
+    used = CT2Marian(ref, beams=2)
+    assert used.use_vmap and used.settings()["shortlist"] == fingerprint(model)
+    assert len(used.translate(INPUTS)) == len(INPUTS)
+    off = CT2Marian(ref, beams=2, shortlist=False)
+    assert not off.use_vmap and off.settings()["shortlist"] is None  # a different translation-memory key
+
+
+def test_shortlist_limits_what_the_decoder_can_write(ct2_model: Path, tmp_path: Path) -> None:
+    model = _copy(ct2_model, tmp_path)
+    allowed = ["▁the", "s", "."]
+    (model / "vmap.txt").write_text("\t" + " ".join(allowed) + "\n", encoding="utf-8")
+    tr = CT2Marian(resolve_engine(str(model))[1], beams=2)
+    toks, kwargs = tr._request(INPUTS[:2], {})
+    for result in tr._tr.translate_batch(toks, **kwargs):
+        assert set(result.hypotheses[0]) <= {*allowed, "</s>"}, result.hypotheses[0]
+
+
+def test_models_shortlist_command(tiny_model: Path, tmp_path: Path) -> None:
+    run = CliRunner().invoke
+    assert run(main, ["models", "convert", str(tiny_model)]).exit_code == 0
+    corpus = tmp_path / "pairs.tsv"
+    corpus.write_text("zh\ten\n" + "".join(f"{zh}\t{en}\n" for zh, en in _pairs() * 5), encoding="utf-8")
+    r = run(main, ["models", "shortlist", str(tiny_model), "--corpus", str(corpus), "--common", "5"])
+    assert r.exit_code == 0, r.output
+    assert "held-out check" in r.output and "of 2 pairs" in r.output
+    stored = find_converted(str(tiny_model))
+    assert stored is not None and (Path(stored.path) / "vmap.txt").is_file()
+    binary = tmp_path / "bad.tsv"
+    binary.write_bytes(b"\xff\xfe\x00\x01" * 50)
+    r = run(main, ["models", "shortlist", str(tiny_model), "--corpus", str(binary)])
+    assert r.exit_code == 2 and "not UTF-8" in r.output and "Traceback" not in r.output
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("zh\ten\n", encoding="utf-8")
+    r = run(main, ["models", "shortlist", str(tiny_model), "--corpus", str(empty)])
+    assert r.exit_code == 2 and "no sentence pairs" in r.output
+
+
+def test_shortlist_choices_that_cannot_work_say_why(tiny_model: Path, ct2_model: Path) -> None:
+    with pytest.raises(UsageError, match="ctranslate2 engine"):
+        load_translator(str(tiny_model), engine="torch", shortlist=True)
+    with pytest.raises(UsageError, match="zhen models shortlist"):
+        CT2Marian(resolve_engine(str(ct2_model))[1], shortlist=True)
