@@ -28,6 +28,7 @@ CONFIG = ROOT / "bench" / "opus-mt-zh-en.config.json"
 WMT = Path(os.environ.get("ZHEN_EVAL_TSV", ROOT.parent / "shared" / "eval" / "wmt18-zh-en.tsv"))
 WORK = Path(os.environ.get("ZHEN_BENCH_DIR", ROOT / "bench" / ".work"))
 RATIO = 1.3
+SPM_PIECES = 32000  # per side, as in opus-mt-zh-en
 
 
 def pairs() -> list[tuple[str, str]]:
@@ -47,8 +48,13 @@ def build(work: Path) -> tuple[Path, Path, Path]:
     and a view of that conversion whose vmap allows every piece of the English sentencepiece
     model (what the shortlist buys beyond dropping pieces the English side can never produce)."""
     hf, ct2, whole = work / "opus-random", work / "opus-random-ct2", work / "opus-random-ct2-english"
-    if not (ct2 / "model.bin").exists():
+    twin = f"spm {SPM_PIECES} per side\n"
+    if not (ct2 / "model.bin").exists() or not (hf / "twin.txt").exists() or (hf / "twin.txt").read_text() != twin:
+        for folder in (ct2, whole):
+            for f in folder.glob("vmap*"):
+                f.unlink()
         _build_model(hf, ct2)
+        (hf / "twin.txt").write_text(twin)
     from pipeline.shortlist import build_vmap
 
     marker = ct2 / "vmap.source"
@@ -80,9 +86,14 @@ def _build_model(hf: Path, ct2: Path) -> None:
     hf.mkdir(parents=True, exist_ok=True)
     data = pairs()
     for side, col in (("source", 0), ("target", 1)):
+        # 8,000 pieces learnt from WMT18 (all that 3,960 sentences support), then unused symbols up
+        # to the real model's 32,000 per side (OPUS-MT's spm32k): restricting the output to the
+        # English side then spares as much as it would on the real model, no more.
+        unused = [f"<unused-{side}-{i}>" for i in range(SPM_PIECES - 8000)]
         buf = io.BytesIO()
         spm.SentencePieceTrainer.train(sentence_iterator=iter([p[col] for p in data]), model_writer=buf,
-                                       vocab_size=8000, character_coverage=0.9995, model_type="unigram",
+                                       vocab_size=SPM_PIECES, user_defined_symbols=unused,
+                                       character_coverage=0.9995, model_type="unigram",
                                        unk_id=0, bos_id=-1, eos_id=-1, pad_id=-1, hard_vocab_limit=False,
                                        minloglevel=2)
         (hf / f"{side}.spm").write_bytes(buf.getvalue())
@@ -264,8 +275,8 @@ def main() -> None:
     cover, _ = coverage(pairs()[:n], ct2_path)
     english = len((whole_path / "vmap.txt").read_text(encoding="utf-8").split())
     print(f"\nshortlist: learnt from {len(shortlist_pairs())} other WMT18 pairs; it allows {cover:.1%} of the "
-          f"reference English pieces of the timed sentences (the English sentencepiece model has {english} "
-          "pieces; the rest of the 65,001 are the twin's unused fillers)")
+          f"reference English pieces of the timed sentences. English side: {english:,} of the 65,001 pieces, as "
+          "in opus-mt-zh-en (8,000 learnt from WMT18, the rest unused symbols).")
     print(f"int8 GEMM measured now: {rate / 1e9:.0f} GOP/s")
     for beams in (1, 4):
         ops = sum(ops_per_sentence(s, math.ceil(RATIO * s), beams) for s in lengths) / len(lengths)

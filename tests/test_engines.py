@@ -208,6 +208,21 @@ def test_concurrent_runs_share_the_memory(tmp_path: Path) -> None:
     assert tm.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def _opener(path: str) -> int:
+    tm = TranslationMemory(Path(path))
+    tm.put_many("ctx", [(path, "t", ())])
+    tm.close()
+    return 1
+
+
+def test_runs_creating_the_memory_at_once_all_get_it(tmp_path: Path) -> None:
+    # Switching a new file to WAL is the racy moment (unretried, 4 of 160 openings failed).
+    paths = [str(tmp_path / f"tm{i}.sqlite") for i in range(40)]
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        assert sum(pool.map(_opener, [p for p in paths for _ in range(4)], chunksize=1)) == 160
+    assert all(TranslationMemory(Path(p)).stats()["entries"] == 1 for p in paths)
+
+
 def test_cache_commands(tmp_path: Path) -> None:
     src = tmp_path / "r.txt"
     src.write_text("公安部。\n", encoding="utf-8")
@@ -232,9 +247,9 @@ def _copy(ct2_model: Path, tmp_path: Path) -> Path:
 
 
 def test_shortlist_coverage_bounds(ct2_model: Path) -> None:
-    from pipeline.shortlist import coverage, learn
-
     import sentencepiece as spm
+
+    from pipeline.shortlist import coverage, learn
 
     sp = spm.SentencePieceProcessor(model_file=str(ct2_model / "target.spm"))
     every_piece = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
