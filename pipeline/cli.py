@@ -284,7 +284,9 @@ def _stdin(inputs: tuple[str, ...]) -> bytes | None:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @_model_options
 @click.option("--formats", default="jsonl,md,txt", show_default=True,
-              help="Comma-separated output formats: jsonl, md, txt, tmx, xliff, html.")
+              help="Comma-separated output formats, each written as NAME.SUFFIX: jsonl (records with "
+                   "provenance), md (side by side), txt (NAME.en.txt, English only), tmx (TMX 1.4b), xliff "
+                   "(XLIFF 1.2, for review and zhen merge), html (review page).")
 @click.option("--summary", "with_summary", is_flag=True,
               help="Also write NAME.summary.md and a summary record in the JSONL (see zhen summarize).")
 @_summary_options

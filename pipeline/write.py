@@ -147,9 +147,8 @@ def parse_formats(spec: str) -> list[str]:
     names = [n.strip().lower() for n in spec.split(",") if n.strip()]
     unknown = [n for n in names if n not in FORMATS]
     if unknown or not names:
-        raise UsageError(
-            f"unknown format {', '.join(unknown) or '(none)'}; choose from: {', '.join(FORMATS)}"
-        )
+        choices = "; ".join(f"{n} ({f.description})" for n, f in FORMATS.items())
+        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; choose from: {choices}")
     return list(dict.fromkeys(names))
 
 

@@ -198,3 +198,16 @@ def test_merge_tmx(release: Path) -> None:
     assert r.exit_code == 0, r.output
     after = {r["id"]: r["target"] for r in _records(release)}
     assert after[first["id"]] == "Ministry of Public Security reports on Cloud Sword"
+
+
+def test_an_unknown_format_lists_the_choices(tmp_path: Path) -> None:
+    from pipeline.write import FORMATS
+
+    src = tmp_path / "r.txt"
+    src.write_text("公安部。\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["translate", str(src), "--formats", "md,pdf", "-o", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert "unknown format pdf" in r.output and all(f"{n} ({f.description})" in r.output for n, f in FORMATS.items())
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    helptext = " ".join(CliRunner().invoke(main, ["translate", "--help"]).output.split())
+    assert all(f"{n} (" in helptext for n in FORMATS)  # the help names every format there is
