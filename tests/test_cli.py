@@ -68,12 +68,6 @@ def test_segment_bad_input_one_line_error(tmp_path: Path) -> None:
     assert len(r.output.strip().splitlines()) == 1
 
 
-def test_unknown_format_lists_choices(tmp_path: Path, sample_path: Path) -> None:
-    r = CliRunner().invoke(main, ["translate", str(sample_path), "-o", str(tmp_path), "--formats", "jsonl,pdf"])
-    assert r.exit_code == 2
-    assert "pdf" in r.output and "jsonl, md, txt" in r.output
-
-
 def test_unknown_engine_lists_choices(tmp_path: Path, sample_path: Path) -> None:
     r = CliRunner().invoke(main, ["translate", str(sample_path), "-o", str(tmp_path), "--engine", "onnx"])
     assert r.exit_code == 2

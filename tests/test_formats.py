@@ -211,3 +211,35 @@ def test_an_unknown_format_lists_the_choices(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
     helptext = " ".join(CliRunner().invoke(main, ["translate", "--help"]).output.split())
     assert all(f"{n} (" in helptext for n in FORMATS)  # the help names every format there is
+
+
+@pytest.mark.parametrize("where", ["open", "fsync", "replace"])
+def test_an_interrupted_write_leaves_the_old_file_and_no_temp(where: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import write
+
+    target = tmp_path / "r.md"
+    target.write_text("old\n", encoding="utf-8")
+    real = getattr(os, where)
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        real(*args, **kwargs)  # the call itself completes, then Ctrl-C lands (the racy moment)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write.os, where, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write.atomic_write(target, "new\n")
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.md"]
+    assert target.read_text(encoding="utf-8") == ("new\n" if where == "replace" else "old\n")
+
+
+def test_outputs_are_ordinary_files(tmp_path: Path) -> None:
+    from pipeline.write import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "r.md", "x\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.md").stat().st_mode & 0o777 == 0o644
