@@ -488,7 +488,7 @@ def models_convert(model: str, quantization: str, offline: bool | None) -> None:
 
 
 @models_group.command("shortlist")
-@click.argument("model")
+@click.argument("model", metavar="MODEL_OR_FOLDER")
 @click.option("--corpus", type=click.Path(exists=True, dir_okay=False), required=True,
               help="Parallel text, zh<TAB>en per line, to learn which English pieces each Chinese piece needs.")
 @click.option("--per-source", type=click.IntRange(min=1), default=20, show_default=True,
@@ -504,16 +504,21 @@ def models_shortlist(model: str, corpus: str, per_source: int, common: int) -> N
     rare words' pieces. Translation uses it from then on; --no-shortlist turns it off.
     """
     from .shortlist import MIN_COVERAGE, build_checked, read_pairs
-    from .store import lookup
+    from .store import find_converted, is_ct2_folder, lookup
 
-    m = lookup(model)
-    if m is None or m.engine != "ctranslate2":
-        raise click.ClickException(f"{model}: no converted model by that name or id (zhen models convert)")
+    folder = Path(model).expanduser()
+    if not (folder.is_dir() and is_ct2_folder(folder)):
+        # by id the store may also hold the torch original: the converted copy is the one meant
+        m = find_converted(model) or lookup(model)
+        if m is None or m.engine != "ctranslate2":
+            raise click.ClickException(f"{model}: no converted model by that name or id, and not a CTranslate2 "
+                                       "folder (zhen models convert)")
+        folder = Path(m.path)
     try:
-        entries, always, cover, held = build_checked(read_pairs(Path(corpus)), Path(m.path), per_source, common)
+        entries, always, cover, held = build_checked(read_pairs(Path(corpus)), folder, per_source, common)
     except ZhenError as exc:
         raise _fail(exc) from None
-    click.echo(f"{m.path}/vmap.txt: {entries} source pieces, {always} always allowed", err=True)
+    click.echo(f"{folder}/vmap.txt: {entries} source pieces, {always} always allowed", err=True)
     if held:
         click.echo(f"held-out check: the shortlist allows {cover:.1%} of the reference English pieces of {held} "
                    "pairs it was not built from", err=True)

@@ -295,6 +295,17 @@ def test_models_shortlist_command(tiny_model: Path, tmp_path: Path) -> None:
     assert "held-out check" in r.output and "of 2 pairs" in r.output
     stored = find_converted(str(tiny_model))
     assert stored is not None and (Path(stored.path) / "vmap.txt").is_file()
+    # the torch original stored under the same id does not get in the way
+    assert run(main, ["models", "import", str(tiny_model), "--id", str(tiny_model)]).exit_code == 0
+    assert run(main, ["models", "shortlist", str(tiny_model), "--corpus", str(corpus)]).exit_code == 0
+    # a CTranslate2 folder outside the store
+    import shutil
+
+    outside = Path(shutil.copytree(stored.path, tmp_path / "by-hand"))
+    (outside / "vmap.txt").unlink()
+    r = run(main, ["models", "shortlist", str(outside), "--corpus", str(corpus)])
+    assert r.exit_code == 0 and (outside / "vmap.txt").is_file(), r.output
+    assert run(main, ["models", "shortlist", str(tmp_path), "--corpus", str(corpus)]).exit_code == 1
     binary = tmp_path / "bad.tsv"
     binary.write_bytes(b"\xff\xfe\x00\x01" * 50)
     r = run(main, ["models", "shortlist", str(tiny_model), "--corpus", str(binary)])
