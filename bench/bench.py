@@ -63,16 +63,13 @@ def build(work: Path) -> tuple[Path, Path, Path]:
         build_vmap(shortlist_pairs(), ct2)
         marker.write_text(learnt_from)
     if not (whole / "vmap.txt").exists():
-        import sentencepiece as spm
+        from pipeline.shortlist import english_pieces
 
         whole.mkdir(parents=True, exist_ok=True)
         for f in ct2.iterdir():
             if f.name not in ("vmap.txt", "vmap.source") and not (whole / f.name).exists():
                 (whole / f.name).symlink_to(f.resolve())
-        sp = spm.SentencePieceProcessor(model_file=str(ct2 / "target.spm"))
-        vocab = set(json.loads((ct2 / "shared_vocabulary.json").read_text(encoding="utf-8")))
-        english = [sp.id_to_piece(i) for i in range(sp.get_piece_size()) if sp.id_to_piece(i) in vocab]
-        (whole / "vmap.txt").write_text("\t" + " ".join(english) + "\n", encoding="utf-8")
+        (whole / "vmap.txt").write_text("\t" + " ".join(english_pieces(ct2)) + "\n", encoding="utf-8")
     return hf, ct2, whole
 
 

@@ -18,6 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import UsageError
 from .write import atomic_write
@@ -30,11 +31,8 @@ Shortlist = tuple[list[str], dict[str, list[str]]]  # always-allowed pieces; pie
 
 def learn(pairs: Iterable[tuple[str, str]], model_dir: Path, per_source: int = 20, common: int = 1000) -> Shortlist:
     """The shortlist that (zh, en) pairs teach, in the model's own pieces."""
-    import sentencepiece as spm
-
-    sp_src = spm.SentencePieceProcessor(model_file=str(model_dir / "source.spm"))
-    sp_tgt = spm.SentencePieceProcessor(model_file=str(model_dir / "target.spm"))
-    vocab = set(_target_vocabulary(model_dir))
+    sp_src, sp_tgt = _tokenizers(model_dir)
+    vocab = set(target_vocabulary(model_dir))
     src_count: Counter[str] = Counter()
     tgt_count: Counter[str] = Counter()
     joint: dict[str, Counter[str]] = {}
@@ -91,10 +89,7 @@ def coverage(
     """Share of the reference English pieces that each sentence's own shortlist allows, and
     the number of pairs measured (the model's English may differ from the reference: this is
     a warning sign, not a quality score)."""
-    import sentencepiece as spm
-
-    sp_src = spm.SentencePieceProcessor(model_file=str(model_dir / "source.spm"))
-    sp_tgt = spm.SentencePieceProcessor(model_file=str(model_dir / "target.spm"))
+    sp_src, sp_tgt = _tokenizers(model_dir)
     always, table = shortlist or read_vmap(model_dir)
     base = set(always)
     covered = total = n = 0
@@ -137,7 +132,22 @@ def fingerprint(model_dir: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def _target_vocabulary(model_dir: Path) -> Sequence[str]:
+def _tokenizers(model_dir: Path) -> tuple[Any, Any]:
+    """The model's Chinese and English sentencepiece models."""
+    import sentencepiece as spm
+
+    return (spm.SentencePieceProcessor(model_file=str(model_dir / "source.spm")),
+            spm.SentencePieceProcessor(model_file=str(model_dir / "target.spm")))
+
+
+def english_pieces(model_dir: Path) -> list[str]:
+    """Every piece the English sentencepiece model can write that the model's vocabulary has."""
+    vocab = set(target_vocabulary(model_dir))
+    sp = _tokenizers(model_dir)[1]
+    return [p for p in (sp.id_to_piece(i) for i in range(sp.get_piece_size())) if p in vocab]
+
+
+def target_vocabulary(model_dir: Path) -> Sequence[str]:
     for name in ("target_vocabulary.json", "shared_vocabulary.json"):
         if (model_dir / name).is_file():
             return list(json.loads((model_dir / name).read_text(encoding="utf-8")))
