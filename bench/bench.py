@@ -250,6 +250,7 @@ def main() -> None:
     rate = gemm_rate()
     texts = [p[0] for p in pairs()][:n]
     from pipeline.models import ModelRef
+
     from pipeline.translate import TorchMarian
 
     counter = TorchMarian(ModelRef("random", hf_path, "random", "folder"))

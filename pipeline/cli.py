@@ -1,24 +1,33 @@
-"""The `zhen` command line. Parses options and calls pipeline.run; nothing else lives here.
+"""The `zhen` command line. Parses options and calls one function of pipeline.run per command.
 
 Heavy imports (torch, transformers) happen inside the stages that need them, so that
-`zhen --help` is instant.
+`zhen --help` is instant. Errors are mapped to exit codes in one place (ZhenGroup).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import UsageError, ZhenError
-from .models import DEFAULT_MODEL, DEFAULT_SUMMARY_MODEL
+from .errors import ZhenError
+from .records import (
+    DEFAULT_MODEL,
+    DEFAULT_SUMMARY_MODEL,
+    SEGMENT_VIEW,
+    EngineOptions,
+    SummaryOptions,
+    TranslateOptions,
+)
 
 
 class _Bar:
@@ -45,16 +54,45 @@ class _Bar:
 class _Failure(click.ClickException):
     """Prints our one-line message and exits with the error's own code (2 for setup errors)."""
 
-    def __init__(self, exc: ZhenError) -> None:
-        super().__init__(str(exc))
-        self.exit_code = exc.exit_code  # type: ignore[misc]
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
-def _fail(exc: ZhenError) -> click.ClickException:
-    return _Failure(exc)
+class ZhenGroup(click.Group):
+    """The one place where a ZhenError becomes a one-line message and an exit code.
+
+    Stages name the options field an error is about; the flag the user typed is added here.
+    ZHEN_DEBUG=1 lets the exception through with its traceback, for debugging.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ZhenError as exc:
+            if os.environ.get("ZHEN_DEBUG"):
+                raise
+            message = str(exc)
+            flag = _flag_for(self, exc.option) if exc.option else None
+            if flag and flag not in message:
+                message = f"{message} ({flag})"
+            raise _Failure(message, exc.exit_code) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _flag_for(group: click.Group, name: str) -> str | None:
+    """The command-line flag of an options field, found among the commands' own parameters."""
+    for cmd in group.commands.values():
+        if isinstance(cmd, click.Group):
+            found = _flag_for(cmd, name)
+            if found:
+                return found
+        for param in cmd.params:
+            if param.name == name and isinstance(param, click.Option):
+                return max(param.opts, key=len)
+    return None
+
+
+@click.group(cls=ZhenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="zhen")
 def main() -> None:
     """Translate Chinese government and police press releases into English.
@@ -92,12 +130,10 @@ def _summary_options(f: Any) -> Any:
     return f
 
 
-def _summary(sentences: int, words: int | None, summarizer: str, ranker: str, summary_model: str,
-             offline: bool | None) -> Any:
-    from .summarize import SummaryOptions
-
-    return SummaryOptions(method=summarizer, ranker=ranker, sentences=sentences, words=words,
-                          model=summary_model, offline=offline)
+def _summary(kw: dict[str, Any]) -> SummaryOptions:
+    """Pop the summary options out of a command's keyword arguments."""
+    return SummaryOptions(method=kw.pop("summarizer"), ranker=kw.pop("ranker"), sentences=kw.pop("sentences"),
+                          words=kw.pop("words"), model=kw.pop("summary_model"), offline=kw.get("offline"))
 
 
 def _glossary_option(f: Any) -> Any:
@@ -115,10 +151,10 @@ def _glossary_option(f: Any) -> Any:
     help="json: one JSON list of segments; jsonl: one segment per line; text: a readable table.",
 )
 @click.option(
-    "--max-tokens", "budget", type=click.IntRange(min=8), default=200, show_default=True,
+    "--max-tokens", "max_tokens", type=click.IntRange(min=8), default=200, show_default=True,
     help="Split sentences longer than this many tokens (counted as characters + 1 here).",
 )
-def segment_cmd(inputs: tuple[str, ...], fmt: str, budget: int) -> None:
+def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int) -> None:
     """Show the segments the translator will see (no model needed).
 
     Each segment has its id, block index and kind (title, heading, paragraph, turn,
@@ -128,18 +164,12 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, budget: int) -> None:
     """
     from .run import run_segment
 
-    try:
-        docs = run_segment(inputs, budget=budget)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
     rows: list[dict[str, Any]] = []
     for doc in docs:
         for seg in doc.segments:
-            row = {
-                "id": seg.id, "block": seg.block, "kind": seg.kind, "speaker": seg.speaker,
-                "speaker_en": seg.speaker_en, "start": seg.start, "end": seg.end,
-                "text": seg.text, "norm": seg.norm, "flags": list(seg.flags),
-            }
+            d = seg.to_dict()
+            row = {k: d[k] for k in SEGMENT_VIEW}
             if len(docs) > 1:
                 row = {"input": doc.source.path, **row}
             rows.append(row)
@@ -187,14 +217,14 @@ def _model_options(f: Any) -> Any:
                           "the model (zhen models convert), else torch. Env: ZHEN_ENGINE."),
         click.option("--no-cache", "no_cache", is_flag=True,
                      help="Bypass the translation memory (ZHEN_HOME/tm.sqlite): translate everything afresh."),
-        click.option("--max-tokens", "budget", type=click.IntRange(min=8), default=200, show_default=True,
+        click.option("--max-tokens", "max_tokens", type=click.IntRange(min=8), default=200, show_default=True,
                      help="Longest model input in sentencepiece tokens; longer sentences are split at ；then ，."),
         _glossary_option,
         click.option("--glossary-mode", type=click.Choice(["enforce", "check", "off"]), default="enforce",
                      show_default=True,
                      help="enforce: protect glossary terms through translation and put in the glossary's English; "
                           "check: translate freely, then report terms whose English is missing; off: no glossary."),
-        click.option("--facts", "facts_mode", type=click.Choice(["off", "check", "fix"]), default="check",
+        click.option("--facts", "facts", type=click.Choice(["off", "check", "fix"]), default="check",
                      show_default=True,
                      help="check: compare every number, date, percentage and amount of the Chinese with the "
                           "English and mark segments where one changed or went missing; fix: also rewrite a "
@@ -211,16 +241,19 @@ def _model_options(f: Any) -> Any:
     return f
 
 
-def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt", summary: Any = None) -> Any:
-    from .run import TranslateOptions
+def _engine_options(kw: dict[str, Any]) -> EngineOptions:
+    """The engine's options, popped by name: each shared click option is named after its field."""
+    return EngineOptions(**{f.name: kw.pop(f.name) for f in fields(EngineOptions)})
+
+
+def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt",
+             summary: SummaryOptions | None = None) -> TranslateOptions:
     from .write import parse_formats
 
     return TranslateOptions(
-        model=kw["model"], engine=kw["engine"], beams=kw["beams"], batch_size=kw["batch_size"],
-        threads=kw["threads"], offline=kw["offline"], formats=tuple(parse_formats(formats)), budget=kw["budget"],
-        precision=kw["precision"], shortlist=kw["shortlist"], force=kw["force"], jobs=kw["jobs"],
-        glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts_mode"], summary=summary,
-        cache=not kw["no_cache"],
+        engine=_engine_options(kw), formats=tuple(parse_formats(formats)), max_tokens=kw["max_tokens"],
+        glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts"], summary=summary,
+        cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"],
     )
 
 
@@ -243,7 +276,7 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         t = report.terms
         click.echo(f"glossary: {sum(t.values())} terms found, {t['enforced']} enforced, "
                    f"{t['found']} present, {t['missing']} missing", err=True)
-    if kw["facts_mode"] != "off" and report.facts:
+    if kw["facts"] != "off" and report.facts:
         f = report.facts
         click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
                    f"{f['missing']} missing, {f['fixed']} fixed", err=True)
@@ -302,15 +335,11 @@ def translate_cmd(inputs: tuple[str, ...], formats: str, with_summary: bool, **k
     """
     from .run import run_translate
 
-    try:
-        summary = _summary(kw.pop("sentences"), kw.pop("words"), kw.pop("summarizer"), kw.pop("ranker"),
-                           kw.pop("summary_model"), kw["offline"])
-        options = _options(kw, formats, summary if with_summary else None)
-        with _interruptible():
-            report = run_translate(list(inputs), Path(kw["out_dir"]), options, stdin=_stdin(inputs),
-                                   progress=lambda total, label: _Bar(total, label, kw["quiet"]))
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    summary = _summary(kw)
+    options = _options(kw, formats, summary if with_summary else None)
+    with _interruptible():
+        report = run_translate(list(inputs), Path(kw["out_dir"]), options, stdin=_stdin(inputs),
+                               progress=lambda total, label: _Bar(total, label, kw["quiet"]))
     _report(report, kw)
 
 
@@ -329,13 +358,9 @@ def summarize_cmd(inputs: tuple[str, ...], **kw: Any) -> None:
     """
     from .run import run_summarize
 
-    try:
-        summary = _summary(kw.pop("sentences"), kw.pop("words"), kw.pop("summarizer"), kw.pop("ranker"),
-                           kw.pop("summary_model"), kw["offline"])
-        report = run_summarize(list(inputs), Path(kw["out_dir"]), _options(kw, summary=summary),
-                               stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    summary = _summary(kw)
+    report = run_summarize(list(inputs), Path(kw["out_dir"]), _options(kw, summary=summary),
+                           stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
     _report(report, kw)
 
 
@@ -350,25 +375,12 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
 
     A file that belongs to another release (different input checksum or segment ids) is refused.
     """
-    from .exchange import existing_formats, load_document, merge, read_targets
-    from .write import FORMATS, write_document
+    from .run import run_merge
 
-    path = Path(reviewed)
-    folder = Path(out_dir) if out_dir else path.parent
-    name = release or path.name.rsplit(".", 1)[0]
-    jsonl = folder / f"{name}.jsonl"
-    try:
-        if not jsonl.exists():
-            raise UsageError(f"{jsonl}: not found; merge needs the release's JSONL output beside it (--out-dir)")
-        doc = load_document(jsonl)
-        targets, checksum = read_targets(path)
-        new, changed = merge(doc, targets, checksum, str(path))
-        formats = existing_formats(folder, name, FORMATS)
-        written = write_document(new, folder, formats)
-    except ZhenError as exc:
-        raise _fail(exc) from None
-    click.echo(f"{path}: {len(changed)} segment(s) changed ({', '.join(changed[:10])}"
-               f"{'…' if len(changed) > 10 else ''}) -> {', '.join(str(p) for p in written)}", err=True)
+    res = run_merge(Path(reviewed), Path(out_dir) if out_dir else None, release)
+    changed = res.changed
+    click.echo(f"{res.reviewed}: {len(changed)} segment(s) changed ({', '.join(changed[:10])}"
+               f"{'…' if len(changed) > 10 else ''}) -> {', '.join(str(p) for p in res.written)}", err=True)
 
 
 @main.group("facts")
@@ -387,12 +399,14 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
 
     Exits 0 when every pair is ok, 1 when any figure changed or went missing.
     """
-    from .facts import check_pairs_in_files
+    from .facts import describe
+    from .run import run_facts_check
 
-    try:
-        rows = check_pairs_in_files(output, zh_file, en_file)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    if output and (zh_file or en_file):
+        raise click.UsageError("give either OUTPUT.jsonl or --zh and --en, not both")
+    if not output and not (zh_file and en_file):
+        raise click.UsageError("give OUTPUT.jsonl, or both --zh FILE and --en FILE")
+    rows = run_facts_check(output, zh_file, en_file)
     bad = 0
     for line, pc in rows:
         bad += not pc.ok
@@ -400,8 +414,6 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
             click.echo(json.dumps({"line": line, "status": pc.status, "facts": [c.to_dict() for c in pc.checks]},
                                   ensure_ascii=False))
         elif not pc.ok:
-            from .facts import describe
-
             for c in pc.checks:
                 if c.status != "matched":
                     click.echo(f"{line}\t{c.status}\t{describe(c)}")
@@ -418,7 +430,7 @@ def models_group() -> None:
 @models_group.command("list")
 def models_list() -> None:
     """Stored models: name, id, revision, engine, size, origin."""
-    from .store import list_models, models_dir
+    from .engines.store import list_models, models_dir
 
     rows = list_models()
     if not rows:
@@ -432,12 +444,9 @@ def models_list() -> None:
 @click.argument("model")
 def models_pull(model: str) -> None:
     """Download a model from the Hugging Face hub into the cache and the store."""
-    from .store import pull
+    from .engines.store import pull
 
-    try:
-        m = pull(model)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    m = pull(model)
     click.echo(m.path)
 
 
@@ -446,12 +455,9 @@ def models_pull(model: str) -> None:
 @click.option("--id", "model_id", help="The model id to record (default: the folder's name).")
 def models_import(folder: str, model_id: str | None) -> None:
     """Copy a model folder brought in by hand (air-gapped machines) into the store, checking its files."""
-    from .store import import_folder
+    from .engines.store import import_folder
 
-    try:
-        m = import_folder(folder, model_id)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    m = import_folder(folder, model_id)
     click.echo(m.path)
 
 
@@ -459,7 +465,7 @@ def models_import(folder: str, model_id: str | None) -> None:
 @click.argument("model")
 def models_path(model: str) -> None:
     """Print the folder of a stored model (by name or id)."""
-    from .store import lookup
+    from .engines.store import lookup
 
     m = lookup(model)
     if m is None:
@@ -478,12 +484,9 @@ def models_convert(model: str, quantization: str, offline: bool | None) -> None:
     Translation with the converted model needs neither torch nor transformers, and
     `--engine auto` picks it from then on.
     """
-    from .store import convert
+    from .engines.store import convert
 
-    try:
-        m = convert(model, quantization=quantization, offline=offline)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    m = convert(model, quantization=quantization, offline=offline)
     click.echo(m.path)
 
 
@@ -503,21 +506,11 @@ def models_shortlist(model: str, corpus: str, per_source: int, common: int) -> N
     reference English the shortlist still allows; a shortlist from a small corpus leaves out
     rare words' pieces. Translation uses it from then on; --no-shortlist turns it off.
     """
-    from .shortlist import MIN_COVERAGE, build_checked, read_pairs
-    from .store import find_converted, is_ct2_folder, lookup
+    from .engines.shortlist import MIN_COVERAGE, build_checked, read_pairs
+    from .engines.store import converted_folder
 
-    folder = Path(model).expanduser()
-    if not (folder.is_dir() and is_ct2_folder(folder)):
-        # by id the store may also hold the torch original: the converted copy is the one meant
-        m = find_converted(model) or lookup(model)
-        if m is None or m.engine != "ctranslate2":
-            raise click.ClickException(f"{model}: no converted model by that name or id, and not a CTranslate2 "
-                                       "folder (zhen models convert)")
-        folder = Path(m.path)
-    try:
-        entries, always, cover, held = build_checked(read_pairs(Path(corpus)), folder, per_source, common)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    folder = converted_folder(model)
+    entries, always, cover, held = build_checked(read_pairs(Path(corpus)), folder, per_source, common)
     click.echo(f"{folder}/vmap.txt: {entries} source pieces, {always} always allowed", err=True)
     if held:
         click.echo(f"held-out check: the shortlist allows {cover:.1%} of the reference English pieces of {held} "
@@ -534,7 +527,7 @@ def cache_group() -> None:
 
 @cache_group.command("stats")
 def cache_stats() -> None:
-    from .store import TranslationMemory
+    from .engines.memory import TranslationMemory
 
     st = TranslationMemory().stats()
     click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['bytes'] / 2**20:.1f} MiB")
@@ -542,7 +535,7 @@ def cache_stats() -> None:
 
 @cache_group.command("clear")
 def cache_clear() -> None:
-    from .store import TranslationMemory
+    from .engines.memory import TranslationMemory
 
     n = TranslationMemory().clear()
     click.echo(f"removed {n} entries", err=True)
@@ -560,10 +553,7 @@ def glossary_group() -> None:
 def _load(glossary: tuple[str, ...]) -> Any:
     from .glossary import load_glossary
 
-    try:
-        return load_glossary(glossary)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    return load_glossary(glossary)  # errors reach ZhenGroup like any other
 
 
 @glossary_group.command("list")
@@ -595,14 +585,11 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
 @_glossary_option
 def glossary_add(zh: str, en: str, kind: str, note: str, variants: tuple[str, ...], glossary: tuple[str, ...]) -> None:
     """Add a term (or change its English if it is there already)."""
-    from .glossary import Term
+    from .records import Term
     from .termbase import edit_file, edit_target
 
-    try:
-        path = edit_target(glossary)
-        res = edit_file(path, add=[Term(zh.strip(), en.strip(), kind, note.strip(), tuple(variants))])
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    path = edit_target(glossary)
+    res = edit_file(path, add=[Term(zh.strip(), en.strip(), kind, note.strip(), tuple(variants))])
     what = "added" if res.added else "changed" if res.changed else "unchanged"
     click.echo(f"{what}: {zh}\t{en}\t{kind} ({path})", err=True)
 
@@ -614,11 +601,8 @@ def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
     """Remove a term (matched in simplified form)."""
     from .termbase import edit_file, edit_target
 
-    try:
-        path = edit_target(glossary)
-        res = edit_file(path, remove=[zh])
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    path = edit_target(glossary)
+    res = edit_file(path, remove=[zh])
     if not res.removed:
         raise click.ClickException(f"{zh}: not in {path}")
     click.echo(f"removed: {zh} ({path})", err=True)
@@ -636,11 +620,8 @@ def glossary_lint(glossary: tuple[str, ...], strict: bool) -> None:
     from .glossary import glossary_paths
     from .termbase import lint_files
 
-    try:
-        paths = glossary_paths(glossary)
-        findings = lint_files(paths)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    paths = glossary_paths(glossary)
+    findings = lint_files(paths)
     for f in findings:
         click.echo(str(f))
     errors = [f for f in findings if f.level == "error" or strict]
@@ -661,12 +642,9 @@ def glossary_import(file: str, glossary: tuple[str, ...], overwrite: bool) -> No
     """
     from .termbase import edit_file, edit_target, import_terms
 
-    try:
-        terms = import_terms(Path(file))
-        path = edit_target(glossary)
-        res = edit_file(path, add=terms, overwrite=overwrite)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    terms = import_terms(Path(file))
+    path = edit_target(glossary)
+    res = edit_file(path, add=terms, overwrite=overwrite)
     for old, new in res.conflicts:
         click.echo(f"conflict: {old.zh}: keeping {old.en!r}, imported {new.en!r}")
     for old, new in res.changed:
@@ -682,8 +660,8 @@ def glossary_import(file: str, glossary: tuple[str, ...], overwrite: bool) -> No
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
 def glossary_export(glossary: tuple[str, ...], fmt: str, output: str | None) -> None:
     """Export the term base."""
+    from .files import atomic_write
     from .termbase import export_terms
-    from .write import atomic_write
 
     g = _load(glossary)
     text = export_terms(g.terms, fmt)
@@ -706,17 +684,9 @@ def glossary_suggest(inputs: tuple[str, ...], glossary: tuple[str, ...], limit: 
     in the releases but are rare in general Chinese, each with its count, an example and a
     CC-CEDICT gloss as a hint. Columns: zh, hint, kind, count, why, example.
     """
-    from .run import run_segment
-    from .termbase import suggest
+    from .run import run_glossary_suggest
 
-    g = _load(glossary)
-    try:
-        docs = run_segment(inputs)
-    except ZhenError as exc:
-        raise _fail(exc) from None
-    sentences = [s.norm for d in docs for s in d.segments if s.kind != "boilerplate"]
-    speakers = sorted({b.speaker for d in docs for b in d.blocks if b.speaker})
-    found = suggest(sentences, g, speakers=[s.split()[-1] for s in speakers], limit=limit)
+    found = run_glossary_suggest(inputs, _load(glossary), limit, stdin=_stdin(inputs))
     for s in found:
         if fmt == "json":
             click.echo(json.dumps(s.to_dict(), ensure_ascii=False))
@@ -729,13 +699,9 @@ def glossary_suggest(inputs: tuple[str, ...], glossary: tuple[str, ...], limit: 
 @_glossary_option
 def glossary_check(output: str, glossary: tuple[str, ...]) -> None:
     """Check a zhen JSONL output against the glossary; exit 1 if any term's English is missing."""
-    from .termbase import check_output
+    from .run import run_glossary_check
 
-    g = _load(glossary)
-    try:
-        misses = check_output(Path(output), g)
-    except ZhenError as exc:
-        raise _fail(exc) from None
+    misses = run_glossary_check(Path(output), _load(glossary))
     for m in misses:
         click.echo(f"{m['id']}\t{m['zh']}\texpected {m['en']!r}\t{m['target']}")
     click.echo(f"{output}: {len(misses)} missing term(s)", err=True)

@@ -1,4 +1,8 @@
-"""Errors a user can act on. The CLI prints their message on one line; no traceback."""
+"""Errors a user can act on. The CLI prints their message on one line; no traceback.
+
+Stages speak their own language: an error about an option names the option's field
+(`option="max_tokens"`), and the CLI adds the flag a user typed (`--max-tokens`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ class ZhenError(Exception):
     """Base for user-facing errors; exit_code is what the CLI exits with."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option  # the options field the error is about, if any
 
 
 class InputError(ZhenError):

@@ -11,26 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .errors import UsageError
-from .records import Fact, FactCheck, Segment
+from .normalize import CJK
+from .records import Fact, FactCheck, PairCheck, Segment
 
 # ---------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class PairCheck:
-    checks: tuple[FactCheck, ...]
-    extra: tuple[Fact, ...]  # English figures with no source (ignored for status; see unsupported)
-
-    @property
-    def ok(self) -> bool:
-        return all(c.status == "matched" for c in self.checks)
-
-    @property
-    def status(self) -> str:
-        return "ok" if self.ok else "mismatch"
 
 
 # ---------------------------------------------------------------------------- Chinese numerals
@@ -133,7 +120,7 @@ def _int(s: str) -> int:
     return int(s) if s.isdigit() else int(cn_to_number(s))
 
 
-_SPACE_IN_FIGURE = re.compile(r"(?<=[\d\u4e00-\u9fff%％])[ \u00a0\u3000]+(?=[\d\u4e00-\u9fff%％])")
+_SPACE_IN_FIGURE = re.compile(rf"(?<=[\d{CJK}%％])[ \u00a0\u3000]+(?=[\d{CJK}%％])")
 
 
 def extract_zh(text: str) -> list[Fact]:
@@ -745,27 +732,3 @@ def _expected(f: Fact) -> str:
     approx = {"余": "more than ", "多": "more than ", "超": "more than ", "超过": "more than ", "逾": "more than ",
               "近": "nearly ", "约": "about ", "大约": "about "}.get(f.approx, "")
     return approx + text
-
-
-def check_pairs_in_files(output: str | None, zh_file: str | None, en_file: str | None) -> list[tuple[int, PairCheck]]:
-    """(line, check) for each pair of a zhen JSONL output or of two line-aligned files."""
-    from pathlib import Path
-
-    from .normalize import to_norm
-    from .read import read_source
-
-    if output and (zh_file or en_file):
-        raise UsageError("give either OUTPUT.jsonl or --zh and --en, not both")
-    if output:
-        from .exchange import translated_records
-
-        return [(no, check_pair(rec.get("norm") or to_norm(rec.get("text", "")), rec["target"]))
-                for no, rec in translated_records(Path(output))]
-    if not (zh_file and en_file):
-        raise UsageError("give OUTPUT.jsonl, or both --zh FILE and --en FILE")
-    zh_lines = read_source(zh_file).raw.splitlines()
-    en_lines = read_source(en_file).raw.splitlines()
-    if len(zh_lines) != len(en_lines):
-        raise UsageError(f"{zh_file} has {len(zh_lines)} lines and {en_file} has {len(en_lines)}; they must align")
-    return [(i, check_pair(to_norm(z), e)) for i, (z, e) in enumerate(zip(zh_lines, en_lines, strict=True), 1)
-            if z.strip() or e.strip()]

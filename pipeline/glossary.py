@@ -19,8 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import UsageError, ZhenError
-from .normalize import to_norm, to_simplified
-from .records import GlossaryHit
+from .normalize import is_han, to_norm, to_simplified
+from .records import GlossaryHit, Term
 
 KINDS = ("term", "campaign", "org", "title", "person", "place")
 COLUMNS = ("zh", "en", "kind", "note", "variants")
@@ -33,18 +33,9 @@ class GlossaryError(ZhenError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
-class Term:
-    zh: str
-    en: str
-    kind: str = "term"
-    note: str = ""
-    variants: tuple[str, ...] = ()
-    origin: str = ""  # file:line, for messages
-
-    def forms(self) -> set[str]:
-        """Every simplified form that matches this term (traditional ones fold into these)."""
-        return {to_norm(f) for f in (self.zh, *self.variants) if f}
+def term_forms(t: Term) -> set[str]:
+    """Every simplified form that matches a term (traditional ones fold into these)."""
+    return {to_norm(f) for f in (t.zh, *t.variants) if f}
 
 
 @dataclass(frozen=True)
@@ -61,7 +52,7 @@ class Glossary:
             by_zh[to_norm(t.zh)] = t
         index: dict[str, Term] = {}
         for t in by_zh.values():
-            for form in t.forms():
+            for form in term_forms(t):
                 index[form] = t
         return cls(tuple(by_zh.values()), tuple(files), sha256, index)
 
@@ -172,7 +163,7 @@ def load_glossary(explicit: Sequence[str] = (), cwd: Path | None = None) -> Glos
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def jieba_module():  # type: ignore[no-untyped-def]
     """A private jieba tokenizer (the global one may carry other programs' words)."""
     import logging
 
@@ -189,7 +180,7 @@ def _term_tokenizer(terms: frozenset[str]):  # type: ignore[no-untyped-def]
     """jieba with the glossary's terms added as words, so it cuts them out whole."""
     import copy
 
-    tk = copy.copy(_jieba())
+    tk = copy.copy(jieba_module())
     tk.FREQ = dict(tk.FREQ)
     for t in terms:
         if t not in tk.FREQ:
@@ -242,13 +233,9 @@ def _on_word_edges(s: int, e: int, starts: set[int], ends: set[int], text: str) 
     jieba can glue a term to a one-character neighbour (局长 + 刘): a boundary also counts
     when the neighbour is punctuation, a digit, Latin text, or the text's edge.
     """
-    left_ok = s in starts or s == 0 or not _is_han(text[s - 1])
-    right_ok = e in ends or e == len(text) or not _is_han(text[e])
+    left_ok = s in starts or s == 0 or not is_han(text[s - 1])
+    right_ok = e in ends or e == len(text) or not is_han(text[e])
     return left_ok and right_ok
-
-
-def _is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff"
 
 
 # ---------------------------------------------------------------------------- protect

@@ -15,7 +15,16 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Han characters (extension A, the unified block, compatibility ideographs): the one definition.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = re.compile(f"[{CJK}]")
+HAN_WORD = re.compile(f"[{CJK}]+")
+
+
+def is_han(ch: str) -> bool:
+    return bool(HAN.match(ch))
+
+
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # A pinyin annotation is a single syllable in parentheses right after a Chinese character,
 # written with a tone mark (as converters leave them: 發(fā)). Requiring the tone mark keeps

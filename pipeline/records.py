@@ -6,10 +6,15 @@ nothing of ours so that any stage, test or tool can depend on it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 BlockKind = Literal["title", "heading", "paragraph", "turn", "boilerplate"]
+
+DEFAULT_MODEL = "Helsinki-NLP/opus-mt-zh-en"
+DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,22 @@ class FactCheck:
 
 
 @dataclass(frozen=True)
+class PairCheck:
+    """The figures of one Chinese/English pair, checked against each other."""
+
+    checks: tuple[FactCheck, ...]
+    extra: tuple[Fact, ...]  # English figures with no source (ignored for status; see facts.unsupported)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status == "matched" for c in self.checks)
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "mismatch"
+
+
+@dataclass(frozen=True)
 class Block:
     """A line-level unit of the release: title, heading, paragraph, turn or boilerplate."""
 
@@ -138,6 +159,10 @@ class Segment:
         return d
 
 
+# What `zhen segment` shows of a segment, in this order.
+SEGMENT_VIEW = ("id", "block", "kind", "speaker", "speaker_en", "start", "end", "text", "norm", "flags")
+
+
 @dataclass(frozen=True)
 class Translation:
     """What an engine returns for one input: the English and anything it had to work around."""
@@ -148,6 +173,8 @@ class Translation:
 
 @dataclass(frozen=True)
 class Provenance:
+    """Everything that decided an output, written as its first JSONL record (our signature)."""
+
     tool: str
     version: str
     model: str | None
@@ -171,4 +198,153 @@ class Document:
     segments: tuple[Segment, ...]
     provenance: Provenance | None = None
     warnings: tuple[str, ...] = ()
-    summary: dict[str, Any] | None = None  # the summary record (pipeline.summarize), when one was made
+    summary: Summary | None = None  # when one was made (pipeline.summarize)
+
+
+# ---------------------------------------------------------------------------- summaries
+
+_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"'(])")
+
+
+def split_english(text: str) -> list[str]:
+    return [s.strip() for s in _SENT_END.split(text.strip()) if s.strip()]
+
+
+@dataclass(frozen=True)
+class SummaryOptions:
+    method: str = "extractive"  # or abstractive
+    ranker: str = "textrank"  # or embedding
+    sentences: int = 5
+    words: int | None = None  # a word budget instead of a sentence count
+    model: str = DEFAULT_SUMMARY_MODEL  # for abstractive
+    offline: bool | None = None
+
+
+@dataclass(frozen=True)
+class Pick:
+    id: str
+    zh: str
+    en: str | None
+    score: float
+
+
+@dataclass
+class Summary:
+    method: str
+    ranker: str | None
+    headline: str
+    picks: list[Pick]
+    text: str = ""  # abstractive output after the faithfulness filter
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+    model: str | None = None
+
+    @property
+    def sentences(self) -> list[str]:
+        if self.method == "abstractive":
+            return split_english(self.text)
+        return [p.en or "" for p in self.picks]
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "type": "summary",
+            "method": self.method,
+            "ranker": self.ranker,
+            "model": self.model,
+            "headline": self.headline,
+            "sentences": [{"id": p.id, "zh": p.zh, "en": p.en, "score": round(p.score, 4)} for p in self.picks]
+            if self.method == "extractive" else [{"en": s} for s in self.sentences],
+            "dropped": self.dropped,
+            "faithful": not self.dropped,
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Summary:
+        """Back from to_record (a JSONL output's summary line)."""
+        sents = rec.get("sentences") or []
+        if rec.get("method") == "abstractive":
+            return cls("abstractive", rec.get("ranker"), rec.get("headline", ""), [],
+                       " ".join(s.get("en", "") for s in sents), list(rec.get("dropped") or []), rec.get("model"))
+        picks = [Pick(s.get("id", ""), s.get("zh", ""), s.get("en"), float(s.get("score", 0.0))) for s in sents]
+        return cls(rec.get("method", "extractive"), rec.get("ranker"), rec.get("headline", ""), picks, "",
+                   list(rec.get("dropped") or []), rec.get("model"))
+
+
+# ---------------------------------------------------------------------------- models and engines
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model found on disk."""
+
+    id: str  # what the user asked for: hub id, or the folder as given
+    path: Path  # a folder holding the files
+    revision: str  # hub commit hash, or a content fingerprint for a local folder
+    origin: str  # "folder", "cache", "download" or "store"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Everything that decides how the model runs. Built once (by the CLI) and passed whole to the
+    engine, whose settings() are derived from it: a new engine option is a field here and a
+    click option, nothing in between."""
+
+    model: str = DEFAULT_MODEL
+    engine: str = "auto"  # auto, torch, ctranslate2
+    beams: int | None = None  # None: the model's own generation config
+    batch_size: int | None = None  # None: the engine's own default (torch 16, ctranslate2 8)
+    threads: int | None = None
+    precision: str = "auto"  # auto, float32, bfloat16, int8
+    shortlist: bool | None = None  # ctranslate2's vocabulary map: None uses the model's if it has one
+    offline: bool | None = None
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """A model in the store under ZHEN_HOME/models."""
+
+    id: str  # the model it was made from (hub id or folder)
+    revision: str
+    engine: str  # torch or ctranslate2
+    quantization: str | None
+    origin: str  # pulled, imported, converted
+    created: str
+    path: str = ""
+    size: int = 0
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+# ---------------------------------------------------------------------------- the term base
+
+
+@dataclass(frozen=True)
+class Term:
+    """One entry of the term base."""
+
+    zh: str
+    en: str
+    kind: str = "term"
+    note: str = ""
+    variants: tuple[str, ...] = ()
+    origin: str = ""  # file:line, for messages
+
+
+# ---------------------------------------------------------------------------- a run's options
+
+
+@dataclass(frozen=True)
+class TranslateOptions:
+    """Everything a translate or summarize run needs besides its inputs and output folder."""
+
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    formats: tuple[str, ...] = ("jsonl", "md", "txt")
+    max_tokens: int = 200  # longest model input in sentencepiece tokens (pipeline.segment splits longer ones)
+    glossary: tuple[str, ...] = ()  # files or folders; empty: ./glossary, else the packaged base
+    glossary_mode: str = "enforce"  # enforce, check, off
+    facts: str = "check"  # off, check, fix
+    summary: SummaryOptions | None = None  # also write NAME.summary.md and a summary record
+    cache: bool = True  # the translation memory under ZHEN_HOME
+    force: bool = False  # translate again even where outputs are up to date
+    jobs: int = 1  # processes for reading and segmenting

@@ -16,13 +16,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from .engines.models import resolve_model
 from .errors import UsageError
 from .facts import extract_zh, unsupported
-from .models import DEFAULT_SUMMARY_MODEL
-from .records import Document, Fact, Segment
+from .glossary import jieba_module
+from .records import Document, Fact, Pick, Segment, Summary, SummaryOptions, split_english
 
 RANKERS = ("textrank", "embedding")
 SUMMARIZERS = ("extractive", "abstractive")
@@ -36,61 +36,14 @@ _STOP = set(
 _QUESTION = re.compile(r"[？?]\s*$|吗[？?。]?$|请问|能否|如何|怎样|为什么|什么|哪些|请介绍|介绍一下")
 
 
-@dataclass(frozen=True)
-class SummaryOptions:
-    method: str = "extractive"  # or abstractive
-    ranker: str = "textrank"  # or embedding
-    sentences: int = 5
-    words: int | None = None  # a word budget instead of a sentence count
-    model: str = DEFAULT_SUMMARY_MODEL  # for abstractive
-    offline: bool | None = None
-
-    def check(self) -> SummaryOptions:
-        if self.method not in SUMMARIZERS:
-            raise UsageError(f"unknown summarizer {self.method!r}; choose one of: {', '.join(SUMMARIZERS)}")
-        if self.ranker not in RANKERS:
-            raise UsageError(f"unknown ranker {self.ranker!r}; choose one of: {', '.join(RANKERS)}")
-        if self.sentences < 1 or (self.words is not None and self.words < 5):
-            raise UsageError("--sentences must be at least 1 and --words at least 5")
-        return self
-
-
-@dataclass(frozen=True)
-class Pick:
-    id: str
-    zh: str
-    en: str | None
-    score: float
-
-
-@dataclass
-class Summary:
-    method: str
-    ranker: str | None
-    headline: str
-    picks: list[Pick]
-    text: str = ""  # abstractive output after the faithfulness filter
-    dropped: list[dict[str, Any]] = field(default_factory=list)
-    model: str | None = None
-
-    @property
-    def sentences(self) -> list[str]:
-        if self.method == "abstractive":
-            return split_english(self.text)
-        return [p.en or "" for p in self.picks]
-
-    def to_record(self) -> dict[str, Any]:
-        return {
-            "type": "summary",
-            "method": self.method,
-            "ranker": self.ranker,
-            "model": self.model,
-            "headline": self.headline,
-            "sentences": [{"id": p.id, "zh": p.zh, "en": p.en, "score": round(p.score, 4)} for p in self.picks]
-            if self.method == "extractive" else [{"en": s} for s in self.sentences],
-            "dropped": self.dropped,
-            "faithful": not self.dropped,
-        }
+def check_options(opts: SummaryOptions) -> SummaryOptions:
+    if opts.method not in SUMMARIZERS:
+        raise UsageError(f"unknown summarizer {opts.method!r}; choose one of: {', '.join(SUMMARIZERS)}")
+    if opts.ranker not in RANKERS:
+        raise UsageError(f"unknown ranker {opts.ranker!r}; choose one of: {', '.join(RANKERS)}")
+    if opts.sentences < 1 or (opts.words is not None and opts.words < 5):
+        raise UsageError("a summary needs at least 1 sentence, or a budget of at least 5 words")
+    return opts
 
 
 # ---------------------------------------------------------------------------- candidates
@@ -118,9 +71,7 @@ def candidates(doc: Document) -> list[Segment]:
 
 
 def words(text: str) -> list[str]:
-    from .glossary import _jieba
-
-    return [w for w in _jieba().lcut(text, HMM=False) if len(w) >= 2 and w not in _STOP and not w.isdigit()]
+    return [w for w in jieba_module().lcut(text, HMM=False) if len(w) >= 2 and w not in _STOP and not w.isdigit()]
 
 
 def overlap(a: Sequence[str], b: Sequence[str]) -> float:
@@ -313,13 +264,6 @@ def extractive(doc: Document, picks: Sequence[tuple[Segment, float]], ranker: st
 # ---------------------------------------------------------------------------- abstractive
 
 
-_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"'(])")
-
-
-def split_english(text: str) -> list[str]:
-    return [s.strip() for s in _SENT_END.split(text.strip()) if s.strip()]
-
-
 def faithful(sentences: Sequence[str], source_zh: str) -> tuple[list[str], list[dict[str, Any]]]:
     """Keep sentences whose every number, date and percentage is in the Chinese source."""
     kept: list[str] = []
@@ -339,8 +283,6 @@ class Seq2SeqSummarizer:
     def __init__(self, model: str, offline: bool | None = None, max_summary_tokens: int = 142) -> None:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
-
-        from .models import resolve_model
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
@@ -403,25 +345,3 @@ def summarize(doc: Document, opts: SummaryOptions, summarizer: Seq2SeqSummarizer
     if picks is None:
         picks = select(doc, n=opts.sentences, words_budget=opts.words, ranker=opts.ranker)
     return extractive(doc, picks, opts.ranker)
-
-
-def render_markdown(summary: Summary, doc: Document) -> str:
-    lines = [f"# {summary.headline}", ""]
-    if summary.method == "extractive":
-        for p in summary.picks:
-            lines.append(f"- {p.en} *[{p.id}]*")
-        lines += ["", "## 中文", ""]
-        lines += [f"- {p.zh} *[{p.id}]*" for p in summary.picks]
-    else:
-        lines += [summary.text or "*(every sentence of the model's summary was dropped: see below)*"]
-    if summary.dropped:
-        lines += ["", "## Check before publishing", ""]
-        for d in summary.dropped:
-            what = ", ".join(d["unsupported"])
-            lines.append(f"- “{d['en']}”: the source has no {what}" + (f" [{d['id']}]" if d.get("id") else ""))
-    prov = doc.provenance
-    lines += ["", "---", f"*{summary.method} summary"
-              + (f" ({summary.ranker})" if summary.ranker else "")
-              + (f" · summarizer {summary.model}" if summary.model else "")
-              + (f" · translation {prov.model} ({prov.engine})" if prov else "") + "*", ""]
-    return "\n".join(lines)

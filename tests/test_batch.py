@@ -85,11 +85,10 @@ def test_batch_of_50_mixed_files(tmp_path: Path, tiny_model: Path) -> None:
     expect = make_batch(tmp_path / "in")
     inputs = [str(tmp_path / "in"), str(tmp_path / "in" / "bundle.txt"), str(tmp_path / "in" / "missing.txt")]
     assert len(expand_inputs(inputs)) + 1 == 51  # the folder's 49 files and bundle.txt once, plus the missing one
-    t = time.perf_counter()
     r = CliRunner().invoke(main, ["translate", *inputs, "-o", str(tmp_path / "out"), "--model", str(tiny_model),
                                   "--beams", "1", "--engine", "torch", "-q"])
-    elapsed = time.perf_counter() - t
-    assert r.exit_code == 1, r.output  # some failed
+    # exit 1 from sys.exit (some inputs failed), not from an exception escaping the run
+    assert isinstance(r.exception, SystemExit) and r.exit_code == 1, (r.exception, r.output)
     assert "Traceback" not in r.output
     errors = [ln for ln in r.output.splitlines() if ln.startswith("error: ")]
     failed = {n for n, o in expect.items() if o == "error"}
@@ -101,7 +100,6 @@ def test_batch_of_50_mixed_files(tmp_path: Path, tiny_model: Path) -> None:
     for name, outcome in expect.items():
         assert (f"{name}.jsonl" in made) == (outcome == "ok"), name
     assert "documents: 44 translated, 0 up to date, 6 failed" in r.output
-    assert elapsed < 120
     # Run again: everything good is up to date and skipped, nothing is translated twice.
     r = CliRunner().invoke(main, ["translate", *inputs, "-o", str(tmp_path / "out"), "--model", str(tiny_model),
                                   "--beams", "1", "--engine", "torch"])
@@ -139,8 +137,9 @@ def test_interrupted_run_resumes_to_identical_outputs(tmp_path: Path) -> None:
 def test_sigterm_leaves_only_whole_files(tmp_path: Path, tiny_model: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
-    for i in range(80):
-        (src / f"r{i:02d}.txt").write_text(GOOD[i % 4] * 3, encoding="utf-8")
+    # Far more than the tiny model translates before the signal lands (one chunk is 32 documents).
+    for i in range(400):
+        (src / f"r{i:03d}.txt").write_text(GOOD[i % 4] * 3, encoding="utf-8")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "translate", str(src), "-o", str(tmp_path / "o"),
                              "--model", str(tiny_model), "--engine", "torch", "--beams", "1", "--no-cache", "-q"],
@@ -148,17 +147,18 @@ def test_sigterm_leaves_only_whole_files(tmp_path: Path, tiny_model: Path) -> No
     deadline = time.time() + 60
     while time.time() < deadline and not list((tmp_path / "o").glob("*.jsonl")):
         time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode in (130, 0), err.decode()
+    assert proc.returncode == 130, err.decode()
+    assert b"interrupted" in err
     files = list((tmp_path / "o").iterdir())
     assert not [p for p in files if p.name.startswith(".")]
     for p in files:
         if p.suffix == ".jsonl":
             for line in p.read_text(encoding="utf-8").splitlines():
                 json.loads(line)  # every line whole
-    if proc.returncode == 130:
-        assert b"interrupted" in err
+    assert 0 < len([p for p in files if p.suffix == ".jsonl"]) < 400
 
 
 def test_unwritable_output_folder_is_a_setup_error(tmp_path: Path) -> None:
@@ -243,9 +243,11 @@ def test_every_output_has_one_english_per_chinese_segment(tmp_path_factory: pyte
     src = out / "in.txt"
     src.write_text(text, encoding="utf-8", newline="")
     report = run_translate([str(src)], out / "o", TranslateOptions(cache=False), translator=FakeTranslator())
-    if report.failed:
-        return
     doc = segment_text(text)
+    if report.failed:  # only a text with nothing in it may fail, and then as an empty input
+        assert [r.error for r in report.failed] == [f"{src}: the file is empty (nothing to translate)"]
+        assert not any(s.translatable for s in doc.segments)
+        return
     recs = [json.loads(x) for x in (out / "o" / "in.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
     assert len(recs) == len(doc.segments)
     md = (out / "o" / "in.md").read_text(encoding="utf-8")

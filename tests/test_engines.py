@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from conftest import FakeTranslator
 
 from pipeline.cli import main
+from pipeline.engines import load_translator, resolve_engine
+from pipeline.engines.ctranslate2 import CT2Marian
+from pipeline.engines.memory import TranslationMemory
+from pipeline.engines.models import resolve_model
+from pipeline.engines.store import convert, find_converted, import_folder, list_models
+from pipeline.engines.torch import TorchMarian
 from pipeline.errors import UsageError
-from pipeline.models import resolve_model
+from pipeline.records import EngineOptions
 from pipeline.run import TranslateOptions, run_translate
-from pipeline.store import TranslationMemory, convert, find_converted, import_folder, list_models
-from pipeline.translate import CT2Marian, TorchMarian, load_translator, resolve_engine
 
 INPUTS = ["公安部召开新闻发布会。", "记者：成效如何？", "公安部召开新闻发布会。", "共破获电信诈骗案件9.4万起。",
           "下一步，公安机关将始终保持严打高压态势，加强国际警务执法合作。"]
@@ -48,8 +53,8 @@ def test_conversion_keeps_tokenizers_and_settings(ct2_model: Path) -> None:
 @pytest.mark.parametrize("engine", ["torch", "ctranslate2"])
 def test_one_output_per_input_in_order(engine: str, tiny_model: Path, ct2_model: Path) -> None:
     ref = resolve_model(str(tiny_model))
-    tr = TorchMarian(ref, beams=2) if engine == "torch" else CT2Marian(
-        resolve_engine(str(ct2_model))[1], beams=2)
+    tr = TorchMarian(ref, EngineOptions(beams=2)) if engine == "torch" else CT2Marian(
+        resolve_engine(str(ct2_model))[1], EngineOptions(beams=2))
     out = tr.translate(INPUTS)
     assert len(out) == len(INPUTS)
     assert out[0] == out[2]  # the same sentence gives the same English (and is translated once)
@@ -69,8 +74,10 @@ def test_ctranslate2_needs_no_torch_or_transformers(ct2_model: Path) -> None:
         "        raise ImportError('blocked: ' + name)\n"
         "    return real(name, *a, **k)\n"
         "builtins.__import__ = guard\n"
-        "from pipeline.translate import CT2Marian, resolve_engine\n"
-        f"tr = CT2Marian(resolve_engine({str(ct2_model)!r})[1], beams=2)\n"
+        "from pipeline.engines import resolve_engine\n"
+        "from pipeline.engines.ctranslate2 import CT2Marian\n"
+        "from pipeline.records import EngineOptions\n"
+        f"tr = CT2Marian(resolve_engine({str(ct2_model)!r})[1], EngineOptions(beams=2))\n"
         "print(len(tr.translate(['公安部召开新闻发布会。', '杀猪盘'])))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -78,18 +85,96 @@ def test_ctranslate2_needs_no_torch_or_transformers(ct2_model: Path) -> None:
     assert out.stdout.strip() == "2"
 
 
-def test_fixed_lengths_do_the_same_work(tiny_model: Path, ct2_model: Path) -> None:
-    torch_tr = TorchMarian(resolve_model(str(tiny_model)), beams=1, fixed_ratio=1.3)
-    ct2_tr = CT2Marian(resolve_engine(str(ct2_model))[1], beams=1, fixed_ratio=1.3)
-    assert torch_tr._lengths(10) == ct2_tr._lengths(10) == (13, 13)
+def test_fixed_lengths_reach_both_engines(tiny_model: Path, ct2_model: Path) -> None:
+    """Benchmarks rely on both engines decoding exactly ceil(ratio x source tokens) tokens."""
+    import math
+
+    text = "公安部召开新闻发布会。"
+    torch_tr = TorchMarian(resolve_model(str(tiny_model)), EngineOptions(beams=1), fixed_ratio=1.3)
+    want = math.ceil(1.3 * torch_tr.count_tokens(text))
+    torch_tr._load()
+    seen: dict[str, Any] = {}
+    real = torch_tr._net.generate
+
+    def spy(**kw: Any) -> Any:
+        seen["gc"] = kw["generation_config"]
+        out = real(**kw)
+        seen["length"] = out.shape[1]
+        return out
+
+    torch_tr._net.generate = spy
+    torch_tr.translate([text])
+    assert seen["gc"].min_new_tokens == seen["gc"].max_new_tokens == want
+    assert seen["length"] == want + 1  # the decoder's start token, then exactly `want` new ones
+    ct2_tr = CT2Marian(resolve_engine(str(ct2_model))[1], EngineOptions(beams=1), fixed_ratio=1.3)
+    toks, kwargs = ct2_tr._request([text], {})
+    assert len(toks[0]) == torch_tr.count_tokens(text)
+    assert kwargs["min_decoding_length"] == kwargs["max_decoding_length"] == want
 
 
-def test_bf16_gives_same_shape_and_count(tiny_model: Path) -> None:
+def test_bf16_runs_in_bf16(tiny_model: Path) -> None:
+    import torch
+
     ref = resolve_model(str(tiny_model))
-    fp32 = TorchMarian(ref, beams=2, dtype="float32").translate(INPUTS)
-    bf16 = TorchMarian(ref, beams=2, dtype="bfloat16").translate(INPUTS)
-    assert len(bf16) == len(fp32) == len(INPUTS)
-    assert all(isinstance(t.text, str) and t.text for t in bf16)
+    fp32 = TorchMarian(ref, EngineOptions(beams=2, precision="float32"))
+    bf16 = TorchMarian(ref, EngineOptions(beams=2, precision="bfloat16"))
+    out32, out16 = fp32.translate(INPUTS), bf16.translate(INPUTS)
+    assert next(bf16._net.parameters()).dtype == torch.bfloat16 and bf16.settings()["dtype"] == "bfloat16"
+    assert next(fp32._net.parameters()).dtype == torch.float32 and fp32.settings()["dtype"] == "float32"
+    assert len(out16) == len(out32) == len(INPUTS)
+    assert all(isinstance(t.text, str) and t.text for t in out16)
+
+
+class _Loopy(TorchMarian):
+    """The torch engine with a scripted model: what it says first, and what it says when retried."""
+
+    def __init__(self, ref: Any, first: list[str], retried: list[str]) -> None:
+        super().__init__(ref, EngineOptions(beams=1))
+        self.first, self.retried = first, retried
+        self.requests: list[tuple[list[str], dict[str, Any]]] = []
+
+    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+        self.requests.append((list(texts), extra))
+        return list(self.retried if extra else self.first)[: len(texts)]
+
+
+def test_a_looping_output_is_retried_with_penalties(tiny_model: Path) -> None:
+    loop = "the police said " * 5
+    tr = _Loopy(resolve_model(str(tiny_model)), first=[loop.strip(), "Cases fell."], retried=["The police said so."])
+    out = tr.translate(["甲。", "乙。"])
+    assert [t.text for t in out] == ["The police said so.", "Cases fell."]
+    assert out[0].flags == ("repetition-retried",) and out[1].flags == ()
+    assert tr.requests[1] == (["甲。"], {"no_repeat_ngram_size": 3, "repetition_penalty": 1.3})
+
+
+def test_a_loop_that_survives_the_retry_is_collapsed_and_flagged(tiny_model: Path) -> None:
+    loop = ("the police said " * 5).strip()
+    tr = _Loopy(resolve_model(str(tiny_model)), first=[loop], retried=[loop])
+    [out] = tr.translate(["甲。"])
+    assert out.flags == ("repetition-collapsed",)
+    assert out.text.count("the police said") == 1
+
+
+def test_ctranslate2_retry_passes_the_penalties(ct2_model: Path) -> None:
+    tr = CT2Marian(resolve_engine(str(ct2_model))[1], EngineOptions(beams=2))
+    _, plain = tr._request(["公安部。"], {})
+    _, retry = tr._request(["公安部。"], {"no_repeat_ngram_size": 3, "repetition_penalty": 1.3})
+    assert "no_repeat_ngram_size" not in plain and "repetition_penalty" not in plain
+    assert retry["no_repeat_ngram_size"] == 3 and retry["repetition_penalty"] == 1.3 and retry["beam_size"] == 2
+
+
+@pytest.mark.parametrize("change", [{"facts": "off"}, {"max_tokens": 64}, {"formats": ("jsonl", "md")}])
+def test_a_changed_option_makes_outputs_stale(tmp_path: Path, change: dict[str, Any]) -> None:
+    from dataclasses import replace
+
+    src = tmp_path / "r.txt"
+    src.write_text("公安部召开新闻发布会。\n共破获案件9.4万起。\n", encoding="utf-8")
+    opts = TranslateOptions(cache=False, formats=("jsonl", "md", "txt"))
+    run_translate([str(src)], tmp_path / "o", opts, translator=FakeTranslator())
+    again = run_translate([str(src)], tmp_path / "o", opts, translator=FakeTranslator())
+    assert [r.skipped for r in again.results] == [True]
+    changed = run_translate([str(src)], tmp_path / "o", replace(opts, **change), translator=FakeTranslator())
+    assert [r.skipped for r in changed.results] == [False]
 
 
 def test_engine_auto_prefers_the_converted_copy(tiny_model: Path, ct2_model: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +182,7 @@ def test_engine_auto_prefers_the_converted_copy(tiny_model: Path, ct2_model: Pat
     assert find_converted(str(tiny_model)) is not None
     assert resolve_engine(str(tiny_model), "auto")[0] == "ctranslate2"
     assert resolve_engine(str(tiny_model), "torch")[0] == "torch"
-    assert load_translator(str(tiny_model)).engine == "ctranslate2"
+    assert load_translator(EngineOptions(model=str(tiny_model))).engine == "ctranslate2"
 
 
 def test_engine_ctranslate2_without_conversion_says_how(tiny_model: Path) -> None:
@@ -142,11 +227,12 @@ SRC = "记者:当前电信网络诈骗犯罪的总体情况如何?\n孙劲峰:�
 def test_rerun_calls_no_model(tmp_path: Path, tiny_model: Path) -> None:
     src = tmp_path / "r.txt"
     src.write_text(SRC, encoding="utf-8")
-    first = load_translator(str(tiny_model), engine="torch", beams=1)
-    run_translate([str(src)], tmp_path / "a", TranslateOptions(beams=1), translator=first)
+    first = load_translator(EngineOptions(model=str(tiny_model), engine="torch", beams=1))
+    run_translate([str(src)], tmp_path / "a", TranslateOptions(engine=EngineOptions(beams=1)), translator=first)
     assert first.calls >= 1  # type: ignore[attr-defined]
-    second = load_translator(str(tiny_model), engine="torch", beams=1)
-    report = run_translate([str(src)], tmp_path / "b", TranslateOptions(beams=1), translator=second)
+    second = load_translator(EngineOptions(model=str(tiny_model), engine="torch", beams=1))
+    report = run_translate([str(src)], tmp_path / "b", TranslateOptions(engine=EngineOptions(beams=1)),
+                           translator=second)
     assert second.calls == 0 and second._net is None  # type: ignore[attr-defined]
     assert report.cache["misses"] == 0 and report.cache["hits"] > 0
     a = (tmp_path / "a" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]
@@ -169,12 +255,14 @@ def test_numbers_only_segments_are_copied(tmp_path: Path) -> None:
 def test_changed_settings_miss_the_cache(change: str, tmp_path: Path, tiny_model: Path) -> None:
     src = tmp_path / "r.txt"
     src.write_text(SRC, encoding="utf-8")
-    run_translate([str(src)], tmp_path / "a", TranslateOptions(beams=1, engine="torch", model=str(tiny_model)))
-    opts = TranslateOptions(beams=2 if change == "beams" else 1, engine="torch", model=str(tiny_model))
+    first = EngineOptions(beams=1, engine="torch", model=str(tiny_model))
+    run_translate([str(src)], tmp_path / "a", TranslateOptions(engine=first))
+    opts = TranslateOptions(engine=EngineOptions(beams=2 if change == "beams" else 1, engine="torch",
+                                                 model=str(tiny_model)))
     if change == "glossary":
         g = tmp_path / "g.tsv"
         g.write_text("zh\ten\n公安部\tMPS\n", encoding="utf-8")
-        opts = TranslateOptions(beams=1, engine="torch", model=str(tiny_model), glossary=(str(g),))
+        opts = TranslateOptions(engine=first, glossary=(str(g),))
     report = run_translate([str(src)], tmp_path / "b", opts)
     assert report.cache["misses"] > 0
 
@@ -249,7 +337,7 @@ def _copy(ct2_model: Path, tmp_path: Path) -> Path:
 def test_shortlist_coverage_bounds(ct2_model: Path) -> None:
     import sentencepiece as spm
 
-    from pipeline.shortlist import coverage, learn
+    from pipeline.engines.shortlist import coverage, learn
 
     sp = spm.SentencePieceProcessor(model_file=str(ct2_model / "target.spm"))
     every_piece = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
@@ -260,7 +348,7 @@ def test_shortlist_coverage_bounds(ct2_model: Path) -> None:
 
 
 def test_shortlist_is_held_out_checked_written_and_used(ct2_model: Path, tmp_path: Path) -> None:
-    from pipeline.shortlist import build_checked, fingerprint, read_vmap
+    from pipeline.engines.shortlist import build_checked, fingerprint, read_vmap
 
     model = _copy(ct2_model, tmp_path)
     entries, always, cover, held = build_checked(_pairs() * 3, model, per_source=5, common=10, holdout_every=4)
@@ -268,10 +356,10 @@ def test_shortlist_is_held_out_checked_written_and_used(ct2_model: Path, tmp_pat
     assert entries > 0 and always == 10
     assert len(read_vmap(model)[0]) == 10
     ref = resolve_engine(str(model))[1]
-    used = CT2Marian(ref, beams=2)
+    used = CT2Marian(ref, EngineOptions(beams=2))
     assert used.use_vmap and used.settings()["shortlist"] == fingerprint(model)
     assert len(used.translate(INPUTS)) == len(INPUTS)
-    off = CT2Marian(ref, beams=2, shortlist=False)
+    off = CT2Marian(ref, EngineOptions(beams=2, shortlist=False))
     assert not off.use_vmap and off.settings()["shortlist"] is None  # a different translation-memory key
 
 
@@ -279,7 +367,7 @@ def test_shortlist_limits_what_the_decoder_can_write(ct2_model: Path, tmp_path: 
     model = _copy(ct2_model, tmp_path)
     allowed = ["▁the", "s", "."]
     (model / "vmap.txt").write_text("\t" + " ".join(allowed) + "\n", encoding="utf-8")
-    tr = CT2Marian(resolve_engine(str(model))[1], beams=2)
+    tr = CT2Marian(resolve_engine(str(model))[1], EngineOptions(beams=2))
     toks, kwargs = tr._request(INPUTS[:2], {})
     for result in tr._tr.translate_batch(toks, **kwargs):
         assert set(result.hypotheses[0]) <= {*allowed, "</s>"}, result.hypotheses[0]
@@ -305,7 +393,7 @@ def test_models_shortlist_command(tiny_model: Path, tmp_path: Path) -> None:
     (outside / "vmap.txt").unlink()
     r = run(main, ["models", "shortlist", str(outside), "--corpus", str(corpus)])
     assert r.exit_code == 0 and (outside / "vmap.txt").is_file(), r.output
-    assert run(main, ["models", "shortlist", str(tmp_path), "--corpus", str(corpus)]).exit_code == 1
+    assert run(main, ["models", "shortlist", str(tmp_path), "--corpus", str(corpus)]).exit_code == 2
     binary = tmp_path / "bad.tsv"
     binary.write_bytes(b"\xff\xfe\x00\x01" * 50)
     r = run(main, ["models", "shortlist", str(tiny_model), "--corpus", str(binary)])
@@ -318,6 +406,6 @@ def test_models_shortlist_command(tiny_model: Path, tmp_path: Path) -> None:
 
 def test_shortlist_choices_that_cannot_work_say_why(tiny_model: Path, ct2_model: Path) -> None:
     with pytest.raises(UsageError, match="ctranslate2 engine"):
-        load_translator(str(tiny_model), engine="torch", shortlist=True)
+        load_translator(EngineOptions(model=str(tiny_model), engine="torch", shortlist=True))
     with pytest.raises(UsageError, match="zhen models shortlist"):
-        CT2Marian(resolve_engine(str(ct2_model))[1], shortlist=True)
+        CT2Marian(resolve_engine(str(ct2_model))[1], EngineOptions(shortlist=True))

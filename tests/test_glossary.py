@@ -16,7 +16,6 @@ from pipeline.cli import main
 from pipeline.glossary import (
     Glossary,
     GlossaryError,
-    Term,
     contains_term,
     glossary_paths,
     load_glossary,
@@ -26,7 +25,7 @@ from pipeline.glossary import (
     protect,
     restore,
 )
-from pipeline.records import Translation
+from pipeline.records import Term, Translation
 from pipeline.run import TranslateOptions, run_translate
 from pipeline.segment import segment_text
 from pipeline.termbase import edit_file, export_terms, import_terms

@@ -10,16 +10,14 @@ from click.testing import CliRunner
 from conftest import FakeTranslator
 
 from pipeline.cli import main
-from pipeline.records import Document
+from pipeline.records import Document, SummaryOptions, split_english
 from pipeline.run import TranslateOptions, run_segment, run_summarize, run_translate
 from pipeline.summarize import (
     Seq2SeqSummarizer,
-    SummaryOptions,
     abstractive,
     faithful,
     is_question_turn,
     select,
-    split_english,
     words,
 )
 
@@ -213,11 +211,14 @@ def test_abstractive_end_to_end_on_tiny_models(tiny_model: Path, tmp_path: Path,
     assert all(not unsupported(s["en"], source) for s in rec["sentences"])
 
 
-def test_missing_summary_model_is_a_clear_error(sample_path: Path, tmp_path: Path) -> None:
+def test_missing_summary_model_is_a_clear_error(sample_path: Path, tmp_path: Path, tiny_model: Path) -> None:
+    # The translation model is there, so the run reaches the summary model and stops there.
     r = CliRunner().invoke(main, ["summarize", str(sample_path), "-o", str(tmp_path), "--summarizer",
                                   "abstractive", "--summary-model", str(tmp_path / "nope"), "--offline",
-                                  "--model", str(tmp_path / "nope")])
-    assert r.exit_code == 2 and "Traceback" not in r.output
+                                  "--model", str(tiny_model), "--engine", "torch", "--beams", "1"])
+    assert r.exit_code == 2, r.output
+    assert f"model {tmp_path / 'nope'}" in r.output and "Traceback" not in r.output
+    assert not list(tmp_path.glob("*.summary.*"))
 
 
 def test_split_english() -> None:

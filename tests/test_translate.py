@@ -10,10 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.engines import load_translator
+from pipeline.engines.base import collapse_repeats, runaway
+from pipeline.engines.models import resolve_model
 from pipeline.errors import ModelUnavailable
-from pipeline.models import resolve_model
+from pipeline.records import EngineOptions
 from pipeline.run import TranslateOptions, run_translate
-from pipeline.translate import collapse_repeats, load_translator, runaway
 
 SHORT = "记者:当前电信网络诈骗犯罪的总体情况如何?\n孙劲峰:截至2019年11月,共破获电信诈骗案件9.4万起。\n"
 
@@ -46,9 +48,9 @@ def test_tiny_model_through_cli_writes_three_outputs(tiny_model: Path, sample_pa
 
 
 def test_beams_option_overrides_generation_config(tiny_model: Path) -> None:
-    tr = load_translator(str(tiny_model), beams=1)
+    tr = load_translator(EngineOptions(model=str(tiny_model), beams=1))
     assert tr.settings()["num_beams"] == 1
-    assert load_translator(str(tiny_model)).settings()["num_beams"] == 2
+    assert load_translator(EngineOptions(model=str(tiny_model))).settings()["num_beams"] == 2
     out = tr.translate(["公安部召开新闻发布会。", "公安部召开新闻发布会。", "记者："])
     assert len(out) == 3 and out[0] == out[1]
 
@@ -138,7 +140,7 @@ def test_outputs_never_overwrite_input(fake_translator, tmp_path: Path) -> None:
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline import write
+    from pipeline import files as write
 
     target = tmp_path / "a.txt"
     target.write_text("good", encoding="utf-8")
@@ -165,3 +167,18 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: py
 def test_repetition_guard(text: str, loops: bool, collapsed: str) -> None:
     assert runaway(text) is loops
     assert collapse_repeats(text).strip() == collapsed
+
+
+def test_office_speaker_labels_go_through_the_model(tmp_path: Path) -> None:
+    from conftest import FakeTranslator
+
+    src = tmp_path / "r.txt"
+    src.write_text("刑事侦查局负责人：今年以来，共破获案件1万起。\n记者：成效如何？\n", encoding="utf-8")
+    tr = FakeTranslator()
+    run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary_mode="off", cache=False), translator=tr)
+    sent = [t for call in tr.calls for t in call]
+    assert "刑事侦查局负责人" in sent  # an office has no rule-made English: the model names it
+    assert "记者" not in sent  # a reporter does: Reporter, by rule
+    recs = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    speakers = {r["speaker"]: r["speaker_en"] for r in recs if r["speaker"]}
+    assert speakers == {"刑事侦查局负责人": "EN<刑事侦查局负责人>", "记者": "Reporter"}

@@ -9,25 +9,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelUnavailable
+from ..errors import ModelUnavailable
+from ..records import DEFAULT_MODEL, DEFAULT_SUMMARY_MODEL, ModelRef
 
-DEFAULT_MODEL = "Helsinki-NLP/opus-mt-zh-en"
-DEFAULT_SUMMARY_MODEL = "sshleifer/distilbart-cnn-12-6"
+__all__ = ["DEFAULT_MODEL", "DEFAULT_SUMMARY_MODEL", "ModelRef", "resolve_model"]
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 # What a Marian translation model needs; weights in either format (safetensors preferred).
 _NEEDED = ("config.json", "vocab.json", "source.spm", "target.spm")
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    id: str  # what the user asked for: hub id, or the folder as given
-    path: Path  # a folder holding the files
-    revision: str  # hub commit hash, or a content fingerprint for a local folder
-    origin: str  # "folder", "cache" or "download"
 
 
 def offline_requested(offline: bool | None = None) -> bool:

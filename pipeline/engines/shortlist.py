@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
-from .write import atomic_write
+from ..errors import UsageError
+from ..files import atomic_write
 
 # Below this share of held-out reference pieces allowed, `zhen models shortlist` warns.
 MIN_COVERAGE = 0.95

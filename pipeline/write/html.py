@@ -12,7 +12,8 @@ import html
 import re
 from collections.abc import Sequence
 
-from .records import Document, Segment
+from ..records import Document, Segment
+from .notes import by_block, warnings_for
 
 CSS = """
 :root { --ink: #1c1c1c; --muted: #5f6368; --line: #e0e0e0; --term: #fff3c4; --flag: #fde7e9; --flagline: #d93025; }
@@ -92,11 +93,9 @@ def _en(seg: Segment) -> str:
     return _mark_spans(text, taken)
 
 
-def render_html(doc: Document) -> str:
-    from .write import _by_block, warnings_for
-
+def render(doc: Document) -> str:
     title_block = next((b for b in doc.blocks if b.kind == "title"), None)
-    segs_by_block = dict(_by_block(doc))
+    segs_by_block = dict(by_block(doc))
     by_index = {b.index: segs for b, segs in segs_by_block.items()}
     if title_block is not None:
         en_title = " ".join(s.target or "" for s in by_index.get(title_block.index, [])) or doc.source.name
@@ -108,9 +107,10 @@ def render_html(doc: Document) -> str:
              f"<title>{_e(en_title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
              f'<header><h1>{_e(en_title)}</h1><p class="zh-title" lang="zh">{_e(zh_title)}</p></header>']
     if doc.summary:
+        summary = doc.summary.to_record()
         parts.append('<section class="summary"><h2>Summary</h2>')
-        parts.append(f"<p><strong>{_e(doc.summary.get('headline'))}</strong></p><ul>")
-        for s in doc.summary.get("sentences", []):
+        parts.append(f"<p><strong>{_e(summary.get('headline'))}</strong></p><ul>")
+        for s in summary.get("sentences", []):
             ref = f' <span class="ref">[{_e(s.get("id"))}]</span>' if s.get("id") else ""
             parts.append(f"<li>{_e(s.get('en'))}{ref}</li>")
         parts.append("</ul></section>")

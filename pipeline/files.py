@@ -1,0 +1,51 @@
+"""Files zhen owns: where its home is, how an output is written, how a shared file is locked."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def zhen_home() -> Path:
+    """ZHEN_HOME, else the platform's user cache folder (~/.cache/zhen on Linux): the model
+    store and the translation memory live there. Tests set ZHEN_HOME to stay hermetic."""
+    if os.environ.get("ZHEN_HOME"):
+        return Path(os.environ["ZHEN_HOME"]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("zhen", appauthor=False))
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file.
+
+    The temporary name is chosen before the file exists, so an interrupt at any moment (even
+    one landing as the file is created, which tempfile.mkstemp cannot clean up after) leaves
+    nothing behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        # 0o666 less the umask: outputs are ordinary files
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except FileExistsError:
+        raise  # another writer's file by that name (a 1 in 4 billion chance): not ours to remove
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock beside the file for a whole read-modify-write (another process waits)."""
+    from filelock import FileLock
+
+    with FileLock(str(path.with_name(f".{path.name}.lock"))):
+        yield

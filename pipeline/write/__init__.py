@@ -1,0 +1,81 @@
+"""Stage: write a translated Document in each requested format, atomically.
+
+Formats sit in one name table; each is a module here with a render(Document) -> str, and
+none re-reads another's output:
+
+    jsonl     jsonl.py     records with provenance (and the reader that merge and resume use)
+    md        markdown.py  Chinese and English side by side
+    txt       text.py      the English alone
+    tmx       tmx.py       TMX 1.4b
+    xliff     xliff.py     XLIFF 1.2 (and reading reviewed XLIFF/TMX back)
+    html      html.py      the review page
+
+summary.py renders NAME.summary.md; notes.py holds what a reviewer is told, for all of them.
+Modules load when their format is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+from ..files import atomic_write
+from ..records import Document
+
+
+@dataclass(frozen=True)
+class Format:
+    suffix: str
+    module: str  # pipeline.write.<module>.render
+    description: str
+
+    @property
+    def render(self) -> Callable[[Document], str]:
+        render: Callable[[Document], str] = importlib.import_module(f"{__name__}.{self.module}").render
+        return render
+
+
+FORMATS: dict[str, Format] = {
+    "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment"),
+    "md": Format(".md", "markdown", "Markdown, Chinese and English side by side per block"),
+    "txt": Format(".en.txt", "text", "plain English with the release's structure"),
+    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN, en), for CAT tools"),
+    "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back"),
+    "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side"),
+}
+
+
+def parse_formats(spec: str) -> list[str]:
+    names = [n.strip().lower() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        choices = "; ".join(f"{n} ({f.description})" for n, f in FORMATS.items())
+        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; choose from: {choices}", option="formats")
+    return list(dict.fromkeys(names))
+
+
+def output_paths(name: str, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
+    """Where each format of the release NAME goes."""
+    return {f: out_dir / f"{name}{FORMATS[f].suffix}" for f in formats}
+
+
+def existing_formats(out_dir: Path, name: str, formats: Iterable[str] = FORMATS) -> list[str]:
+    return [f for f in formats if (out_dir / f"{name}{FORMATS[f].suffix}").exists()]
+
+
+def write_document(doc: Document, out_dir: Path, formats: Sequence[str]) -> list[Path]:
+    written = []
+    for fmt, path in output_paths(doc.source.name, out_dir, formats).items():
+        atomic_write(path, FORMATS[fmt].render(doc))
+        written.append(path)
+    return written
+
+
+def summary_path(name: str, out_dir: Path) -> Path:
+    return out_dir / f"{name}.summary.md"
+
+
+__all__ = ["FORMATS", "atomic_write", "existing_formats", "output_paths", "parse_formats", "write_document"]
