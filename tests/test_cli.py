@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from pipeline import __version__
@@ -26,12 +26,6 @@ def test_help_imports_neither_torch_nor_transformers() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
-
-
-def test_help_is_fast() -> None:
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pipeline.cli", "--help"], capture_output=True, check=True)
-    assert time.perf_counter() - t < 2.0  # generous for CI; measured ~0.13 s here
 
 
 def test_version() -> None:
@@ -72,3 +66,16 @@ def test_unknown_engine_lists_choices(tmp_path: Path, sample_path: Path) -> None
     r = CliRunner().invoke(main, ["translate", str(sample_path), "-o", str(tmp_path), "--engine", "onnx"])
     assert r.exit_code == 2
     assert "onnx" in r.output and "torch" in r.output
+
+
+def test_errors_name_the_flag_and_debug_shows_the_exception(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.errors import UsageError
+
+    src = tmp_path / "r.txt"
+    src.write_text("公安部召开新闻发布会。\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["translate", str(src), "-o", str(tmp_path / "o"), "--formats", "pdf"])
+    assert r.exit_code == 2 and "unknown format pdf" in r.output and "(--formats)" in r.output
+    assert "Traceback" not in r.output
+    monkeypatch.setenv("ZHEN_DEBUG", "1")
+    r = CliRunner().invoke(main, ["translate", str(src), "-o", str(tmp_path / "o"), "--formats", "pdf"])
+    assert isinstance(r.exception, UsageError) and r.exception.option == "formats"

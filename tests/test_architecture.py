@@ -1,0 +1,95 @@
+"""The layout the README describes, held: one-way data flow, no import cycles, records first."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[1] / "pipeline"
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(PKG.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> dict[str, bool]:
+    """Modules of ours that a file imports -> whether at module level (else inside a function)."""
+    mod = _module(path)
+    package = mod if path.name == "__init__.py" else mod.rsplit(".", 1)[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {id(n) for n in tree.body}
+    found: dict[str, bool] = {}
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(node.level - 1):
+                base = base.rsplit(".", 1)[0]
+            target = (f"{base}.{node.module}" if node.module else base) if node.level else (node.module or "")
+            names = [target] + [f"{target}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        for name in names:
+            if name.split(".")[0] == "pipeline":
+                known = _resolve(name)
+                if known and known != mod:
+                    found[known] = found.get(known, False) or id(node) in top
+    return found
+
+
+def _resolve(name: str) -> str | None:
+    while name:
+        p = PKG.parent / Path(*name.split("."))
+        if p.with_suffix(".py").is_file() or (p / "__init__.py").is_file():
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def graph() -> dict[str, dict[str, bool]]:
+    return {_module(p): _imports(p) for p in sorted(PKG.rglob("*.py"))}
+
+
+def test_records_and_errors_import_nothing_of_ours() -> None:
+    g = graph()
+    assert set(g["pipeline.records"]) == set()
+    assert set(g["pipeline.errors"]) == set()
+
+
+def test_no_import_cycles_even_through_function_level_imports() -> None:
+    g = {m: set(deps) for m, deps in graph().items()}
+    # a package imports its own modules for its name table; that is not a cycle of concerns
+    edges = {m: {d for d in deps if not d.startswith(m + ".") and d != "pipeline"} for m, deps in g.items()}
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        path.append(m)
+        for d in sorted(edges.get(m, ())):
+            if state.get(d) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path[path.index(d):], d]))
+            if d not in state:
+                visit(d)
+        path.pop()
+        state[m] = 2
+
+    for m in sorted(edges):
+        if m not in state:
+            visit(m)
+
+
+def test_no_stage_knows_the_cli_or_the_run() -> None:
+    for mod, deps in graph().items():
+        if mod in ("pipeline.cli", "pipeline.run", "pipeline.__main__"):
+            continue
+        assert "pipeline.cli" not in deps, mod
+        assert "pipeline.run" not in deps, mod
+
+
+def test_function_level_imports_of_ours_only_in_the_cli() -> None:
+    """Elsewhere they would hide a cycle; the CLI defers them so that `zhen --help` is instant."""
+    for mod, deps in graph().items():
+        if mod != "pipeline.cli":
+            assert all(top for top in deps.values()), (mod, [d for d, top in deps.items() if not top])
