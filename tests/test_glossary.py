@@ -272,7 +272,7 @@ def test_add_remove_keep_header_comments_and_order(tmp_path: Path) -> None:
 def test_edit_refuses_without_a_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(main, ["glossary", "add", "串并案", "serial case merging"])
-    assert r.exit_code == 2 and "--glossary FILE" in r.output
+    assert r.exit_code == 2 and "(--glossary)" in r.output
 
 
 def _add_many(args: tuple[str, int]) -> None:
