@@ -1,6 +1,7 @@
 """Stages: glossary protect (before translation) and glossary restore and verify (after).
 
-The term base is plain TSV (columns zh, en, kind, note, variants). Matching runs on the
+The term base is plain TSV (columns zh, en, kind, note, variants, source; files without the
+source column, from before it existed, still load). Matching runs on the
 normalized simplified text: longest match first, never inside a longer word (jieba decides
 what a word is). In `enforce` mode each hit is swapped for a placeholder that the model
 copies through, then replaced by the glossary's English; if the model loses or doubles a
@@ -23,7 +24,7 @@ from .normalize import to_norm, to_simplified
 from .records import GlossaryHit
 
 KINDS = ("term", "campaign", "org", "title", "person", "place")
-COLUMNS = ("zh", "en", "kind", "note", "variants")
+COLUMNS = ("zh", "en", "kind", "note", "variants", "source")
 MODES = ("enforce", "check", "off")
 
 
@@ -41,6 +42,9 @@ class Term:
     note: str = ""
     variants: tuple[str, ...] = ()
     origin: str = ""  # file:line, for messages
+    # Where the English comes from: 'Publisher year[, URL]: "quoted English"', or
+    # 'convention: <rule>' for a rendering made by a stated rule (pinyin names, ranks by statute).
+    source: str = ""
 
     def forms(self) -> set[str]:
         """Every simplified form that matches this term (traditional ones fold into these)."""
@@ -106,7 +110,8 @@ def parse_tsv(text: str, origin: str) -> list[Term]:
         if kind not in KINDS:
             raise GlossaryError(f"{origin}:{no}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
         variants = tuple(v.strip() for v in (row.get("variants") or "").split("|") if v.strip())
-        terms.append(Term(zh.strip(), en.strip(), kind, (row.get("note") or "").strip(), variants, f"{origin}:{no}"))
+        terms.append(Term(zh.strip(), en.strip(), kind, (row.get("note") or "").strip(), variants, f"{origin}:{no}",
+                          (row.get("source") or "").strip()))
     if header is None:
         raise GlossaryError(f"{origin}: no header row (zh<TAB>en<TAB>kind<TAB>note)")
     return terms
