@@ -19,7 +19,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .glossary import COLUMNS, KINDS, Glossary, GlossaryError, Term, contains_term, match, parse_tsv, read_text
+from .glossary import (
+    COLUMNS,
+    KINDS,
+    Glossary,
+    GlossaryError,
+    Term,
+    _on_word_edges,
+    contains_term,
+    match,
+    parse_tsv,
+    read_text,
+    word_bounds,
+)
 from .normalize import to_norm, to_simplified
 from .write import atomic_write
 
@@ -226,11 +238,42 @@ def quoted_english(source: str) -> list[str]:
     return [a or b for a, b in _QUOTED_EN.findall(source)]
 
 
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b", re.I)
+_CPC = re.compile(r"\bCommunist Party of China\b", re.I)
+
+
+def _plain(text: str) -> str:
+    """Articles carry no terminology, and the Party's name has a long and a short form."""
+    return _ARTICLES.sub(" ", _CPC.sub("CPC", text))
+
+
+def _attested_words(text: str) -> list[str]:
+    """Words for comparing a rendering with a quotation: lower case, plural -s/-es/-ies off
+    (cases -> case, fugitives -> fugitive, dens -> den, policies -> policy)."""
+    out = []
+    for w in re.findall(r"[A-Za-z0-9]+", _plain(text).lower()):
+        if w.endswith("ies") and len(w) > 4:
+            w = w[:-3] + "y"
+        elif w.endswith(("sses", "xes", "zes", "ches", "shes")):
+            w = w[:-2]
+        elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+            w = w[:-1]
+        out.append(w)
+    return out
+
+
+def _within(inner: list[str], outer: list[str]) -> bool:
+    n = len(inner)
+    return not inner or any(outer[i : i + n] == inner for i in range(len(outer) - n + 1))
+
+
 def agrees(en: str, phrase: str) -> bool:
-    """The rendering and an attested phrase agree when one contains the other (ignoring case,
-    plurals and punctuation): 'Operation Cloud Sword' agrees with "Cloud Sword", and
-    '"trap loan" fraud' with "criminal gangs involved in 'trap loan' frauds"."""
-    return contains_term(phrase, en) or contains_term(en, phrase)
+    """The rendering and an attested phrase agree when one contains the other, ignoring case,
+    plurals, punctuation and articles ("Communist Party of China" counts as "CPC"):
+    'Operation Cloud Sword' agrees with "Cloud Sword", 'pursuit of fugitives' with "the
+    pursuit of the fugitives", 'trap loan fraud' with "trap loan"."""
+    a, b = _attested_words(en), _attested_words(phrase)
+    return _within(a, b) or _within(b, a)
 
 
 def _lint_sources(path: Path, text: str, terms: list[Term]) -> list[Finding]:
@@ -325,15 +368,32 @@ def _contains_derived(outer: str, inner: str) -> bool:
                            for i in range(len(have) - n + 1))
 
 
+def _as_word(inner: str, outer: str, bounds: tuple[set[int], set[int]]) -> bool:
+    """`inner` occurs in `outer` on word edges, as the matcher would find it."""
+    at = outer.find(inner)
+    while at >= 0:
+        if _on_word_edges(at, at + len(inner), bounds[0], bounds[1], outer):
+            return True
+        at = outer.find(inner, at + 1)
+    return False
+
+
 def _lint_containment(terms: list[Term]) -> list[Finding]:
     """A term containing another should contain its English too (公安部刑侦局 ⊃ 公安部), or a
     derived form of it: 河南省公安厅 'Henan Provincial Department…' ⊃ 河南省 'Henan Province',
     公安部部长 'Minister of Public Security' ⊃ 公安部 'Ministry of Public Security'."""
     out: list[Finding] = []
     by_zh = {to_norm(t.zh): t for t in terms}
+    forms = frozenset(by_zh)
     for t in terms:
+        outer = to_norm(t.zh)
+        bounds: tuple[set[int], set[int]] | None = None
         for inner_zh, inner in by_zh.items():
-            if inner is t or len(inner_zh) < 2 or inner_zh not in to_norm(t.zh) or inner.kind == "title":
+            if inner is t or len(inner_zh) < 2 or inner_zh not in outer or inner.kind == "title":
+                continue
+            if bounds is None:
+                bounds = word_bounds(outer, forms)
+            if not _as_word(inner_zh, outer, bounds):  # 民警 inside 人民警察 is no use of 民警
                 continue
             if not contains_term(t.en, inner.en) and not _contains_derived(t.en, inner.en):
                 out.append(Finding(t.origin, "warning",
