@@ -384,7 +384,6 @@ def _lint_containment(terms: list[Term]) -> list[Finding]:
     公安部部长 'Minister of Public Security' ⊃ 公安部 'Ministry of Public Security'."""
     out: list[Finding] = []
     by_zh = {to_norm(t.zh): t for t in terms}
-    forms = frozenset(by_zh)
     for t in terms:
         outer = to_norm(t.zh)
         bounds: tuple[set[int], set[int]] | None = None
@@ -392,7 +391,7 @@ def _lint_containment(terms: list[Term]) -> list[Finding]:
             if inner is t or len(inner_zh) < 2 or inner_zh not in outer or inner.kind == "title":
                 continue
             if bounds is None:
-                bounds = word_bounds(outer, forms)
+                bounds = word_bounds(outer)  # jieba's own words: the outer term is not one of them
             if not _as_word(inner_zh, outer, bounds):  # 民警 inside 人民警察 is no use of 民警
                 continue
             if not contains_term(t.en, inner.en) and not _contains_derived(t.en, inner.en):
