@@ -329,10 +329,15 @@ def tidy_english(text: str, inserted: Sequence[str]) -> str:
 
 
 def _stem(word: str) -> str:
+    """A word without its plural ending: policies -> policy, boxes -> box, but fugitives ->
+    fugitive and cases -> case (-es is an ending only after s, x, z, ch, sh)."""
     w = word.lower()
-    for suf in ("ies", "es", "s"):
-        if w.endswith(suf) and len(w) > len(suf) + 2:
-            return w[: -len(suf)] + ("y" if suf == "ies" else "")
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
     return w
 
 
