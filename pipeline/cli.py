@@ -545,7 +545,7 @@ def cache_clear() -> None:
 def glossary_group() -> None:
     """Keep the term base: list, add, remove, lint, import, export, suggest, check.
 
-    The term base is plain TSV (zh, en, kind, note, variants), one term a line, sorted by zh.
+    The term base is plain TSV (zh, en, kind, note, variants, source), one term a line, sorted by zh.
     Edits go to the last --glossary FILE, or to ./glossary/police.tsv.
     """
 
@@ -561,8 +561,9 @@ def _load(glossary: tuple[str, ...]) -> Any:
 @click.option("--grep", "pattern", help="Only entries whose zh, en or note contain TEXT (any script).")
 @click.option("--kind", type=click.Choice(["term", "campaign", "org", "title", "person", "place"]),
               help="Only entries of this kind.")
-def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | None) -> None:
-    """Print entries, one a line: zh, en, kind (tab-separated)."""
+@click.option("--source", "show_source", is_flag=True, help="Add a fourth column: where the English comes from.")
+def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | None, show_source: bool) -> None:
+    """Print entries, one a line: zh, en, kind (tab-separated); with --source, also the source."""
     from .normalize import to_norm
 
     g = _load(glossary)
@@ -572,7 +573,7 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
             continue
         if needle and not any(needle in to_norm(x).lower() for x in (t.zh, t.en, t.note, *t.variants)):
             continue
-        click.echo(f"{t.zh}\t{t.en}\t{t.kind}")
+        click.echo(f"{t.zh}\t{t.en}\t{t.kind}" + (f"\t{t.source}" if show_source else ""))
 
 
 @glossary_group.command("add")
@@ -582,14 +583,18 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
               show_default=True)
 @click.option("--note", default="", help="Where the rendering comes from, or how to use it.")
 @click.option("--variant", "variants", multiple=True, help="Another Chinese form that should match (repeatable).")
+@click.option("--source", default="", help='Where the English comes from: \'Publisher year, URL: "quoted English"\', '
+                                           "or 'convention: <rule>'.")
 @_glossary_option
-def glossary_add(zh: str, en: str, kind: str, note: str, variants: tuple[str, ...], glossary: tuple[str, ...]) -> None:
+def glossary_add(zh: str, en: str, kind: str, note: str, variants: tuple[str, ...], source: str,
+                 glossary: tuple[str, ...]) -> None:
     """Add a term (or change its English if it is there already)."""
     from .records import Term
     from .termbase import edit_file, edit_target
 
     path = edit_target(glossary)
-    res = edit_file(path, add=[Term(zh.strip(), en.strip(), kind, note.strip(), tuple(variants))])
+    res = edit_file(path, add=[Term(zh.strip(), en.strip(), kind, note.strip(), tuple(variants),
+                                    source=source.strip())])
     what = "added" if res.added else "changed" if res.changed else "unchanged"
     click.echo(f"{what}: {zh}\t{en}\t{kind} ({path})", err=True)
 
@@ -613,7 +618,9 @@ def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
 @click.option("--strict", is_flag=True, help="Warnings count as errors.")
 def glossary_lint(glossary: tuple[str, ...], strict: bool) -> None:
     """Check the term base: duplicates, conflicting renderings, untrimmed fields,
-    traditional script, and terms whose English disagrees with a term they contain.
+    traditional script, and terms whose English disagrees with a term they contain;
+    warn on an entry without a source, and on English that contradicts what its source
+    quotes or that a variant form's other entry renders differently.
 
     Exits 1 when it finds errors (or warnings, with --strict).
     """
@@ -658,13 +665,15 @@ def glossary_import(file: str, glossary: tuple[str, ...], overwrite: bool) -> No
 @click.option("--format", "fmt", type=click.Choice(["tsv", "csv", "tbx"]), default="tsv", show_default=True,
               help="tsv: zhen's own; csv: two columns zh,en (DeepL, Google); tbx: TBX-Basic (ISO 30042).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
-def glossary_export(glossary: tuple[str, ...], fmt: str, output: str | None) -> None:
+@click.option("--source", "with_source", is_flag=True,
+              help="csv: a header row and a third column, source (tsv and tbx always carry it).")
+def glossary_export(glossary: tuple[str, ...], fmt: str, output: str | None, with_source: bool) -> None:
     """Export the term base."""
     from .files import atomic_write
     from .termbase import export_terms
 
     g = _load(glossary)
-    text = export_terms(g.terms, fmt)
+    text = export_terms(g.terms, fmt, source=with_source)
     if output:
         atomic_write(Path(output), text)
         click.echo(f"{len(g)} terms -> {output}", err=True)

@@ -1,6 +1,7 @@
 """Stages: glossary protect (before translation) and glossary restore and verify (after).
 
-The term base is plain TSV (columns zh, en, kind, note, variants). Matching runs on the
+The term base is plain TSV (columns zh, en, kind, note, variants, source; files without the
+source column, from before it existed, still load). Matching runs on the
 normalized simplified text: longest match first, never inside a longer word (jieba decides
 what a word is). In `enforce` mode each hit is swapped for a placeholder that the model
 copies through, then replaced by the glossary's English; if the model loses or doubles a
@@ -23,7 +24,7 @@ from .normalize import is_han, to_norm, to_simplified
 from .records import GlossaryHit, Term
 
 KINDS = ("term", "campaign", "org", "title", "person", "place")
-COLUMNS = ("zh", "en", "kind", "note", "variants")
+COLUMNS = ("zh", "en", "kind", "note", "variants", "source")
 MODES = ("enforce", "check", "off")
 
 
@@ -97,7 +98,8 @@ def parse_tsv(text: str, origin: str) -> list[Term]:
         if kind not in KINDS:
             raise GlossaryError(f"{origin}:{no}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
         variants = tuple(v.strip() for v in (row.get("variants") or "").split("|") if v.strip())
-        terms.append(Term(zh.strip(), en.strip(), kind, (row.get("note") or "").strip(), variants, f"{origin}:{no}"))
+        terms.append(Term(zh.strip(), en.strip(), kind, (row.get("note") or "").strip(), variants, f"{origin}:{no}",
+                          (row.get("source") or "").strip()))
     if header is None:
         raise GlossaryError(f"{origin}: no header row (zh<TAB>en<TAB>kind<TAB>note)")
     return terms
@@ -215,7 +217,7 @@ def match(norm: str, glossary: Glossary) -> list[GlossaryHit]:
         found = None
         for n in range(min(longest, len(norm) - i), 0, -1):
             term = index.get(norm[i : i + n])
-            if term is not None and _on_word_edges(i, i + n, starts, ends, norm):
+            if term is not None and on_word_edges(i, i + n, starts, ends, norm):
                 found = (n, term)
                 break
         if found is None:
@@ -227,7 +229,7 @@ def match(norm: str, glossary: Glossary) -> list[GlossaryHit]:
     return hits
 
 
-def _on_word_edges(s: int, e: int, starts: set[int], ends: set[int], text: str) -> bool:
+def on_word_edges(s: int, e: int, starts: set[int], ends: set[int], text: str) -> bool:
     """The match may begin where a word begins and end where a word ends.
 
     jieba can glue a term to a one-character neighbour (局长 + 刘): a boundary also counts
@@ -311,10 +313,15 @@ def tidy_english(text: str, inserted: Sequence[str]) -> str:
 
 
 def _stem(word: str) -> str:
+    """A word without its plural ending: policies -> policy, boxes -> box, but fugitives ->
+    fugitive and cases -> case (-es is an ending only after s, x, z, ch, sh)."""
     w = word.lower()
-    for suf in ("ies", "es", "s"):
-        if w.endswith(suf) and len(w) > len(suf) + 2:
-            return w[: -len(suf)] + ("y" if suf == "ies" else "")
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
     return w
 
 

@@ -329,6 +329,9 @@ class Term:
     note: str = ""
     variants: tuple[str, ...] = ()
     origin: str = ""  # file:line, for messages
+    # Where the English comes from: 'Publisher year[, URL]: "quoted English"', or
+    # 'convention: <rule>' for a rendering made by a stated rule (pinyin names, ranks by statute).
+    source: str = ""
 
 
 # ---------------------------------------------------------------------------- a run's options

@@ -2,6 +2,8 @@
 
 Edits are atomic (temp file and rename), hold a lock so concurrent edits cannot lose an
 entry, and keep the file's header, comments and order (new rows go in sorted position).
+A row is written in the file's own column order; a file without the source column (from
+before it existed) gains it in its header when an edit brings a source, and not otherwise.
 """
 
 from __future__ import annotations
@@ -17,7 +19,20 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from .files import atomic_write, locked
-from .glossary import COLUMNS, KINDS, Glossary, GlossaryError, contains_term, jieba_module, match, parse_tsv, read_text
+from .glossary import (
+    COLUMNS,
+    KINDS,
+    Glossary,
+    GlossaryError,
+    contains_term,
+    jieba_module,
+    match,
+    on_word_edges,
+    parse_tsv,
+    read_text,
+    term_forms,
+    word_bounds,
+)
 from .normalize import CJK, HAN_WORD, to_norm, to_simplified
 from .records import Term
 from .speakers import is_person_name, romanize_name
@@ -27,12 +42,27 @@ HEADER = "\t".join(COLUMNS)
 # ---------------------------------------------------------------------------- editing
 
 
-def _row(t: Term) -> str:
-    cells = [t.zh, t.en, t.kind, t.note, "|".join(t.variants)]
-    for c in cells:
+def _cells(t: Term) -> dict[str, str]:
+    return {"zh": t.zh, "en": t.en, "kind": t.kind, "note": t.note, "variants": "|".join(t.variants),
+            "source": t.source}
+
+
+def _needed(t: Term) -> list[str]:
+    """The columns this term has something to store in (kind 'term' is the default, so not)."""
+    return [c for c, v in _cells(t).items() if v and not (c == "kind" and v == "term")]
+
+
+def _row(t: Term, header: Sequence[str] = COLUMNS) -> str:
+    """One TSV row in the order of `header`; refuses a value that has no column there."""
+    cells = _cells(t)
+    for c in cells.values():
         if "\t" in c or "\n" in c:
             raise GlossaryError(f"{t.zh}: fields cannot contain tabs or line breaks")
-    return "\t".join(cells)
+    extra = [cells[c] for c in _needed(t) if c not in header]
+    if extra:
+        raise GlossaryError(f"{t.zh}: this glossary file has only the columns {', '.join(header)}; "
+                            f"cannot store {extra}")
+    return "\t".join(cells.get(h, "") for h in header)
 
 
 @dataclass
@@ -53,7 +83,10 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
         text = read_text(path) if path.exists() else HEADER + "\n"
         parse_tsv(text, str(path))  # refuse to edit a file that is already malformed
         lines = text.splitlines()
-        ncols = _header_columns(lines)
+        at_header, header = _header(lines)
+        if header == list(COLUMNS[:-1]) and any(t.source for t in add):
+            header = list(COLUMNS)  # a five-column file from before the source column gains it
+            lines[at_header] = HEADER
         drop = {to_norm(z) for z in remove}
         rows = _data_rows(lines)
         gone = {i for i, t in rows.items() if to_norm(t.zh) in drop}
@@ -63,18 +96,20 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
             rows = _data_rows(lines)
             at = next((i for i, t in rows.items() if to_norm(t.zh) == to_norm(new.zh)), None)
             if at is None:
-                lines.insert(_sorted_position(lines, rows, new.zh), _fit_columns(_row(new), ncols))
+                lines.insert(_sorted_position(lines, rows, new.zh), _row(new, header))
                 result.added.append(new)
                 continue
             old = rows[at]
-            if (old.en, old.kind, old.note, old.variants) == (new.en, new.kind, new.note, new.variants):
+            if (old.en, old.kind, old.note, old.variants, old.source) == (
+                new.en, new.kind, new.note, new.variants, new.source or old.source
+            ):
                 continue
             if not overwrite and old.en != new.en:
                 result.conflicts.append((old, new))
                 continue
             merged = replace(old, en=new.en, kind=new.kind, note=new.note or old.note,
-                             variants=new.variants or old.variants)
-            lines[at] = _fit_columns(_row(merged), ncols)
+                             variants=new.variants or old.variants, source=new.source or old.source)
+            lines[at] = _row(merged, header)
             result.changed.append((old, merged))
         out = "\n".join(lines) + "\n"
         parse_tsv(out, str(path))  # never write a file we could not read back
@@ -82,19 +117,12 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
     return result
 
 
-def _header_columns(lines: list[str]) -> int:
-    for ln in lines:
+def _header(lines: list[str]) -> tuple[int, list[str]]:
+    """The header row's index and column names."""
+    for i, ln in enumerate(lines):
         if ln.strip() and not ln.lstrip().startswith("#"):
-            return len(ln.split("\t"))
-    return len(COLUMNS)
-
-
-def _fit_columns(row: str, ncols: int) -> str:
-    cells = row.split("\t")
-    extra = [c for c in cells[ncols:] if c]
-    if extra:
-        raise GlossaryError(f"{cells[0]}: this glossary file has only {ncols} columns; cannot store {extra}")
-    return "\t".join(cells[:ncols])
+            return i, [c.strip().lower() for c in ln.split("\t")]
+    return -1, list(COLUMNS)
 
 
 def _data_rows(lines: list[str]) -> dict[int, Term]:
@@ -111,7 +139,8 @@ def _data_rows(lines: list[str]) -> dict[int, Term]:
         cells = dict(zip(header, ln.split("\t"), strict=False))
         rows[i] = Term(cells.get("zh", "").strip(), cells.get("en", "").strip(), (cells.get("kind") or "term").strip(),
                        (cells.get("note") or "").strip(),
-                       tuple(v for v in (cells.get("variants") or "").split("|") if v))
+                       tuple(v for v in (cells.get("variants") or "").split("|") if v), "",
+                       (cells.get("source") or "").strip())
     return rows
 
 
@@ -155,6 +184,9 @@ class Finding:
 
 
 def lint_files(paths: Sequence[Path]) -> list[Finding]:
+    """Errors: unreadable rows, duplicates, two renderings of one term, untrimmed fields,
+    traditional script. Warnings: rows out of order, a term whose English lacks the English of
+    a term it contains, and the evidence checks of `_lint_sources` and `_lint_variants`."""
     findings: list[Finding] = []
     terms: list[Term] = []
     for p in paths:
@@ -167,19 +199,120 @@ def lint_files(paths: Sequence[Path]) -> list[Finding]:
             continue
         findings.extend(_lint_raw(p, text))
         findings.extend(_lint_terms(file_terms))
+        findings.extend(_lint_sources(p, text, file_terms))
         terms.extend(file_terms)
     findings.extend(_lint_containment(terms))
+    findings.extend(_lint_variants(terms))
     return findings
 
 
 def _lint_raw(path: Path, text: str) -> list[Finding]:
     out = []
-    for no, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#") or line.startswith("zh\t"):
+    lines = text.splitlines()
+    at_header, header = _header(lines)
+    for no, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("#") or no - 1 == at_header:
             continue
-        for col, cell in zip(COLUMNS, line.split("\t"), strict=False):
+        for col, cell in zip(header, line.split("\t"), strict=False):
             if cell != cell.strip():
                 out.append(Finding(f"{path}:{no}", "error", f"{col} has leading or trailing spaces: {cell!r}"))
+    return out
+
+
+CONVENTION = "convention:"
+_QUOTED_EN = re.compile(r'"([^"]+)"|“([^”]+)”')
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def quoted_english(source: str) -> list[str]:
+    """The English phrases a source quotes ("..." or “...”): the wording it attests."""
+    return [a or b for a, b in _QUOTED_EN.findall(source)]
+
+
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b", re.I)
+_CPC = re.compile(r"\bCommunist Party of China\b", re.I)
+
+
+def _plain(text: str) -> str:
+    """Articles carry no terminology, and the Party's name has a long and a short form."""
+    return _ARTICLES.sub(" ", _CPC.sub("CPC", text))
+
+
+def _attested_words(text: str) -> list[str]:
+    """Words for comparing a rendering with a quotation: lower case, plural -s/-es/-ies off
+    (cases -> case, fugitives -> fugitive, dens -> den, policies -> policy)."""
+    out = []
+    for w in re.findall(r"[A-Za-z0-9]+", _plain(text).lower()):
+        if w.endswith("ies") and len(w) > 4:
+            w = w[:-3] + "y"
+        elif w.endswith(("sses", "xes", "zes", "ches", "shes")):
+            w = w[:-2]
+        elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+            w = w[:-1]
+        out.append(w)
+    return out
+
+
+def _within(inner: list[str], outer: list[str]) -> bool:
+    n = len(inner)
+    return not inner or any(outer[i : i + n] == inner for i in range(len(outer) - n + 1))
+
+
+def agrees(en: str, phrase: str) -> bool:
+    """The rendering and an attested phrase agree when one contains the other, ignoring case,
+    plurals, punctuation and articles ("Communist Party of China" counts as "CPC"):
+    'Operation Cloud Sword' agrees with "Cloud Sword", 'pursuit of fugitives' with "the
+    pursuit of the fugitives", 'trap loan fraud' with "trap loan"."""
+    a, b = _attested_words(en), _attested_words(phrase)
+    return _within(a, b) or _within(b, a)
+
+
+def _lint_sources(path: Path, text: str, terms: list[Term]) -> list[Finding]:
+    """Every entry names its source, and its English is what that source says.
+
+    - no source: a warning for each entry (one for the whole file when it has no source column);
+    - `convention: <rule>` must state the rule;
+    - any other source must name a year (publisher, year, URL where there is one);
+    - when the source quotes English, the entry's English must agree with one of the quoted
+      phrases (see `agrees`); if it agrees with none, the rendering contradicts its source.
+      Quote only the wording that supports `en` in the source column; record other attested
+      renderings in the note, where they are not checked against `en`.
+    """
+    _at, header = _header(text.splitlines())
+    if "source" not in header:
+        return [Finding(f"{path}:1", "warning", f"no source column: none of its {len(terms)} entries has a source")]
+    out: list[Finding] = []
+    for t in terms:
+        src = t.source
+        if not src:
+            out.append(Finding(t.origin, "warning", f"{t.zh} has no source: name where {t.en!r} comes from "
+                                                    "(publisher, year, URL) or 'convention: <rule>'"))
+        elif src.lower().startswith(CONVENTION):
+            if not src[len(CONVENTION):].strip():
+                out.append(Finding(t.origin, "warning", f"{t.zh}: the convention does not state its rule"))
+        elif not _YEAR.search(src):
+            out.append(Finding(t.origin, "warning", f"{t.zh}: the source names no year: {src!r}"))
+        quotes = quoted_english(src) if not src.lower().startswith(CONVENTION) else []
+        if quotes and not any(agrees(t.en, q) for q in quotes):
+            shown = ", ".join(repr(q) for q in quotes)
+            out.append(Finding(t.origin, "warning", f"{t.zh}: {t.en!r} contradicts its source, which has {shown}"))
+    return out
+
+
+def _lint_variants(terms: list[Term]) -> list[Finding]:
+    """A Chinese variant is matched as its entry's English; if the same form is another entry,
+    or another entry's variant, with different English, the later one silently wins: warn,
+    naming both sources."""
+    out: list[Finding] = []
+    owner: dict[str, Term] = {}
+    for t in terms:
+        for form in sorted(term_forms(t)):
+            other = owner.get(form)
+            if other is not None and other is not t and to_norm(other.zh) != to_norm(t.zh) and other.en != t.en:
+                out.append(Finding(t.origin, "warning",
+                                   f"{form} is matched by {t.zh} as {t.en!r} (source: {t.source or 'none'}) and by "
+                                   f"{other.zh} ({other.origin}) as {other.en!r} (source: {other.source or 'none'})"))
+            owner[form] = t
     return out
 
 
@@ -207,15 +340,52 @@ def _lint_terms(terms: list[Term]) -> list[Finding]:
     return out
 
 
+def _derived(a: str, b: str) -> bool:
+    """Two words are one word's forms: the same stem, or a shared start of six letters or more
+    that leaves at most three of the shorter (Province/Provincial, Ministry/Minister)."""
+    if a == b:
+        return True
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n >= 6 and min(len(a), len(b)) - n <= 3
+
+
+def _contains_derived(outer: str, inner: str) -> bool:
+    want = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", inner)]
+    have = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", outer)]
+    n = len(want)
+    return not want or any(all(_derived(h, w) for h, w in zip(have[i : i + n], want, strict=True))
+                           for i in range(len(have) - n + 1))
+
+
+def _as_word(inner: str, outer: str, bounds: tuple[set[int], set[int]]) -> bool:
+    """`inner` occurs in `outer` on word edges, as the matcher would find it."""
+    at = outer.find(inner)
+    while at >= 0:
+        if on_word_edges(at, at + len(inner), bounds[0], bounds[1], outer):
+            return True
+        at = outer.find(inner, at + 1)
+    return False
+
+
 def _lint_containment(terms: list[Term]) -> list[Finding]:
-    """A term containing another should contain its English too (公安部刑侦局 ⊃ 公安部)."""
+    """A term containing another should contain its English too (公安部刑侦局 ⊃ 公安部), or a
+    derived form of it: 河南省公安厅 'Henan Provincial Department…' ⊃ 河南省 'Henan Province',
+    公安部部长 'Minister of Public Security' ⊃ 公安部 'Ministry of Public Security'."""
     out: list[Finding] = []
     by_zh = {to_norm(t.zh): t for t in terms}
     for t in terms:
+        outer = to_norm(t.zh)
+        bounds: tuple[set[int], set[int]] | None = None
         for inner_zh, inner in by_zh.items():
-            if inner is t or len(inner_zh) < 2 or inner_zh not in to_norm(t.zh) or inner.kind == "title":
+            if inner is t or len(inner_zh) < 2 or inner_zh not in outer or inner.kind == "title":
                 continue
-            if not contains_term(t.en, inner.en):
+            if bounds is None:
+                bounds = word_bounds(outer)  # jieba's own words: the outer term is not one of them
+            if not _as_word(inner_zh, outer, bounds):  # 民警 inside 人民警察 is no use of 民警
+                continue
+            if not contains_term(t.en, inner.en) and not _contains_derived(t.en, inner.en):
                 out.append(Finding(t.origin, "warning",
                                    f"{t.zh} ({t.en!r}) contains {inner.zh} but not its English {inner.en!r}"))
     return out
@@ -226,14 +396,19 @@ def _lint_containment(terms: list[Term]) -> list[Finding]:
 TBX_NS = "urn:iso:std:iso:30042:ed-2"
 
 
-def export_terms(terms: Sequence[Term], fmt: str) -> str:
+def export_terms(terms: Sequence[Term], fmt: str, source: bool = False) -> str:
+    """TSV (every column), CSV (zh,en without a header, what DeepL and Google take; with
+    `source`, a header row zh,en,source and the source as third column) or TBX (sources as
+    <admin type="source"> of the English term)."""
     if fmt == "tsv":
         return HEADER + "\n" + "".join(_row(t) + "\n" for t in sorted(terms, key=lambda t: t.zh))
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
+        if source:
+            w.writerow(["zh", "en", "source"])
         for t in sorted(terms, key=lambda t: t.zh):
-            w.writerow([t.zh, t.en])  # two columns, no header: what DeepL and Google glossaries take
+            w.writerow([t.zh, t.en, t.source] if source else [t.zh, t.en])
         return buf.getvalue()
     if fmt == "tbx":
         return _to_tbx(terms)
@@ -258,7 +433,10 @@ def _to_tbx(terms: Sequence[Term]) -> str:
         for form in (t.zh, *t.variants):
             ET.SubElement(ET.SubElement(zh, f"{{{TBX_NS}}}termSec"), f"{{{TBX_NS}}}term").text = form
         en = ET.SubElement(ce, f"{{{TBX_NS}}}langSec", {"{http://www.w3.org/XML/1998/namespace}lang": "en"})
-        ET.SubElement(ET.SubElement(en, f"{{{TBX_NS}}}termSec"), f"{{{TBX_NS}}}term").text = t.en
+        en_sec = ET.SubElement(en, f"{{{TBX_NS}}}termSec")
+        ET.SubElement(en_sec, f"{{{TBX_NS}}}term").text = t.en
+        if t.source:
+            ET.SubElement(en_sec, f"{{{TBX_NS}}}admin", {"type": "source"}).text = t.source
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -275,15 +453,26 @@ def import_terms(path: Path) -> list[Term]:
 
 
 def _from_csv(text: str, origin: str) -> list[Term]:
+    """Two columns zh,en (DeepL, Google), with or without a header; a header row naming our
+    columns (zh,en,kind,note,variants,source in any order) carries those too."""
     out = []
+    names: list[str] = []
     for no, row in enumerate(csv.reader(io.StringIO(text)), 1):
         if not row or not any(c.strip() for c in row):
             continue
-        if no == 1 and [c.strip().lower() for c in row[:2]] in (["zh", "en"], ["zh-cn", "en"], ["source", "target"]):
+        head = [c.strip().lower() for c in row]
+        if no == 1 and head[:2] in (["zh", "en"], ["zh-cn", "en"], ["source", "target"]):
+            names = ["zh", "en", *head[2:]] if head[:2] != ["source", "target"] else []
             continue
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
             raise GlossaryError(f"{origin}:{no}: expected two columns zh,en")
-        out.append(Term(row[0].strip(), row[1].strip(), "term", "", (), f"{origin}:{no}"))
+        cells = {n: c.strip() for n, c in zip(names, row, strict=False)} if names else {}
+        kind = cells.get("kind") or "term"
+        if kind not in KINDS:
+            raise GlossaryError(f"{origin}:{no}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
+        variants = tuple(v.strip() for v in cells.get("variants", "").split("|") if v.strip())
+        out.append(Term(row[0].strip(), row[1].strip(), kind, cells.get("note", ""), variants, f"{origin}:{no}",
+                        cells.get("source", "")))
     return out
 
 
@@ -304,7 +493,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
     for entry in root.iter():
         if _local(entry.tag) not in ("conceptEntry", "termEntry"):
             continue
-        kind, note = "term", ""
+        kind, note, source = "term", "", ""
         zh_forms: list[str] = []
         en_forms: list[str] = []
         for el in entry.iter():
@@ -313,6 +502,8 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
                 kind = (el.text or "").strip()
             elif tag == "note" and el.text:
                 note = el.text.strip()
+            elif tag == "admin" and el.get("type") == "source" and el.text and not source:
+                source = el.text.strip()
             elif tag in ("langSec", "langSet"):
                 forms = [(t.text or "").strip() for t in el.iter() if _local(t.tag) == "term"]
                 lang = _lang(el)
@@ -320,7 +511,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
                 bucket.extend(f for f in forms if f)
         if zh_forms and en_forms:
             where = f"{origin}:{entry.get('id', '')}"
-            out.append(Term(zh_forms[0], en_forms[0], kind, note, tuple(zh_forms[1:]), where))
+            out.append(Term(zh_forms[0], en_forms[0], kind, note, tuple(zh_forms[1:]), where, source))
     if not out:
         raise GlossaryError(f"{origin}: no zh-en term entries found")
     return out

@@ -28,7 +28,7 @@ from pipeline.glossary import (
 from pipeline.records import Term, Translation
 from pipeline.run import TranslateOptions, run_translate
 from pipeline.segment import segment_text
-from pipeline.termbase import edit_file, export_terms, import_terms
+from pipeline.termbase import agrees, edit_file, export_terms, import_terms, lint_files
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "glossary" / "police.tsv"
@@ -90,7 +90,7 @@ def test_restore_handles_case_articles_and_spacing(base: Glossary) -> None:
 
 
 @pytest.mark.parametrize(("word", "plural"), [("fraud den", "fraud dens"), ("fugitive", "fugitives"),
-                                              ("taolu loan", "taolu loans"), ("policy", "policies"),
+                                              ("trap loan fraud", "trap loan frauds"), ("policy", "policies"),
                                               ("criminal gang", "criminal gangs"), ("box", "boxes")])
 def test_pluralize(word: str, plural: str) -> None:
     assert pluralize(word) == plural
@@ -101,6 +101,11 @@ def test_pluralize(word: str, plural: str) -> None:
     ("THE MINISTRY OF PUBLIC SECURITY said", "Ministry of Public Security", True),
     ("The ministry said", "Ministry of Public Security", False),
     ("Pig-butchering scams rose", "pig-butchering scam", True),
+    ("Police caught 243,000 fugitives.", "fugitive", True),  # -es is no ending after v: fugitives, cases
+    ("criminal cases rose", "criminal case", True),
+    ("The boxes of bank cards", "box", True),
+    ("The fugitive fled", "fugitives", True),
+    ("The minister said", "ministries", False),
 ])
 def test_contains_term(target: str, en: str, ok: bool) -> None:
     assert contains_term(target, en) is ok
@@ -128,9 +133,9 @@ def test_enforce_with_fake_translator_records_every_term_in_sample(sample_path: 
     # Every glossary form in the sample is hit, except those inside a longer glossary term.
     expected = {t.zh for s in segs for form, t in base.index.items() if form in s["norm"]}
     assert {h["zh"] for h in hits} == expected - {"公安厅", "河南省", "部际联席会议"}
-    assert len(hits) == 202
+    assert len(hits) == 207
     assert all(h["status"] == "enforced" for h in hits)
-    assert report.terms == {"found": 0, "enforced": 202, "missing": 0}
+    assert report.terms == {"found": 0, "enforced": 207, "missing": 0}
     s1 = next(s for s in segs if s["id"] == "s1")
     assert "Ministry of Public Security" in s1["target"] and "Cloud Sword" in s1["target"]
     assert "ZX" not in s1["target"]
@@ -296,7 +301,7 @@ def test_tbx_roundtrip_gives_same_term_base(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "urn:iso:std:iso:30042:ed-2" in tbx.read_text(encoding="utf-8")
     back = import_terms(tbx)
-    key = lambda t: (t.zh, t.en, t.kind, t.note, t.variants)  # noqa: E731
+    key = lambda t: (t.zh, t.en, t.kind, t.note, t.variants, t.source)  # noqa: E731
     assert sorted(map(key, back)) == sorted(map(key, g.terms))
     # Importing it into an empty file rebuilds the same TSV.
     target = tmp_path / "new.tsv"
@@ -374,3 +379,177 @@ def test_pip_installed_users_get_the_term_base(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")], cwd=tmp_path, capture_output=True,
                          text=True, check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert out.stdout.split() == ["glossary_data", str(len(load_glossary([str(BASE)])))]
+
+
+# ---------------------------------------------------------------------------- sources (issue 16)
+
+
+def test_source_column_is_optional() -> None:
+    old = parse_tsv("zh\ten\tkind\tnote\tvariants\n云剑\tCloud Sword\tcampaign\t\t\n", "old.tsv")
+    assert old[0].source == ""
+    new = parse_tsv("zh\ten\tsource\n云剑\tCloud Sword\tXinhua 2019: \"Cloud Sword\"\n", "new.tsv")
+    assert (new[0].en, new[0].kind, new[0].source) == ("Cloud Sword", "term", 'Xinhua 2019: "Cloud Sword"')
+
+
+def test_add_with_source_widens_an_older_file_and_list_shows_it(tmp_path: Path) -> None:
+    p = tmp_path / "g.tsv"
+    p.write_text("zh\ten\tkind\tnote\tvariants\n云剑\tCloud Sword\tcampaign\t\t\n", encoding="utf-8")
+    run = CliRunner().invoke
+    r = run(main, ["glossary", "add", "猎狐行动", "Operation Fox Hunt", "--kind", "campaign",
+                   "--source", 'Xinhua 2023: "Fox Hunt"', "--glossary", str(p)])
+    assert r.exit_code == 0, r.output
+    assert p.read_text(encoding="utf-8").splitlines() == [
+        "zh\ten\tkind\tnote\tvariants\tsource",
+        "云剑\tCloud Sword\tcampaign\t\t",  # older rows stay as they were
+        '猎狐行动\tOperation Fox Hunt\tcampaign\t\t\tXinhua 2023: "Fox Hunt"',
+    ]
+    r = run(main, ["glossary", "list", "--source", "--glossary", str(p)])
+    assert r.output.splitlines() == ["云剑\tCloud Sword\tcampaign\t",
+                                     '猎狐行动\tOperation Fox Hunt\tcampaign\tXinhua 2023: "Fox Hunt"']
+    r = run(main, ["glossary", "list", "--glossary", str(p)])
+    assert r.output.splitlines()[1] == "猎狐行动\tOperation Fox Hunt\tcampaign"
+    # Changing the English keeps the source unless a new one is given.
+    r = run(main, ["glossary", "add", "猎狐行动", "Fox Hunt", "--kind", "campaign", "--glossary", str(p)])
+    assert r.exit_code == 0
+    assert load_glossary([str(p)]).lookup("猎狐行动").source == 'Xinhua 2023: "Fox Hunt"'  # type: ignore[union-attr]
+
+
+def test_add_source_refused_where_the_file_has_no_place_for_it(tmp_path: Path) -> None:
+    p = tmp_path / "g.tsv"
+    p.write_text("zh\ten\n云剑\tCloud Sword\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["glossary", "add", "猎狐", "Fox Hunt", "--source", "Xinhua 2023",
+                                  "--glossary", str(p)])
+    assert r.exit_code == 2 and "cannot store" in r.output
+    assert p.read_text(encoding="utf-8") == "zh\ten\n云剑\tCloud Sword\n"
+
+
+def test_csv_with_source_roundtrips(tmp_path: Path) -> None:
+    terms = load_glossary([str(BASE)]).terms
+    text = export_terms(terms, "csv", source=True)
+    assert text.splitlines()[0] == "zh,en,source"
+    p = tmp_path / "full.csv"
+    p.write_text(text, encoding="utf-8")
+    back = {t.zh: t.source for t in import_terms(p)}
+    assert back == {t.zh: t.source for t in terms}
+    r = CliRunner().invoke(main, ["glossary", "export", "--glossary", str(BASE), "--format", "csv", "--source"])
+    assert r.exit_code == 0 and r.output == text
+
+
+def _lint(tmp_path: Path, body: str, header: str = "zh\ten\tkind\tnote\tvariants\tsource\n") -> list[str]:
+    p = tmp_path / "g.tsv"
+    p.write_text(header + body, encoding="utf-8")
+    return [f"{f.level}: {f.message}" for f in lint_files([p])]
+
+
+def test_lint_warns_on_missing_sources_and_contradicting_english(tmp_path: Path) -> None:
+    body = (
+        "云剑\tCloud Sword\tcampaign\t\t\t\n"
+        "套路贷\ttaolu loan\tterm\t\t\tXinhua 2020-07-10: gangs involved in \"trap loan\" frauds\n"
+        "技侦\ttechnical investigation\tterm\t\t\tconvention:\n"
+        "洗钱\tmoney laundering\tterm\t\t\tsomewhere: \"money laundering\"\n"
+        "追逃\tpursuit of fugitives\tterm\t\t\tXinhua 2019: \"The pursuit of the fugitives\"\n"
+        "黑恶势力\tmafia-style organizations and other criminal gangs\tterm\t\t\t"
+        "China Daily 2020: \"mafia-style organizations\" and \"other gangs\"\n"
+    )
+    assert _lint(tmp_path, body) == [
+        "warning: 云剑 has no source: name where 'Cloud Sword' comes from (publisher, year, URL) "
+        "or 'convention: <rule>'",
+        "warning: 套路贷: 'taolu loan' contradicts its source, which has 'trap loan'",
+        "warning: 技侦: the convention does not state its rule",
+        "warning: 洗钱: the source names no year: 'somewhere: \"money laundering\"'",
+    ]  # the plural, the articles and the second of two quotations agree: no warning for 追逃 or 黑恶势力
+    r = CliRunner().invoke(main, ["glossary", "lint", "--glossary", str(tmp_path / "g.tsv")])
+    assert r.exit_code == 0 and "0 error(s), 4 warning(s)" in r.output
+    r = CliRunner().invoke(main, ["glossary", "lint", "--strict", "--glossary", str(tmp_path / "g.tsv")])
+    assert r.exit_code == 1
+
+
+def test_lint_warns_on_a_variant_rendered_two_ways(tmp_path: Path) -> None:
+    body = ("刷单类诈骗\tbrushing scam\tterm\t\t刷单诈骗\tXinhua 2024: \"Brushing scams\"\n"
+            "刷单诈骗\torder-brushing fraud\tterm\t\t\tconvention: literal\n")
+    out = _lint(tmp_path, body)
+    assert len(out) == 1 and out[0].startswith("warning: 刷单诈骗 is matched by 刷单诈骗 as 'order-brushing fraud'")
+    assert "and by 刷单类诈骗" in out[0] and "Xinhua 2024" in out[0]
+
+
+def test_lint_file_without_source_column_warns_once(tmp_path: Path) -> None:
+    out = _lint(tmp_path, "云剑\tCloud Sword\tcampaign\n猎狐行动\tOperation Fox Hunt\tcampaign\n",
+                header="zh\ten\tkind\n")
+    assert out == ["warning: no source column: none of its 2 entries has a source"]
+
+
+def test_lint_containment_follows_words_and_derived_forms(tmp_path: Path) -> None:
+    body = ("人民警察\tpeople's police\tterm\t\t\tconvention: x\n"
+            "公安部\tMinistry of Public Security\torg\t\t\tconvention: x\n"
+            "公安部新闻发布会\tMPS press conference\tterm\t\t\tconvention: x\n"
+            "公安部部长\tMinister of Public Security\ttitle\t\t\tconvention: x\n"
+            "民警\tpolice officer\tterm\t\t\tconvention: x\n")
+    assert _lint(tmp_path, body) == [
+        "warning: 公安部新闻发布会 ('MPS press conference') contains 公安部 "
+        "but not its English 'Ministry of Public Security'",
+    ]  # Minister/Ministry is one word's forms; 民警 inside 人民警察 is not the word 民警
+
+
+@pytest.mark.parametrize(("en", "phrase", "ok"), [
+    ("Operation Cloud Sword", "Cloud Sword", True),
+    ("criminal case", "criminal cases", True),
+    ("fugitive", "fugitives captured during the campaign", True),
+    ("pursuit of fugitives", "The pursuit of the fugitives", True),
+    ("Commission for Political and Legal Affairs of the CPC Central Committee",
+     "the Commission for Political and Legal Affairs of the Communist Party of China Central Committee", True),
+    ("taolu loan", "trap loan", False),
+    ("Police Superintendent, First Class", "Supervisor: First Class", False),
+])
+def test_agrees(en: str, phrase: str, ok: bool) -> None:
+    assert agrees(en, phrase) is ok
+
+
+def test_shipped_base_has_a_source_for_every_entry_and_lints_strict() -> None:
+    g = load_glossary([str(BASE)])
+    assert len(g) >= 140
+    assert [t.zh for t in g.terms if not t.source] == []
+    r = CliRunner().invoke(main, ["glossary", "lint", "--strict", "--glossary", str(BASE)])
+    assert r.exit_code == 0, r.output
+    assert "0 error(s), 0 warning(s)" in r.output
+
+
+RANKS = {
+    "总警监": "Commissioner-General", "副总警监": "Deputy Commissioner-General",
+    "一级警监": "Commissioner, First Class", "二级警监": "Commissioner, Second Class",
+    "三级警监": "Commissioner, Third Class", "一级警督": "Supervisor, First Class",
+    "二级警督": "Supervisor, Second Class", "三级警督": "Supervisor, Third Class",
+    "一级警司": "Superintendent, First Class", "二级警司": "Superintendent, Second Class",
+    "三级警司": "Superintendent, Third Class",
+    "一级警员": "Constable, First Class", "二级警员": "Constable, Second Class",
+}
+
+
+def test_police_rank_ladder_follows_the_regulations(base: Glossary) -> None:
+    for zh, en in RANKS.items():
+        t = base.lookup(zh)
+        assert t is not None and (t.en, t.kind) == (en, "title"), zh
+        assert "Regulations" in t.source or "People's Daily" in t.source
+
+
+@pytest.mark.parametrize(("zh", "en"), [
+    ("A级通缉令", "class-A wanted list"),
+    ("套路贷", "trap loan fraud"),
+    ("民族资产解冻类诈骗", '"unfreezing national assets" fraud'),
+    ("涉黑涉恶", "gang-related and organized crime"),
+    ("黑恶势力", "mafia-style organizations and other criminal gangs"),
+    ("实战大练兵", "real combat training for all police officers"),
+    ("贾某", "a suspect surnamed Jia"),
+    ("局长", "director"),
+    ("刷单类诈骗", "brushing scam"),
+    ("网安", "cybersecurity police"),
+    ("所长", "chief"),
+    ("政委", "political commissar"),
+])
+def test_issue_16_renderings(base: Glossary, zh: str, en: str) -> None:
+    t = base.lookup(zh)
+    assert t is not None and t.en == en
+
+
+def test_director_general_rule_is_recorded(base: Glossary) -> None:
+    assert "director general" in base.lookup("局长").note  # type: ignore[union-attr]
+    assert "director general" in base.lookup("副局长").note  # type: ignore[union-attr]
