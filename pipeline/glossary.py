@@ -312,7 +312,7 @@ def tidy_english(text: str, inserted: Sequence[str]) -> str:
 # ---------------------------------------------------------------------------- verify
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     """A word without its plural ending: policies -> policy, boxes -> box, but fugitives ->
     fugitive and cases -> case (-es is an ending only after s, x, z, ch, sh)."""
     w = word.lower()
@@ -326,7 +326,7 @@ def _stem(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [_stem(w) for w in re.findall(r"[A-Za-z0-9]+", text)]
+    return [stem(w) for w in re.findall(r"[A-Za-z0-9]+", text)]
 
 
 def contains_term(target: str, en: str) -> bool:

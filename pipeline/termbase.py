@@ -30,6 +30,7 @@ from .glossary import (
     on_word_edges,
     parse_tsv,
     read_text,
+    stem,
     term_forms,
     word_bounds,
 )
@@ -239,18 +240,8 @@ def _plain(text: str) -> str:
 
 
 def _attested_words(text: str) -> list[str]:
-    """Words for comparing a rendering with a quotation: lower case, plural -s/-es/-ies off
-    (cases -> case, fugitives -> fugitive, dens -> den, policies -> policy)."""
-    out = []
-    for w in re.findall(r"[A-Za-z0-9]+", _plain(text).lower()):
-        if w.endswith("ies") and len(w) > 4:
-            w = w[:-3] + "y"
-        elif w.endswith(("sses", "xes", "zes", "ches", "shes")):
-            w = w[:-2]
-        elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
-            w = w[:-1]
-        out.append(w)
-    return out
+    """Words for comparing a rendering with a quotation, without plural endings."""
+    return [stem(w) for w in re.findall(r"[A-Za-z0-9]+", _plain(text))]
 
 
 def _within(inner: list[str], outer: list[str]) -> bool:
