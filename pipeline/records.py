@@ -172,3 +172,42 @@ class Document:
     provenance: Provenance | None = None
     warnings: tuple[str, ...] = ()
     summary: dict[str, Any] | None = None  # the summary record (pipeline.summarize), when one was made
+
+
+Risk = Literal["ok", "check", "bad"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One thing a reviewer should look at in a pair (see pipeline.checks).
+
+    Spans are (start, end) offsets into the Chinese and the English as checked.
+    """
+
+    kind: str  # fact-changed, fact-missing, fact-extra, omission, addition, untranslated, name, loop, term
+    zh_spans: tuple[tuple[int, int], ...]
+    en_spans: tuple[tuple[int, int], ...]
+    reason: str  # one line, for a reviewer who may not read Chinese
+    severity: Literal["check", "bad"] = "check"
+
+    def to_dict(self, zh: str = "", en: str = "") -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "severity": self.severity, "reason": self.reason,
+                             "zh_spans": [list(s) for s in self.zh_spans],
+                             "en_spans": [list(s) for s in self.en_spans]}
+        if zh:
+            d["zh"] = [zh[s:e] for s, e in self.zh_spans]
+        if en:
+            d["en"] = [en[s:e] for s, e in self.en_spans]
+        return d
+
+
+@dataclass(frozen=True)
+class PairRisk:
+    """All the checks' verdict on one zh/en pair: ok, check (a human should look) or bad."""
+
+    line: int
+    risk: Risk
+    flags: tuple[Flag, ...] = ()
+
+    def to_dict(self, zh: str = "", en: str = "") -> dict[str, Any]:
+        return {"line": self.line, "risk": self.risk, "flags": [f.to_dict(zh, en) for f in self.flags]}

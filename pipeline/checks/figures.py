@@ -1,0 +1,145 @@
+"""Check: figures. The facts check (pipeline.facts) plus `fact-extra`, an English figure with no
+counterpart anywhere in the source.
+
+A human translation restates figures freely (`24-year-old` for 24岁, `a decade` for 十年, a
+year added to a bare 12月, 第二天 as "the next day"), so this view is more tolerant than
+`zhen facts check` in two places, and only where a planted change is still caught by the
+other side: a small Chinese-numeral figure (两国, 第二) that is merely missing is not flagged,
+because a wrong English figure in its place is caught as extra; and an English figure is
+"supported" when its value occurs anywhere in the source, in any form.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..facts import _close, check_pair, cn_to_number, extract_en, extract_zh
+from ..records import Fact, FactCheck, Flag
+
+# Runs of numerals in the Chinese, whatever the extractor made of them (八一大楼, Note7, 六七十年代).
+_ZH_NUM_RUN = re.compile(r"\d+(?:[.,]\d+)*|[零〇○一二两三四五六七八九十百千万亿]+")
+_ZH_DIGITS = re.compile(r"\d+")
+# Relative years: an English year may be added for them (今年 -> "this year, 2017").
+_ZH_YEAR_WORDS = re.compile(r"今年|去年|明年|前年|后年|上年|本年|当年|同年|年初|年底|年末|年内|年度|本届|今后|近年|此前")
+_SPELLED_ORDINALS = re.compile(
+    r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$", re.I)
+_HAS_ARABIC = re.compile(r"\d")
+_EN_DIGITS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\d.,])\d+(?:\.\d+)?")
+
+
+def source_values(zh: str, facts: list[Fact]) -> set[float]:
+    """Every number the Chinese states or implies, in any form, for supporting English figures."""
+    values: set[float] = set()
+    for f in facts:
+        for v in (f.value, f.year, f.month, f.day):
+            if v is not None:
+                values.add(float(v))
+        if f.kind == "duration" and f.value is not None:  # 三年 -> "36 months" is rare; 十年 -> "a decade"
+            values.update({f.value * 12, f.value * 365})
+    for m in _ZH_NUM_RUN.finditer(zh):
+        run = m.group()
+        try:
+            values.add(float(cn_to_number(run)))
+        except (KeyError, ValueError, AttributeError):
+            pass
+        if not run[0].isdigit():  # 六七十年代: each digit on its own too
+            values.update(float(cn_to_number(c)) for c in run if c in "一二两三四五六七八九")
+    for v in list(values):
+        if 0 < v < 100:
+            values.add(1900 + v if v >= 30 else 2000 + v)  # 97年 -> 1997
+        values.add(v * 10)  # 七十年代 -> the 1970s is 70; "70s" -> 70
+    return values
+
+
+def _supported(g: Fact, zh: str, values: set[float], digits: str) -> bool:
+    if g.weak or _SPELLED_ORDINALS.match(g.text.strip()):
+        return True  # "one of the", "first": not a claim about a figure
+    if g.kind == "date":
+        if g.year is not None and g.month is None and g.day is None:
+            return float(g.year) in values or bool(_ZH_YEAR_WORDS.search(zh))
+        parts = [(g.year, "y"), (g.month, "m"), (g.day, "d")]
+        for v, which in parts:
+            if v is None:
+                continue
+            if which == "y" and (_ZH_YEAR_WORDS.search(zh) or any(f_ in zh for f_ in ("月", "日"))):
+                continue  # a year added to a bare 12月
+            if float(v) not in values:
+                return False
+        return True
+    if g.kind == "decade":
+        return "年代" in zh or "世纪" in zh or (g.value is not None and g.value in values)
+    if g.kind == "century":
+        return "世纪" in zh or (g.value is not None and g.value in values)
+    if g.value is None:
+        return True
+    text_digits = re.sub(r"\D", "", g.text)
+    if len(text_digits) >= 5 and text_digits in digits:
+        return True  # a phone number, a case number, a code: kept as a string
+    if any(_close(g.value, v) for v in values):
+        return True
+    if g.kind == "duration" and g.unit == "year" and g.value in (10.0, 100.0) and ("十年" in zh or "百年" in zh
+                                                                              or "世纪" in zh):
+        return True
+    return False
+
+
+def extra_figures(zh: str, en: str, facts_zh: list[Fact] | None = None) -> list[Fact]:
+    """English figures with no counterpart in the Chinese, allowing for how people translate."""
+    src = facts_zh if facts_zh is not None else extract_zh(zh)
+    values = source_values(zh, src)
+    digits = "|".join(_ZH_DIGITS.findall(zh.replace(" ", "").replace("-", "")))
+    return [g for g in extract_en(en) if not _supported(g, zh, values, digits)]
+
+
+_EN_ROUND = {10.0: re.compile(r"\bdecades?\b", re.I), 100.0: re.compile(r"\bcentur(y|ies)\b", re.I),
+             1000.0: re.compile(r"\bmillenni(um|a)\b|\bthousands?\b", re.I),
+             10000.0: re.compile(r"\bten thousand\b|\btens of thousands\b", re.I)}
+
+
+def _tolerated_missing(c: FactCheck, en: str, en_facts: list[Fact], en_numbers: set[float]) -> bool:
+    """A source figure the English states another way, or may leave implicit.
+
+    - stated once in the English though the Chinese repeats it (2008年 ... 自2008年以来);
+    - written in a form the extractor does not pair (15% in "15-30%");
+    - 一 (a, an, single) and round durations (十年 -> "a decade", 百年 -> "a century");
+    - a small figure in Chinese numerals (两国 -> "bilateral", 第二天 -> "the next day").
+    A wrong English figure put in the place of any of these is still caught as fact-extra.
+    """
+    from ..facts import _matches
+
+    s = c.source
+    if any(_matches(s, g) for g in en_facts):
+        return True
+    if s.kind != "date" and s.value is not None and (s.value in en_numbers or s.value == 1):
+        return True
+    if s.value in _EN_ROUND and _EN_ROUND[s.value].search(en):
+        return True
+    if _HAS_ARABIC.search(s.text):
+        return False
+    if s.kind == "date":
+        return False
+    if s.kind == "duration":
+        return s.value is not None and (s.value <= 10 or s.value in (100.0,))
+    return s.value is not None and s.value <= 10
+
+
+def check(zh: str, en: str) -> list[Flag]:
+    from ..facts import describe
+
+    pc = check_pair(zh, en)
+    en_facts = extract_en(en)
+    en_numbers = {float(n.replace(",", "")) for n in _EN_DIGITS.findall(en)}
+    flags: list[Flag] = []
+    for c in pc.checks:
+        if c.status == "matched":
+            continue
+        if c.status == "missing" and _tolerated_missing(c, en, en_facts, en_numbers):
+            continue
+        zs = ((c.source.start, c.source.end),)
+        es = ((c.target.start, c.target.end),) if c.target is not None else ()
+        kind = "fact-changed" if c.status == "changed" else "fact-missing"
+        flags.append(Flag(kind, zs, es, describe(c), "bad" if kind == "fact-changed" else "check"))
+    for g in extra_figures(zh, en):
+        flags.append(Flag("fact-extra", (), ((g.start, g.end),),
+                          f"“{g.text}” has no counterpart in the Chinese", "check"))
+    return flags
