@@ -410,6 +410,42 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
         sys.exit(1)
 
 
+@main.command("check")
+@click.argument("output", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--zh", "zh_file", type=click.Path(exists=True, dir_okay=False), help="Chinese text, one segment a line.")
+@click.option("--en", "en_file", type=click.Path(exists=True, dir_okay=False), help="English text, line-aligned.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one object per pair with line, risk (ok, check or bad) and its flags.")
+@click.option("--no-glossary", is_flag=True, help="Skip the glossary check.")
+@_glossary_option
+def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt: str, no_glossary: bool,
+              glossary: tuple[str, ...]) -> None:
+    """Which lines need a human: every check on each pair (figures, omission and addition,
+    untranslated text, names, loops, glossary terms) and a risk of ok, check or bad.
+
+    --zh FILE --en FILE (line-aligned), or a zhen OUTPUT.jsonl. Exits 0 when every pair is ok,
+    1 otherwise, 2 on a usage error. `zhen facts check` is the figures-only view.
+    """
+    from .check_run import check_files, summary
+
+    try:
+        pairs = check_files(output, zh_file, en_file, glossary, use_glossary=not no_glossary)
+    except ZhenError as exc:
+        err = _fail(exc)
+        err.exit_code = 2  # 1 means "some pair needs a look"; anything that stops the run is usage
+        raise err from None
+    for p in pairs:
+        if fmt == "json":
+            click.echo(json.dumps(p.to_dict(), ensure_ascii=False))
+        else:
+            for f in p.result.flags:
+                click.echo(f"{p.result.line}\t{p.result.risk}\t{f.kind}\t{f.reason}")
+    n = summary(pairs)
+    click.echo(f"{n['pairs']} pair(s): {n['ok']} ok, {n['check']} to check, {n['bad']} bad", err=True)
+    if n["ok"] != n["pairs"]:
+        sys.exit(1)
+
+
 @main.group("models")
 def models_group() -> None:
     """The model store under ZHEN_HOME (default: the user cache folder, ~/.cache/zhen)."""

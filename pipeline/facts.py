@@ -571,8 +571,11 @@ def _comparable(zh: Fact, en: Fact) -> bool:
 
 def check_pair(zh: str, en: str) -> PairCheck:
     """Pair the figures of a Chinese text with those of its English."""
-    src = extract_zh(zh)
-    tgt = extract_en(en)
+    return pair_facts(extract_zh(zh), extract_en(en))
+
+
+def pair_facts(src: Sequence[Fact], tgt: Sequence[Fact]) -> PairCheck:
+    """check_pair on figures already extracted (the risk checks extract once and reuse them)."""
     used: set[int] = set()
     checks: list[FactCheck | None] = [None] * len(src)
     # Exact kinds first, so that a year never steals a count's match.

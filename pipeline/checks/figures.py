@@ -12,8 +12,9 @@ because a wrong English figure in its place is caught as extra; and an English f
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from ..facts import _close, check_pair, cn_to_number, extract_en, extract_zh
+from ..facts import _close, cn_to_number, extract_en, extract_zh, pair_facts
 from ..records import Fact, FactCheck, Flag
 
 # Runs of numerals in the Chinese, whatever the extractor made of them (八一大楼, Note7, 六七十年代).
@@ -45,9 +46,8 @@ def source_values(zh: str, facts: list[Fact]) -> set[float]:
         if not run[0].isdigit():  # 六七十年代: each digit on its own too
             values.update(float(cn_to_number(c)) for c in run if c in "一二两三四五六七八九")
     for v in list(values):
-        if 0 < v < 100:
+        if 0 < v < 100 and float(v).is_integer():
             values.add(1900 + v if v >= 30 else 2000 + v)  # 97年 -> 1997
-        values.add(v * 10)  # 七十年代 -> the 1970s is 70; "70s" -> 70
     return values
 
 
@@ -83,12 +83,13 @@ def _supported(g: Fact, zh: str, values: set[float], digits: str) -> bool:
     return False
 
 
-def extra_figures(zh: str, en: str, facts_zh: list[Fact] | None = None) -> list[Fact]:
+def extra_figures(zh: str, en: str, facts_zh: list[Fact] | None = None,
+                  facts_en: list[Fact] | None = None) -> list[Fact]:
     """English figures with no counterpart in the Chinese, allowing for how people translate."""
     src = facts_zh if facts_zh is not None else extract_zh(zh)
     values = source_values(zh, src)
     digits = "|".join(_ZH_DIGITS.findall(zh.replace(" ", "").replace("-", "")))
-    return [g for g in extract_en(en) if not _supported(g, zh, values, digits)]
+    return [g for g in (facts_en if facts_en is not None else extract_en(en)) if not _supported(g, zh, values, digits)]
 
 
 _EN_ROUND = {10.0: re.compile(r"\bdecades?\b", re.I), 100.0: re.compile(r"\bcentur(y|ies)\b", re.I),
@@ -123,11 +124,45 @@ def _tolerated_missing(c: FactCheck, en: str, en_facts: list[Fact], en_numbers: 
     return s.value is not None and s.value <= 10
 
 
+# The unit a Chinese figure's English must keep: 71岁 is "71-year-old", never "71-month-old".
+_ZH_UNIT_EN = {"岁": "year", "year": "year", "month": "month", "day": "day", "week": "week", "hour": "hour",
+               "minute": "minute"}
+_EN_TIME_UNITS = set(_ZH_UNIT_EN.values())
+
+
+def _unit_changed(c: FactCheck) -> bool:
+    """A matched value whose unit differs (days -> months, 元 -> dollars): the facts check pairs
+    values; a reviewer needs the unit too."""
+    s, t = c.source, c.target
+    if t is None:
+        return False
+    want = _ZH_UNIT_EN.get(s.unit) if s.kind in ("duration", "count") else None
+    if want and t.kind == "duration" and t.unit in _EN_TIME_UNITS and t.unit != want:
+        return True
+    return s.kind == "money" and t.kind == "money" and bool(s.unit) and bool(t.unit) and s.unit != t.unit
+
+
+def _same_value_other_unit(c: FactCheck, extra: tuple[Fact, ...]) -> Fact | None:
+    """An unmatched English figure with the source's value: the source's unit was changed."""
+    s = c.source
+    if s.value is None or s.kind == "date":
+        return None
+    return next((g for g in extra if g.value is not None and _close(g.value, s.value) and not g.weak
+                 and g.kind in ("duration", "money", "count", "number")), None)
+
+
 def check(zh: str, en: str) -> list[Flag]:
     from ..facts import describe
 
-    pc = check_pair(zh, en)
-    en_facts = extract_en(en)
+    src, en_facts = extract_zh(zh), extract_en(en)  # extracting the English is the slow part: once
+    pc = pair_facts(src, en_facts)
+    for i, c in enumerate(pc.checks):
+        if c.status == "matched" and _unit_changed(c):
+            pc = replace(pc, checks=(*pc.checks[:i], replace(c, status="changed"), *pc.checks[i + 1 :]))
+        elif c.status == "missing":
+            g = _same_value_other_unit(c, pc.extra)
+            if g is not None:
+                pc = replace(pc, checks=(*pc.checks[:i], FactCheck("changed", c.source, g), *pc.checks[i + 1 :]))
     en_numbers = {float(n.replace(",", "")) for n in _EN_DIGITS.findall(en)}
     flags: list[Flag] = []
     for c in pc.checks:
@@ -139,7 +174,7 @@ def check(zh: str, en: str) -> list[Flag]:
         es = ((c.target.start, c.target.end),) if c.target is not None else ()
         kind = "fact-changed" if c.status == "changed" else "fact-missing"
         flags.append(Flag(kind, zs, es, describe(c), "bad" if kind == "fact-changed" else "check"))
-    for g in extra_figures(zh, en):
+    for g in extra_figures(zh, en, src, en_facts):
         flags.append(Flag("fact-extra", (), ((g.start, g.end),),
                           f"“{g.text}” has no counterpart in the Chinese", "check"))
     return flags
