@@ -1,8 +1,8 @@
 """Check: names. Chinese person names in the source whose pinyin is missing from the English.
 
-Names come from jieba's words (a known surname and one or two given-name characters: the
-words its HMM finds beyond the dictionary, and dictionary words CC-CEDICT glosses as that
-person) and from the 某 pattern police releases use
+Names come from jieba's words: a known surname and one or two given-name characters, and
+not a word of the language (a word CC-CEDICT glosses, unless it glosses it as that person:
+习近平 is checked, 利剑 and 阳光 are not) and from the 某 pattern police releases use
 for a withheld given name (贾某 -> "Jia"); only names that look Chinese (a known surname and one
 or two given-name characters, pipeline.speakers) are checked, since a transliterated foreign
 name (特朗普) has no pinyin in the English. A name counts as present when its given name is
@@ -41,6 +41,12 @@ def _jieba() -> Any:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+def _in_cedict(word: str) -> bool:
+    from ..termbase import cedict_gloss
+
+    return bool(cedict_gloss(word))
 
 
 def _known_person(word: str) -> bool:
@@ -106,8 +112,12 @@ def person_names(zh: str) -> list[tuple[str, int, int]]:
         given = w[len(_surname(w)) :]
         if set(given) & (_NOT_GIVEN | _TRANSLITERATION) or not set(given) <= _GIVEN_CHARS:
             continue
-        if w in jieba.dt.FREQ and not _known_person(w):
-            continue  # a dictionary word: 利剑, 白宫, 高三
+        if _in_cedict(w) and not _known_person(w):
+            continue  # a word of the language (利剑, 白宫, 阳光), not a person jieba happens to know
+        if w in jieba.dt.FREQ and not _known_person(w) and (len(w) == 2 or _in_cedict(given)):
+            # jieba knows many two-character words that look like names (强军, 时年) and three
+            # that end in a word (高水平, 全明星); a name it knows has a given name that is none (王建华).
+            continue
         out.append((w, s, pos))
     out.sort(key=lambda t: t[1])
     return out
