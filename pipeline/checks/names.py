@@ -22,6 +22,7 @@ from ..speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, is_
 
 # 某 after a surname is a withheld given name (贾某, 王某某, 张某甲); 某次, 某种, 某地 are "some".
 _MOU = re.compile(r"([\u4e00-\u9fff]{1,2}?)某+(?![次种些个天日地处一项件位方类段时年月样部单国省市县区人])[甲乙丙丁戊]?")
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
 # Titles and kin words jieba folds into a name (王局长, 李阿姨 are still 王 and 李).
 _NOT_GIVEN = set("方局长处科队所部总书记主任经理先生女士老师阿姨叔伯哥姐弟妹爷奶警官同志市县省区乡镇村")
 
@@ -55,7 +56,7 @@ def _known_person(word: str) -> bool:
     from ..termbase import cedict_gloss
 
     gloss = cedict_gloss(word)
-    if not gloss:
+    if not gloss or not gloss[:1].isupper() or " " not in gloss[:20]:
         return False
     sur, given = romanized(word)
     # "Xi Jinping (1953-), PRC politician": the name itself, surname first, then a life or a role.
@@ -107,17 +108,20 @@ def person_names(zh: str) -> list[tuple[str, int, int]]:
     pos = 0
     for w in jieba.cut(zh, HMM=True):
         s, pos = pos, pos + len(w)
-        if s in taken or "某" in w or not is_person_name(w):
+        if s in taken or "某" in w or not _HAN_WORD.fullmatch(w):
             continue
         given = w[len(_surname(w)) :]
-        if set(given) & (_NOT_GIVEN | _TRANSLITERATION) or not set(given) <= _GIVEN_CHARS:
-            continue
-        if _in_cedict(w) and not _known_person(w):
-            continue  # a word of the language (利剑, 白宫, 阳光), not a person jieba happens to know
-        if w in jieba.dt.FREQ and not _known_person(w) and (len(w) == 2 or _in_cedict(given)):
-            # jieba knows many two-character words that look like names (强军, 时年) and three
-            # that end in a word (高水平, 全明星); a name it knows has a given name that is none (王建华).
-            continue
+        if not _known_person(w):  # 习近平 is checked though 习 is a rare surname
+            if not is_person_name(w):
+                continue
+            if set(given) & (_NOT_GIVEN | _TRANSLITERATION) or not set(given) <= _GIVEN_CHARS:
+                continue
+            if _in_cedict(w):
+                continue  # a word of the language (利剑, 白宫, 阳光), not a person jieba happens to know
+            if w in jieba.dt.FREQ and (len(w) == 2 or _in_cedict(given)):
+                # jieba knows many two-character words that look like names (强军, 时年) and three
+                # that end in a word (高水平, 全明星); a name it knows has a given name that is none.
+                continue
         out.append((w, s, pos))
     out.sort(key=lambda t: t[1])
     return out
