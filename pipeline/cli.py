@@ -432,7 +432,7 @@ def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt:
         pairs = check_files(output, zh_file, en_file, glossary, use_glossary=not no_glossary)
     except ZhenError as exc:
         err = _fail(exc)
-        err.exit_code = 2  # 1 means "some pair needs a look"; anything that stops the run is usage
+        err.exit_code = 2  # type: ignore[misc]  # 1 means "some pair needs a look": a run that stops is usage
         raise err from None
     for p in pairs:
         if fmt == "json":

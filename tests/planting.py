@@ -64,7 +64,9 @@ def add_figure(zh: str, en: str, rng: random.Random) -> str | None:
                                        month=rng.choice(_MONTHS), d=d)
     words = en.split(" ")
     at = rng.randrange(1, len(words) + 1) if len(words) > 1 else 1
-    return " ".join(words[:at] + [clause + ","] + words[at:]) if at < len(words) else en.rstrip(".") + ", " + clause + "."
+    if at >= len(words):
+        return en.rstrip(".") + ", " + clause + "."
+    return " ".join([*words[:at], clause + ",", *words[at:]])
 
 
 def drop_40(zh: str, en: str, rng: random.Random) -> str | None:
@@ -89,7 +91,7 @@ def untranslated(zh: str, en: str, rng: random.Random) -> str | None:
     clause = rng.choice(clauses)
     share = max(1, round(len(words) * len(clause) / max(1, len(zh))))
     start = rng.randrange(0, max(1, len(words) - share + 1))
-    return " ".join(words[:start] + [clause] + words[start + share :])
+    return " ".join([*words[:start], clause, *words[start + share:]])
 
 
 def drop_name(zh: str, en: str, rng: random.Random) -> str | None:

@@ -30,19 +30,23 @@ FIGURES = [
      ["fact-changed", "fact-extra"]),
     ("涉案金额达1.2亿元。", "The amount involved reached 120 million yuan.", []),
     ("涉案金额达1.2亿元。", "The amount involved reached 120 million US dollars.", ["fact-changed"]),
-    ("犯罪嫌疑人张某某（男，24岁）被刑事拘留。", "The suspect Zhang, a 24-year-old man, was placed under criminal detention.",
+    ("犯罪嫌疑人张某某（男，24岁）被刑事拘留。",
+     "The suspect Zhang, a 24-year-old man, was placed under criminal detention.",
      []),
-    ("犯罪嫌疑人张某某（男，24岁）被刑事拘留。", "The suspect Zhang, a 24-month-old man, was placed under criminal detention.",
+    ("犯罪嫌疑人张某某（男，24岁）被刑事拘留。",
+     "The suspect Zhang, a 24-month-old man, was placed under criminal detention.",
      ["fact-changed"]),
     # A year added to a bare month and day is what a translator does.
-    ("12月3日，民警在该小区将其抓获。", "On December 3, 2019, police officers arrested him in the residential compound.", []),
+    ("12月3日，民警在该小区将其抓获。",
+     "On December 3, 2019, police officers arrested him in the residential compound.", []),
     # Spelled-out numbers and ordinals.
     ("两名民警受轻伤。", "Two police officers were slightly injured.", []),
     ("这是今年第三次专项行动。", "This is the third special operation this year.", []),
     # A phone number is a string, kept whole.
     ("举报电话：010-66262525。", "Tip-off hotline: 010-66262525.", []),
     # A figure with no source at all.
-    ("警方提醒市民注意防范电信诈骗。", "Police reminded the 3,500 residents to guard against telecom fraud.", ["fact-extra"]),
+    ("警方提醒市民注意防范电信诈骗。",
+     "Police reminded the 3,500 residents to guard against telecom fraud.", ["fact-extra"]),
     ("案发后，民警迅速赶到现场。", "After the incident, police officers arrived at the scene in 2015.", ["fact-extra"]),
     # A figure stated once in English though the Chinese repeats it.
     ("2019年全市破获案件2019起，其中2019年下半年破获1000起。",
@@ -135,7 +139,8 @@ def test_loops_golden(zh: str, en: str, flagged: bool) -> None:
 
 # ---------------------------------------------------------------------------- length
 
-ZH_LONG = "近日，市公安局经侦支队成功破获一起特大非法集资案，抓获犯罪嫌疑人十余名，涉案金额巨大，目前案件正在进一步侦办中。"
+ZH_LONG = ("近日，市公安局经侦支队成功破获一起特大非法集资案，抓获犯罪嫌疑人十余名，涉案金额巨大，"
+           "目前案件正在进一步侦办中。")
 EN_LONG = ("Recently, the economic crime investigation detachment of the municipal public security bureau cracked a "
            "major illegal fund-raising case, arresting more than ten suspects; the amount involved is huge, and the "
            "case is under further investigation.")
@@ -182,8 +187,10 @@ def test_risk_rule() -> None:
 
 
 def test_assess_a_clean_and_a_broken_pair() -> None:
-    assert assess("本次行动共抓获犯罪嫌疑人87名。", "A total of 87 suspects were arrested in the operation.").risk == "ok"
-    r = assess("本次行动共抓获犯罪嫌疑人87名。", "A total of 870 suspects were arrested in the operation operation operation.",
+    ok = assess("本次行动共抓获犯罪嫌疑人87名。", "A total of 87 suspects were arrested in the operation.")
+    assert ok.risk == "ok"
+    r = assess("本次行动共抓获犯罪嫌疑人87名。",
+               "A total of 870 suspects were arrested in the operation operation operation.",
                line=4)
     assert r.line == 4 and r.risk == "bad"
     assert {"fact-changed", "loop"} <= {f.kind for f in r.flags}
@@ -240,7 +247,8 @@ def test_check_command_usage_errors_exit_2(tmp_path: Path, extra: list[str]) -> 
 
 
 def test_check_command_reads_a_zhen_jsonl(tmp_path: Path) -> None:
-    seg = {"type": "segment", "id": "s1", "text": "公安部通报", "norm": "公安部通报", "target": "The ministry announced",
+    seg = {"type": "segment", "id": "s1", "text": "公安部通报", "norm": "公安部通报",
+           "target": "The ministry announced",
            "hits": [{"zh": "公安部", "en": "Ministry of Public Security", "start": 0, "end": 3, "kind": "org",
                      "status": "missing"}]}
     out = tmp_path / "r.jsonl"

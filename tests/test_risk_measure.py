@@ -11,18 +11,17 @@ issue 17, the bar is asserted in a separate, non-strict xfail test.
 
 from __future__ import annotations
 
-import csv
 import random
 import sys
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from planting import PLANTERS, number_bearing
 
 from pipeline.checks import CHECKS, length, risk_of
 from pipeline.normalize import to_norm
 from pipeline.records import Flag
-from planting import PLANTERS, number_bearing
 
 WMT18 = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "wmt18-zh-en.tsv"
 FOLDS = 5

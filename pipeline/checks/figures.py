@@ -11,6 +11,7 @@ because a wrong English figure in its place is caught as extra; and an English f
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import replace
 
@@ -21,7 +22,8 @@ from ..records import Fact, FactCheck, Flag
 _ZH_NUM_RUN = re.compile(r"\d+(?:[.,]\d+)*|[零〇○一二两三四五六七八九十百千万亿]+")
 _ZH_DIGITS = re.compile(r"\d+")
 # Relative years: an English year may be added for them (今年 -> "this year, 2017").
-_ZH_YEAR_WORDS = re.compile(r"今年|去年|明年|前年|后年|上年|本年|当年|同年|年初|年底|年末|年内|年度|本届|今后|近年|此前")
+_ZH_YEAR_WORDS = re.compile(
+    r"今年|去年|明年|前年|后年|上年|本年|当年|同年|年初|年底|年末|年内|年度|本届|今后|近年|此前")
 _SPELLED_ORDINALS = re.compile(
     r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$", re.I)
 _HAS_ARABIC = re.compile(r"\d")
@@ -39,10 +41,8 @@ def source_values(zh: str, facts: list[Fact]) -> set[float]:
             values.update({f.value * 12, f.value * 365})
     for m in _ZH_NUM_RUN.finditer(zh):
         run = m.group()
-        try:
+        with contextlib.suppress(KeyError, ValueError, AttributeError):
             values.add(float(cn_to_number(run)))
-        except (KeyError, ValueError, AttributeError):
-            pass
         if not run[0].isdigit():  # 六七十年代: each digit on its own too
             values.update(float(cn_to_number(c)) for c in run if c in "一二两三四五六七八九")
     for v in list(values):
@@ -77,10 +77,9 @@ def _supported(g: Fact, zh: str, values: set[float], digits: str) -> bool:
         return True  # a phone number, a case number, a code: kept as a string
     if any(_close(g.value, v) for v in values):
         return True
-    if g.kind == "duration" and g.unit == "year" and g.value in (10.0, 100.0) and ("十年" in zh or "百年" in zh
-                                                                              or "世纪" in zh):
-        return True
-    return False
+    # 十年 -> "a decade", 百年 -> "a century"
+    round_years = g.kind == "duration" and g.unit == "year" and g.value in (10.0, 100.0)
+    return round_years and any(w in zh for w in ("十年", "百年", "世纪"))
 
 
 def extra_figures(zh: str, en: str, facts_zh: list[Fact] | None = None,

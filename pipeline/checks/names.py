@@ -21,7 +21,8 @@ from ..records import Flag
 from ..speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, is_person_name
 
 # 某 after a surname is a withheld given name (贾某, 王某某, 张某甲); 某次, 某种, 某地 are "some".
-_MOU = re.compile(r"([\u4e00-\u9fff]{1,2}?)某+(?![次种些个天日地处一项件位方类段时年月样部单国省市县区人])[甲乙丙丁戊]?")
+_MOU = re.compile(
+    r"([\u4e00-\u9fff]{1,2}?)某+(?![次种些个天日地处一项件位方类段时年月样部单国省市县区人])[甲乙丙丁戊]?")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
 # Titles and kin words jieba folds into a name (王局长, 李阿姨 are still 王 and 李).
 _NOT_GIVEN = set("方局长处科队所部总书记主任经理先生女士老师阿姨叔伯哥姐弟妹爷奶警官同志市县省区乡镇村")
@@ -29,7 +30,8 @@ _NOT_GIVEN = set("方局长处科队所部总书记主任经理先生女士老�
 
 # Characters of transliterated foreign names (霍根 Hogan, 普鲁特 Pruitt, 缪尔 Muir) that Chinese given
 # names almost never use; a candidate whose given name has one is not checked.
-_TRANSLITERATION = set("尔斯特夫娃姆普鲁塞迪奥茨兹基亚维卡里洛索拉蒂妮娅莎丝茜黛根乔治克森顿逊恩纳琼杰詹萨达法戈博伯尼默"
+_TRANSLITERATION = set("尔斯特夫娃姆普鲁塞迪奥茨兹基亚维卡里洛索拉蒂妮娅莎丝茜黛根乔治克森顿逊恩纳琼杰詹萨达"
+                       "法戈博伯尼默"
                        "芬菲弗巴布科库吉加托瓦沃乌耶伊扎泽佩彼皮努诺奈内哈赫亨坦汀图迈麦舍休约翰瑟埃塔普罗")
 
 
