@@ -335,6 +335,7 @@ _EN_DATE_MY = re.compile(r"\b(?P<mon>" + _MONTH_RX + r")(?:\s+(?:of\s+)?(?P<y>\d
 _EN_ISO = re.compile(r"\b(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\b")
 _EN_PERCENT = re.compile(_APPROX_EN + r"(?P<n>\d+(?:\.\d+)?|" + _WORDNUM + r")\s*(?:%|percent\b|per cent\b|pct\b)"
                          r"(?P<pts>\s*points?)?", re.I)
+_MAY_BE_PERCENT = re.compile(r"%|percent|per cent|pct")
 _EN_POINTS = re.compile(_APPROX_EN + r"(?P<n>\d+(?:\.\d+)?|" + _WORDNUM + r")\s*percentage points?\b", re.I)
 _EN_ORDINAL = re.compile(r"\b(?:(?P<d>\d+)(?:st|nd|rd|th)|(?P<w>" + "|".join(_ORD_WORDS) + r"))\b", re.I)
 _CURRENCY = r"(?P<cur>US\$|HK\$|A\$|C\$|\$|£|€|¥|￥|(?:RMB|CNY|USD|EUR|GBP|JPY|HKD|KRW|AUD|CAD|RUB|NZD|SGD|CHF)\s?)"
@@ -417,7 +418,11 @@ def extract_en(text: str) -> list[Fact]:
             if take(m.start(), m.end()):
                 facts.append(Fact("date", None, m.group(), m.start(), m.end(),
                                   year=int(gd["y"]) if gd.get("y") else None, month=month, day=day))
+    lower = text.lower()
     for rx, kind in ((_EN_POINTS, "points"), (_EN_PERCENT, "percent")):
+        # Both patterns try every number word at every position: skip text that cannot match.
+        if not ("percentage point" in lower if rx is _EN_POINTS else _MAY_BE_PERCENT.search(lower)):
+            continue
         for m in rx.finditer(text):
             n = m.group("n").strip()
             v = float(n) if n[0].isdigit() else words_to_number(n)

@@ -14,7 +14,6 @@ Place and organisation names are the glossary's job (pipeline.checks.terms).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 from ..records import Flag
@@ -35,15 +34,12 @@ _TRANSLITERATION = set("尔斯特夫娃姆普鲁塞迪奥茨兹基亚维卡里�
                        "芬菲弗巴布科库吉加托瓦沃乌耶伊扎泽佩彼皮努诺奈内哈赫亨坦汀图迈麦舍休约翰瑟埃塔普罗")
 
 
-@lru_cache(maxsize=1)
 def _jieba() -> Any:
-    import logging
+    # The glossary's private tokenizer: one copy of jieba's dictionary in memory, loaded once
+    # (loading it is most of the time `zhen check` takes on a short file).
+    from ..glossary import _jieba as tokenizer
 
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    return tokenizer()
 
 
 def _in_cedict(word: str) -> bool:
@@ -120,7 +116,7 @@ def person_names(zh: str) -> list[tuple[str, int, int]]:
                 continue
             if _in_cedict(w):
                 continue  # a word of the language (利剑, 白宫, 阳光), not a person jieba happens to know
-            if w in jieba.dt.FREQ and (len(w) == 2 or _in_cedict(given)):
+            if w in jieba.FREQ and (len(w) == 2 or _in_cedict(given)):
                 # jieba knows many two-character words that look like names (强军, 时年) and three
                 # that end in a word (高水平, 全明星); a name it knows has a given name that is none.
                 continue
