@@ -55,6 +55,13 @@ FIGURES = [
     ("两国警方将加强合作。", "The police of the two countries will strengthen cooperation.", []),
     ("一百多年来，这里一直是交通要道。", "For more than a century it has been a major thoroughfare.", []),
     ("截至目前，共收缴枪支32支。", "So far, police have seized guns.", ["fact-missing"]),
+    # Ranges, Roman numerals, centuries and bare scale words as translators write them.
+    ("今年1-9月，全市共破获电信诈骗案件1500余起。",
+     "In the first nine months of this year, the city solved more than 1,500 telecom fraud cases.", []),
+    ("该团伙五六十人长期从事诈骗活动。", "The gang of 50 to 60 people had long engaged in fraud.", []),
+    ("该药品用于治疗Ⅱ型糖尿病。", "The drug is used to treat Type 2 diabetes.", []),
+    ("该建筑建于18世纪。", "The building dates from the 1700s.", []),
+    ("涉案资金高达数千万元。", "The funds involved ran to tens of millions of yuan.", []),
 ]
 
 

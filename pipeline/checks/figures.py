@@ -24,6 +24,13 @@ _ZH_DIGITS = re.compile(r"\d+")
 # Relative years: an English year may be added for them (今年 -> "this year, 2017").
 _ZH_YEAR_WORDS = re.compile(
     r"今年|去年|明年|前年|后年|上年|本年|当年|同年|年初|年底|年末|年内|年度|本届|今后|近年|此前")
+_EN_FIRST_MONTHS = re.compile(r"\bfirst\s+(\w+)\s+months\b", re.I)
+_ZH_RANGE = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])([十百千万])")
+_ZH_UNIT_VALUE = {"十": 10.0, "百": 100.0, "千": 1000.0, "万": 10000.0}
+_ZH_CENTURY = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,3})\s*世纪")
+_ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
+# A scale word alone ("millions of", "tens of millions") states no figure.
+_BARE_SCALE = re.compile(r"^(?:tens of |hundreds of )?(?:hundreds?|thousands?|millions?|billions?)$", re.I)
 _SPELLED_ORDINALS = re.compile(
     r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$", re.I)
 _HAS_ARABIC = re.compile(r"\d")
@@ -45,6 +52,13 @@ def source_values(zh: str, facts: list[Fact]) -> set[float]:
             values.add(float(cn_to_number(run)))
         if not run[0].isdigit():  # 六七十年代: each digit on its own too
             values.update(float(cn_to_number(c)) for c in run if c in "一二两三四五六七八九")
+    for m in _ZH_RANGE.finditer(zh):  # 五六十年 -> "50 to 60 years", 三四百人 -> "300 or 400 people"
+        unit = _ZH_UNIT_VALUE[m.group(3)]
+        values.update({cn_to_number(m.group(1)) * unit, cn_to_number(m.group(2)) * unit})
+    for m in _ZH_CENTURY.finditer(zh):  # 18世纪 -> "the 1700s"
+        with contextlib.suppress(KeyError, ValueError, AttributeError):
+            values.add((cn_to_number(m.group(1)) - 1) * 100)
+    values.update(float(_ROMAN.index(c) + 1) for c in zh if c in _ROMAN)  # Ⅱ型 -> "Type 2"
     for v in list(values):
         if 0 < v < 100 and float(v).is_integer():
             values.add(1900 + v if v >= 30 else 2000 + v)  # 97年 -> 1997
@@ -52,7 +66,7 @@ def source_values(zh: str, facts: list[Fact]) -> set[float]:
 
 
 def _supported(g: Fact, zh: str, values: set[float], digits: str) -> bool:
-    if g.weak or _SPELLED_ORDINALS.match(g.text.strip()):
+    if g.weak or _SPELLED_ORDINALS.match(g.text.strip()) or _BARE_SCALE.match(g.text.strip()):
         return True  # "one of the", "first": not a claim about a figure
     if g.kind == "date":
         if g.year is not None and g.month is None and g.day is None:
@@ -114,6 +128,20 @@ def _tolerated_missing(c: FactCheck, en: str, en_facts: list[Fact], en_numbers: 
         return True
     if s.value in _EN_ROUND and _EN_ROUND[s.value].search(en):
         return True
+    if s.kind == "date" and s.month is not None and s.day is None and s.year is None:
+        # 1-9月 -> "the first nine months"; 农历九月 -> "the ninth month"
+        from ..facts import words_to_number
+
+        first = _EN_FIRST_MONTHS.search(en)
+        if first and re.search(r"\d\s*(?:-|至|到|—|－|~|～)", s.text):
+            n = first.group(1)
+            if (float(n) if n.isdigit() else words_to_number(n)) is not None:
+                return True
+        if any(g.kind == "ordinal" and g.value == s.month and re.match(r"\s+(?:lunar\s+)?month", en[g.end :])
+               for g in en_facts):
+            return True
+    if "世纪" in s.text and s.value is not None and (s.value - 1) * 100 in en_numbers:
+        return True  # 18世纪 -> "the 1700s"
     if _HAS_ARABIC.search(s.text):
         return False
     if s.kind == "date":
