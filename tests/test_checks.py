@@ -55,6 +55,8 @@ FIGURES = [
     ("两国警方将加强合作。", "The police of the two countries will strengthen cooperation.", []),
     ("一百多年来，这里一直是交通要道。", "For more than a century it has been a major thoroughfare.", []),
     ("截至目前，共收缴枪支32支。", "So far, police have seized guns.", ["fact-missing"]),
+    ("嫌疑人在家中躲藏了两天。", "The suspect hid at home for two days.", []),
+    ("嫌疑人在家中躲藏了两天。", "The suspect hid at home for two months.", ["fact-changed"]),
     # Ranges, Roman numerals, centuries and bare scale words as translators write them.
     ("今年1-9月，全市共破获电信诈骗案件1500余起。",
      "In the first nine months of this year, the city solved more than 1,500 telecom fraud cases.", []),

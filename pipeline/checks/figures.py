@@ -174,8 +174,11 @@ def _same_value_other_unit(c: FactCheck, extra: tuple[Fact, ...]) -> Fact | None
     s = c.source
     if s.value is None or s.kind == "date":
         return None
-    return next((g for g in extra if g.value is not None and _close(g.value, s.value) and not g.weak
-                 and g.kind in ("duration", "money", "count", "number")), None)
+    # A spelled-out small figure is weak evidence, except a duration in place of a duration:
+    # 两年 -> "two months" is a changed unit, not a paraphrase.
+    return next((g for g in extra if g.value is not None and _close(g.value, s.value)
+                 and g.kind in ("duration", "money", "count", "number")
+                 and (not g.weak or (g.kind == "duration" == s.kind and g.unit != s.unit))), None)
 
 
 def check(zh: str, en: str) -> list[Flag]:
