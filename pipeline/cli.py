@@ -446,6 +446,34 @@ def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt:
         sys.exit(1)
 
 
+@main.command("eval")
+@click.argument("hyp", type=click.Path(exists=True, dir_okay=False))
+@click.option("--ref", "ref", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="Reference translations, one a line, aligned with HYP's segments.")
+@click.option("--src", type=click.Path(exists=True, dir_okay=False),
+              help="The Chinese, line-aligned (for a line-file HYP; a zhen JSONL carries its own).")
+@click.option("--compare", type=click.Path(exists=True, dir_okay=False),
+              help="Another system's output: adds a paired bootstrap significance test.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_glossary_option
+def eval_cmd(hyp: str, ref: str, src: str | None, compare: str | None, fmt: str, glossary: tuple[str, ...]) -> None:
+    """Score HYP (a zhen JSONL output or a line file) against references: sacrebleu BLEU and chrF
+    with signatures, term accuracy, figure agreement and the share of segments per risk level."""
+    from .eval_run import evaluate, render_text
+
+    try:
+        result = evaluate(hyp, ref, src, compare, glossary)
+    except ZhenError as exc:
+        err = _fail(exc)
+        err.exit_code = 2  # type: ignore[misc]
+        raise err from None
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        for line in render_text(result):
+            click.echo(line)
+
+
 @main.group("models")
 def models_group() -> None:
     """The model store under ZHEN_HOME (default: the user cache folder, ~/.cache/zhen)."""
