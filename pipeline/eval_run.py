@@ -92,11 +92,12 @@ def evaluate(hyp: str, ref: str, src: str | None = None, compare: str | None = N
             row.update(_source_measures(hyps, srcs, glossary))
         out["systems"].append(row)
     if compare:
-        out["comparison"] = _paired_bootstrap([(n, h) for n, h, _ in systems], refs)
+        pairs: list[tuple[str, Sequence[str]]] = [(n, h) for n, h, _ in systems]
+        out["comparison"] = _paired_bootstrap(pairs, refs)
     return out
 
 
-def _paired_bootstrap(systems: list[tuple[str, list[str]]], refs: list[str]) -> dict[str, Any]:
+def _paired_bootstrap(systems: list[tuple[str, Sequence[str]]], refs: list[str]) -> dict[str, Any]:
     """sacrebleu's paired bootstrap resampling: is the second system's difference significant?"""
     from sacrebleu.metrics import BLEU, CHRF
     from sacrebleu.significance import PairedTest
@@ -108,7 +109,8 @@ def _paired_bootstrap(systems: list[tuple[str, list[str]]], refs: list[str]) -> 
     for metric, results in scores.items():
         if metric == "System":
             continue
-        base, other = results[0], results[1]
+        base: Any = results[0]  # sacrebleu Result objects (the "System" column holds names)
+        other: Any = results[1]
         out[metric] = {"baseline": round(float(base.score), 2), "other": round(float(other.score), 2),
                        "other_mean": round(float(other.mean), 2), "other_ci": round(float(other.ci), 2),
                        "p_value": float(other.p_value), "signature": str(sigs[metric])}
@@ -118,7 +120,8 @@ def _paired_bootstrap(systems: list[tuple[str, list[str]]], refs: list[str]) -> 
 def render_text(result: dict[str, Any]) -> list[str]:
     lines = []
     for row in result["systems"]:
-        lines.append(f"{row['system']}: BLEU {row['bleu']:.2f}  chrF {row['chrf']:.2f}  ({result['segments']} segments)")
+        lines.append(f"{row['system']}: BLEU {row['bleu']:.2f}  chrF {row['chrf']:.2f}  "
+                     f"({result['segments']} segments)")
         lines.append(f"  BLEU signature: {row['bleu_signature']}")
         lines.append(f"  chrF signature: {row['chrf_signature']}")
         if "risk" in row:
