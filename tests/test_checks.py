@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.checks import assess, figures, length, loops, names, risk_of, terms, untranslated
+from pipeline.checks import assess, copied, figures, length, loops, names, risk_of, terms, untranslated
 from pipeline.cli import main
 from pipeline.records import Flag, GlossaryHit
 
@@ -173,6 +173,20 @@ def test_length_model_expectation_grows_with_the_source() -> None:
     short, _ = length.MODEL.expected("民警赶到现场。")
     long, _ = length.MODEL.expected(ZH_LONG)
     assert 10 < short < long
+
+
+# ---------------------------------------------------------------------------- copied Latin text
+
+COPIED = [
+    ("涉案APP名为“XX理财”。", "The app involved is called XX Licai.", []),
+    ("嫌疑人通过微信、QQ等平台联系受害人。", "The suspects contacted victims through WeChat and other platforms.", ["QQ"]),
+    ("该公司获得IDG投资。", "The company received investment from IDG.", []),
+]
+
+
+@pytest.mark.parametrize(("zh", "en", "missing"), COPIED)
+def test_copied_golden(zh: str, en: str, missing: list[str]) -> None:
+    assert [zh[s:e] for f in copied.check(zh, en) for s, e in f.zh_spans] == missing
 
 
 # ---------------------------------------------------------------------------- glossary terms

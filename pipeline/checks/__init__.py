@@ -6,8 +6,8 @@ and returns Flags. CHECKS names them in the order they run; `assess` runs them a
 Risk rule (documented for reviewers in the README):
 - `bad`: a flag that is almost always a real error: a figure changed (fact-changed), four or
   more Chinese characters left in the English, a loop; or three or more flags on one pair;
-- `check`: any other flag (a figure missing or with no source, a length out of range, a name
-  or glossary term missing, a stray Chinese character);
+- `check`: any other flag (a figure missing or with no source, a length out of range, Latin
+  text of the source missing, a name or glossary term missing, a stray Chinese character);
 - `ok`: no flag.
 """
 
@@ -17,13 +17,14 @@ from collections.abc import Callable, Sequence
 
 from ..glossary import Glossary
 from ..records import Flag, GlossaryHit, PairRisk, Risk
-from . import figures, length, loops, names, terms, untranslated
+from . import copied, figures, length, loops, names, terms, untranslated
 
 Check = Callable[[str, str], list[Flag]]
 
 CHECKS: dict[str, Check] = {
     "figures": figures.check,
     "length": length.check,
+    "copied": copied.check,
     "untranslated": untranslated.check,
     "names": names.check,
     "loops": loops.check,
