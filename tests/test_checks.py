@@ -179,7 +179,8 @@ def test_length_model_expectation_grows_with_the_source() -> None:
 
 COPIED = [
     ("涉案APP名为“XX理财”。", "The app involved is called XX Licai.", []),
-    ("嫌疑人通过微信、QQ等平台联系受害人。", "The suspects contacted victims through WeChat and other platforms.", ["QQ"]),
+    ("嫌疑人通过微信、QQ等平台联系受害人。", "The suspects contacted victims through WeChat and other platforms.",
+     ["QQ"]),
     ("该公司获得IDG投资。", "The company received investment from IDG.", []),
 ]
 
