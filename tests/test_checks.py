@@ -114,6 +114,8 @@ NAMES = [
     ("要让利剑永不蒙尘。", "The sword must never gather dust.", []),
     ("普鲁特表示反对。", "Pruitt said he opposed it.", []),
     ("会议在某地召开，某种程度上达成共识。", "The meeting was held somewhere and reached some consensus.", []),
+    # A time (23时许, "around 23:00") and a town are not people.
+    ("12月2日23时许，民警在尹家溪镇将其抓获。", "At around 23:00 on December 2, police caught him in a town.", []),
 ]
 
 

@@ -22,6 +22,8 @@ from ..speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, is_
 # 某 after a surname is a withheld given name (贾某, 王某某, 张某甲); 某次, 某种, 某地 are "some".
 _MOU = re.compile(
     r"([\u4e00-\u9fff]{1,2}?)某+(?![次种些个天日地处一项件位方类段时年月样部单国省市县区人])[甲乙丙丁戊]?")
+_NUMERALS = set("0123456789〇零一二两三四五六七八九十百千万")
+_PLACE_AFTER = set("镇村乡街路县市区河山湖桥寺庄屯沟湾岛港")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
 # Titles and kin words jieba folds into a name (王局长, 李阿姨 are still 王 and 李).
 _NOT_GIVEN = set("方局长处科队所部总书记主任经理先生女士老师阿姨叔伯哥姐弟妹爷奶警官同志市县省区乡镇村")
@@ -108,6 +110,8 @@ def person_names(zh: str) -> list[tuple[str, int, int]]:
         s, pos = pos, pos + len(w)
         if s in taken or "某" in w or not _HAN_WORD.fullmatch(w):
             continue
+        if zh[s - 1 : s] in _NUMERALS or zh[pos : pos + 1] in _PLACE_AFTER:
+            continue  # 23时许 is "around 23:00"; 尹家溪镇 is a town
         given = w[len(_surname(w)) :]
         if not _known_person(w):  # 习近平 is checked though 习 is a rare surname
             if not is_person_name(w):
