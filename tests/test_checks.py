@@ -63,6 +63,8 @@ FIGURES = [
     ("该团伙五六十人长期从事诈骗活动。", "The gang of 50 to 60 people had long engaged in fraud.", []),
     ("该药品用于治疗Ⅱ型糖尿病。", "The drug is used to treat Type 2 diabetes.", []),
     ("该建筑建于18世纪。", "The building dates from the 1700s.", []),
+    ("他97年参加工作。", "He started work in 1997.", []),
+    ("共抓获15人。", "In 2015, 15 people were arrested.", ["fact-extra"]),
     ("涉案资金高达数千万元。", "The funds involved ran to tens of millions of yuan.", []),
 ]
 

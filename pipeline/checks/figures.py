@@ -28,6 +28,7 @@ _EN_FIRST_MONTHS = re.compile(r"\bfirst\s+(\w+)\s+months\b", re.I)
 _ZH_RANGE = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])([十百千万])")
 _ZH_UNIT_VALUE = {"十": 10.0, "百": 100.0, "千": 1000.0, "万": 10000.0}
 _ZH_CENTURY = re.compile(r"(\d{1,2}|[一二三四五六七八九十]{1,3})\s*世纪")
+_ZH_SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*年(?!代)")
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
 # A scale word alone ("millions of", "tens of millions") states no figure.
 _BARE_SCALE = re.compile(r"^(?:tens of |hundreds of )?(?:hundreds?|thousands?|millions?|billions?)$", re.I)
@@ -44,8 +45,8 @@ def source_values(zh: str, facts: list[Fact]) -> set[float]:
         for v in (f.value, f.year, f.month, f.day):
             if v is not None:
                 values.add(float(v))
-        if f.kind == "duration" and f.value is not None:  # 三年 -> "36 months" is rare; 十年 -> "a decade"
-            values.update({f.value * 12, f.value * 365})
+        if f.kind == "duration" and f.unit == "year" and f.value is not None:  # 两年 -> "24 months"
+            values.add(f.value * 12)
     for m in _ZH_NUM_RUN.finditer(zh):
         run = m.group()
         with contextlib.suppress(KeyError, ValueError, AttributeError):
@@ -59,9 +60,9 @@ def source_values(zh: str, facts: list[Fact]) -> set[float]:
         with contextlib.suppress(KeyError, ValueError, AttributeError):
             values.add((cn_to_number(m.group(1)) - 1) * 100)
     values.update(float(_ROMAN.index(c) + 1) for c in zh if c in _ROMAN)  # Ⅱ型 -> "Type 2"
-    for v in list(values):
-        if 0 < v < 100 and float(v).is_integer():
-            values.add(1900 + v if v >= 30 else 2000 + v)  # 97年 -> 1997
+    for m in _ZH_SHORT_YEAR.finditer(zh):  # 97年 -> 1997, 08年 -> 2008
+        v = int(m.group(1))
+        values.add(float(1900 + v if v >= 30 else 2000 + v))
     return values
 
 
@@ -140,6 +141,10 @@ def _tolerated_missing(c: FactCheck, en: str, en_facts: list[Fact], en_numbers: 
         if any(g.kind == "ordinal" and g.value == s.month and re.match(r"\s+(?:lunar\s+)?month", en[g.end :])
                for g in en_facts):
             return True
+    if _ZH_SHORT_YEAR.fullmatch(s.text.strip()) and s.value is not None:
+        year = 1900.0 + s.value if s.value >= 30 else 2000.0 + s.value
+        if year in en_numbers:
+            return True  # 97年 is the year 1997 (the extractor reads it as 97 years)
     if "世纪" in s.text and s.value is not None and (s.value - 1) * 100 in en_numbers:
         return True  # 18世纪 -> "the 1700s"
     if _HAS_ARABIC.search(s.text):
