@@ -116,6 +116,7 @@ NAMES = [
     ("要让利剑永不蒙尘。", "The sword must never gather dust.", []),
     ("普鲁特表示反对。", "Pruitt said he opposed it.", []),
     ("会议在某地召开，某种程度上达成共识。", "The meeting was held somewhere and reached some consensus.", []),
+    ("共和党全国委员会主席罗娜·麦克丹尼尔发表声明。", "RNC chair Ronna McDaniel issued a statement.", []),
     # A time (23时许, "around 23:00") and a town are not people.
     ("12月2日23时许，民警在尹家溪镇将其抓获。", "At around 23:00 on December 2, police caught him in a town.", []),
 ]

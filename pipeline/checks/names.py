@@ -22,6 +22,7 @@ from ..speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, is_
 # 某 after a surname is a withheld given name (贾某, 王某某, 张某甲); 某次, 某种, 某地 are "some".
 _MOU = re.compile(
     r"([\u4e00-\u9fff]{1,2}?)某+(?![次种些个天日地处一项件位方类段时年月样部单国省市县区人])[甲乙丙丁戊]?")
+_NAME_DOTS = set("·•‧・?？")
 _NUMERALS = set("0123456789〇零一二两三四五六七八九十百千万")
 _PLACE_AFTER = set("镇村乡街路县市区河山湖桥寺庄屯沟湾岛港")
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]{2,4}")
@@ -70,7 +71,7 @@ _GIVEN_CHARS = set(
     "晶雪琳慧佳婷倩颖欣宁蕾俊鑫帅旭东昊翔婕琪瑶璐露梅莉丹莹琴燕雯薇荣清光新德永福贵才山松柏江河泉水金银"
     "宝珍珠彬彪斌坤昆鸿毅锋锐铭钧钰瑞祥庆喜乐安康健生胜利民中正义仁礼信忠孝廉良善爱美秋冬夏月星阳晓曦"
     "岩石磊森楠柳枫桐梓栋楷梁杨树桦菊芬芝芸茜莲蓉萱蔚薇虹霖露霏雨雷震宏伦彤彦洁涵淑润泽浩淼源溪滨潇"
-    "振晋晖景智晟显时旺昌昕晴卫兵武勋功勤俭学博儒士贤哲思恩惠慈德志忠怡悦恒育兴家凤凰鹤鹰华国宪政治"
+    "振晋晖景智晟显旺昌昕晴卫兵武勋功勤俭学博儒士贤哲思恩惠慈德志忠怡悦恒育兴家凤凰鹤鹰华国宪政治"
     "长远达通进运连道顺越超辰巍峥崇岚嵩岳峻崎立亭亮宜宣宏宇安定容寒富宽实宾少尚尧展巧帆希常幸广庭康"
     "开弘强彩彬征德忆志刚光先克全兆儿冰冲凌凡升华卓南博卿友发叶吉君启和咏品哲唯嘉坚培基增士壮声复天"
     "太奇娥婉媛婧婵子孝季孟宁守宗宝实宪宫家容宽富寿尊小少尧居屹岗峰川州巧巨帅平年庄应廷建强彦征徐得"
@@ -112,6 +113,8 @@ def person_names(zh: str) -> list[tuple[str, int, int]]:
             continue
         if zh[s - 1 : s] in _NUMERALS or zh[pos : pos + 1] in _PLACE_AFTER:
             continue  # 23时许 is "around 23:00"; 尹家溪镇 is a town
+        if zh[s - 1 : s] in _NAME_DOTS or zh[pos : pos + 1] in _NAME_DOTS:
+            continue  # 罗娜·麦克丹尼尔: the dot joins the parts of a foreign name
         given = w[len(_surname(w)) :]
         if not _known_person(w):  # 习近平 is checked though 习 is a rare surname
             if not is_person_name(w):
