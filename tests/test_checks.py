@@ -169,6 +169,11 @@ def test_length_flags_an_omission_and_an_addition() -> None:
     assert kinds(length.check(ZH_LONG, " ".join([EN_LONG] * 3))) == ["addition"]
 
 
+def test_length_flags_an_empty_side() -> None:
+    assert [(f.kind, f.severity) for f in length.check("民警赶到现场。", " ")] == [("omission", "bad")]
+    assert [(f.kind, f.severity) for f in length.check("", "Police arrived.")] == [("addition", "bad")]
+
+
 def test_length_leaves_labels_alone() -> None:
     assert length.check("通报", "Notice") == []
     assert length.check("通报", "Notice on the handling of the case by the municipal bureau") == []

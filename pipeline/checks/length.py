@@ -71,6 +71,10 @@ MODEL = LengthModel(CHARS, WORDS, OMISSION_Z, ADDITION_Z)
 
 
 def check(zh: str, en: str, model: LengthModel = MODEL) -> list[Flag]:
+    if not en.strip() and zh.strip():
+        return [Flag("omission", ((0, len(zh)),), (), "the English is empty", "bad")]
+    if not zh.strip() and en.strip():
+        return [Flag("addition", (), ((0, len(en)),), "the Chinese is empty: the English has no source", "bad")]
     v = model.verdict(zh, en)
     if v is None:
         return []
