@@ -5,7 +5,8 @@ and returns Flags. CHECKS names them in the order they run; `assess` runs them a
 
 Risk rule (documented for reviewers in the README):
 - `bad`: a flag that is almost always a real error: a figure changed (fact-changed), four or
-  more Chinese characters left in the English, a loop; or three or more flags on one pair;
+  more Chinese characters left in the English, a loop, an empty side; or three or more flags
+  on one pair (several independent doubts about one line are rarely all wrong);
 - `check`: any other flag (a figure missing or with no source, a length out of range, Latin
   text of the source missing, a name or glossary term missing, a stray Chinese character);
 - `ok`: no flag.
