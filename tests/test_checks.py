@@ -57,6 +57,8 @@ FIGURES = [
     ("截至目前，共收缴枪支32支。", "So far, police have seized guns.", ["fact-missing"]),
     ("嫌疑人在家中躲藏了两天。", "The suspect hid at home for two days.", []),
     ("嫌疑人在家中躲藏了两天。", "The suspect hid at home for two months.", ["fact-changed"]),
+    ("该候选人以42%的得票率获胜。", "The candidate won by 42 points.", []),
+    ("该候选人以42%的得票率获胜。", "The candidate won with 42 per mille of the vote.", ["fact-changed"]),
     # Ranges, Roman numerals, centuries and bare scale words as translators write them.
     ("今年1-9月，全市共破获电信诈骗案件1500余起。",
      "In the first nine months of this year, the city solved more than 1,500 telecom fraud cases.", []),

@@ -186,6 +186,23 @@ def _same_value_other_unit(c: FactCheck, extra: tuple[Fact, ...]) -> Fact | None
                  and (not g.weak or (g.kind == "duration" == s.kind and g.unit != s.unit))), None)
 
 
+_EN_PERCENT_WORDS = re.compile(r"\s*(?:percentage\s+)?points?\b|\s*per\s*cent\b|\s*percent\b", re.I)
+
+
+def _tolerated_change(c: FactCheck, en: str) -> bool:
+    """Pairings the facts check calls changes that a reviewer would not:
+    - a percentage as points (42% -> "won by 42 points"): the same value, said another way;
+    - a small ordinal paired with another spelled-out one (第二 with "first" when the English
+      counts differently, "the former"): a wrong digit ordinal is still caught as fact-extra.
+    """
+    s, t = c.source, c.target
+    if t is None or s.value is None:
+        return False
+    if s.kind in ("percent", "points") and _close(s.value, t.value) and _EN_PERCENT_WORDS.match(en[t.end :]):
+        return True
+    return s.kind == "ordinal" and s.value <= 10 and bool(_SPELLED_ORDINALS.match(t.text.strip()))
+
+
 def check(zh: str, en: str) -> list[Flag]:
     from ..facts import describe
 
@@ -204,6 +221,8 @@ def check(zh: str, en: str) -> list[Flag]:
         if c.status == "matched":
             continue
         if c.status == "missing" and _tolerated_missing(c, en, en_facts, en_numbers):
+            continue
+        if c.status == "changed" and _tolerated_change(c, en):
             continue
         zs = ((c.source.start, c.source.end),)
         es = ((c.target.start, c.target.end),) if c.target is not None else ()
