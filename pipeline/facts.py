@@ -757,23 +757,6 @@ def _expected(f: Fact) -> str:
 
 def check_pairs_in_files(output: str | None, zh_file: str | None, en_file: str | None) -> list[tuple[int, PairCheck]]:
     """(line, check) for each pair of a zhen JSONL output or of two line-aligned files."""
-    from pathlib import Path
+    from .check_run import read_pairs
 
-    from .normalize import to_norm
-    from .read import read_source
-
-    if output and (zh_file or en_file):
-        raise UsageError("give either OUTPUT.jsonl or --zh and --en, not both")
-    if output:
-        from .exchange import translated_records
-
-        return [(no, check_pair(rec.get("norm") or to_norm(rec.get("text", "")), rec["target"]))
-                for no, rec in translated_records(Path(output))]
-    if not (zh_file and en_file):
-        raise UsageError("give OUTPUT.jsonl, or both --zh FILE and --en FILE")
-    zh_lines = read_source(zh_file).raw.splitlines()
-    en_lines = read_source(en_file).raw.splitlines()
-    if len(zh_lines) != len(en_lines):
-        raise UsageError(f"{zh_file} has {len(zh_lines)} lines and {en_file} has {len(en_lines)}; they must align")
-    return [(i, check_pair(to_norm(z), e)) for i, (z, e) in enumerate(zip(zh_lines, en_lines, strict=True), 1)
-            if z.strip() or e.strip()]
+    return [(line, check_pair(zh, en)) for line, zh, en, _hits in read_pairs(output, zh_file, en_file)]
