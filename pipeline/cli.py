@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ZhenError
+from .errors import UsageError, ZhenError
 from .records import (
     DEFAULT_MODEL,
     DEFAULT_SUMMARY_MODEL,
@@ -420,6 +420,66 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
     click.echo(f"{len(rows)} pair(s), {len(rows) - bad} ok, {bad} mismatch", err=True)
     if bad:
         sys.exit(1)
+
+
+@main.command("check")
+@click.argument("output", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--zh", "zh_file", type=click.Path(exists=True, dir_okay=False), help="Chinese text, one segment a line.")
+@click.option("--en", "en_file", type=click.Path(exists=True, dir_okay=False), help="English text, line-aligned.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one object per pair with line, risk (ok, check or bad) and its flags.")
+@click.option("--no-glossary", is_flag=True, help="Skip the glossary check.")
+@_glossary_option
+def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt: str, no_glossary: bool,
+              glossary: tuple[str, ...]) -> None:
+    """Which lines need a human: every check on each pair (figures, omission and addition,
+    untranslated text, names, loops, glossary terms) and a risk of ok, check or bad.
+
+    --zh FILE --en FILE (line-aligned), or a zhen OUTPUT.jsonl. Exits 0 when every pair is ok,
+    1 otherwise, 2 on a usage error. `zhen facts check` is the figures-only view.
+    """
+    from .check_run import check_files, summary
+
+    try:
+        pairs = check_files(output, zh_file, en_file, glossary, use_glossary=not no_glossary)
+    except ZhenError as exc:  # 1 means "some pair needs a look" here: a run that cannot start is 2
+        raise UsageError(str(exc), option=exc.option) from None
+    for p in pairs:
+        if fmt == "json":
+            click.echo(json.dumps(p.to_dict(), ensure_ascii=False))
+        else:
+            for f in p.result.flags:
+                click.echo(f"{p.result.line}\t{p.result.risk}\t{f.kind}\t{f.reason}")
+    n = summary(pairs)
+    click.echo(f"{n['pairs']} pair(s): {n['ok']} ok, {n['check']} to check, {n['bad']} bad", err=True)
+    if n["ok"] != n["pairs"]:
+        sys.exit(1)
+
+
+@main.command("eval")
+@click.argument("hyp", type=click.Path(exists=True, dir_okay=False))
+@click.option("--ref", "ref", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="Reference translations, one a line, aligned with HYP's segments.")
+@click.option("--src", type=click.Path(exists=True, dir_okay=False),
+              help="The Chinese, line-aligned (for a line-file HYP; a zhen JSONL carries its own).")
+@click.option("--compare", type=click.Path(exists=True, dir_okay=False),
+              help="Another system's output: adds a paired bootstrap significance test.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_glossary_option
+def eval_cmd(hyp: str, ref: str, src: str | None, compare: str | None, fmt: str, glossary: tuple[str, ...]) -> None:
+    """Score HYP (a zhen JSONL output or a line file) against references: sacrebleu BLEU and chrF
+    with signatures, term accuracy, figure agreement and the share of segments per risk level."""
+    from .eval_run import evaluate, render_text
+
+    try:
+        result = evaluate(hyp, ref, src, compare, glossary)
+    except ZhenError as exc:  # 1 means "some pair needs a look" here: a run that cannot start is 2
+        raise UsageError(str(exc), option=exc.option) from None
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        for line in render_text(result):
+            click.echo(line)
 
 
 @main.group("models")

@@ -322,6 +322,7 @@ _EN_DATE_MY = re.compile(r"\b(?P<mon>" + _MONTH_RX + r")(?:\s+(?:of\s+)?(?P<y>\d
 _EN_ISO = re.compile(r"\b(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})\b")
 _EN_PERCENT = re.compile(_APPROX_EN + r"(?P<n>\d+(?:\.\d+)?|" + _WORDNUM + r")\s*(?:%|percent\b|per cent\b|pct\b)"
                          r"(?P<pts>\s*points?)?", re.I)
+_MAY_BE_PERCENT = re.compile(r"%|percent|per cent|pct")
 _EN_POINTS = re.compile(_APPROX_EN + r"(?P<n>\d+(?:\.\d+)?|" + _WORDNUM + r")\s*percentage points?\b", re.I)
 _EN_ORDINAL = re.compile(r"\b(?:(?P<d>\d+)(?:st|nd|rd|th)|(?P<w>" + "|".join(_ORD_WORDS) + r"))\b", re.I)
 _CURRENCY = r"(?P<cur>US\$|HK\$|A\$|C\$|\$|£|€|¥|￥|(?:RMB|CNY|USD|EUR|GBP|JPY|HKD|KRW|AUD|CAD|RUB|NZD|SGD|CHF)\s?)"
@@ -404,7 +405,11 @@ def extract_en(text: str) -> list[Fact]:
             if take(m.start(), m.end()):
                 facts.append(Fact("date", None, m.group(), m.start(), m.end(),
                                   year=int(gd["y"]) if gd.get("y") else None, month=month, day=day))
+    lower = text.lower()
     for rx, kind in ((_EN_POINTS, "points"), (_EN_PERCENT, "percent")):
+        # Both patterns try every number word at every position: skip text that cannot match.
+        if not ("percentage point" in lower if rx is _EN_POINTS else _MAY_BE_PERCENT.search(lower)):
+            continue
         for m in rx.finditer(text):
             n = m.group("n").strip()
             v = float(n) if n[0].isdigit() else words_to_number(n)
@@ -488,7 +493,7 @@ def _en_glued(text: str, s: int, e: int) -> bool:
 _NUMERIC = {"count", "money", "number", "duration"}
 
 
-def _close(a: float | None, b: float | None) -> bool:
+def values_close(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return False
     if a == b:
@@ -519,13 +524,13 @@ def _date_match(zh: Fact, en: Fact) -> bool:
     return any(getattr(en, f) is not None for f in ("year", "month", "day"))
 
 
-def _matches(zh: Fact, en: Fact) -> bool:
+def facts_match(zh: Fact, en: Fact) -> bool:
     if zh.kind == "date":
         return _date_match(zh, en)
     if zh.kind == "percent":
-        return en.kind in ("percent",) and _close(zh.value, en.value)
+        return en.kind in ("percent",) and values_close(zh.value, en.value)
     if zh.kind == "points":
-        return en.kind in ("points", "percent") and _close(zh.value, en.value)
+        return en.kind in ("points", "percent") and values_close(zh.value, en.value)
     if zh.kind == "decade":
         return en.kind == "decade" and zh.value == en.value
     if zh.kind == "ordinal":
@@ -543,7 +548,7 @@ def _matches(zh: Fact, en: Fact) -> bool:
             return False
         if zh.kind == "duration" and en.kind == "duration" and zh.unit != en.unit:
             return False
-        return _close(zh.value, en.value)
+        return values_close(zh.value, en.value)
     return False
 
 
@@ -558,14 +563,17 @@ def _comparable(zh: Fact, en: Fact) -> bool:
 
 def check_pair(zh: str, en: str) -> PairCheck:
     """Pair the figures of a Chinese text with those of its English."""
-    src = extract_zh(zh)
-    tgt = extract_en(en)
+    return pair_facts(extract_zh(zh), extract_en(en))
+
+
+def pair_facts(src: Sequence[Fact], tgt: Sequence[Fact]) -> PairCheck:
+    """check_pair on figures already extracted (the risk checks extract once and reuse them)."""
     used: set[int] = set()
     checks: list[FactCheck | None] = [None] * len(src)
     # Exact kinds first, so that a year never steals a count's match.
     for i, f in enumerate(src):
         for j, g in enumerate(tgt):
-            if j not in used and _matches(f, g):
+            if j not in used and facts_match(f, g):
                 used.add(j)
                 checks[i] = FactCheck("matched", f, g)
                 break
@@ -590,7 +598,7 @@ def unsupported(en: str, zh_source: str) -> list[Fact]:
     for g in extract_en(en):
         if g.weak:
             continue
-        if not any(_matches(f, g) for f in src):
+        if not any(facts_match(f, g) for f in src):
             out.append(g)
     return out
 
@@ -652,7 +660,7 @@ def check_pair_facts(pair: PairCheck, en: str) -> PairCheck:
     checks = []
     for c in pair.checks:
         f = c.source
-        j = next((j for j, g in enumerate(tgt) if j not in used and _matches(f, g)), None)
+        j = next((j for j, g in enumerate(tgt) if j not in used and facts_match(f, g)), None)
         if j is None:
             checks.append(FactCheck("missing", f))
         else:

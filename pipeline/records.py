@@ -351,3 +351,42 @@ class TranslateOptions:
     cache: bool = True  # the translation memory under ZHEN_HOME
     force: bool = False  # translate again even where outputs are up to date
     jobs: int = 1  # processes for reading and segmenting
+
+
+Risk = Literal["ok", "check", "bad"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One thing a reviewer should look at in a pair (see pipeline.checks).
+
+    Spans are (start, end) offsets into the Chinese and the English as checked.
+    """
+
+    kind: str  # fact-changed, fact-missing, fact-extra, omission, addition, untranslated, name, loop, term
+    zh_spans: tuple[tuple[int, int], ...]
+    en_spans: tuple[tuple[int, int], ...]
+    reason: str  # one line, for a reviewer who may not read Chinese
+    severity: Literal["check", "bad"] = "check"
+
+    def to_dict(self, zh: str = "", en: str = "") -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": self.kind, "severity": self.severity, "reason": self.reason,
+                             "zh_spans": [list(s) for s in self.zh_spans],
+                             "en_spans": [list(s) for s in self.en_spans]}
+        if zh:
+            d["zh"] = [zh[s:e] for s, e in self.zh_spans]
+        if en:
+            d["en"] = [en[s:e] for s, e in self.en_spans]
+        return d
+
+
+@dataclass(frozen=True)
+class PairRisk:
+    """All the checks' verdict on one zh/en pair: ok, check (a human should look) or bad."""
+
+    line: int
+    risk: Risk
+    flags: tuple[Flag, ...] = ()
+
+    def to_dict(self, zh: str = "", en: str = "") -> dict[str, Any]:
+        return {"line": self.line, "risk": self.risk, "flags": [f.to_dict(zh, en) for f in self.flags]}

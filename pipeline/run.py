@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .batch import check_out_dir, chunks, expand_inputs, refuse_overwriting_input, unique_names, up_to_date
+from .check_run import read_pairs
 from .engines import load_translator
 from .engines.base import Translator
 from .engines.memory import CachedTranslator, TranslationMemory
@@ -25,7 +26,6 @@ from .facts import check_pair, check_segment, summarize_checks
 from .files import atomic_write
 from .glossary import Glossary, check_mode, load_glossary
 from .merge import merge
-from .normalize import to_norm
 from .provenance import provenance, run_options
 from .read import read_source
 from .records import Document, PairCheck, Source, Summary, SummaryOptions, TranslateOptions
@@ -343,27 +343,10 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
     return MergeReport(reviewed, changed, written)
 
 
-def _pairs_of(output: str | None, zh_file: str | None, en_file: str | None) -> list[tuple[int, dict[str, Any]]]:
-    """(line, segment record) from a zhen JSONL output, or from two line-aligned files."""
-    if output and (zh_file or en_file):
-        raise UsageError("give either a zhen JSONL output or a Chinese and an English file, not both")
-    if output:
-        return list(translated_records(Path(output)))
-    if not (zh_file and en_file):
-        raise UsageError("give a zhen JSONL output, or both a Chinese and an English file")
-    zh_lines = read_source(zh_file).raw.splitlines()
-    en_lines = read_source(en_file).raw.splitlines()
-    if len(zh_lines) != len(en_lines):
-        raise UsageError(f"{zh_file} has {len(zh_lines)} lines and {en_file} has {len(en_lines)}; they must align")
-    return [(i, {"norm": to_norm(z), "text": z, "target": e})
-            for i, (z, e) in enumerate(zip(zh_lines, en_lines, strict=True), 1) if z.strip() or e.strip()]
-
-
 def run_facts_check(output: str | None, zh_file: str | None = None,
                     en_file: str | None = None) -> list[tuple[int, PairCheck]]:
     """(line, check) for each pair of a zhen JSONL output or of two line-aligned files."""
-    return [(no, check_pair(rec.get("norm") or to_norm(rec.get("text", "")), rec["target"]))
-            for no, rec in _pairs_of(output, zh_file, en_file)]
+    return [(line, check_pair(zh, en)) for line, zh, en, _hits in read_pairs(output, zh_file, en_file)]
 
 
 def run_glossary_check(output: Path, glossary: Glossary) -> list[dict[str, object]]:

@@ -1,0 +1,121 @@
+"""Fit the length model of pipeline.checks.length on human translations, and cross-validate it.
+
+English length is modelled conditional on the source's: log(1 + en) = a + b·log(1 + n), with
+n = Han characters + 0.5 × Latin letters and digits in the Chinese (copied text is about half
+as long per character as Han text is per translated meaning), for two English measures: letters
+and digits, and words. The spread is wider for short segments, so σ(n) = c + d/√(1 + n), fitted
+to the absolute residuals. A pair's z is the mean of the two measures' z; omission is flagged
+below the fit's OMISSION_QUANTILE of z, addition above its ADDITION_QUANTILE.
+
+No sentencepiece model of opus-mt ships with the repository or its tests, so pieces are not a
+measure here; characters and words are what the check can always compute.
+
+    python bench/fit_length.py [../shared/eval/wmt18-zh-en.tsv] [--folds 5]
+
+prints the constants to paste into pipeline/checks/length.py and the cross-validated rates:
+the share of held-out human references flagged, and the share of held-out pairs caught when
+40% of their English words are dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.checks.length import LengthModel, measures, source_size
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wmt18-zh-en.tsv"
+OMISSION_QUANTILE = 0.02
+ADDITION_QUANTILE = 0.99
+
+
+def load_pairs(path: Path) -> list[tuple[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [(r[0], r[1]) for r in rows[1:] if len(r) >= 2 and r[0].strip() and r[1].strip()]
+
+
+def _ols(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    b = sxy / sxx
+    return my - b * mx, b
+
+
+def _quantile(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(q * len(s))))]
+
+
+def fit(pairs: list[tuple[str, str]]) -> LengthModel:
+    sizes = [source_size(z) for z, _ in pairs]
+    xs = [math.log1p(n) for n in sizes]
+    params: list[tuple[float, float, float, float]] = []
+    for k in range(2):
+        ys = [math.log1p(measures(e)[k]) for _, e in pairs]
+        a, b = _ols(xs, ys)
+        # Refit without gross outliers (misaligned references), so they do not widen the model.
+        res = [y - (a + b * x) for x, y in zip(xs, ys, strict=True)]
+        scale = sorted(abs(r) for r in res)[len(res) // 2] * 1.4826
+        keep = [i for i, r in enumerate(res) if abs(r) < 3 * scale]
+        a, b = _ols([xs[i] for i in keep], [ys[i] for i in keep])
+        res = [ys[i] - (a + b * xs[i]) for i in keep]
+        # E|r| = σ·√(2/π) for a normal residual.
+        absr = [abs(r) * math.sqrt(math.pi / 2) for r in res]
+        c, d = _ols([1 / math.sqrt(1 + sizes[i]) for i in keep], absr)
+        params.append((a, b, c, d))
+    model = LengthModel(params[0], params[1], -99.0, 99.0)
+    zs = [model.z(z, e) for z, e in pairs]
+    return LengthModel(params[0], params[1], _quantile(zs, OMISSION_QUANTILE), _quantile(zs, ADDITION_QUANTILE))
+
+
+def drop_words(en: str, share: float, rng: random.Random) -> str:
+    words = en.split()
+    n = max(1, round(len(words) * share))
+    start = rng.randrange(0, len(words) - n + 1) if len(words) > n else 0
+    return " ".join(words[:start] + words[start + n :])
+
+
+def cross_validate(pairs: list[tuple[str, str]], folds: int, seed: int = 17) -> list[tuple[float, float, float]]:
+    """(held-out refs flagged, held-out refs flagged as addition, held-out 40% drops caught) per fold."""
+    rng = random.Random(seed)
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    out = []
+    for f in range(folds):
+        test = [pairs[i] for i in order[f::folds]]
+        train = [pairs[i] for j, i in enumerate(order) if j % folds != f]
+        m = fit(train)
+        ref = [m.verdict(z, e) for z, e in test]
+        drop = [m.verdict(z, drop_words(e, 0.4, rng)) for z, e in test if len(e.split()) >= 3]
+        out.append((sum(v is not None for v in ref) / len(ref), sum(v == "addition" for v in ref) / len(ref),
+                    sum(v == "omission" for v in drop) / len(drop)))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("tsv", nargs="?", default=str(DEFAULT))
+    ap.add_argument("--folds", type=int, default=5)
+    args = ap.parse_args()
+    pairs = load_pairs(Path(args.tsv))
+    m = fit(pairs)
+    print(f"CHARS = {tuple(round(v, 4) for v in m.chars)}")
+    print(f"WORDS = {tuple(round(v, 4) for v in m.words)}")
+    print(f"OMISSION_Z = {m.omission_z:.3f}")
+    print(f"ADDITION_Z = {m.addition_z:.3f}")
+    for i, (flagged, added, caught) in enumerate(cross_validate(pairs, args.folds)):
+        print(f"fold {i}: held-out references flagged {flagged:.1%} (addition {added:.1%}), "
+              f"40% of the English dropped caught {caught:.1%}")
+
+
+if __name__ == "__main__":
+    main()
