@@ -230,6 +230,9 @@ def _model_options(f: Any) -> Any:
                           "English and mark segments where one changed or went missing; fix: also rewrite a "
                           "changed number to the source's value where the correction is unambiguous (recorded in "
                           "the output); off: no check."),
+        click.option("--min-confidence", type=float, default=None,
+                     help="Flag segments whose English the model scored below this mean token log-probability "
+                          "(e.g. -1.0); off by default. Calibrate it on your releases with zhen eval."),
         click.option("--force", is_flag=True,
                      help="Translate again even where outputs are up to date (newer than the input and made "
                           "with the same settings)."),
@@ -253,6 +256,7 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt",
     return TranslateOptions(
         engine=_engine_options(kw), formats=tuple(parse_formats(formats)), max_tokens=kw["max_tokens"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts"], summary=summary,
+        min_confidence=kw["min_confidence"],
         cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"],
     )
 

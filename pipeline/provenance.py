@@ -20,8 +20,11 @@ SETTINGS = ("version", "model", "model_revision", "engine", "decoding", "input_s
 def run_options(options: TranslateOptions) -> dict[str, Any]:
     """The run options that change what is written."""
     summary: SummaryOptions | None = options.summary
-    return {"facts": options.facts, "max_tokens": options.max_tokens, "formats": sorted(options.formats),
-            "summary": asdict(summary) if summary is not None else None}
+    out = {"facts": options.facts, "max_tokens": options.max_tokens, "formats": sorted(options.formats),
+           "summary": asdict(summary) if summary is not None else None}
+    if options.min_confidence is not None:  # absent when off, so earlier outputs stay up to date
+        out["min_confidence"] = options.min_confidence
+    return out
 
 
 def provenance(source: Source, model_id: str, model_revision: str | None, engine: str, settings: dict[str, Any],

@@ -146,6 +146,7 @@ class Segment:
     hits: tuple[GlossaryHit, ...] = ()
     facts: tuple[FactCheck, ...] = ()
     flags: tuple[str, ...] = ()
+    score: float | None = None  # the engine's confidence (Translation.score)
 
     @property
     def translatable(self) -> bool:
@@ -169,6 +170,9 @@ class Translation:
 
     text: str
     flags: tuple[str, ...] = ()
+    # The model's mean log-probability per token of this English (None: not from a model, or
+    # from the translation memory). Near 0 is confident; opus-mt's fluent output sits around -0.3.
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -347,6 +351,7 @@ class TranslateOptions:
     glossary: tuple[str, ...] = ()  # files or folders; empty: ./glossary, else the packaged base
     glossary_mode: str = "enforce"  # enforce, check, off
     facts: str = "check"  # off, check, fix
+    min_confidence: float | None = None  # flag low-confidence below this mean token log-probability
     summary: SummaryOptions | None = None  # also write NAME.summary.md and a summary record
     cache: bool = True  # the translation memory under ZHEN_HOME
     force: bool = False  # translate again even where outputs are up to date

@@ -28,7 +28,7 @@ from .glossary import Glossary, check_mode, load_glossary
 from .merge import merge
 from .provenance import provenance, run_options
 from .read import read_source
-from .records import Document, PairCheck, Source, Summary, SummaryOptions, TranslateOptions
+from .records import Document, PairCheck, Segment, Source, Summary, SummaryOptions, TranslateOptions
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .summarize import (
     Seq2SeqSummarizer,
@@ -276,7 +276,15 @@ def _translate(prep: _Prepared, options: TranslateOptions, progress: ProgressFac
     assert prep.translator is not None
     docs = translate_documents(prep.docs, prep.translator, progress, glossary=prep.glossary,
                                mode=options.glossary_mode, only=only, options=run_options(options))
-    return [replace(d, segments=tuple(check_segment(s, options.facts) for s in d.segments)) for d in docs]
+    return [replace(d, segments=tuple(_confidence(check_segment(s, options.facts), options.min_confidence)
+                                      for s in d.segments)) for d in docs]
+
+
+def _confidence(seg: Segment, threshold: float | None) -> Segment:
+    """Flag English the model itself was unsure of (off until a threshold is set: calibrate with zhen eval)."""
+    if threshold is None or seg.score is None or seg.score >= threshold:
+        return seg
+    return replace(seg, flags=(*seg.flags, "low-confidence"))
 
 
 def _write(doc: Document, out_dir: Path, formats: Sequence[str], summary_json: bool) -> DocResult:

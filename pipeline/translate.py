@@ -78,19 +78,19 @@ def translate_segments(segs: Sequence[Segment], translator: Translator, glossary
     for seg, tr in zip(segs, first, strict=True):
         seg_hits = hits[id(seg)]
         if not (enforce and seg_hits):
-            results[id(seg)] = replace(seg, target=tr.text, flags=seg.flags + tr.flags,
+            results[id(seg)] = replace(seg, target=tr.text, flags=seg.flags + tr.flags, score=tr.score,
                                        hits=verify(tr.text, seg_hits, enforced=False))
             continue
         restored = restore(tr.text, seg_hits)
         if restored is None:
             retry.append(seg)  # a placeholder was lost or doubled: translate without protection
             continue
-        results[id(seg)] = replace(seg, target=restored, flags=seg.flags + tr.flags,
+        results[id(seg)] = replace(seg, target=restored, flags=seg.flags + tr.flags, score=tr.score,
                                    hits=verify(restored, seg_hits, enforced=True))
     if retry:
         for seg, tr in zip(retry, translator.translate([s.norm for s in retry]), strict=True):
             results[id(seg)] = replace(seg, target=tr.text, flags=(*seg.flags, *tr.flags, "glossary-fallback"),
-                                       hits=verify(tr.text, hits[id(seg)], enforced=False))
+                                       score=tr.score, hits=verify(tr.text, hits[id(seg)], enforced=False))
     return results
 
 

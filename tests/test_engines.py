@@ -19,7 +19,7 @@ from pipeline.engines.models import resolve_model
 from pipeline.engines.store import convert, find_converted, import_folder, list_models
 from pipeline.engines.torch import TorchMarian
 from pipeline.errors import UsageError
-from pipeline.records import EngineOptions
+from pipeline.records import EngineOptions, Translation
 from pipeline.run import TranslateOptions, run_translate
 
 INPUTS = ["公安部召开新闻发布会。", "记者：成效如何？", "公安部召开新闻发布会。", "共破获电信诈骗案件9.4万起。",
@@ -133,9 +133,9 @@ class _Loopy(TorchMarian):
         self.first, self.retried = first, retried
         self.requests: list[tuple[list[str], dict[str, Any]]] = []
 
-    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+    def _generate(self, texts: list[str], **extra: Any) -> list[tuple[str, float | None]]:
         self.requests.append((list(texts), extra))
-        return list(self.retried if extra else self.first)[: len(texts)]
+        return [(t, -0.5) for t in (self.retried if extra else self.first)[: len(texts)]]
 
 
 def test_a_looping_output_is_retried_with_penalties(tiny_model: Path) -> None:
@@ -281,8 +281,8 @@ def _writer(args: tuple[str, int]) -> None:
     path, k = args
     tm = TranslationMemory(Path(path))
     for i in range(30):
-        tm.put_many("ctx", [(f"源{k}-{i}", f"target {k}-{i}", ())])
-        assert tm.get_many("ctx", [f"源{k}-{i}"])[f"源{k}-{i}"][0] == f"target {k}-{i}"
+        tm.put_many("ctx", [(f"源{k}-{i}", Translation(f"target {k}-{i}"))])
+        assert tm.get_many("ctx", [f"源{k}-{i}"])[f"源{k}-{i}"].text == f"target {k}-{i}"
     tm.close()
 
 
@@ -298,7 +298,7 @@ def test_concurrent_runs_share_the_memory(tmp_path: Path) -> None:
 
 def _opener(path: str) -> int:
     tm = TranslationMemory(Path(path))
-    tm.put_many("ctx", [(path, "t", ())])
+    tm.put_many("ctx", [(path, Translation("t"))])
     tm.close()
     return 1
 
@@ -409,3 +409,50 @@ def test_shortlist_choices_that_cannot_work_say_why(tiny_model: Path, ct2_model:
         load_translator(EngineOptions(model=str(tiny_model), engine="torch", shortlist=True))
     with pytest.raises(UsageError, match="zhen models shortlist"):
         CT2Marian(resolve_engine(str(ct2_model))[1], EngineOptions(shortlist=True))
+
+
+def test_torch_scores_are_the_mean_token_log_probability(tiny_model: Path) -> None:
+    """Checked against transformers' own transition scores of a greedy decode."""
+    import torch
+
+    tr = TorchMarian(resolve_model(str(tiny_model)), EngineOptions(beams=1, precision="float32"))
+    texts = ["公安部召开新闻发布会。", "共破获电信诈骗案件9.4万起。"]
+    tr._load()
+    # A random model never ends by itself: at the length limit generate() forces </s> and calls
+    # it certain, where our score keeps the model's own (low) belief. Compare without forcing.
+    tr._net.generation_config.forced_eos_token_id = None
+    out = [score for _, score in tr._generate(texts)]  # one generate() call, before any loop retry
+    enc = tr._tok(texts, return_tensors="pt", padding=True)
+    gc = tr._net.generation_config
+    gc.num_beams, gc.max_length, gc.max_new_tokens = 1, None, tr._lengths(int(enc["attention_mask"].sum(1).max()))[1]
+    with torch.inference_mode():
+        g = tr._net.generate(**enc, generation_config=gc, output_scores=True, return_dict_in_generate=True)
+        trans = tr._net.compute_transition_scores(g.sequences, g.scores, normalize_logits=True)
+    keep = g.sequences[:, 1:] != tr._net.config.pad_token_id
+    want = ((trans * keep).sum(1) / keep.sum(1)).tolist()
+    assert out == pytest.approx(want, abs=1e-3)
+    assert all(score is not None and score < 0 for score in out)
+
+
+def test_ctranslate2_returns_scores(ct2_model: Path) -> None:
+    tr = CT2Marian(resolve_engine(str(ct2_model))[1], EngineOptions(beams=2))
+    out = tr.translate(INPUTS)
+    assert all(t.score is not None and t.score < 0 for t in out)
+    assert out[0].score == out[2].score  # the same sentence, the same hypothesis
+
+
+def test_scores_reach_the_output_and_a_threshold_flags_them(tmp_path: Path, tiny_model: Path) -> None:
+    from dataclasses import replace
+
+    src = tmp_path / "r.txt"
+    src.write_text("公安部召开新闻发布会。\n", encoding="utf-8")
+    tr = TorchMarian(resolve_model(str(tiny_model)), EngineOptions(beams=1))
+    opts = TranslateOptions(cache=False, glossary_mode="off", formats=("jsonl", "xliff"))
+    run_translate([str(src)], tmp_path / "a", opts, translator=tr)
+    run_translate([str(src)], tmp_path / "b", replace(opts, min_confidence=0.0), translator=tr)
+    a = [json.loads(x) for x in (tmp_path / "a" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    b = [json.loads(x) for x in (tmp_path / "b" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    assert all(isinstance(r["score"], float) and r["score"] < 0 for r in a)
+    assert not any("low-confidence" in r["flags"] for r in a)
+    assert all("low-confidence" in r["flags"] for r in b)  # every log-probability is below 0
+    assert "needs-review-translation" in (tmp_path / "b" / "r.xliff").read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ..records import EngineOptions, ModelRef, Translation
 
 Progress = Callable[[int], None]
+Hypothesis = tuple[str, float | None]  # the English and its mean token log-probability
 
 
 class Translator(Protocol):
@@ -137,22 +138,22 @@ class MarianEngine:
                 out.append([text])
         return out
 
-    def _run_batches(self, batches: list[list[str]]) -> Iterator[tuple[list[str], list[str]]]:
+    def _run_batches(self, batches: list[list[str]]) -> Iterator[tuple[list[str], list[Hypothesis]]]:
         for batch in batches:
             self.calls += 1
             yield batch, self._generate(batch)
 
-    def _guard(self, batch: list[str], hyps: list[str]) -> list[Translation]:
+    def _guard(self, batch: list[str], hyps: list[Hypothesis]) -> list[Translation]:
         """Outputs that loop are retried together with repetition penalties."""
-        loops = [i for i, h in enumerate(hyps) if runaway(h)] if self.fixed_ratio is None else []
-        out = [Translation(h) for h in hyps]
+        loops = [i for i, (h, _) in enumerate(hyps) if runaway(h)] if self.fixed_ratio is None else []
+        out = [Translation(h, (), score) for h, score in hyps]
         if loops:
             retried = self._generate([batch[i] for i in loops], no_repeat_ngram_size=3, repetition_penalty=1.3)
-            for i, hyp in zip(loops, retried, strict=True):
+            for i, (hyp, score) in zip(loops, retried, strict=True):
                 if runaway(hyp):
-                    out[i] = Translation(collapse_repeats(hyp), ("repetition-collapsed",))
+                    out[i] = Translation(collapse_repeats(hyp), ("repetition-collapsed",), score)
                 else:
-                    out[i] = Translation(hyp, ("repetition-retried",))
+                    out[i] = Translation(hyp, ("repetition-retried",), score)
         return out
 
     def _lengths(self, longest: int) -> tuple[int, int]:
@@ -162,7 +163,7 @@ class MarianEngine:
             return n, n
         return 1, min(self.max_length, 2 * longest + 10)
 
-    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+    def _generate(self, texts: list[str], **extra: Any) -> list[Hypothesis]:
         raise NotImplementedError
 
 

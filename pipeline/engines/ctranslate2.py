@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..records import EngineOptions, ModelRef
-from .base import MarianEngine
+from .base import Hypothesis, MarianEngine
 from .shortlist import fingerprint
 
 
@@ -64,7 +64,7 @@ class CT2Marian(MarianEngine):
     def settings(self) -> dict[str, Any]:
         return {**super().settings(), "workers": self.workers, "shortlist": self.shortlist}
 
-    def _run_batches(self, batches: list[list[str]]) -> Iterator[tuple[list[str], list[str]]]:
+    def _run_batches(self, batches: list[list[str]]) -> Iterator[tuple[list[str], list[Hypothesis]]]:
         """All batches submitted at once, so that several workers decode side by side."""
         pending = []
         for batch in batches:
@@ -74,8 +74,11 @@ class CT2Marian(MarianEngine):
         for batch, results in pending:
             yield batch, [self._detok(r.result()) for r in results]
 
-    def _detok(self, result: Any) -> str:
-        return str(self.sp_target.decode([p for p in result.hypotheses[0] if p not in ("<pad>", "</s>")])).strip()
+    def _detok(self, result: Any) -> Hypothesis:
+        text = str(self.sp_target.decode([p for p in result.hypotheses[0] if p not in ("<pad>", "</s>")])).strip()
+        # return_scores with length_penalty 1: the log-probability divided by the length, as torch's
+        score = round(float(result.scores[0]), 4) if getattr(result, "scores", None) else None
+        return text, score
 
     def _request(self, texts: list[str], extra: dict[str, Any]) -> tuple[list[list[str]], dict[str, Any]]:
         # As MarianTokenizer does: sentencepiece pieces, then </s> (no punctuation normalization).
@@ -83,7 +86,7 @@ class CT2Marian(MarianEngine):
         longest = max(len(t) for t in toks)
         low, high = self._lengths(longest)
         kwargs: dict[str, Any] = {"beam_size": self.beams, "max_decoding_length": high, "min_decoding_length": low,
-                                  "use_vmap": self.use_vmap, "max_batch_size": 0}
+                                  "use_vmap": self.use_vmap, "max_batch_size": 0, "return_scores": True}
         if self._suppress:
             kwargs["suppress_sequences"] = self._suppress
         if "no_repeat_ngram_size" in extra:
@@ -92,7 +95,7 @@ class CT2Marian(MarianEngine):
             kwargs["repetition_penalty"] = extra["repetition_penalty"]
         return toks, kwargs
 
-    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+    def _generate(self, texts: list[str], **extra: Any) -> list[Hypothesis]:
         toks, kwargs = self._request(texts, extra)
         return [self._detok(r) for r in self._tr.translate_batch(toks, **kwargs)]
 

@@ -54,8 +54,8 @@ class TranslationMemory:
     def key(context: str, source: str) -> str:
         return hashlib.sha256(f"{context}\0{source}".encode()).hexdigest()
 
-    def get_many(self, context: str, sources: Sequence[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
-        out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    def get_many(self, context: str, sources: Sequence[str]) -> dict[str, Translation]:
+        out: dict[str, Translation] = {}
         keys = {self.key(context, s): s for s in set(sources)}
         items = list(keys)
         for i in range(0, len(items), 500):
@@ -63,17 +63,18 @@ class TranslationMemory:
             rows = self.db.execute(
                 f"SELECT key, target, flags FROM tm WHERE key IN ({','.join('?' * len(chunk))})", chunk
             ).fetchall()
-            for k, target, flags in rows:
-                out[keys[k]] = (target, tuple(json.loads(flags)))
+            for k, target, extra in rows:
+                out[keys[k]] = _translation(target, json.loads(extra))
         return out
 
-    def put_many(self, context: str, rows: Sequence[tuple[str, str, tuple[str, ...]]]) -> None:
+    def put_many(self, context: str, rows: Sequence[tuple[str, Translation]]) -> None:
         now = time.time()
         with self.db:  # one transaction: all or nothing
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany(
                 "INSERT OR REPLACE INTO tm (key, source, target, flags, context, created) VALUES (?, ?, ?, ?, ?, ?)",
-                [(self.key(context, s), s, t, json.dumps(list(f)), context, now) for s, t, f in rows],
+                [(self.key(context, s), s, tr.text, json.dumps({"flags": list(tr.flags), "score": tr.score}),
+                  context, now) for s, tr in rows],
             )
 
     def memo_get(self, namespace: str, keys: Sequence[str]) -> dict[str, Any]:
@@ -143,6 +144,15 @@ class CachedTranslator:
             progress(sum(1 for t in texts if t in cached))
         if todo:
             fresh = self.inner.translate(todo, progress=progress)
-            self.tm.put_many(self.context, [(s, tr.text, tr.flags) for s, tr in zip(todo, fresh, strict=True)])
-            cached.update({s: (tr.text, tr.flags) for s, tr in zip(todo, fresh, strict=True)})
-        return [Translation(*cached[t]) for t in texts]
+            self.tm.put_many(self.context, list(zip(todo, fresh, strict=True)))
+            cached.update(zip(todo, fresh, strict=True))
+        return [cached[t] for t in texts]
+
+
+def _translation(target: str, extra: Any) -> Translation:
+    """A stored row back: the flags column holds {"flags", "score"}, or a bare list of flags
+    in memories written before scores were kept."""
+    if isinstance(extra, list):
+        return Translation(target, tuple(extra))
+    score = extra.get("score")
+    return Translation(target, tuple(extra.get("flags") or ()), float(score) if score is not None else None)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..records import EngineOptions, ModelRef
-from .base import MarianEngine
+from .base import Hypothesis, MarianEngine
 
 
 class TorchMarian(MarianEngine):
@@ -58,7 +58,7 @@ class TorchMarian(MarianEngine):
             net = _quantize_linear(net)
         self._net = net.eval()
 
-    def _generate(self, texts: list[str], **extra: Any) -> list[str]:
+    def _generate(self, texts: list[str], **extra: Any) -> list[Hypothesis]:
         import torch
 
         if self._net is None:
@@ -77,7 +77,32 @@ class TorchMarian(MarianEngine):
             setattr(gc, k, v)
         with torch.inference_mode():
             out = self._net.generate(**enc, generation_config=gc)
-        return [t.strip() for t in self._tok.batch_decode(out, skip_special_tokens=True)]
+            scores = self._scores(enc, out) if self.fixed_ratio is None else [None] * len(texts)
+        texts_en = [t.strip() for t in self._tok.batch_decode(out, skip_special_tokens=True)]
+        return list(zip(texts_en, scores, strict=True))
+
+    def _scores(self, enc: Any, out: Any, rows: int = 4) -> list[float | None]:
+        """Each output's mean token log-probability, from one teacher-forced pass over it.
+
+        generate() gives beam scores only with output_scores, which keeps a vocabulary-sized
+        row per beam and step (gigabytes for a batch of 16 at beam 6); a pass over the finished
+        outputs, a few rows at a time, costs one more decoder step per token and little memory."""
+        pad = self._net.config.pad_token_id
+        # Tokens decoding may never produce (opus-mt bans <pad>) take no probability, as in generate().
+        banned = [ids[0] for ids in (self.bad_words_ids or []) if len(ids) == 1]
+        labels = out[:, 1:]
+        result: list[float | None] = []
+        for i in range(0, out.shape[0], rows):
+            logits = self._net(input_ids=enc["input_ids"][i : i + rows],
+                               attention_mask=enc["attention_mask"][i : i + rows],
+                               decoder_input_ids=out[i : i + rows, :-1]).logits.float()
+            logits[..., banned] = float("-inf")
+            lab = labels[i : i + rows]
+            lp = logits.log_softmax(-1).gather(-1, lab.unsqueeze(-1)).squeeze(-1)
+            keep = lab != pad
+            mean = (lp * keep).sum(1) / keep.sum(1).clamp(min=1)
+            result += [round(float(v), 4) for v in mean]
+        return result
 
 
 @functools.lru_cache(maxsize=1)

@@ -32,7 +32,7 @@ def marked(seg: Segment) -> str:
 def needs_review(seg: Segment) -> bool:
     """A segment a reviewer must read against the Chinese (XLIFF marks it needs-review-translation)."""
     return any(c.status != "matched" for c in seg.facts) or any(h.status == "missing" for h in seg.hits) or any(
-        f in ("mojibake", "glossary-fallback", "repetition-collapsed") for f in seg.flags)
+        f in ("mojibake", "glossary-fallback", "repetition-collapsed", "low-confidence") for f in seg.flags)
 
 
 def unit_notes(seg: Segment) -> list[str]:
