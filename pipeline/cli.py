@@ -284,6 +284,10 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         f = report.facts
         click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
                    f"{f['missing']} missing, {f['fixed']} fixed", err=True)
+    if report.risk and sum(report.risk.values()):
+        r = report.risk
+        click.echo(f"risk: {r['check'] + r['bad']} of {sum(r.values())} segments to check ({r['bad']} bad)",
+                   err=True)
     if report.cache and not quiet:
         c = report.cache
         click.echo(f"translation memory: {c['hits']} hits, {c['misses']} sent to the model", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .checks import assess_segment
 from .errors import UsageError
 from .facts import check_segment
 from .glossary import verify
@@ -30,6 +31,6 @@ def merge(doc: Document, targets: dict[str, str], checksum: str | None, origin: 
             changed.append(seg.id)
             flags = (*(f for f in seg.flags if not f.startswith("fact-")), "reviewed")
             seg = replace(seg, target=new, flags=flags, hits=verify(new, seg.hits, enforced=False))
-            seg = check_segment(seg, "check" if mode == "fix" else mode)
+            seg = assess_segment(check_segment(seg, "check" if mode == "fix" else mode))
         segs.append(seg)
     return replace(doc, segments=tuple(segs)), changed

@@ -147,6 +147,8 @@ class Segment:
     facts: tuple[FactCheck, ...] = ()
     flags: tuple[str, ...] = ()
     score: float | None = None  # the engine's confidence (Translation.score)
+    risk: str | None = None  # ok, check or bad (pipeline.checks), once translated
+    checks: tuple[Flag, ...] = ()  # what the risk rests on, each with a reason for the reviewer
 
     @property
     def translatable(self) -> bool:
@@ -157,6 +159,7 @@ class Segment:
         d["hits"] = [asdict(h) for h in self.hits]
         d["facts"] = [f.to_dict() for f in self.facts]
         d["flags"] = list(self.flags)
+        d["checks"] = [c.to_dict(self.norm, self.target or "") for c in self.checks]
         return d
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from .batch import check_out_dir, chunks, expand_inputs, refuse_overwriting_input, unique_names, up_to_date
 from .check_run import read_pairs
+from .checks import assess_segment
 from .engines import load_translator
 from .engines.base import Translator
 from .engines.memory import CachedTranslator, TranslationMemory
@@ -28,7 +29,7 @@ from .glossary import Glossary, check_mode, load_glossary
 from .merge import merge
 from .provenance import provenance, run_options
 from .read import read_source
-from .records import Document, PairCheck, Segment, Source, Summary, SummaryOptions, TranslateOptions
+from .records import Document, PairCheck, Source, Summary, SummaryOptions, TranslateOptions
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .summarize import (
     Seq2SeqSummarizer,
@@ -62,6 +63,7 @@ class RunReport:
     terms: dict[str, int] = field(default_factory=dict)  # found, enforced, missing
     facts: dict[str, int] = field(default_factory=dict)  # facts, matched, changed, missing, fixed
     cache: dict[str, int] = field(default_factory=dict)  # hits, misses
+    risk: dict[str, int] = field(default_factory=dict)  # translated segments: ok, check, bad
     seconds: float = 0.0
 
     @property
@@ -152,6 +154,7 @@ def run_translate(
             bar.finish()
     report.terms = term_counts(all_docs)
     report.facts = summarize_checks([PairCheck(s.facts, ()) for d in all_docs for s in d.segments])
+    report.risk = risk_counts(all_docs)
     report.cache = _cache_counts(prep)
     report.seconds = time.perf_counter() - started
     return report
@@ -276,15 +279,8 @@ def _translate(prep: _Prepared, options: TranslateOptions, progress: ProgressFac
     assert prep.translator is not None
     docs = translate_documents(prep.docs, prep.translator, progress, glossary=prep.glossary,
                                mode=options.glossary_mode, only=only, options=run_options(options))
-    return [replace(d, segments=tuple(_confidence(check_segment(s, options.facts), options.min_confidence)
+    return [replace(d, segments=tuple(assess_segment(check_segment(s, options.facts), options.min_confidence)
                                       for s in d.segments)) for d in docs]
-
-
-def _confidence(seg: Segment, threshold: float | None) -> Segment:
-    """Flag English the model itself was unsure of (off until a threshold is set: calibrate with zhen eval)."""
-    if threshold is None or seg.score is None or seg.score >= threshold:
-        return seg
-    return replace(seg, flags=(*seg.flags, "low-confidence"))
 
 
 def _write(doc: Document, out_dir: Path, formats: Sequence[str], summary_json: bool) -> DocResult:
@@ -319,6 +315,15 @@ def term_counts(docs: Sequence[Document]) -> dict[str, int]:
         for seg in doc.segments:
             for hit in seg.hits:
                 counts[hit.status] = counts.get(hit.status, 0) + 1
+    return counts
+
+
+def risk_counts(docs: Sequence[Document]) -> dict[str, int]:
+    counts = {"ok": 0, "check": 0, "bad": 0}
+    for doc in docs:
+        for seg in doc.segments:
+            if seg.risk in counts:
+                counts[seg.risk] += 1
     return counts
 
 

@@ -294,3 +294,37 @@ def test_check_command_reads_a_zhen_jsonl(tmp_path: Path) -> None:
     assert r.exit_code == 1, r.output
     (row,) = [json.loads(x) for x in r.stdout.splitlines()]
     assert row["line"] == 2 and [f["kind"] for f in row["flags"]] == ["term"]
+
+
+def test_translated_segments_carry_their_risk_into_every_output(tmp_path: Path) -> None:
+    """A figure the model made up: the JSONL records the risk and why, the run reports it, the XLIFF
+    asks for review and says why; a faithful segment stays ok."""
+    from click.testing import CliRunner
+    from conftest import FakeTranslator
+
+    from pipeline.cli import main
+    from pipeline.records import TranslateOptions
+    from pipeline.run import run_translate
+
+    src = tmp_path / "r.txt"
+    src.write_text("公安部召开新闻发布会。\n警方抓获犯罪嫌疑人。\n", encoding="utf-8")
+    table = {"公安部召开新闻发布会。": "The Ministry of Public Security held a press conference.",
+             "警方抓获犯罪嫌疑人。": "Police arrested 2015 suspects."}
+    report = run_translate([str(src)], tmp_path / "o", TranslateOptions(cache=False, glossary_mode="off",
+                           formats=("jsonl", "xliff")), translator=FakeTranslator(table))
+    recs = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    by_text = {r["text"]: r for r in recs}
+    assert by_text["公安部召开新闻发布会。"]["risk"] == "ok" and by_text["公安部召开新闻发布会。"]["checks"] == []
+    made_up = by_text["警方抓获犯罪嫌疑人。"]
+    assert made_up["risk"] in ("check", "bad")
+    assert any(c["kind"] == "fact-extra" and c["en"] == ["2015"] for c in made_up["checks"]), made_up["checks"]
+    assert report.risk == {"ok": 1, "check": 1, "bad": 0} or report.risk == {"ok": 1, "check": 0, "bad": 1}
+    xliff = (tmp_path / "o" / "r.xliff").read_text(encoding="utf-8")
+    assert xliff.count('state="needs-review-translation"') == 1 and "fact-extra" in xliff
+    # A reviewer's correction, merged back, is checked again: the risk goes with the made-up figure.
+    fixed = xliff.replace("Police arrested 2015 suspects.", "Police arrested suspects.")
+    (tmp_path / "o" / "r.xliff").write_text(fixed, encoding="utf-8")
+    r = CliRunner().invoke(main, ["merge", str(tmp_path / "o" / "r.xliff")])
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    assert [r["risk"] for r in recs] == ["ok", "ok"]

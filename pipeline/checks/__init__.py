@@ -15,9 +15,10 @@ Risk rule (documented for reviewers in the README):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ..glossary import Glossary
-from ..records import Flag, GlossaryHit, PairRisk, Risk
+from ..records import Flag, GlossaryHit, PairRisk, Risk, Segment
 from . import copied, figures, length, loops, names, terms, untranslated
 
 Check = Callable[[str, str], list[Flag]]
@@ -53,5 +54,19 @@ def assess(zh: str, en: str, line: int = 0, hits: Sequence[GlossaryHit] | None =
     return PairRisk(line, risk_of(flags), tuple(flags))
 
 
+def assess_segment(seg: Segment, min_confidence: float | None = None) -> Segment:
+    """A translated segment with its risk and the checks it rests on (its recorded glossary hits
+    stand for the glossary). English the model itself was unsure of is flagged too, below
+    min_confidence (off until set: calibrate it with zhen eval)."""
+    if not seg.target:
+        return seg
+    found = list(assess(seg.norm, seg.target, hits=seg.hits).flags)
+    if min_confidence is not None and seg.score is not None and seg.score < min_confidence:
+        seg = replace(seg, flags=(*seg.flags, "low-confidence"))
+        found.append(Flag("low-confidence", (), (), f"the model's own confidence ({seg.score:.2f}) is below "
+                                                    f"{min_confidence:g}"))
+    return replace(seg, risk=risk_of(found), checks=tuple(found))
+
+
 NAMES = (*CHECKS, "terms")
-__all__ = ["CHECKS", "NAMES", "assess", "risk_of"]
+__all__ = ["CHECKS", "NAMES", "assess", "assess_segment", "risk_of"]

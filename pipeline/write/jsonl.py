@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..records import Block, Document, Fact, FactCheck, GlossaryHit, Provenance, Segment, Source, Summary
+from ..records import Block, Document, Fact, FactCheck, Flag, GlossaryHit, Provenance, Segment, Source, Summary
 
 
 def render(doc: Document) -> str:
@@ -65,8 +65,10 @@ def load_document(jsonl: Path) -> Document:
             elif kind == "segment":
                 hits = tuple(GlossaryHit(**h) for h in rec.pop("hits", []))
                 facts = tuple(_fact_check(c) for c in rec.pop("facts", []))
+                checks = tuple(_flag(c) for c in rec.pop("checks", []))
                 rec = {k: v for k, v in rec.items() if k in fields}
-                segs.append(Segment(**{**rec, "hits": hits, "facts": facts, "flags": tuple(rec.get("flags", []))}))
+                segs.append(Segment(**{**rec, "hits": hits, "facts": facts, "checks": checks,
+                                       "flags": tuple(rec.get("flags", []))}))
             elif kind == "summary":
                 summary = Summary.from_record(rec)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -89,3 +91,9 @@ def _fact_check(d: dict[str, Any]) -> FactCheck:
                     day=x.get("day"))
 
     return FactCheck(d["status"], fact(d["zh"]), fact(d["en"]) if d.get("en") else None, bool(d.get("fixed")))
+
+
+def _flag(d: dict[str, Any]) -> Flag:
+    return Flag(kind=d["kind"], zh_spans=tuple(tuple(x) for x in d.get("zh_spans", [])),
+                en_spans=tuple(tuple(x) for x in d.get("en_spans", [])), reason=d.get("reason", ""),
+                severity=d.get("severity", "check"))

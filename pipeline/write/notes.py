@@ -31,7 +31,8 @@ def marked(seg: Segment) -> str:
 
 def needs_review(seg: Segment) -> bool:
     """A segment a reviewer must read against the Chinese (XLIFF marks it needs-review-translation)."""
-    return any(c.status != "matched" for c in seg.facts) or any(h.status == "missing" for h in seg.hits) or any(
+    return seg.risk in ("check", "bad") or any(c.status != "matched" for c in seg.facts) or any(
+        h.status == "missing" for h in seg.hits) or any(
         f in ("mojibake", "glossary-fallback", "repetition-collapsed", "low-confidence") for f in seg.flags)
 
 
@@ -40,5 +41,6 @@ def unit_notes(seg: Segment) -> list[str]:
     notes = [f"glossary: {h.zh} = {h.en} ({h.status})" for h in seg.hits]
     notes += [f"figure {c.status}: {describe(c)}" for c in seg.facts if c.status != "matched"]
     notes += [f"flag: {f}" for f in seg.flags]
+    notes += [f"risk {seg.risk}: {c.kind}: {c.reason}" for c in seg.checks]
     return notes
 
