@@ -115,7 +115,7 @@ class Segment:
     id: str
     block: int
     kind: BlockKind
-    start: int  # raw[start:end] is this segment's raw text, speaker label included
+    start: int  # raw[start:end] is this segment's raw text (pinyin annotations included, no label)
     end: int
     text: str  # as displayed: own script, pinyin annotations removed
     norm: str  # simplified script, punctuation unified: the model's input
@@ -125,6 +125,8 @@ class Segment:
     hits: tuple[GlossaryHit, ...] = ()
     facts: tuple[FactCheck, ...] = ()
     flags: tuple[str, ...] = ()
+    speaker_start: int | None = None  # a turn's speaker label in raw (None for other kinds)
+    speaker_end: int | None = None
 
     @property
     def translatable(self) -> bool:

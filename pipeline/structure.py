@@ -1,0 +1,457 @@
+"""Line structure of a release page: which line is a title, heading, paragraph, turn or
+site furniture, and who speaks.
+
+Rules decide what they decide reliably (markdown headings, the clearest furniture
+patterns, speaker labels); a small multinomial logistic model decides the rest from
+features that transfer between sites: length, end marks, character make-up, dates, URLs,
+furniture vocabulary, position relative to the article body, and the neighbouring lines.
+Its weights are plain JSON (`structure_model.json`, retrained by `bench/train_structure.py`
+from annotated pages) and are read with plain Python: no numerical library at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .speakers import ROLES, is_speaker_label
+
+KINDS = ("title", "heading", "paragraph", "boilerplate")
+MODEL_FILE = "structure_model.json"
+
+# Furniture a rule can name with confidence (also given to the model as a feature).
+BOILERPLATE = [
+    re.compile(p)
+    for p in (
+        r"^(来源|责任编辑|编辑|作者|校对|审核|审校|通讯员|供稿|出处|原标题|稿源|字号|字体|责编)\s*[:：]",
+        r"^(【?(打印本?页|打印|关闭窗口|关闭|收藏|返回顶部|分享到?|扫一扫.*|上一篇.*|下一篇.*)】?\s*)+$",
+        r"^(分享|分享到)\s*[:：]?.*$",
+        r"^【?\s*字号?\s*[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?\s*】?$",
+        r"^(【[大中小]】\s*){2,3}$",
+        r"^\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*$",
+        r"^\d{1,2}:\d{2}(:\d{2})?$",
+        r"^(END|End|end|（完）|\(完\)|-+\s*完\s*-+|—+\s*完\s*—+)$",
+        r"^(首页|当前位置|您的位置|您当前的位置|您现在的位置|您所在的位置)\s*[:：>＞»].*$",
+        r"^[^。！？!?]{1,20}(\s*[>＞»]{1,2}\s*[^。！？!?>＞»]{1,20}){2,}\s*[>＞»]*$",
+        r"^(浏览次数|点击数|阅读量|阅读次数|发布时间|发布日期|更新时间)\s*[:：].*$",
+    )
+]
+_MD_HEADING = re.compile(r"^(#{1,6})\s+")
+
+_ENDERS = "。！？!?"
+_CLOSE = "”’」』》)）]】\"'"
+_END_SENT = re.compile(r"[。！？!?][。！？!?”’」』》)）\]】\"']*$")
+_ENDER_ANY = re.compile(r"[。！？!?]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+_ISO_DATE = re.compile(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|\d{1,2}-\d{1,2}-\d{4}")
+_CN_DATE = re.compile(r"(\d{2,4}年)?\d{1,2}月\d{1,2}日")
+_CN_DATE_ONLY = re.compile(r"^\d{0,4}年?\d{1,2}月\d{1,2}日?$")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]")
+_URL = re.compile(r"https?://|www\.|\.(com|cn|net|org|html?|shtml|aspx?|php)\b", re.I)
+_FILENAME = re.compile(r"\.(jpg|jpeg|png|gif|pdf|docx?|xlsx?|zip|rar)\b", re.I)
+_NUMBERED = re.compile(r"^([一二三四五六七八九十]+[、．.]|\d{1,2}[、．]|（[一二三四五六七八九十\d]+）|第[一二三四五六七八九十\d]+[章节条部])")
+_BULLET = re.compile(r"^[•·◆■●▪▶►※\-—*]")
+_LEAD = re.compile(
+    r"^.{0,24}?(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|(本报|新华社|中新网|人民网|央视网|记者).{0,12}(讯|电|获悉))"
+)
+_CAPTION = re.compile(r"^图为|^图片[:：]|（[^（）]{1,12}摄）$|供图）?$|[摄攝]）?$")
+_EVENT_META = re.compile(r"^(时间|地点|嘉宾|主持人|出席|发布人|主办|承办|发布会时间|会议时间)\s*[:：]")
+
+_VOCAB: dict[str, tuple[str, ...]] = {
+    "v_source": ("来源", "作者", "编辑", "责编", "校对", "审核", "出处", "稿源", "供稿", "转载", "原文"),
+    "v_widget": ("分享", "打印", "关闭", "收藏", "字号", "字体", "返回", "顶部", "扫一扫", "二维码", "下载",
+                 "上一篇", "下一篇", "登录", "注册", "设为首页", "网站地图", "举报", "评论", "点赞", "客户端",
+                 "阅读", "浏览", "点击", "查看", "全文", "微站", "意见反馈"),
+    "v_nav": ("首页", "位置", "正文", "频道", "栏目", "目录", "导航", "要闻", "新闻中心", "版面", "当前"),
+    "v_related": ("相关", "推荐", "热点", "排行", "更多", "延伸阅读", "猜你喜欢", "热门", "专题", "精彩"),
+    "v_ad": ("广告", "推广", "扫码", "关注", "公众号", "微信", "微博", "铁粉", "咨询", "app", "APP"),
+    "v_site": ("版权", "copyright", "Copyright", "©", "备案", "ICP", "网站简介", "联系我们", "隐私", "无障碍",
+               "欢迎访问", "门户网站", "投稿", "电子报", "报纸"),
+}
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """A speaker label at the start of a line (offsets into the line's text)."""
+
+    speaker_start: int
+    speaker_end: int
+    body_start: int  # where the spoken text starts; == len(line) for a label alone on its line
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """What one line becomes: a block of some kind, or nothing (a speaker-label line)."""
+
+    kind: str | None  # None: a speaker-label line, which makes no block
+    speaker: str | None = None
+    body_start: int = 0  # offset into the line where the block's text starts
+    speaker_span: tuple[int, int] | None = None  # the label's offsets in this line, when written here
+    label_line: int | None = None  # index of the label-only line this turn's speaker comes from
+
+
+# ---------------------------------------------------------------- speaker labels
+
+_BRACKET_LABEL = re.compile(r"^[\[【［〔]\s*([^\]】］〕\[【]{1,40}?)\s*[\]】］〕]\s*(?:[:：]\s*)?")
+_COLON_LABEL = re.compile(r"^([^:：]{1,40}?)\s*[:：]\s*")
+_META_ROLES = {"主持人", "嘉宾", "发布人", "出席"}
+
+
+def find_label(text: str, norm: str) -> LabelMatch | None:
+    """A speaker label opening the line: `记者:`, `[主持人]:`, `【张业遂】`, or a line that is a
+    label alone (`公安部刑事侦查局副局长 孙劲峰`, `主持人:`). norm is the simplified form of text
+    (same length: the label's offsets are found on it and used on text)."""
+    if len(norm) != len(text):
+        norm = text
+    for pattern in (_BRACKET_LABEL, _COLON_LABEL):
+        m = pattern.match(norm)
+        if m is None:
+            continue
+        body = norm[m.end():].strip()
+        if not is_speaker_label(m.group(1), alone=not body):
+            continue
+        if m.group(1).strip() in _META_ROLES and body and not _ENDER_ANY.search(body):
+            # `主持人:郭林 公安部新闻发言人` says who hosts: a metadata line, not speech.
+            return None
+        s, e = _strip_span(text, m.start(1), m.end(1))
+        return LabelMatch(s, e, m.end() if body else len(text))
+    flat = norm.strip()
+    if flat and is_speaker_label(flat, alone=True) and not _is_credit(flat):
+        s, e = _strip_span(text, 0, len(text))
+        return LabelMatch(s, e, len(text))
+    return None
+
+
+def _is_credit(flat: str) -> bool:
+    # `记者 张三` alone on a line is a byline, not the reporter about to speak.
+    parts = flat.split()
+    return len(parts) == 2 and parts[0] in ("记者", "通讯员", "编辑", "摄影")
+
+
+def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s] in " \u3000":
+        s += 1
+    while e > s and text[e - 1] in " \u3000":
+        e -= 1
+    return s, e
+
+
+# ---------------------------------------------------------------- features
+
+
+def _short_unpunct(n: str) -> bool:
+    return len(n) <= 24 and not _END_SENT.search(n) and bool(_CJK.search(n))
+
+
+def _is_body(n: str) -> bool:
+    """A line that is surely article text: long, with sentence ends."""
+    ends = len(_ENDER_ANY.findall(n))
+    return (len(n) >= 40 and ends >= 1) or ends >= 2 and len(n) >= 24
+
+
+def _boilerish(n: str) -> bool:
+    return any(p.match(n) for p in BOILERPLATE) or (len(n) <= 30 and any(
+        w in n for k in ("v_source", "v_widget", "v_nav", "v_ad", "v_site") for w in _VOCAB[k]))
+
+
+@dataclass(frozen=True)
+class _Doc:
+    norms: Sequence[str]
+    body: Sequence[bool]
+    first_body: int
+    last_body: int
+    phrase_share: float  # share of lines that are short phrases without end marks
+    hard: Sequence[bool]  # lines the furniture rules already name
+    labels: Sequence[bool]
+
+
+def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
+    body = [_is_body(n) for n in norms]
+    idx = [i for i, b in enumerate(body) if b]
+    first = idx[0] if idx else len(norms)
+    last = idx[-1] if idx else -1
+    share = sum(_short_unpunct(n) for n in norms) / max(1, len(norms))
+    hard = [any(p.match(n) for p in BOILERPLATE) for n in norms]
+    return _Doc(norms, body, first, last, share, hard, labels)
+
+
+def _end_class(n: str) -> str:
+    stripped = n.rstrip(_CLOSE)
+    last = n[-1]
+    if _END_SENT.search(n):
+        return "ender"
+    if n.endswith(("……", "...", "…")):
+        return "ellipsis"
+    if stripped and stripped[-1] in "，,、":
+        return "comma"
+    if stripped and stripped[-1] in "；;":
+        return "semicolon"
+    if last in "：:":
+        return "colon"
+    if last in _CLOSE:
+        return "closer"
+    if _CJK.match(last):
+        return "cjk"
+    if last.isdigit():
+        return "digit"
+    if last.isascii() and last.isalpha():
+        return "latin"
+    return "symbol"
+
+
+def line_features(doc: _Doc, i: int) -> dict[str, float]:
+    """Features of line i (simplified text) in its page."""
+    n = doc.norms[i]
+    flat = n.replace(" ", "")
+    length = len(flat)
+    f: dict[str, float] = {}
+    for cut in (2, 4, 8, 14, 24, 40, 80):
+        if length <= cut:
+            f[f"len<={cut}"] = 1.0
+            break
+    else:
+        f["len>80"] = 1.0
+    f["loglen"] = math.log1p(length) / 5
+    end = _end_class(n)
+    f["end_" + end] = 1.0
+    ends = len(_ENDER_ANY.findall(n))
+    f["enders"] = min(ends, 4) / 4
+    f["enders_inside"] = 1.0 if ends >= 1 and end != "ender" else 0.0
+    commas = len(re.findall(r"[，,、]", n))
+    f["commas"] = min(commas, 6) / 6
+    f["comma_rate"] = min(1.0, 10 * commas / max(1, length))
+    total = max(1, length)
+    cjk = len(_CJK.findall(flat))
+    f["frac_cjk"] = cjk / total
+    f["frac_latin"] = len(_LATIN.findall(flat)) / total
+    f["frac_digit"] = len(_DIGIT.findall(flat)) / total
+    f["frac_symbol"] = sum(1 for c in flat if not c.isalnum() and not _CJK.match(c)) / total
+    f["no_cjk"] = 1.0 if cjk == 0 else 0.0
+    f["spaces"] = min(n.count(" "), 6) / 6
+    tokens = n.split()
+    f["many_short_tokens"] = 1.0 if len(tokens) >= 4 and sum(map(len, tokens)) / len(tokens) <= 4 else 0.0
+    f["iso_date"] = 1.0 if _ISO_DATE.search(n) else 0.0
+    f["cn_date"] = 1.0 if _CN_DATE.search(n) else 0.0
+    f["cn_date_only"] = 1.0 if _CN_DATE_ONLY.match(flat) else 0.0
+    f["clock"] = 1.0 if _CLOCK.search(n) else 0.0
+    f["weekday"] = 1.0 if _WEEKDAY.search(n) else 0.0
+    f["url"] = 1.0 if _URL.search(n) else 0.0
+    f["filename"] = 1.0 if _FILENAME.search(n) else 0.0
+    f["pipe"] = 1.0 if "|" in n else 0.0
+    f["nav_arrows"] = 1.0 if re.search(r"[>＞»]", n) else 0.0
+    f["stars"] = 1.0 if re.search(r"\*{3,}|~{3,}|-{3,}|={3,}", n) else 0.0
+    f["numbered"] = 1.0 if _NUMBERED.match(n) else 0.0
+    f["bullet"] = 1.0 if _BULLET.match(n) else 0.0
+    f["in_brackets"] = 1.0 if re.fullmatch(r"[（(【\[].*[)）】\]]", n) else 0.0
+    f["starts_bracket"] = 1.0 if n[:1] in "（(【[［" else 0.0
+    f["quote"] = 1.0 if re.search(r"[“”「」]", n) else 0.0
+    f["opens_quote"] = 1.0 if n[:1] in "“「‘\"" else 0.0
+    f["colon"] = 1.0 if re.search(r"[:：]", n[:14]) else 0.0
+    f["event_meta"] = 1.0 if _EVENT_META.match(n) else 0.0
+    f["caption"] = 1.0 if _CAPTION.search(n) else 0.0
+    f["hard_rule"] = 1.0 if doc.hard[i] else 0.0
+    short = length <= 30
+    for key, words in _VOCAB.items():
+        hit = any(w in n for w in words)
+        if hit:
+            f[key] = 1.0
+            if short:
+                f[key + "_short"] = 1.0
+    f["org_end"] = 1.0 if re.search(r"(局|厅|部|院|委|办|中心|政府|公安|大队|支队|所|队|法院|检察院|办公室)$", flat) else 0.0
+    f["question"] = 1.0 if re.search(r"[？?]$", n) else 0.0
+    # Position: furniture sits before and after the article body.
+    N = len(doc.norms)
+    f["first"] = 1.0 if i == 0 else 0.0
+    f["last"] = 1.0 if i == N - 1 else 0.0
+    f["rel_pos"] = i / max(1, N - 1)
+    f["before_body"] = 1.0 if i < doc.first_body else 0.0
+    f["after_body"] = 1.0 if i > doc.last_body else 0.0
+    f["is_body"] = 1.0 if doc.body[i] else 0.0
+    f["no_body_page"] = 1.0 if doc.last_body < 0 else 0.0
+    soft = [j for j in range(i) if not doc.hard[j] and not _boilerish(doc.norms[j])]
+    f["first_content"] = 1.0 if not soft and not doc.hard[i] else 0.0
+    f["dup_earlier"] = 1.0 if n in doc.norms[:i] else 0.0
+    f["dup_prev"] = 1.0 if i > 0 and doc.norms[i - 1] == n else 0.0
+    f["dup_later"] = 1.0 if n in doc.norms[i + 1:] else 0.0
+    su = _short_unpunct(n)
+    f["short_unpunct"] = 1.0 if su else 0.0
+    f["phrase_share"] = doc.phrase_share
+    f["short_unpunct_x_share"] = doc.phrase_share if su else 0.0
+    nxt = _next_content(doc, i)
+    f["next_is_lead"] = 1.0 if nxt is not None and _LEAD.match(doc.norms[nxt]) else 0.0
+    f["next_is_body"] = 1.0 if nxt is not None and doc.body[nxt] else 0.0
+    f["next_label"] = 1.0 if i + 1 < N and doc.labels[i + 1] else 0.0
+    f["prev_label"] = 1.0 if i > 0 and doc.labels[i - 1] else 0.0
+    for name, j in (("prev", i - 1), ("next", i + 1)):
+        if not 0 <= j < N:
+            f[name + "_none"] = 1.0
+            continue
+        m = doc.norms[j]
+        if _short_unpunct(m):
+            f[name + "_short_unpunct"] = 1.0
+            if su:
+                f[name + "_both_short_unpunct"] = 1.0
+        if doc.body[j]:
+            f[name + "_body"] = 1.0
+        if doc.hard[j] or _boilerish(m):
+            f[name + "_boilerish"] = 1.0
+        if _END_SENT.search(m):
+            f[name + "_ender"] = 1.0
+        if len(m) <= 8:
+            f[name + "_tiny"] = 1.0
+    return f
+
+
+def _next_content(doc: _Doc, i: int) -> int | None:
+    for j in range(i + 1, min(len(doc.norms), i + 4)):
+        if not doc.hard[j] and not _boilerish(doc.norms[j]):
+            return j
+    return None
+
+
+# ---------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class StructureModel:
+    """Multinomial logistic regression: one weight vector per kind, over named features."""
+
+    classes: tuple[str, ...]
+    weights: Mapping[str, Mapping[str, float]]  # class -> feature -> weight
+    bias: Mapping[str, float]
+
+    def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
+        scores = {}
+        for c in self.classes:
+            w = self.weights[c]
+            scores[c] = self.bias[c] + sum(v * w.get(k, 0.0) for k, v in features.items())
+        top = max(scores.values())
+        exp = {c: math.exp(s - top) for c, s in scores.items()}
+        z = sum(exp.values())
+        return {c: e / z for c, e in exp.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"classes": list(self.classes), "bias": dict(self.bias),
+                "weights": {c: dict(sorted(w.items())) for c, w in self.weights.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StructureModel:
+        classes = tuple(data["classes"])
+        return cls(classes, {c: dict(data["weights"][c]) for c in classes}, {c: float(data["bias"][c]) for c in classes})
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str | None = None) -> StructureModel:
+    """The shipped weights (or a file's, for retraining and cross-validation)."""
+    if path is None:
+        text = resources.files("pipeline").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return StructureModel.from_json(json.loads(text))
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def page_features(texts: Sequence[str], norms: Sequence[str]) -> tuple[list[LabelMatch | None], list[dict[str, float]]]:
+    """Speaker labels and model features of every line of a page."""
+    labels = [find_label(t, n) for t, n in zip(texts, norms, strict=True)]
+    doc = _doc(norms, [lab is not None for lab in labels])
+    return labels, [line_features(doc, i) for i in range(len(norms))]
+
+
+def decide(
+    texts: Sequence[str], norms: Sequence[str], model: StructureModel | None = None, markdown: bool = False,
+) -> list[LineDecision]:
+    """Decide every line of a page (texts as displayed, norms simplified, one per non-empty line)."""
+    model = model or load_model()
+    labels, feats = page_features(texts, norms)
+    probs = [model.probabilities(f) for f in feats]
+    kinds = [max(p, key=p.__getitem__) for p in probs]
+    md = [bool(_MD_HEADING.match(t)) if markdown else False for t in texts]
+    for i, n in enumerate(norms):
+        if feats[i].get("hard_rule"):
+            kinds[i] = "boilerplate"
+        elif md[i]:
+            kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
+    _one_title(kinds, probs, md, texts)
+    out: list[LineDecision] = []
+    speaker: str | None = None
+    speaker_line: int | None = None
+    pending: int | None = None  # a label-only line waiting for its speech
+    for i, text in enumerate(texts):
+        kind = kinds[i]
+        lab = labels[i]
+        if kind == "boilerplate" and (lab is None or feats[i].get("hard_rule")):
+            out.append(LineDecision("boilerplate"))
+            speaker = pending = None
+            continue
+        if md[i]:
+            body = _MD_HEADING.match(text).end()  # type: ignore[union-attr]
+            out.append(LineDecision(kind, body_start=body))
+            speaker = pending = None
+            continue
+        if lab is not None and lab.body_start >= len(text):
+            out.append(LineDecision(None))
+            pending, speaker = i, None
+            continue
+        if lab is not None:
+            name = text[lab.speaker_start:lab.speaker_end]
+            out.append(LineDecision("turn", name, lab.body_start, (lab.speaker_start, lab.speaker_end)))
+            speaker, speaker_line, pending = name, None, None
+            continue
+        if pending is not None:
+            plab = labels[pending]
+            assert plab is not None
+            if kind in ("heading", "title"):
+                # A label line over a headline (a newspaper's layout): the headline ends the run.
+                out.append(LineDecision(kind))
+                speaker = pending = None
+                continue
+            name = texts[pending][plab.speaker_start:plab.speaker_end]
+            out.append(LineDecision("turn", name, 0, None, pending))
+            speaker, speaker_line, pending = name, pending, None
+            continue
+        if kind in ("heading", "title"):
+            out.append(LineDecision(kind))
+            speaker = None
+        elif speaker is not None and not _ends_speech(norms[i], feats[i]):
+            out.append(LineDecision("turn", speaker, 0, None, speaker_line))
+        else:
+            out.append(LineDecision("paragraph"))
+            speaker = None
+    if pending is not None:
+        # A label with nothing after it: keep its text (nothing is lost) as a paragraph.
+        out[pending] = LineDecision("paragraph")
+    return out
+
+
+def _ends_speech(norm: str, feats: Mapping[str, float]) -> bool:
+    """A content line that is not the speaker's: a photo caption or an editor's note in brackets."""
+    return bool(feats.get("caption") or (feats.get("in_brackets") and len(norm) > 12 and feats.get("enders")))
+
+
+def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool], texts: Sequence[str]) -> None:
+    """At most one title: the likeliest; other title candidates are headings."""
+    cands = [i for i, k in enumerate(kinds) if k == "title"]
+    if len(cands) <= 1:
+        return
+    md_titles = [i for i in cands if md[i]]
+    keep = md_titles[0] if md_titles else max(cands, key=lambda i: probs[i]["title"])
+    for i in cands:
+        if i != keep:
+            kinds[i] = "heading"
+
+
+__all__ = ["BOILERPLATE", "KINDS", "LabelMatch", "LineDecision", "StructureModel", "decide", "find_label",
+           "line_features", "load_model", "page_features"]
