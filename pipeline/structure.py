@@ -24,6 +24,7 @@ from typing import Any
 from .speakers import ROLES, is_speaker_label
 
 KINDS = ("title", "heading", "paragraph", "boilerplate")
+TITLE_RESCUE = 0.2  # the title probability at which a line above the body is taken as the missing title
 MODEL_FILE = "structure_model.json"
 
 # Furniture a rule can name with confidence (also given to the model as a feature).
@@ -154,14 +155,16 @@ def _short_unpunct(n: str) -> bool:
 
 
 def _is_body(n: str) -> bool:
-    """A line that is surely article text: long, with sentence ends."""
-    ends = len(_ENDER_ANY.findall(n))
-    return (len(n) >= 40 and ends >= 1) or ends >= 2 and len(n) >= 24
+    """A line that reads as article text: sentence-like (an end mark, or clauses) and not tiny."""
+    if len(n) < 15 or not _CJK.search(n):
+        return False
+    return bool(_ENDER_ANY.search(n)) or n.endswith(("；", ";")) or len(re.findall(r"[，,]", n)) >= 2
 
 
 def _boilerish(n: str) -> bool:
-    return any(p.match(n) for p in BOILERPLATE) or (len(n) <= 30 and any(
-        w in n for k in ("v_source", "v_widget", "v_nav", "v_ad", "v_site") for w in _VOCAB[k]))
+    """Furniture by rule, or a short line made of furniture words."""
+    return any(p.match(n) for p in BOILERPLATE) or (len(n) <= 16 and any(
+        w in n for k in ("v_source", "v_widget", "v_nav", "v_ad", "v_site", "v_related") for w in _VOCAB[k]))
 
 
 @dataclass(frozen=True)
@@ -260,13 +263,16 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["event_meta"] = 1.0 if _EVENT_META.match(n) else 0.0
     f["caption"] = 1.0 if _CAPTION.search(n) else 0.0
     f["hard_rule"] = 1.0 if doc.hard[i] else 0.0
-    short = length <= 30
+    # Furniture words decide short lines; in a long line they are mostly news words (举报, 相关).
+    hits = 0
     for key, words in _VOCAB.items():
-        hit = any(w in n for w in words)
-        if hit:
-            f[key] = 1.0
-            if short:
-                f[key + "_short"] = 1.0
+        found = sum(w in n for w in words)
+        hits += found
+        if found and length <= 12:
+            f[key + "_tiny"] = 1.0
+        elif found and length <= 30:
+            f[key + "_short"] = 1.0
+    f["vocab_density"] = min(1.0, 4 * hits / max(1, length))
     f["org_end"] = 1.0 if re.search(r"(局|厅|部|院|委|办|中心|政府|公安|大队|支队|所|队|法院|检察院|办公室)$", flat) else 0.0
     f["question"] = 1.0 if re.search(r"[？?]$", n) else 0.0
     # Position: furniture sits before and after the article body.
@@ -384,7 +390,8 @@ def decide(
             kinds[i] = "boilerplate"
         elif md[i]:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
-    _one_title(kinds, probs, md, texts)
+    _after_related(kinds, norms)
+    _one_title(kinds, probs, md, feats)
     out: list[LineDecision] = []
     speaker: str | None = None
     speaker_line: int | None = None
@@ -413,7 +420,7 @@ def decide(
         if pending is not None:
             plab = labels[pending]
             assert plab is not None
-            if kind in ("heading", "title"):
+            if kind in ("heading", "title") or _headline_like(norms[i]):
                 # A label line over a headline (a newspaper's layout): the headline ends the run.
                 out.append(LineDecision(kind))
                 speaker = pending = None
@@ -441,9 +448,39 @@ def _ends_speech(norm: str, feats: Mapping[str, float]) -> bool:
     return bool(feats.get("caption") or (feats.get("in_brackets") and len(norm) > 12 and feats.get("enders")))
 
 
-def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool], texts: Sequence[str]) -> None:
-    """At most one title: the likeliest; other title candidates are headings."""
+_RELATED_HEADER = re.compile(
+    r"^[【\[]?(相关新闻|相关阅读|相关报道|相关链接|相关文章|新闻推荐|推荐阅读|延伸阅读|热点推荐|热门推荐|精彩推荐|特别推荐|"
+    r"猜你喜欢|更多新闻|更多阅读|往期回顾|热点新闻|相关稿件)[】\]]?[:：]?$"
+)
+
+
+def _after_related(kinds: list[str], norms: Sequence[str]) -> None:
+    """Everything under a related-links header (相关新闻, 新闻推荐) is other pages' teasers."""
+    for i, n in enumerate(norms):
+        if _RELATED_HEADER.match(n.replace(" ", "")):
+            for j in range(i, len(kinds)):
+                kinds[j] = "boilerplate"
+            return
+
+
+def _headline_like(n: str) -> bool:
+    """A short line without end marks or clauses: under a label-only line it is a headline."""
+    return _short_unpunct(n) and not re.search(r"[，,、；;：:]", n)
+
+
+def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
+               feats: Sequence[Mapping[str, float]]) -> None:
+    """At most one title: the likeliest; other title candidates are headings. With no
+    candidate, a line above the article body that the model finds plausible as a title."""
     cands = [i for i, k in enumerate(kinds) if k == "title"]
+    if not cands and not any(md):
+        above = [i for i, k in enumerate(kinds)
+                 if feats[i].get("before_body") and k in ("heading", "paragraph", "boilerplate")
+                 and not feats[i].get("hard_rule")]
+        best = max(above, key=lambda i: probs[i]["title"], default=None)
+        if best is not None and probs[best]["title"] >= TITLE_RESCUE:
+            kinds[best] = "title"
+        return
     if len(cands) <= 1:
         return
     md_titles = [i for i in cands if md[i]]
