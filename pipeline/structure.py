@@ -41,7 +41,8 @@ BOILERPLATE = [
         r"^(END|End|end|（完）|\(完\)|-+\s*完\s*-+|—+\s*完\s*—+)$",
         r"^(首页|当前位置|您的位置|您当前的位置|您现在的位置|您所在的位置)\s*[:：>＞»].*$",
         r"^[^。！？!?]{1,20}(\s*[>＞»]{1,2}\s*[^。！？!?>＞»]{1,20}){2,}\s*[>＞»]*$",
-        r"^(浏览次数|点击数|阅读量|阅读次数|发布时间|发布日期|更新时间)\s*[:：].*$",
+        r"^(浏览次数|点击数|阅读量|阅读次数|发布时间|发布日期|更新时间|日期|版面|版次|图片来源|摄影|供图)\s*[:：].*$",
+        r"^(星期[一二三四五六日天]|(香港|北京|台北|澳门)?时间\d{1,2}时\d{1,2}分)$",
     )
 ]
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
@@ -65,7 +66,9 @@ _BULLET = re.compile(r"^[•·◆■●▪▶►※\-—*]")
 _LEAD = re.compile(
     r"^.{0,24}?(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|(本报|新华社|中新网|人民网|央视网|记者).{0,12}(讯|电|获悉))"
 )
-_CAPTION = re.compile(r"^图为|^图片[:：]|（[^（）]{1,12}摄）$|供图）?$|[摄攝]）?$")
+_CAPTION = re.compile(r"^图为|^图片[:：]|[（(][^（）()]{1,12}[摄攝][)）]$|供图[)）]?$|^[^。！？!?]{4,40}现场$")
+_NOTICE_TITLE = re.compile(r"^.{0,20}关于.{2,60}$|^.{2,40}(通告|通知|公告|通报|悬赏|声明|公示)$")
+_DOC_TYPE_END = re.compile(r"(通告|通知|公告|通报|声明|公示)$")
 _EVENT_META = re.compile(r"^(时间|地点|嘉宾|主持人|出席|发布人|主办|承办|发布会时间|会议时间)\s*[:：]")
 
 _VOCAB: dict[str, tuple[str, ...]] = {
@@ -163,7 +166,7 @@ def _is_body(n: str) -> bool:
 
 def _boilerish(n: str) -> bool:
     """Furniture by rule, or a short line made of furniture words."""
-    return any(p.match(n) for p in BOILERPLATE) or (len(n) <= 16 and any(
+    return any(p.match(n) for p in BOILERPLATE) or bool(_WEEKDAY.fullmatch(n)) or (len(n) <= 16 and any(
         w in n for k in ("v_source", "v_widget", "v_nav", "v_ad", "v_site", "v_related") for w in _VOCAB[k]))
 
 
@@ -262,6 +265,8 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["colon"] = 1.0 if re.search(r"[:：]", n[:14]) else 0.0
     f["event_meta"] = 1.0 if _EVENT_META.match(n) else 0.0
     f["caption"] = 1.0 if _CAPTION.search(n) else 0.0
+    f["notice_title"] = 1.0 if (_NOTICE_TITLE.match(flat) and not _END_SENT.search(n) and len(flat) <= 60
+                                and "，" not in n and "关于" in n) else 0.0
     f["hard_rule"] = 1.0 if doc.hard[i] else 0.0
     # Furniture words decide short lines; in a long line they are mostly news words (举报, 相关).
     hits = 0
@@ -391,7 +396,12 @@ def decide(
         elif md[i]:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
     _after_related(kinds, norms)
+    for i, n in enumerate(norms):
+        if kinds[i] != "boilerplate" and feats[i].get("caption") and not feats[i].get("dup_earlier"):
+            kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
     _one_title(kinds, probs, md, feats)
+    _duplicates(kinds, norms, feats)
+    _notice_head(kinds, norms, feats)
     out: list[LineDecision] = []
     speaker: str | None = None
     speaker_line: int | None = None
@@ -422,7 +432,7 @@ def decide(
             assert plab is not None
             if kind in ("heading", "title") or _headline_like(norms[i]):
                 # A label line over a headline (a newspaper's layout): the headline ends the run.
-                out.append(LineDecision(kind))
+                out.append(LineDecision(kind if kind in ("heading", "title") else "heading"))
                 speaker = pending = None
                 continue
             name = texts[pending][plab.speaker_start:plab.speaker_end]
@@ -463,6 +473,30 @@ def _after_related(kinds: list[str], norms: Sequence[str]) -> None:
             return
 
 
+def _duplicates(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:
+    """A line printed again: a headline's copy is a heading, any other copy is furniture."""
+    first: dict[str, int] = {}
+    for i, n in enumerate(norms):
+        j = first.setdefault(n, i)
+        if j != i and not feats[i].get("hard_rule") and len(n) > 1:
+            kinds[i] = "heading" if kinds[j] in ("title", "heading") else "boilerplate"
+
+
+def _notice_head(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:
+    """A notice's head: issuer lines above a 关于…通告 title and the title's second line are headings."""
+    t = next((i for i, k in enumerate(kinds) if k == "title"), None)
+    if t is None or not _NOTICE_TITLE.match(norms[t]) or _END_SENT.search(norms[t]):
+        return
+    i = t - 1
+    while i >= 0 and _headline_like(norms[i]) and not feats[i].get("hard_rule") and len(norms[i]) <= 20:
+        kinds[i] = "heading"
+        i -= 1
+    nxt = t + 1
+    if (nxt < len(norms) and not _DOC_TYPE_END.search(norms[t]) and _DOC_TYPE_END.search(norms[nxt])
+            and len(norms[nxt]) <= 16):
+        kinds[nxt] = "heading"
+
+
 def _headline_like(n: str) -> bool:
     """A short line without end marks or clauses: under a label-only line it is a headline."""
     return _short_unpunct(n) and not re.search(r"[，,、；;：:]", n)
@@ -473,6 +507,13 @@ def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
     """At most one title: the likeliest; other title candidates are headings. With no
     candidate, a line above the article body that the model finds plausible as a title."""
     cands = [i for i, k in enumerate(kinds) if k == "title"]
+    notice = [i for i, n in enumerate(feats) if n.get("notice_title") and n.get("before_body")]
+    if notice and not any(md):
+        # A notice's 关于…的通告 line is its title, whatever else looks like one.
+        for i in cands:
+            kinds[i] = "heading"
+        kinds[notice[0]] = "title"
+        return
     if not cands and not any(md):
         above = [i for i, k in enumerate(kinds)
                  if feats[i].get("before_body") and k in ("heading", "paragraph", "boilerplate")
