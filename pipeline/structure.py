@@ -298,6 +298,12 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["short_unpunct"] = 1.0 if su else 0.0
     f["phrase_share"] = doc.phrase_share
     f["short_unpunct_x_share"] = doc.phrase_share if su else 0.0
+    f["underscores"] = min(n.count("_"), 4) / 4
+    # A headline sits right above the date/source line or right above the body.
+    f["next_hard"] = 1.0 if i + 1 < N and (doc.hard[i + 1] or bool(_ISO_DATE.search(doc.norms[i + 1]))) else 0.0
+    f["prev_hard"] = 1.0 if i > 0 and doc.hard[i - 1] else 0.0
+    f["just_above_body"] = 1.0 if i < doc.first_body and all(
+        doc.hard[j] or _boilerish(doc.norms[j]) for j in range(i + 1, doc.first_body)) else 0.0
     nxt = _next_content(doc, i)
     f["next_is_lead"] = 1.0 if nxt is not None and _LEAD.match(doc.norms[nxt]) else 0.0
     f["next_is_body"] = 1.0 if nxt is not None and doc.body[nxt] else 0.0
