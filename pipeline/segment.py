@@ -16,7 +16,7 @@ from typing import cast
 from .normalize import CJK, clean, to_norm
 from .records import Block, BlockKind, Document, Segment, Source
 from .speakers import speaker_in_english
-from .structure import LineDecision, StructureModel, decide, find_label
+from .structure import StructureModel, decide
 
 DEFAULT_TOKEN_BUDGET = 200
 
@@ -71,13 +71,10 @@ def segment(
         if body_start >= line.end:
             continue
         label_raw: tuple[int, int] | None = None
-        if dec.speaker is not None:
-            label_line = lines[dec.label_line] if dec.label_line is not None else line
-            if dec.speaker_span is not None:
-                ls, le = dec.speaker_span
-            else:
-                ls, le = _label_span(decisions, lines, dec, label_line)
-            label_raw = cleaned.raw_span(label_line.start + ls, label_line.start + le)
+        if dec.speaker is not None and dec.label_line is not None:
+            origin = lines[dec.label_line]
+            ls, le = dec.label_span
+            label_raw = cleaned.raw_span(origin.start + ls, origin.start + le)
         bstart, bend = cleaned.raw_span(body_start, line.end)
         block = Block(
             index=len(blocks),
@@ -86,8 +83,7 @@ def segment(
             end=bend,
             speaker=dec.speaker,
             speaker_en=speaker_in_english(to_norm(dec.speaker)) if dec.speaker else None,
-            labelled=dec.speaker is not None and (dec.speaker_span is not None or dec.label_line is not None
-                                                  and _first_after_label(decisions, dec, line, lines)),
+            labelled=dec.labelled,
         )
         blocks.append(block)
         spans = _split_spans(cleaned.text, body_start, line.end, budget, count_tokens)
@@ -115,26 +111,6 @@ def segment(
                 )
             )
     return Document(source=source, blocks=tuple(blocks), segments=tuple(segments), warnings=tuple(warnings))
-
-
-def _label_span(decisions: list[LineDecision], lines: list[_Line], dec: LineDecision, label_line: _Line) -> tuple[int, int]:
-    """Where the speaker of a carried-over turn is written: its label line, or the inline label
-    of the run's first turn."""
-    if dec.label_line is not None:
-        i = dec.label_line
-        found = find_label(lines[i].text, lines[i].norm)
-        if found is not None:
-            return found.speaker_start, found.speaker_end
-    return 0, 0
-
-
-def _first_after_label(decisions: list[LineDecision], dec: LineDecision, line: _Line, lines: list[_Line]) -> bool:
-    """The first turn under a label-only line is the one the label was written for."""
-    assert dec.label_line is not None
-    for j in range(dec.label_line + 1, len(lines)):
-        if decisions[j].kind is not None:
-            return lines[j] is line
-    return False
 
 
 def _lines(text: str) -> Iterable[_Line]:

@@ -68,6 +68,8 @@ _LEAD = re.compile(
 )
 _CAPTION = re.compile(r"^图为|^图片[:：]|[（(][^（）()]{1,12}[摄攝][)）]$|供图[)）]?$|^[^。！？!?]{4,40}现场$")
 _NOTICE_TITLE = re.compile(r"^.{0,20}关于.{2,60}$|^.{2,40}(通告|通知|公告|通报|悬赏|声明|公示)$")
+# A two-part subheading, topic and gist: 当前形势:打击成效良好但总体形势依然严峻.
+_COLON_HEADING = re.compile(r"^[^，。！？：:“”]{2,8}[:：][^，。！？!?:：]{4,40}$")
 _DOC_TYPE_END = re.compile(r"(通告|通知|公告|通报|声明|公示)$")
 _EVENT_META = re.compile(r"^(时间|地点|嘉宾|主持人|出席|发布人|主办|承办|发布会时间|会议时间)\s*[:：]")
 
@@ -76,7 +78,7 @@ _VOCAB: dict[str, tuple[str, ...]] = {
     "v_widget": ("分享", "打印", "关闭", "收藏", "字号", "字体", "返回", "顶部", "扫一扫", "二维码", "下载",
                  "上一篇", "下一篇", "登录", "注册", "设为首页", "网站地图", "举报", "评论", "点赞", "客户端",
                  "阅读", "浏览", "点击", "查看", "全文", "微站", "意见反馈"),
-    "v_nav": ("首页", "位置", "正文", "频道", "栏目", "目录", "导航", "要闻", "新闻中心", "版面", "当前"),
+    "v_nav": ("首页", "位置", "频道", "栏目", "目录", "导航", "要闻", "新闻中心", "版面"),
     "v_related": ("相关", "推荐", "热点", "排行", "更多", "延伸阅读", "猜你喜欢", "热门", "专题", "精彩"),
     "v_ad": ("广告", "推广", "扫码", "关注", "公众号", "微信", "微博", "铁粉", "咨询", "app", "APP"),
     "v_site": ("版权", "copyright", "Copyright", "©", "备案", "ICP", "网站简介", "联系我们", "隐私", "无障碍",
@@ -100,8 +102,9 @@ class LineDecision:
     kind: str | None  # None: a speaker-label line, which makes no block
     speaker: str | None = None
     body_start: int = 0  # offset into the line where the block's text starts
-    speaker_span: tuple[int, int] | None = None  # the label's offsets in this line, when written here
-    label_line: int | None = None  # index of the label-only line this turn's speaker comes from
+    label_line: int | None = None  # a turn's: index of the line its speaker's label is written on
+    label_span: tuple[int, int] = (0, 0)  # the label's offsets in that line
+    labelled: bool = False  # the label was written for this block (not carried over)
 
 
 # ---------------------------------------------------------------- speaker labels
@@ -230,6 +233,7 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["loglen"] = math.log1p(length) / 5
     end = _end_class(n)
     f["end_" + end] = 1.0
+    f["end_full_stop"] = 1.0 if n.rstrip(_CLOSE).endswith("。") else 0.0
     ends = len(_ENDER_ANY.findall(n))
     f["enders"] = min(ends, 4) / 4
     f["enders_inside"] = 1.0 if ends >= 1 and end != "ender" else 0.0
@@ -265,6 +269,7 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["colon"] = 1.0 if re.search(r"[:：]", n[:14]) else 0.0
     f["event_meta"] = 1.0 if _EVENT_META.match(n) else 0.0
     f["caption"] = 1.0 if _CAPTION.search(n) else 0.0
+    f["colon_heading"] = 1.0 if _COLON_HEADING.match(n) and not _EVENT_META.match(n) else 0.0
     f["notice_title"] = 1.0 if (_NOTICE_TITLE.match(flat) and not _END_SENT.search(n) and len(flat) <= 60
                                 and "，" not in n and "关于" in n) else 0.0
     f["hard_rule"] = 1.0 if doc.hard[i] else 0.0
@@ -405,12 +410,16 @@ def decide(
     for i, n in enumerate(norms):
         if kinds[i] != "boilerplate" and feats[i].get("caption") and not feats[i].get("dup_earlier"):
             kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
+        elif kinds[i] == "paragraph" and feats[i].get("colon_heading") and labels[i] is None:
+            kinds[i] = "heading"
+        elif kinds[i] in ("title", "heading") and feats[i].get("end_full_stop"):
+            kinds[i] = "paragraph"  # a line closed by 。 is a sentence, not a headline
     _one_title(kinds, probs, md, feats)
     _duplicates(kinds, norms, feats)
     _notice_head(kinds, norms, feats)
     out: list[LineDecision] = []
     speaker: str | None = None
-    speaker_line: int | None = None
+    origin: tuple[int, tuple[int, int]] = (0, (0, 0))  # where the current speaker's label is written
     pending: int | None = None  # a label-only line waiting for its speech
     for i, text in enumerate(texts):
         kind = kinds[i]
@@ -430,8 +439,9 @@ def decide(
             continue
         if lab is not None:
             name = text[lab.speaker_start:lab.speaker_end]
-            out.append(LineDecision("turn", name, lab.body_start, (lab.speaker_start, lab.speaker_end)))
-            speaker, speaker_line, pending = name, None, None
+            origin = (i, (lab.speaker_start, lab.speaker_end))
+            out.append(LineDecision("turn", name, lab.body_start, origin[0], origin[1], True))
+            speaker, pending = name, None
             continue
         if pending is not None:
             plab = labels[pending]
@@ -442,14 +452,15 @@ def decide(
                 speaker = pending = None
                 continue
             name = texts[pending][plab.speaker_start:plab.speaker_end]
-            out.append(LineDecision("turn", name, 0, None, pending))
-            speaker, speaker_line, pending = name, pending, None
+            origin = (pending, (plab.speaker_start, plab.speaker_end))
+            out.append(LineDecision("turn", name, 0, origin[0], origin[1], True))
+            speaker, pending = name, None
             continue
         if kind in ("heading", "title"):
             out.append(LineDecision(kind))
             speaker = None
         elif speaker is not None and not _ends_speech(norms[i], feats[i]):
-            out.append(LineDecision("turn", speaker, 0, None, speaker_line))
+            out.append(LineDecision("turn", speaker, 0, origin[0], origin[1], False))
         else:
             out.append(LineDecision("paragraph"))
             speaker = None
@@ -521,12 +532,19 @@ def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
         kinds[notice[0]] = "title"
         return
     if not cands and not any(md):
+        # A headline does not end with a full stop.
         above = [i for i, k in enumerate(kinds)
                  if feats[i].get("before_body") and k in ("heading", "paragraph", "boilerplate")
-                 and not feats[i].get("hard_rule")]
+                 and not feats[i].get("hard_rule") and not feats[i].get("end_full_stop")]
         best = max(above, key=lambda i: probs[i]["title"], default=None)
         if best is not None and probs[best]["title"] >= TITLE_RESCUE:
             kinds[best] = "title"
+            return
+        # An excerpt that starts inside one article: the next article's headline, over its lead.
+        lead = next((i for i, k in enumerate(kinds) if k == "heading" and feats[i].get("next_is_lead")
+                     and not feats[i].get("colon_heading")), None)
+        if lead is not None:
+            kinds[lead] = "title"
         return
     if len(cands) <= 1:
         return
