@@ -69,7 +69,7 @@ _LEAD = re.compile(
 _CAPTION = re.compile(r"^图为|^图片[:：]|[（(][^（）()]{1,12}[摄攝][)）]$|供图[)）]?$|^[^。！？!?]{4,40}现场$")
 _NOTICE_TITLE = re.compile(r"^.{0,20}关于.{2,60}$|^.{2,40}(通告|通知|公告|通报|悬赏|声明|公示)$")
 # A two-part subheading, topic and gist: 当前形势:打击成效良好但总体形势依然严峻.
-_COLON_HEADING = re.compile(r"^[^，。！？：:“”]{2,8}[:：][^，。！？!?:：]{4,40}$")
+_COLON_HEADING = re.compile(r"^[^，。！？：:“”、\d]{2,8}[:：](?=.*[\u4e00-\u9fff])[^，。！？!?:：；;]{4,40}$")
 _DOC_TYPE_END = re.compile(r"(通告|通知|公告|通报|声明|公示)$")
 _EVENT_META = re.compile(r"^(时间|地点|嘉宾|主持人|出席|发布人|主办|承办|发布会时间|会议时间)\s*[:：]")
 
@@ -406,7 +406,6 @@ def decide(
             kinds[i] = "boilerplate"
         elif md[i]:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
-    _after_related(kinds, norms)
     for i, n in enumerate(norms):
         if kinds[i] != "boilerplate" and feats[i].get("caption") and not feats[i].get("dup_earlier"):
             kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
@@ -414,8 +413,14 @@ def decide(
             kinds[i] = "heading"
         elif kinds[i] in ("title", "heading") and feats[i].get("end_full_stop"):
             kinds[i] = "paragraph"  # a line closed by 。 is a sentence, not a headline
+        elif feats[i].get("event_meta") and not feats[i].get("iso_date") and not feats[i].get("hard_rule"):
+            kinds[i] = "paragraph"  # 时间:/地点:/嘉宾: of a press conference are content
+        elif (feats[i].get("numbered") and _short_unpunct(n) and not re.search(r"[，,；;：:]", n)
+              and len(n) <= 20 and labels[i] is None):
+            kinds[i] = "heading"  # 二、案件情况
     _one_title(kinds, probs, md, feats)
     _duplicates(kinds, norms, feats)
+    _after_related(kinds, norms)
     _notice_head(kinds, norms, feats)
     out: list[LineDecision] = []
     speaker: str | None = None
@@ -491,12 +496,15 @@ def _after_related(kinds: list[str], norms: Sequence[str]) -> None:
 
 
 def _duplicates(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:
-    """A line printed again: a headline's copy is a heading, any other copy is furniture."""
+    """A line printed again: a headline's copy is a heading, a copy of content is furniture."""
     first: dict[str, int] = {}
     for i, n in enumerate(norms):
         j = first.setdefault(n, i)
         if j != i and not feats[i].get("hard_rule") and len(n) > 1:
-            kinds[i] = "heading" if kinds[j] in ("title", "heading") else "boilerplate"
+            if kinds[j] == "title":
+                kinds[i] = "heading"
+            elif kinds[j] != "heading":  # an issuer over the title may sign the notice again
+                kinds[i] = "boilerplate"
 
 
 def _notice_head(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:

@@ -1,0 +1,267 @@
+"""Structure of real-looking pages: kinds, speakers, furniture, scoring, HTML pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.errors import InputError
+from pipeline.normalize import to_norm
+from pipeline.read import read_source
+from pipeline.score import (
+    Unit,
+    annotated_pairs,
+    document_units,
+    gold_units,
+    load_annotation,
+    score_dir,
+    score_units,
+)
+from pipeline.segment import segment, segment_text
+from pipeline.speakers import is_speaker_label
+from pipeline.structure import find_label, load_model
+
+PAGES = Path(__file__).resolve().parent / "data" / "pages"
+# The development set lives beside the repository (in CI: a copy of shared/ next to the clone).
+PAGES_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "pages-dev"
+
+
+def _table(path: Path) -> list[tuple[str, str | None, str]]:
+    doc = segment(read_source(str(path)), budget=10**9)
+    return [(u.kind, u.speaker, u.text) for u in document_units(doc)]
+
+
+@pytest.mark.parametrize("txt", sorted(PAGES.glob("*.txt")), ids=lambda p: p.stem)
+def test_composed_pages_golden(txt: Path) -> None:
+    """Each composed page, sentence by sentence, is exactly as annotated."""
+    expected = gold_units(load_annotation(txt.with_name(txt.stem + ".expected.json")))
+    assert _table(txt) == [(u.kind, u.speaker, u.text) for u in expected]
+
+
+def test_composed_pages_cover_the_issue_rows() -> None:
+    # Each error row of issue 13 has at least one composed line to hold it.
+    units = [u for _, ann in annotated_pairs(PAGES) for u in gold_units(load_annotation(ann))]
+    by_kind: dict[str, list[str]] = {}
+    for u in units:
+        by_kind.setdefault(u.kind, []).append(u.text)
+    assert any("分享到" in t for t in by_kind["boilerplate"])
+    assert any(t.startswith("责任编辑") for t in by_kind["boilerplate"])
+    assert any(t.startswith("版面") for t in by_kind["boilerplate"])
+    assert any(t.startswith("来源") and "2024" in t for t in by_kind["boilerplate"])
+    assert any(t.startswith(("时间:", "地点:")) for t in by_kind["paragraph"])
+    assert any(t.startswith("图为") for t in by_kind["paragraph"])
+    assert "公安部召开新闻发布会" in by_kind["heading"]  # a second copy of the headline
+    assert "通告" in by_kind["heading"]  # a headline's second line
+
+
+def test_label_line_without_colon_opens_turns() -> None:
+    text = "某省公安厅一级巡视员 张某某\n各位记者朋友:\n大家好。今天通报有关情况。\n二、案件情况\n据介绍,案件已告破。"
+    doc = segment_text(text)
+    table = [(b.kind, b.speaker) for b in doc.blocks]
+    assert table == [("turn", "某省公安厅一级巡视员 张某某"), ("turn", "某省公安厅一级巡视员 张某某"),
+                     ("heading", None), ("paragraph", None)]
+    # The label line makes no block; its text is where every turn of the run points.
+    first, second = doc.segments[0], doc.segments[1]
+    assert text[first.speaker_start:first.speaker_end] == "某省公安厅一级巡视员 张某某"
+    assert (second.speaker_start, second.speaker_end) == (first.speaker_start, first.speaker_end)
+    assert [b.labelled for b in doc.blocks[:2]] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker", "body"),
+    [
+        ("记者:请问成效如何?", "记者", "请问成效如何?"),
+        ("国家移民管理局边防检查管理司司长刘某某:谢谢你的提问。", "国家移民管理局边防检查管理司司长刘某某", "谢谢你的提问。"),
+        ("[ 某市公安局新闻发言人 办公室副主任 张某 ]: 各位好。", "某市公安局新闻发言人 办公室副主任 张某", "各位好。"),
+        ("[网友 平安小卫士]请问怎么办?", "网友 平安小卫士", "请问怎么办?"),
+        ("【张某某】大家下午好。", "张某某", "大家下午好。"),
+        ("人民网:请介绍一下情况。", "人民网", "请介绍一下情况。"),
+        ("某省公安厅一级警务专员张某某:", "某省公安厅一级警务专员张某某", ""),
+        ("主持人:", "主持人", ""),
+        ("保安局局长:我们会跟进。", "保安局局长", "我们会跟进。"),
+    ],
+)
+def test_labels_found(line: str, speaker: str, body: str) -> None:
+    lab = find_label(line, to_norm(line))
+    assert lab is not None
+    assert line[lab.speaker_start:lab.speaker_end] == speaker
+    assert line[lab.body_start:].strip() == body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "女士们、先生们,记者朋友们:",  # a salutation: the first turn of a speech, never a label
+        "各位记者朋友:",
+        "成绩",  # a word that starts with a surname is not a name
+        "当前形势:打击成效良好但总体形势依然严峻",
+        "网上渠道:某市网上信访受理平台。",
+        "主持人:郭某 公安部新闻发言人",  # says who hosts: a metadata line
+        "以下为保安局局长今日出席活动后会见传媒的谈话全文:",
+        "会上有记者提问。公安部刑事侦查局副局长 童某某:谢谢。",  # a label mid-line is not a label
+        "记者 汤某",  # a byline alone on its line
+    ],
+)
+def test_not_labels(line: str) -> None:
+    assert find_label(line, to_norm(line)) is None
+
+
+def test_speaker_label_vocabulary() -> None:
+    assert is_speaker_label("公安部刑事侦查局副局长 孙劲峰", alone=True)
+    assert is_speaker_label("主持人 郭林")
+    assert not is_speaker_label("人民网", alone=True)  # alone, an outlet's name is a heading
+    assert not is_speaker_label("江苏", alone=True)
+
+
+def test_metadata_and_captions_are_paragraphs_and_end_a_run() -> None:
+    text = ("时间:2024年3月4日上午10时\n地点:某市公安局\n记者:请问情况如何?\n"
+            "张某某:情况良好。\n图为新闻发布会现场。\n会后,记者走访了派出所。")
+    kinds = [(b.kind, b.speaker) for b in segment_text(text).blocks]
+    assert kinds == [("paragraph", None), ("paragraph", None), ("turn", "记者"), ("turn", "张某某"),
+                     ("paragraph", None), ("paragraph", None)]
+
+
+def test_furniture_runs_and_duplicates() -> None:
+    text = ("首页 > 新闻 > 要闻\n某市警方破获一起诈骗案\n2024-01-02 09:00 来源:某市公安局\n分享到:\n"
+            "1月1日,某市警方破获一起电信诈骗案,抓获嫌疑人5名。\n目前,案件正在进一步侦办中。\n"
+            "相关新闻\n另一起案件告破,民警提醒市民注意防范。\n某市警方破获一起诈骗案")
+    kinds = [b.kind for b in segment_text(text).blocks]
+    assert kinds == ["boilerplate", "title", "boilerplate", "boilerplate", "paragraph", "paragraph",
+                     "boilerplate", "boilerplate", "boilerplate"]
+
+
+def test_model_ships_as_package_data() -> None:
+    model = load_model()
+    assert set(model.classes) == {"title", "heading", "paragraph", "boilerplate"}
+    assert sum(len(w) for w in model.weights.values()) > 50
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"pipeline" = ["structure_model.json"]' in pyproject
+    assert "lxml_html_clean" in pyproject
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def test_score_units_pairs_in_order_and_counts_kinds_and_speakers() -> None:
+    gold = [Unit("标题", "title"), Unit("正文一句。", "paragraph"), Unit("问题?", "turn", "记者"),
+            Unit("回答。", "turn", "孙某"), Unit("标题", "heading")]
+    produced = [Unit("标题", "title"), Unit("正文一句。", "heading"), Unit("问题?", "turn", "记者"),
+                Unit("回答。", "turn", "记者"), Unit("多余。", "paragraph")]
+    s = score_units("x", gold, produced)
+    assert (s.gold, s.predicted, s.matched) == (5, 5, 4)
+    assert s.f1 == pytest.approx(0.8)
+    assert s.kind_accuracy == pytest.approx(3 / 4)
+    assert (s.turns, s.speaker_correct) == (2, 1)
+    assert s.confusion[("paragraph", "heading")] == 1
+    assert s.speaker_errors == (("孙某", "记者"),)
+
+
+def test_score_compares_without_whitespace_and_pinyin() -> None:
+    s = score_units("x", [Unit("發布會 召開。", "paragraph")], [Unit("發(fā)布會召開。", "paragraph")])
+    assert s.matched == 1
+
+
+def test_score_dir_on_composed_pages() -> None:
+    report = score_dir(PAGES)
+    assert len(report.files) == len(list(PAGES.glob("*.expected.json")))
+    assert report.f1 == 1.0 and report.kind_accuracy == 1.0 and report.speaker_accuracy == 1.0
+    data = report.to_dict()
+    assert data["files"][0]["file"].endswith(".txt") and data["kind_errors"] == []
+
+
+def test_score_dir_refuses_a_folder_without_pairs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no NN.txt"):
+        score_dir(tmp_path)
+
+
+@pytest.mark.skipif(not PAGES_DEV.is_dir(), reason="../shared/pages-dev is not beside the repository")
+def test_floors_on_pages_dev() -> None:
+    report = score_dir(PAGES_DEV)
+    assert report.gold > 500
+    assert report.f1 >= 0.97
+    assert report.kind_accuracy >= 0.95
+    assert report.speaker_accuracy >= 0.95
+
+
+def test_cli_score_text_and_json() -> None:
+    r = CliRunner().invoke(main, ["segment", "--score", str(PAGES)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[-1].startswith("overall")
+    r = CliRunner().invoke(main, ["segment", "--score", str(PAGES), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["sentence_f1"] == 1.0 and len(data["files"]) == len(list(PAGES.glob("*.txt")))
+
+
+def test_cli_score_bad_folder_is_one_line(tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["segment", "--score", str(tmp_path / "none")])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_cli_segment_needs_input_or_score() -> None:
+    r = CliRunner().invoke(main, ["segment"])
+    assert r.exit_code == 2
+
+
+# ---------------------------------------------------------------- HTML pages
+
+_FURNITURE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>某市警方破获特大电信诈骗案</title></head>
+<body>
+<nav><ul><li><a href="/">首页</a></li><li><a href="/news">警务动态</a></li><li><a href="/notice">通知公告</a></li>
+<li><a href="/service">办事服务</a></li></ul></nav>
+<div class="crumbs">当前位置:<a href="/">首页</a> &gt; <a href="/news">警务动态</a></div>
+<div class="share">分享到:<a href="#">微信</a><a href="#">微博</a><a href="#">QQ空间</a></div>
+<article>
+<h1>某市警方破获特大电信诈骗案</h1>
+<p class="meta">发布时间:2024-06-01 10:00 来源:某市公安局</p>
+<p>6月1日,某市公安局召开新闻发布会,通报近期破获的一起特大电信网络诈骗案件。该案涉案金额逾千万元,抓获犯罪嫌疑人26名。</p>
+<p>记者:这起案件有什么特点?</p>
+<p>张某某:这个团伙分工细密,利用境外聊天软件实施诈骗。我们将继续加大打击力度。</p>
+<p>警方提醒广大市民,凡是要求转账到“安全账户”的,都是诈骗。</p>
+</article>
+<aside class="related"><h3>相关新闻</h3><ul><li><a href="/a1">某县警方开展反诈宣传进校园活动</a></li>
+<li><a href="/a2">民警提醒:警惕冒充客服退款诈骗</a></li><li><a href="/a3">某区破获一起网络赌博案</a></li></ul></aside>
+<footer>版权所有:某市公安局 备案号:某ICP备00000000号 网站地图 联系我们</footer>
+</body></html>"""
+
+
+def test_html_page_with_site_furniture(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(_FURNITURE_PAGE, encoding="utf-8")
+    doc = segment(read_source(str(page)))
+    translatable = " ".join(s.text for s in doc.segments if s.kind != "boilerplate")
+    assert "抓获犯罪嫌疑人26名" in translatable
+    for furniture in ("办事服务", "QQ空间", "某县警方开展反诈宣传进校园活动", "备案号", "当前位置"):
+        assert furniture not in translatable
+    # The reminder after the answer goes on as the speaker's turn (conventions: until a non-speech line).
+    assert [(b.kind, b.speaker) for b in doc.blocks if b.kind == "turn"] == [
+        ("turn", "记者"), ("turn", "张某某"), ("turn", "张某某")]
+    assert [s.text for s in doc.segments if s.kind == "title"] == ["某市警方破获特大电信诈骗案"]
+
+
+def test_html_failure_is_one_line_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import trafilatura
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")
+
+    monkeypatch.setattr(trafilatura, "extract", broken)
+    page = tmp_path / "page.html"
+    page.write_text(_FURNITURE_PAGE, encoding="utf-8")
+    with pytest.raises(InputError, match="cannot read this HTML page"):
+        read_source(str(page))
+    r = CliRunner().invoke(main, ["segment", str(page)])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_html_without_text_is_input_error(tmp_path: Path) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("<html><head><title></title></head><body><div> </div></body></html>", encoding="utf-8")
+    with pytest.raises(InputError):
+        read_source(str(page))
