@@ -25,8 +25,16 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.normalize import clean  # noqa: E402
 from pipeline.read import read_source  # noqa: E402
-from pipeline.score import FileScore, ScoreReport, annotated_pairs, comparable, document_units, gold_units  # noqa: E402
-from pipeline.score import load_annotation, score_units  # noqa: E402
+from pipeline.score import (  # noqa: E402  # noqa: E402
+    FileScore,
+    ScoreReport,
+    annotated_pairs,
+    comparable,
+    document_units,
+    gold_units,
+    load_annotation,
+    score_units,
+)
 from pipeline.segment import _lines, segment  # noqa: E402
 from pipeline.structure import KINDS, MODEL_FILE, StructureModel, load_model, page_features  # noqa: E402
 

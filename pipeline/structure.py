@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .speakers import ROLES, is_speaker_label
+from .speakers import is_speaker_label
 
 KINDS = ("title", "heading", "paragraph", "boilerplate")
 TITLE_RESCUE = 0.2  # the title probability at which a line above the body is taken as the missing title
@@ -61,7 +61,9 @@ _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 _WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]")
 _URL = re.compile(r"https?://|www\.|\.(com|cn|net|org|html?|shtml|aspx?|php)\b", re.I)
 _FILENAME = re.compile(r"\.(jpg|jpeg|png|gif|pdf|docx?|xlsx?|zip|rar)\b", re.I)
-_NUMBERED = re.compile(r"^([一二三四五六七八九十]+[、．.]|\d{1,2}[、．]|（[一二三四五六七八九十\d]+）|第[一二三四五六七八九十\d]+[章节条部])")
+_NUMBERED = re.compile(
+    r"^([一二三四五六七八九十]+[、．.]|\d{1,2}[、．]|（[一二三四五六七八九十\d]+）|第[一二三四五六七八九十\d]+[章节条部])"
+)
 _BULLET = re.compile(r"^[•·◆■●▪▶►※\-—*]")
 _LEAD = re.compile(
     r"^.{0,24}?(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|(本报|新华社|中新网|人民网|央视网|记者).{0,12}(讯|电|获悉))"
@@ -70,6 +72,7 @@ _CAPTION = re.compile(r"^图为|^图片[:：]|[（(][^（）()]{1,12}[摄攝][)�
 _NOTICE_TITLE = re.compile(r"^.{0,20}关于.{2,60}$|^.{2,40}(通告|通知|公告|通报|悬赏|声明|公示)$")
 # A two-part subheading, topic and gist: 当前形势:打击成效良好但总体形势依然严峻.
 _COLON_HEADING = re.compile(r"^[^，。！？：:“”、\d]{2,8}[:：](?=.*[\u4e00-\u9fff])[^，。！？!?:：；;]{4,40}$")
+_ORG_END = re.compile(r"(局|厅|部|院|委|办|中心|政府|公安|大队|支队|所|队|法院|检察院|办公室)$")
 _DOC_TYPE_END = re.compile(r"(通告|通知|公告|通报|声明|公示)$")
 _EVENT_META = re.compile(r"^(时间|地点|嘉宾|主持人|出席|发布人|主办|承办|发布会时间|会议时间)\s*[:：]")
 
@@ -283,7 +286,7 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
         elif found and length <= 30:
             f[key + "_short"] = 1.0
     f["vocab_density"] = min(1.0, 4 * hits / max(1, length))
-    f["org_end"] = 1.0 if re.search(r"(局|厅|部|院|委|办|中心|政府|公安|大队|支队|所|队|法院|检察院|办公室)$", flat) else 0.0
+    f["org_end"] = 1.0 if _ORG_END.search(flat) else 0.0
     f["question"] = 1.0 if re.search(r"[？?]$", n) else 0.0
     # Position: furniture sits before and after the article body.
     N = len(doc.norms)
@@ -369,7 +372,8 @@ class StructureModel:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StructureModel:
         classes = tuple(data["classes"])
-        return cls(classes, {c: dict(data["weights"][c]) for c in classes}, {c: float(data["bias"][c]) for c in classes})
+        weights = {c: dict(data["weights"][c]) for c in classes}
+        return cls(classes, weights, {c: float(data["bias"][c]) for c in classes})
 
 
 @lru_cache(maxsize=4)
@@ -401,7 +405,7 @@ def decide(
     probs = [model.probabilities(f) for f in feats]
     kinds = [max(p, key=p.__getitem__) for p in probs]
     md = [bool(_MD_HEADING.match(t)) if markdown else False for t in texts]
-    for i, n in enumerate(norms):
+    for i in range(len(norms)):
         if feats[i].get("hard_rule"):
             kinds[i] = "boilerplate"
         elif md[i]:
