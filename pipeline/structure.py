@@ -43,6 +43,13 @@ BOILERPLATE = [
         r"^[^。！？!?]{1,20}(\s*[>＞»]{1,2}\s*[^。！？!?>＞»]{1,20}){2,}\s*[>＞»]*$",
         r"^(浏览次数|点击数|阅读量|阅读次数|发布时间|发布日期|更新时间|日期|版面|版次|图片来源|摄影|供图)\s*[:：].*$",
         r"^(星期[一二三四五六日天]|(香港|北京|台北|澳门)?时间\d{1,2}时\d{1,2}分)$",
+        # Credit lines: (总台记者 汤某) (记者 张某 通讯员 李某) 【编辑:王某】 (文图:赵某)
+        r"^[（(【\[]\s*(总台|本报|本台|新华社|央视)?(记者|通讯员|编辑|责编|责任编辑|文|图|文图|文/图|摄影|摄|来源|校对)"
+        r"[^（）()【】\[\]]{0,40}[）)】\]]$",
+        r"^(本报|本台|总台)?记者\s*[\u4e00-\u9fff]{2,4}([、\s][\u4e00-\u9fff]{2,4})*\s*[／/]\s*[\u4e00-\u9fff]{2,6}(报道|报导)$",
+        r"^(广告\s*)+$",
+        # A row of links: 央视网|中国网络电视台|网站地图
+        r"^\s*[^|｜。！？]{1,14}(\s*[|｜]\s*[^|｜。！？]{1,14}){2,}\s*[|｜]?\s*$",
     )
 ]
 _MD_HEADING = re.compile(r"^(#{1,6})\s+")
@@ -72,6 +79,10 @@ _CAPTION = re.compile(r"^图为|^图片[:：]|[（(][^（）()]{1,12}[摄攝][)�
 _NOTICE_TITLE = re.compile(r"^.{0,20}关于.{2,60}$|^.{2,40}(通告|通知|公告|通报|悬赏|声明|公示)$")
 # A two-part subheading, topic and gist: 当前形势:打击成效良好但总体形势依然严峻.
 _COLON_HEADING = re.compile(r"^[^，。！？：:“”、\d]{2,8}[:：](?=.*[\u4e00-\u9fff])[^，。！？!?:：；;]{4,40}$")
+# An official document's number (郴公通字〔2017〕01号): part of the notice.
+_DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,8}[字发][\[〔（(【]\d{4}[\]〕）)】]\d{1,4}号$")
+# Database or CMS fields in lenticular brackets: 【时效性】尚未施行, 【法宝引证码】…
+_BRACKET_META = re.compile(r"^【[^】]{1,8}】[^【】。！？]{0,30}$")
 _ORG_END = re.compile(r"(局|厅|部|院|委|办|中心|政府|公安|大队|支队|所|队|法院|检察院|办公室)$")
 _DOC_TYPE_END = re.compile(r"(通告|通知|公告|通报|声明|公示)$")
 _EVENT_META = re.compile(r"^(时间|地点|嘉宾|主持人|出席|发布人|主办|承办|发布会时间|会议时间)\s*[:：]")
@@ -80,10 +91,12 @@ _VOCAB: dict[str, tuple[str, ...]] = {
     "v_source": ("来源", "作者", "编辑", "责编", "校对", "审核", "出处", "稿源", "供稿", "转载", "原文"),
     "v_widget": ("分享", "打印", "关闭", "收藏", "字号", "字体", "返回", "顶部", "扫一扫", "二维码", "下载",
                  "上一篇", "下一篇", "登录", "注册", "设为首页", "网站地图", "举报", "评论", "点赞", "客户端",
-                 "阅读", "浏览", "点击", "查看", "全文", "微站", "意见反馈"),
+                 "阅读", "浏览", "点击", "查看", "全文", "微站", "意见反馈", "评分"),
     "v_nav": ("首页", "位置", "频道", "栏目", "目录", "导航", "要闻", "新闻中心", "版面"),
     "v_related": ("相关", "推荐", "热点", "排行", "更多", "延伸阅读", "猜你喜欢", "热门", "专题", "精彩"),
     "v_ad": ("广告", "推广", "扫码", "关注", "公众号", "微信", "微博", "铁粉", "咨询", "app", "APP"),
+    "v_spam": ("无码", "在线观看", "精品", "一区二区", "成人", "熟女", "高清", "不卡", "免费观看", "彩票", "博彩",
+               "娱乐城", "棋牌", "AV"),
     "v_site": ("版权", "copyright", "Copyright", "©", "备案", "ICP", "网站简介", "联系我们", "隐私", "无障碍",
                "欢迎访问", "门户网站", "投稿", "电子报", "报纸"),
 }
@@ -307,6 +320,9 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["phrase_share"] = doc.phrase_share
     f["short_unpunct_x_share"] = doc.phrase_share if su else 0.0
     f["underscores"] = min(n.count("_"), 4) / 4
+    f["next_meta"] = 1.0 if i + 1 < N and _is_meta(doc.norms[i + 1]) else 0.0
+    f["prev_meta"] = 1.0 if i > 0 and _is_meta(doc.norms[i - 1]) else 0.0
+    f["is_meta"] = 1.0 if _is_meta(n) else 0.0
     # A headline sits right above the date/source line or right above the body.
     f["next_hard"] = 1.0 if i + 1 < N and (doc.hard[i + 1] or bool(_ISO_DATE.search(doc.norms[i + 1]))) else 0.0
     f["prev_hard"] = 1.0 if i > 0 and doc.hard[i - 1] else 0.0
@@ -335,6 +351,18 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
         if len(m) <= 8:
             f[name + "_tiny"] = 1.0
     return f
+
+
+_META_WORDS = re.compile(r"来源|发布|时间|日期|作者|编辑|浏览|阅读|点击")
+_RULE_LINE = re.compile(r"^[*＊~\-—=_·.]{3,}$")
+
+
+def _is_meta(n: str) -> bool:
+    """A date/source line or a typographic rule: what sits right under a headline."""
+    if any(p.match(n) for p in BOILERPLATE) or _RULE_LINE.match(n.replace(" ", "")):
+        return True
+    dated = bool(_ISO_DATE.search(n) or _CN_DATE.search(n) or _CLOCK.search(n))
+    return dated and len(n) <= 80 and bool(_META_WORDS.search(n))
 
 
 def _next_content(doc: _Doc, i: int) -> int | None:
@@ -411,7 +439,11 @@ def decide(
         elif md[i]:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
     for i, n in enumerate(norms):
-        if kinds[i] != "boilerplate" and feats[i].get("caption") and not feats[i].get("dup_earlier"):
+        if _DOC_NUMBER.match(n.replace(" ", "")):
+            kinds[i] = "paragraph"
+        elif _BRACKET_META.match(n) and labels[i] is None:
+            kinds[i] = "boilerplate"
+        elif (feats[i].get("caption") and not feats[i].get("dup_earlier") and not feats[i].get("hard_rule")):
             kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
         elif kinds[i] == "paragraph" and feats[i].get("colon_heading") and labels[i] is None:
             kinds[i] = "heading"
@@ -533,38 +565,40 @@ def _headline_like(n: str) -> bool:
 
 def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
                feats: Sequence[Mapping[str, float]]) -> None:
-    """At most one title: the likeliest; other title candidates are headings. With no
-    candidate, a line above the article body that the model finds plausible as a title."""
+    """At most one title, chosen over the page: the line above the article body (or already
+    taken for a title) with the highest title probability, if that is plausible at all; other
+    lines the model took for titles get their next likeliest kind."""
     cands = [i for i, k in enumerate(kinds) if k == "title"]
+    if any(md):
+        keep = next((i for i in cands if md[i]), None)
+        for i in cands:
+            if i != keep:
+                kinds[i] = "heading"
+        return
     notice = [i for i, n in enumerate(feats) if n.get("notice_title") and n.get("before_body")]
-    if notice and not any(md):
+    if notice:
         # A notice's 关于…的通告 line is its title, whatever else looks like one.
         for i in cands:
             kinds[i] = "heading"
         kinds[notice[0]] = "title"
         return
-    if not cands and not any(md):
-        # A headline does not end with a full stop.
-        above = [i for i, k in enumerate(kinds)
-                 if feats[i].get("before_body") and k in ("heading", "paragraph", "boilerplate")
-                 and not feats[i].get("hard_rule") and not feats[i].get("end_full_stop")]
-        best = max(above, key=lambda i: probs[i]["title"], default=None)
-        if best is not None and probs[best]["title"] >= TITLE_RESCUE:
-            kinds[best] = "title"
-            return
-        # An excerpt that starts inside one article: the next article's headline, over its lead.
-        lead = next((i for i, k in enumerate(kinds) if k == "heading" and feats[i].get("next_is_lead")
-                     and not feats[i].get("colon_heading")), None)
-        if lead is not None:
-            kinds[lead] = "title"
-        return
-    if len(cands) <= 1:
-        return
-    md_titles = [i for i in cands if md[i]]
-    keep = md_titles[0] if md_titles else max(cands, key=lambda i: probs[i]["title"])
+    # A headline does not end with a full stop, and the rules' furniture is never one.
+    pool = [i for i in range(len(kinds)) if (feats[i].get("before_body") or kinds[i] == "title")
+            and not feats[i].get("hard_rule") and not feats[i].get("end_full_stop")]
+    best = max(pool, key=lambda i: probs[i]["title"], default=None)
+    if best is not None and probs[best]["title"] < TITLE_RESCUE:
+        best = None
     for i in cands:
-        if i != keep:
-            kinds[i] = "heading"
+        if i != best:
+            kinds[i] = max((k for k in probs[i] if k != "title"), key=probs[i].__getitem__)
+    if best is not None:
+        kinds[best] = "title"
+        return
+    # An excerpt that starts inside one article: the next article's headline, over its lead.
+    lead = next((i for i, k in enumerate(kinds) if k == "heading" and feats[i].get("next_is_lead")
+                 and not feats[i].get("colon_heading")), None)
+    if lead is not None:
+        kinds[lead] = "title"
 
 
 __all__ = ["BOILERPLATE", "KINDS", "LabelMatch", "LineDecision", "StructureModel", "decide", "find_label",
