@@ -445,7 +445,8 @@ def decide(
             kinds[i] = "boilerplate"
         elif (feats[i].get("caption") and not feats[i].get("dup_earlier") and not feats[i].get("hard_rule")):
             kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
-        elif kinds[i] == "paragraph" and feats[i].get("colon_heading") and labels[i] is None:
+        elif (kinds[i] == "paragraph" and feats[i].get("colon_heading") and labels[i] is None
+              and not feats[i].get("vocab_density")):
             kinds[i] = "heading"
         elif kinds[i] in ("title", "heading") and feats[i].get("end_full_stop"):
             kinds[i] = "paragraph"  # a line closed by 。 is a sentence, not a headline
@@ -549,7 +550,7 @@ def _notice_head(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping
     if t is None or not _NOTICE_TITLE.match(norms[t]) or _END_SENT.search(norms[t]):
         return
     i = t - 1
-    while i >= 0 and _headline_like(norms[i]) and not feats[i].get("hard_rule") and len(norms[i]) <= 20:
+    while i >= 0 and re.fullmatch(r"[\u4e00-\u9fff ]{2,20}", norms[i]) and not feats[i].get("hard_rule"):
         kinds[i] = "heading"
         i -= 1
     nxt = t + 1
