@@ -267,3 +267,9 @@ def test_html_without_text_is_input_error(tmp_path: Path) -> None:
     page.write_text("<html><head><title></title></head><body><div> </div></body></html>", encoding="utf-8")
     with pytest.raises(InputError):
         read_source(str(page))
+
+
+def test_pinyin_annotation_with_inner_space_goes() -> None:
+    # Conventions, rule 6: `會(huì )` -> `會`; the space inside does not make it content.
+    doc = segment_text("新聞發(fā)布會(huì )在京召開。")
+    assert [s.text for s in doc.segments] == ["新聞發布會在京召開。"]
