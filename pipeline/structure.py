@@ -43,11 +43,15 @@ BOILERPLATE = [
         r"^[^。！？!?]{1,20}(\s*[>＞»]{1,2}\s*[^。！？!?>＞»]{1,20}){2,}\s*[>＞»]*$",
         r"^(浏览次数|点击数|阅读量|阅读次数|发布时间|发布日期|更新时间|日期|版面|版次|图片来源|摄影|供图)\s*[:：].*$",
         r"^(星期[一二三四五六日天]|(香港|北京|台北|澳门)?时间\d{1,2}时\d{1,2}分)$",
+        # A page or paper header: 2024年11月22日 星期五, 某某日报 2010年03月05日 星期一
+        r"^[^。！？!?，,]{0,12}\d{4}\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}日?\s*(星期|周)[一二三四五六日天]$",
+        r"^(关键词|关键字|标签|tags|Tags|TAG)\s*[:：]",
         # Credit lines: (总台记者 汤某) (记者 张某 通讯员 李某) 【编辑:王某】 (文图:赵某)
         r"^[（(【\[]\s*(总台|本报|本台|新华社|央视)?(记者|通讯员|编辑|责编|责任编辑|文|图|文图|文/图|摄影|摄|来源|校对)"
         r"[^（）()【】\[\]]{0,40}[）)】\]]$",
         r"^(本报|本台|总台)?记者\s*[\u4e00-\u9fff]{2,4}([、\s][\u4e00-\u9fff]{2,4})*\s*[／/]\s*[\u4e00-\u9fff]{2,6}(报道|报导)$",
         r"^(广告\s*)+$",
+        r"^(本报|本台|总台|特约|实习)?(记者|通讯员)\s*[\u4e00-\u9fff]{2,4}([、\s]+[\u4e00-\u9fff]{2,4})*$",
         # A row of links: 央视网|中国网络电视台|网站地图
         r"^\s*[^|｜。！？]{1,14}(\s*[|｜]\s*[^|｜。！？]{1,14}){2,}\s*[|｜]?\s*$",
     )
@@ -156,9 +160,9 @@ def find_label(text: str, norm: str) -> LabelMatch | None:
 
 
 def _is_credit(flat: str) -> bool:
-    # `记者 张三` alone on a line is a byline, not the reporter about to speak.
+    # `记者 张三` or `本报记者 张三` alone on a line is a byline, not the reporter about to speak.
     parts = flat.split()
-    return len(parts) == 2 and parts[0] in ("记者", "通讯员", "编辑", "摄影")
+    return 2 <= len(parts) <= 4 and parts[0].endswith(("记者", "通讯员", "编辑", "摄影", "摄"))
 
 
 def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
