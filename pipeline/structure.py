@@ -51,7 +51,8 @@ BOILERPLATE = [
         r"[^（）()【】\[\]]{0,40}[）)】\]]$",
         r"^(本报|本台|总台)?记者\s*[\u4e00-\u9fff]{2,4}([、\s][\u4e00-\u9fff]{2,4})*\s*[／/]\s*[\u4e00-\u9fff]{2,6}(报道|报导)$",
         r"^(广告\s*)+$",
-        r"^(本报|本台|总台|特约|实习)?(记者|通讯员)\s*[\u4e00-\u9fff]{2,4}([、\s]+[\u4e00-\u9fff]{2,4})*$",
+        r"^[□■●◆]?\s*(本报|本台|总台|特约|实习)?(记者|通讯员)\s*[\u4e00-\u9fff]{2,4}([、\s]+[\u4e00-\u9fff]{2,4})*"
+        r"(\s*(报道|摄|摄影))?$",
         # A row of links: 央视网|中国网络电视台|网站地图
         r"^\s*[^|｜。！？]{1,14}(\s*[|｜]\s*[^|｜。！？]{1,14}){2,}\s*[|｜]?\s*$",
     )
@@ -79,7 +80,10 @@ _BULLET = re.compile(r"^[•·◆■●▪▶►※\-—*]")
 _LEAD = re.compile(
     r"^.{0,24}?(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|(本报|新华社|中新网|人民网|央视网|记者).{0,12}(讯|电|获悉))"
 )
-_CAPTION = re.compile(r"^图为|^图片[:：]|[（(][^（）()]{1,12}[摄攝][)）]$|供图[)）]?$|^[^。！？!?]{4,40}现场$")
+_CAPTION = re.compile(
+    r"^图为|^图片[:：]|[（(][^（）()]{1,12}[摄攝][)）]$|[（(](摄影|摄|图)[/／:：][^（）()]{1,10}[)）]$|供图[)）]?$"
+    r"|^[^。！？!?]{4,40}现场$"
+)
 _NOTICE_TITLE = re.compile(r"^.{0,20}关于.{2,60}$|^.{2,40}(通告|通知|公告|通报|悬赏|声明|公示)$")
 # A two-part subheading, topic and gist: 当前形势:打击成效良好但总体形势依然严峻.
 _COLON_HEADING = re.compile(r"^[^，。！？：:“”、\d]{2,8}[:：](?=.*[\u4e00-\u9fff])[^，。！？!?:：；;]{4,40}$")
@@ -459,6 +463,7 @@ def decide(
         elif (feats[i].get("numbered") and _short_unpunct(n) and not re.search(r"[，,；;：:]", n)
               and len(n) <= 20 and labels[i] is None):
             kinds[i] = "heading"  # 二、案件情况
+    _signature(kinds, norms, feats)
     _one_title(kinds, probs, md, feats)
     _duplicates(kinds, norms, feats)
     _after_related(kinds, norms)
@@ -534,6 +539,17 @@ def _after_related(kinds: list[str], norms: Sequence[str]) -> None:
             for j in range(i, len(kinds)):
                 kinds[j] = "boilerplate"
             return
+
+
+def _signature(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:
+    """A notice signs off with its issuer and a date (泰顺县公安局 / 2021年10月9日): content."""
+    for i in range(len(norms)):
+        if not feats[i].get("cn_date_only") or feats[i].get("dup_earlier") or feats[i].get("before_body"):
+            continue
+        kinds[i] = "paragraph"
+        j = i - 1
+        if j >= 0 and re.fullmatch(r"[\u4e00-\u9fff ]{2,24}", norms[j]) and _ORG_END.search(norms[j]):
+            kinds[j] = "paragraph"
 
 
 def _duplicates(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:
