@@ -31,7 +31,7 @@ MODEL_FILE = "structure_model.json"
 BOILERPLATE = [
     re.compile(p)
     for p in (
-        r"^(来源|责任编辑|编辑|作者|校对|审核|审校|通讯员|供稿|出处|原标题|稿源|字号|字体|责编)\s*[:：]",
+        r"^[◆•·■□●▶\-\s]*(本文来源|来源|责任编辑|编辑|作者|校对|审核|审校|通讯员|供稿|出处|原标题|稿源|字号|字体|责编)\s*[:：]",
         r"^(【?(打印本?页|打印|关闭窗口|关闭|收藏|返回顶部|分享到?|扫一扫.*|上一篇.*|下一篇.*)】?\s*)+$",
         r"^(分享|分享到)\s*[:：]?.*$",
         r"^【?\s*字号?\s*[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?\s*】?$",
@@ -293,6 +293,8 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["colon"] = 1.0 if re.search(r"[:：]", n[:14]) else 0.0
     f["event_meta"] = 1.0 if _EVENT_META.match(n) else 0.0
     f["caption"] = 1.0 if _CAPTION.search(n) else 0.0
+    f["release_words"] = 1.0 if _RELEASE_WORDS.search(n) else 0.0
+    f["release_words_unpunct"] = 1.0 if f["release_words"] and not _END_SENT.search(n) and length <= 60 else 0.0
     f["colon_heading"] = 1.0 if _COLON_HEADING.match(n) and not _EVENT_META.match(n) else 0.0
     f["notice_title"] = 1.0 if (_NOTICE_TITLE.match(flat) and not _END_SENT.search(n) and len(flat) <= 60
                                 and "，" not in n and "关于" in n) else 0.0
@@ -361,6 +363,11 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     return f
 
 
+# What a release's headline reports: an event, an operation, a notice, a press conference.
+_RELEASE_WORDS = re.compile(
+    r"通报|召开|发布会|答记者问|答问|实录|访谈|破获|抓获|被拘|被捕|被抓|提醒|警方|公安|民警|侦破|打击|查处|通告|逮捕|拘留|"
+    r"行动|专项|谈话|记者会|落网|告破|立案|嫌疑人|诈骗|犯罪|治安|通缉|悬赏"
+)
 _META_WORDS = re.compile(r"来源|发布|时间|日期|作者|编辑|浏览|阅读|点击")
 _RULE_LINE = re.compile(r"^[*＊~\-—=_·.]{3,}$")
 
