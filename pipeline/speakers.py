@@ -168,6 +168,11 @@ def is_speaker_label(label: str, alone: bool = False) -> bool:
     """
     c = label.strip()
     flat = c.replace(" ", "")
+    pieces = [p for p in re.split(r"[、，,]", flat)]
+    if len(pieces) > 1:
+        # 公安部党委委员、副部长，国家移民管理局局长许甘露 / 中新社、中新网记者: every piece is
+        # itself an office, a title with a name, or an outlet.
+        return len(flat) <= 48 and all(p and is_speaker_label(p) for p in pieces)
     if not flat or len(flat) > 32 or flat in _NOT_SPEAKERS:
         return False
     parts = c.split()

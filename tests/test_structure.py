@@ -85,6 +85,9 @@ def test_label_line_without_colon_opens_turns() -> None:
         ("某省公安厅一级警务专员张某某:", "某省公安厅一级警务专员张某某", ""),
         ("主持人:", "主持人", ""),
         ("保安局局长:我们会跟进。", "保安局局长", "我们会跟进。"),
+        # Composite titles and joint outlets, pieces joined by 、 and ,
+        ("某部党委委员、副部长,某局党组书记、局长钱某某:谢谢。", "某部党委委员、副部长,某局党组书记、局长钱某某", "谢谢。"),
+        ("中新社、中新网记者:请问有何打算?", "中新社、中新网记者", "请问有何打算?"),
     ],
 )
 def test_labels_found(line: str, speaker: str, body: str) -> None:
