@@ -453,23 +453,7 @@ def decide(
             kinds[i] = "boilerplate"
         elif md[i]:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
-    for i, n in enumerate(norms):
-        if _DOC_NUMBER.match(n.replace(" ", "")):
-            kinds[i] = "paragraph"
-        elif _BRACKET_META.match(n) and labels[i] is None:
-            kinds[i] = "boilerplate"
-        elif (feats[i].get("caption") and not feats[i].get("dup_earlier") and not feats[i].get("hard_rule")):
-            kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
-        elif (kinds[i] == "paragraph" and feats[i].get("colon_heading") and labels[i] is None
-              and not feats[i].get("vocab_density")):
-            kinds[i] = "heading"
-        elif kinds[i] in ("title", "heading") and feats[i].get("end_full_stop"):
-            kinds[i] = "paragraph"  # a line closed by 。 is a sentence, not a headline
-        elif feats[i].get("event_meta") and not feats[i].get("iso_date") and not feats[i].get("hard_rule"):
-            kinds[i] = "paragraph"  # 时间:/地点:/嘉宾: of a press conference are content
-        elif (feats[i].get("numbered") and _short_unpunct(n) and not re.search(r"[，,；;：:]", n)
-              and len(n) <= 20 and labels[i] is None):
-            kinds[i] = "heading"  # 二、案件情况
+    _line_rules(kinds, norms, feats, labels)
     _signature(kinds, norms, feats)
     _one_title(kinds, probs, md, feats)
     _duplicates(kinds, norms, feats)
@@ -526,6 +510,28 @@ def decide(
         # A label with nothing after it: keep its text (nothing is lost) as a paragraph.
         out[pending] = LineDecision("paragraph")
     return out
+
+
+def _line_rules(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]],
+                labels: Sequence[LabelMatch | None]) -> None:
+    """What the conventions name outright, over the model's guess."""
+    for i, n in enumerate(norms):
+        if _DOC_NUMBER.match(n.replace(" ", "")):
+            kinds[i] = "paragraph"
+        elif _BRACKET_META.match(n) and labels[i] is None:
+            kinds[i] = "boilerplate"
+        elif (feats[i].get("caption") and not feats[i].get("dup_earlier") and not feats[i].get("hard_rule")):
+            kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
+        elif (kinds[i] == "paragraph" and feats[i].get("colon_heading") and labels[i] is None
+              and not feats[i].get("vocab_density")):
+            kinds[i] = "heading"
+        elif kinds[i] in ("title", "heading") and feats[i].get("end_full_stop"):
+            kinds[i] = "paragraph"  # a line closed by 。 is a sentence, not a headline
+        elif feats[i].get("event_meta") and not feats[i].get("iso_date") and not feats[i].get("hard_rule"):
+            kinds[i] = "paragraph"  # 时间:/地点:/嘉宾: of a press conference are content
+        elif (feats[i].get("numbered") and _short_unpunct(n) and not re.search(r"[，,；;：:]", n)
+              and len(n) <= 20 and labels[i] is None):
+            kinds[i] = "heading"  # 二、案件情况
 
 
 def _ends_speech(norm: str, feats: Mapping[str, float]) -> bool:
