@@ -206,6 +206,11 @@ class _Doc:
     phrase_share: float  # share of lines that are short phrases without end marks
     hard: Sequence[bool]  # lines the furniture rules already name
     labels: Sequence[bool]
+    boilerish: Sequence[bool]
+    first_soft: int  # the first line that is neither rule furniture nor made of furniture words
+    first_seen: Mapping[str, int]  # where each line's text first occurs
+    last_seen: Mapping[str, int]
+    furniture_run_to_body: Sequence[bool]  # only furniture from here (exclusive) to the first body line
 
 
 def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
@@ -215,7 +220,19 @@ def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
     last = idx[-1] if idx else -1
     share = sum(_short_unpunct(n) for n in norms) / max(1, len(norms))
     hard = [any(p.match(n) for p in BOILERPLATE) for n in norms]
-    return _Doc(norms, body, first, last, share, hard, labels)
+    boilerish = [_boilerish(n) for n in norms]
+    first_soft = next((i for i in range(len(norms)) if not hard[i] and not boilerish[i]), len(norms))
+    first_seen: dict[str, int] = {}
+    last_seen: dict[str, int] = {}
+    for i, n in enumerate(norms):
+        first_seen.setdefault(n, i)
+        last_seen[n] = i
+    run = [False] * len(norms)
+    ok = True  # lines i+1 .. first-1 are all furniture
+    for i in range(min(first, len(norms)) - 1, -1, -1):
+        run[i] = ok
+        ok = ok and (hard[i] or boilerish[i])
+    return _Doc(norms, body, first, last, share, hard, labels, boilerish, first_soft, first_seen, last_seen, run)
 
 
 def _end_class(n: str) -> str:
@@ -320,11 +337,10 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["after_body"] = 1.0 if i > doc.last_body else 0.0
     f["is_body"] = 1.0 if doc.body[i] else 0.0
     f["no_body_page"] = 1.0 if doc.last_body < 0 else 0.0
-    soft = [j for j in range(i) if not doc.hard[j] and not _boilerish(doc.norms[j])]
-    f["first_content"] = 1.0 if not soft and not doc.hard[i] else 0.0
-    f["dup_earlier"] = 1.0 if n in doc.norms[:i] else 0.0
+    f["first_content"] = 1.0 if i <= doc.first_soft and not doc.hard[i] else 0.0
+    f["dup_earlier"] = 1.0 if doc.first_seen[n] < i else 0.0
     f["dup_prev"] = 1.0 if i > 0 and doc.norms[i - 1] == n else 0.0
-    f["dup_later"] = 1.0 if n in doc.norms[i + 1:] else 0.0
+    f["dup_later"] = 1.0 if doc.last_seen[n] > i else 0.0
     su = _short_unpunct(n)
     f["short_unpunct"] = 1.0 if su else 0.0
     f["phrase_share"] = doc.phrase_share
@@ -336,8 +352,7 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     # A headline sits right above the date/source line or right above the body.
     f["next_hard"] = 1.0 if i + 1 < N and (doc.hard[i + 1] or bool(_ISO_DATE.search(doc.norms[i + 1]))) else 0.0
     f["prev_hard"] = 1.0 if i > 0 and doc.hard[i - 1] else 0.0
-    f["just_above_body"] = 1.0 if i < doc.first_body and all(
-        doc.hard[j] or _boilerish(doc.norms[j]) for j in range(i + 1, doc.first_body)) else 0.0
+    f["just_above_body"] = 1.0 if i < doc.first_body and doc.furniture_run_to_body[i] else 0.0
     nxt = _next_content(doc, i)
     f["next_is_lead"] = 1.0 if nxt is not None and _LEAD.match(doc.norms[nxt]) else 0.0
     f["next_is_body"] = 1.0 if nxt is not None and doc.body[nxt] else 0.0
@@ -354,7 +369,7 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
                 f[name + "_both_short_unpunct"] = 1.0
         if doc.body[j]:
             f[name + "_body"] = 1.0
-        if doc.hard[j] or _boilerish(m):
+        if doc.hard[j] or doc.boilerish[j]:
             f[name + "_boilerish"] = 1.0
         if _END_SENT.search(m):
             f[name + "_ender"] = 1.0
@@ -382,7 +397,7 @@ def _is_meta(n: str) -> bool:
 
 def _next_content(doc: _Doc, i: int) -> int | None:
     for j in range(i + 1, min(len(doc.norms), i + 4)):
-        if not doc.hard[j] and not _boilerish(doc.norms[j]):
+        if not doc.hard[j] and not doc.boilerish[j]:
             return j
     return None
 
