@@ -135,7 +135,7 @@ class LineDecision:
 
 _BRACKET_LABEL = re.compile(r"^[\[【［〔]\s*([^\]】］〕\[【]{1,40}?)\s*[\]】］〕]\s*(?:[:：]\s*)?")
 _COLON_LABEL = re.compile(r"^([^:：]{1,40}?)\s*[:：]\s*")
-_META_ROLES = {"主持人", "嘉宾", "发布人", "出席"}
+_META_ROLES = ("主持人", "嘉宾", "发布人", "出席")
 
 
 def find_label(text: str, norm: str) -> LabelMatch | None:
@@ -151,7 +151,7 @@ def find_label(text: str, norm: str) -> LabelMatch | None:
         body = norm[m.end():].strip()
         if not is_speaker_label(m.group(1), alone=not body):
             continue
-        if m.group(1).strip() in _META_ROLES and body and not _ENDER_ANY.search(body):
+        if m.group(1).strip().endswith(_META_ROLES) and body and not _ENDER_ANY.search(body):
             # `主持人:郭林 公安部新闻发言人` says who hosts: a metadata line, not speech.
             return None
         s, e = _strip_span(text, m.start(1), m.end(1))

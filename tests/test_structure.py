@@ -106,6 +106,7 @@ def test_labels_found(line: str, speaker: str, body: str) -> None:
         "当前形势:打击成效良好但总体形势依然严峻",
         "网上渠道:某市网上信访受理平台。",
         "主持人:郭某 公安部新闻发言人",  # says who hosts: a metadata line
+        "本期嘉宾:某市公安局局长林某",
         "以下为保安局局长今日出席活动后会见传媒的谈话全文:",
         "会上有记者提问。公安部刑事侦查局副局长 童某某:谢谢。",  # a label mid-line is not a label
         "记者 汤某",  # a byline alone on its line
