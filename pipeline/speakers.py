@@ -134,6 +134,7 @@ _NOT_IN_LABEL = re.compile(r"[，。！？；、“”‘’《》（）()\"'!?;
 # Words that end in a title suffix or look like an outlet but head site furniture, not speech.
 _NOT_SPEAKERS = {"相关新闻", "新闻", "来源", "图片来源", "编辑", "责任编辑", "通讯员", "作者", "原标题"}
 _NAMELESS_ROLES = {"网友", "网民"}
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 def _confirmed_name(name: str) -> bool:
@@ -178,7 +179,9 @@ def is_speaker_label(label: str, alone: bool = False) -> bool:
     parts = c.split()
     if parts[0] in _NAMELESS_ROLES and 1 <= len(parts) <= 2:
         return True
-    if _NOT_IN_LABEL.search(flat) or len(parts) > 4:
+    # Latin letters only in an outlet's name before a title (DVB电视台记者).
+    checked = re.sub(r"[A-Za-z]+", "", flat) if _TITLE_END.search(flat) and _CJK_RUN.search(flat) else flat
+    if _NOT_IN_LABEL.search(checked) or len(parts) > 4:
         return False
     if flat in ROLES or (parts[0] in ROLES and len(parts) == 2 and is_person_name(parts[1])):
         return True

@@ -133,8 +133,9 @@ class LineDecision:
 
 # ---------------------------------------------------------------- speaker labels
 
-_BRACKET_LABEL = re.compile(r"^[\[【［〔]\s*([^\]】］〕\[【]{1,40}?)\s*[\]】］〕]\s*(?:[:：]\s*)?")
-_COLON_LABEL = re.compile(r"^([^:：]{1,40}?)\s*[:：]\s*")
+_BRACKET_LABEL = re.compile(r"^[▲△■□●◆◇★☆•·]?\s*[\[【［〔]\s*([^\]】］〕\[【]{1,40}?)\s*[\]】］〕]\s*(?:[:：]\s*)?")
+# A marker may lead the label (▲某某电视台记者:), outside the speaker's name.
+_COLON_LABEL = re.compile(r"^[▲△■□●◆◇★☆•·]?\s*([^:：▲△■□●◆◇★☆•·][^:：]{0,39}?)\s*[:：]\s*")
 _META_ROLES = ("主持人", "嘉宾", "发布人", "出席")
 
 

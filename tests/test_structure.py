@@ -88,6 +88,7 @@ def test_label_line_without_colon_opens_turns() -> None:
         # Composite titles and joint outlets, pieces joined by 、 and ,
         ("某部党委委员、副部长,某局局长钱某某:谢谢。", "某部党委委员、副部长,某局局长钱某某", "谢谢。"),
         ("中新社、中新网记者:请问有何打算?", "中新社、中新网记者", "请问有何打算?"),
+        ("▲ABC电视台记者:我想问一个问题。", "ABC电视台记者", "我想问一个问题。"),
     ],
 )
 def test_labels_found(line: str, speaker: str, body: str) -> None:
