@@ -141,6 +141,25 @@ def test_furniture_runs_and_duplicates() -> None:
                      "boilerplate", "boilerplate", "boilerplate"]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "顶: 97596踩: 8126",
+        "凡注明来源为本网的稿件,均为本网版权所有,未经许可不得转载。",
+        "记者 何某 通讯员 王某某 摄影报道",
+        "□记者 黄某某  马某某 报道",
+        "2024年11月22日 星期五",
+        "关键词:反诈 民警",
+        "(总台记者 汤某)",
+        "央视网|中国网络电视台|网站地图",
+        "◆本文来源:某某公安",
+    ],
+)
+def test_furniture_lines(line: str) -> None:
+    text = f"某地警方破获一起案件\n1月1日,某地警方破获一起盗窃案,抓获嫌疑人2名。\n{line}"
+    assert [b.kind for b in segment_text(text).blocks][-1] == "boilerplate"
+
+
 def test_model_ships_as_package_data() -> None:
     model = load_model()
     assert set(model.classes) == {"title", "heading", "paragraph", "boilerplate"}
