@@ -135,6 +135,7 @@ _NOT_IN_LABEL = re.compile(r"[，。！？；、“”‘’《》（）()\"'!?;
 _NOT_SPEAKERS = {"相关新闻", "新闻", "来源", "图片来源", "编辑", "责任编辑", "通讯员", "作者", "原标题"}
 _NAMELESS_ROLES = {"网友", "网民"}
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_PAREN = re.compile(r"[（(][^（）()]{1,30}[)）]")
 
 
 def _confirmed_name(name: str) -> bool:
@@ -169,7 +170,11 @@ def is_speaker_label(label: str, alone: bool = False) -> bool:
     """
     c = label.strip()
     flat = c.replace(" ", "")
-    pieces = [p for p in re.split(r"[、，,]", flat)]
+    inner = _PAREN.search(flat)
+    if inner and _PAREN.sub("", flat) and not re.search(r"[。！？!?“”]", inner.group()):
+        # 孙劲峰(公安部刑侦局副局长), 记者(人民日报): the label outside the brackets decides.
+        return is_speaker_label(_PAREN.sub("", flat), alone)
+    pieces = re.split(r"[、，,]", flat)
     if len(pieces) > 1:
         # 公安部党委委员、副部长，国家移民管理局局长许甘露 / 中新社、中新网记者: every piece is
         # itself an office, a title with a name, or an outlet.
