@@ -1,9 +1,11 @@
 """Stage 3: segment a release into blocks (lines) and sentences.
 
 Blocks are classified as title, heading, paragraph, turn (with its speaker) or
-boilerplate; sentences are split inside blocks, and any sentence too long for the model
-is split again at ；then ，so that no model input exceeds a token budget. Every segment
-keeps offsets into the raw input.
+boilerplate (pipeline.structure decides, line by line); sentences are split inside blocks
+by the structure conventions, and any sentence too long for the model is split again at ；
+then ，so that no model input exceeds a token budget. Every segment keeps offsets into the
+raw input: raw[start:end] is its text, and a turn's speaker label is at
+raw[speaker_start:speaker_end].
 """
 
 from __future__ import annotations
