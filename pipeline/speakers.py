@@ -130,7 +130,7 @@ _TITLE = (
 )
 _TITLE_END = re.compile(_TITLE + "$")
 _MEDIA = re.compile(r"^[\u4e00-\u9fff]{1,5}(网|报|社|台|日报|晚报|频道|客户端)$")
-_NOT_IN_LABEL = re.compile(r"[，。！？；、“”‘’《》（）()\"'!?;,.…|/<>＞@#&*~=+_\[\]【】0-9A-Za-z]")
+_NOT_IN_LABEL = re.compile(r"[，。！？；、“”‘’《》（）()\"'!?;,.…|/<>＞@#&*~=+_\[\]【】0-9A-Za-z─—–\-·]")
 # Words that end in a title suffix or look like an outlet but head site furniture, not speech.
 _NOT_SPEAKERS = {"相关新闻", "新闻", "来源", "图片来源", "编辑", "责任编辑", "通讯员", "作者", "原标题"}
 _NAMELESS_ROLES = {"网友", "网民"}
@@ -179,7 +179,9 @@ def is_speaker_label(label: str, alone: bool = False) -> bool:
         # 公安部党委委员、副部长，国家移民管理局局长许甘露 / 中新社、中新网记者: every piece is
         # itself an office, a title with a name, or an outlet.
         return len(flat) <= 48 and all(p and is_speaker_label(p) for p in pieces)
-    if not flat or len(flat) > 32 or flat in _NOT_SPEAKERS:
+    # Alone on its line a label is short; a longer line ending in a titled name is a headline
+    # (…访保安局局长李某某).
+    if not flat or len(flat) > (26 if alone else 32) or flat in _NOT_SPEAKERS:
         return False
     parts = c.split()
     if parts[0] in _NAMELESS_ROLES and 1 <= len(parts) <= 2:

@@ -112,6 +112,7 @@ def test_labels_found(line: str, speaker: str, body: str) -> None:
         "以下为保安局局长今日出席活动后会见传媒的谈话全文:",
         "会上有记者提问。公安部刑事侦查局副局长 童某某:谢谢。",  # a label mid-line is not a label
         "记者 汤某",  # a byline alone on its line
+        "香港政府有法必依 执法必严──访保安局局长李某某",  # a headline ending in a titled name
     ],
 )
 def test_not_labels(line: str) -> None:
@@ -154,6 +155,8 @@ def test_furniture_runs_and_duplicates() -> None:
         "(总台记者 汤某)",
         "央视网|中国网络电视台|网站地图",
         "◆本文来源:某某公安",
+        "文/国某",
+        "寄给朋友政府主网页",
     ],
 )
 def test_furniture_lines(line: str) -> None:
