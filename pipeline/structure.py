@@ -55,6 +55,8 @@ BOILERPLATE = [
         r"^(文|图|文图|撰文|摄影|摄|编辑|责编|校对|主办|主持|策划|制作|监制|出品|访谈者|采访)\s*[/／]\s*\S",
         # Counters under an article: 顶: 97596 踩: 8126, 阅读 1203 点赞 45
         r"^((顶|踩|赞|点赞|评论|收藏|分享|转发|阅读|浏览|在看)\s*[:：]?\s*\d+\s*)+$",
+        # Privacy and cookie banners
+        r"^.{0,60}(隐私声明|隐私政策|隐私权|Cookie|cookie).{0,60}(同意|接受|了解|规范)",
         # A site's copyright and reprint notice
         r"^.{0,80}(版权所有|未经(书面)?(许可|授权)不得转载|转载请注明|禁止转载|All Rights Reserved)",
         r"^[□■●◆]?\s*(本报|本台|总台|特约|实习)?(记者|通讯员)\s*[\u4e00-\u9fff]{2,4}([、\s]+[\u4e00-\u9fff]{2,4})*"
@@ -222,12 +224,12 @@ class _Doc:
 
 
 def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
-    body = [_is_body(n) for n in norms]
+    hard = [any(p.match(n) for p in BOILERPLATE) for n in norms]
+    body = [_is_body(n) and not h for n, h in zip(norms, hard, strict=True)]
     idx = [i for i, b in enumerate(body) if b]
     first = idx[0] if idx else len(norms)
     last = idx[-1] if idx else -1
     share = sum(_short_unpunct(n) for n in norms) / max(1, len(norms))
-    hard = [any(p.match(n) for p in BOILERPLATE) for n in norms]
     boilerish = [_boilerish(n) for n in norms]
     first_soft = next((i for i in range(len(norms)) if not hard[i] and not boilerish[i]), len(norms))
     first_seen: dict[str, int] = {}
