@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .speakers import is_speaker_label
+from .speakers import is_person_name, is_speaker_label
 
 KINDS = ("title", "heading", "paragraph", "boilerplate")
 TITLE_RESCUE = 0.2  # the title probability at which a line above the body is taken as the missing title
@@ -504,6 +504,10 @@ def decide(
             out.append(LineDecision(None))
             pending, speaker = i, None
             continue
+        if lab is not None and _quote_subhead(norms[i], lab, i == len(texts) - 1):
+            out.append(LineDecision("heading"))
+            speaker = pending = None
+            continue
         if lab is not None:
             name = text[lab.speaker_start:lab.speaker_end]
             origin = (i, (lab.speaker_start, lab.speaker_end))
@@ -557,6 +561,17 @@ def _line_rules(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[
         elif (feats[i].get("numbered") and _short_unpunct(n) and not re.search(r"[，,；;：:]", n)
               and len(n) <= 20 and labels[i] is None):
             kinds[i] = "heading"  # 二、案件情况
+
+
+def _quote_subhead(norm: str, lab: LabelMatch, last: bool) -> bool:
+    """A news subheading in the form `Name: gist` (马某:打诈、扫黑和肃枪已是一体三面): a person's
+    bare name, then a short gist without any end mark. Speech ends its sentences; a cut-off
+    last line and a bracketed topic ((检阅感受)) are still turns."""
+    body = norm[lab.body_start:].strip()
+    if last or not body or len(body) > 30 or _ENDER_ANY.search(body) or body[:1] in "（(【[":
+        return False
+    name = norm[lab.speaker_start:lab.speaker_end].strip()
+    return is_person_name(name) and not body.endswith(("，", ",", "：", ":", "……", "…"))
 
 
 def _ends_speech(norm: str, feats: Mapping[str, float]) -> bool:

@@ -302,3 +302,12 @@ def test_pinyin_annotation_with_inner_space_goes() -> None:
     # Conventions, rule 6: `會(huì )` -> `會`; the space inside does not make it content.
     doc = segment_text("新聞發(fā)布會(huì )在京召開。")
     assert [s.text for s in doc.segments] == ["新聞發布會在京召開。"]
+
+
+def test_name_colon_gist_subheading_is_a_heading() -> None:
+    # A news subheading `Name: gist` has no end mark; speech does. It ends the run too.
+    text = ("记者1日从某市公安局获悉,今年以来全市刑事案件同比下降。\n马某某:打诈、扫黑和肃枪是一体三面\n"
+            "有关成果,马某某指出,各项工作取得明显成效。\n张某某:谢谢你的提问。\n我们将继续努力。")
+    kinds = [(b.kind, b.speaker) for b in segment_text(text).blocks]
+    assert kinds == [("paragraph", None), ("heading", None), ("paragraph", None), ("turn", "张某某"),
+                     ("turn", "张某某")]
