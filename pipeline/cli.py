@@ -145,7 +145,7 @@ def _glossary_option(f: Any) -> Any:
 
 
 @main.command("segment")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "jsonl", "text"]), default="json", show_default=True,
     help="json: one JSON list of segments; jsonl: one segment per line; text: a readable table.",
@@ -154,16 +154,29 @@ def _glossary_option(f: Any) -> Any:
     "--max-tokens", "max_tokens", type=click.IntRange(min=8), default=200, show_default=True,
     help="Split sentences longer than this many tokens (counted as characters + 1 here).",
 )
-def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int) -> None:
+@click.option(
+    "--score", "score_dir", type=click.Path(file_okay=False), default=None,
+    help="Score segmentation on a folder of annotated pages (NN.txt + NN.expected.json): sentence F1, "
+         "kind and speaker accuracy, overall and per file (text, or JSON with --format json).",
+)
+def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: str | None) -> None:
     """Show the segments the translator will see (no model needed).
 
     Each segment has its id, block index and kind (title, heading, paragraph, turn,
-    boilerplate), speaker, offsets into the raw input (raw[start:end]), the text as
+    boilerplate), speaker, offsets into the raw input (raw[start:end], the text without
+    any speaker label; a turn's label is at speaker_start:speaker_end), the text as
     displayed (own script, pinyin annotations removed) and the normalized text (simplified,
     punctuation unified) that the model reads.
     """
     from .run import run_segment
 
+    if score_dir is not None:
+        # Scores read as a table unless JSON is asked for explicitly (json is the segments' default).
+        source = click.get_current_context().get_parameter_source("fmt")
+        _score(score_dir, fmt if source is not click.core.ParameterSource.DEFAULT else "text")
+        return
+    if not inputs:
+        raise click.UsageError("give an input file (or - for standard input), or --score DIR")
     docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
     rows: list[dict[str, Any]] = []
     for doc in docs:
@@ -184,6 +197,17 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int) -> None:
         for row in rows:
             who = f"{row['speaker']}: " if row["speaker"] else ""
             click.echo(f"{row['id']}\t{row['block']}\t{row['kind']}\t{who}{row['text']}")
+
+
+def _score(folder: str, fmt: str) -> None:
+    """zhen segment --score DIR: the figures of pipeline.score, as text or JSON."""
+    from .score import score_dir
+
+    report = score_dir(folder)
+    if fmt == "text":
+        click.echo(report.format_text())
+    else:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2 if fmt == "json" else None))
 
 
 def _model_options(f: Any) -> Any:

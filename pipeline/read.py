@@ -162,13 +162,21 @@ def _by_common_chars(data: bytes, encodings: list[str]) -> str:
 
 
 def html_main_text(html: str, name: str = "input") -> str:
-    """Reduce an HTML release page to its title and main text (trafilatura drops the chrome)."""
-    import trafilatura
+    """Reduce an HTML release page to its title and main text (trafilatura drops the chrome).
 
-    body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=True)
+    Any failure to read the page (a missing parser dependency, markup the parser chokes on)
+    is the one-line error of a bad input, never a traceback.
+    """
+    try:
+        import trafilatura
+
+        body = trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=True)
+        meta = trafilatura.extract_metadata(html) if body and body.strip() else None
+    except Exception as exc:  # trafilatura and lxml raise many kinds; the user needs one line
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{name}: cannot read this HTML page ({detail})") from exc
     if not body or not body.strip():
         raise InputError(f"{name}: no main text found in this HTML page")
-    meta = trafilatura.extract_metadata(html)
     title = (meta.title or "").strip() if meta is not None else ""
     if title and not body.lstrip().startswith(title):
         return f"{title}\n{body}"

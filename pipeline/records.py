@@ -136,7 +136,7 @@ class Segment:
     id: str
     block: int
     kind: BlockKind
-    start: int  # raw[start:end] is this segment's raw text, speaker label included
+    start: int  # raw[start:end] is this segment's raw text (pinyin annotations included, no label)
     end: int
     text: str  # as displayed: own script, pinyin annotations removed
     norm: str  # simplified script, punctuation unified: the model's input
@@ -146,6 +146,8 @@ class Segment:
     hits: tuple[GlossaryHit, ...] = ()
     facts: tuple[FactCheck, ...] = ()
     flags: tuple[str, ...] = ()
+    speaker_start: int | None = None  # a turn's speaker label in raw (None for other kinds)
+    speaker_end: int | None = None
     score: float | None = None  # the engine's confidence (Translation.score)
     risk: str | None = None  # ok, check or bad (pipeline.checks), once translated
     checks: tuple[Flag, ...] = ()  # what the risk rests on, each with a reason for the reviewer
@@ -164,7 +166,8 @@ class Segment:
 
 
 # What `zhen segment` shows of a segment, in this order.
-SEGMENT_VIEW = ("id", "block", "kind", "speaker", "speaker_en", "start", "end", "text", "norm", "flags")
+SEGMENT_VIEW = ("id", "block", "kind", "speaker", "speaker_en", "start", "end", "speaker_start", "speaker_end",
+                "text", "norm", "flags")
 
 
 @dataclass(frozen=True)

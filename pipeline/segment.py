@@ -1,9 +1,11 @@
 """Stage 3: segment a release into blocks (lines) and sentences.
 
 Blocks are classified as title, heading, paragraph, turn (with its speaker) or
-boilerplate; sentences are split inside blocks, and any sentence too long for the model
-is split again at ；then ，so that no model input exceeds a token budget. Every segment
-keeps offsets into the raw input.
+boilerplate (pipeline.structure decides, line by line); sentences are split inside blocks
+by the structure conventions, and any sentence too long for the model is split again at ；
+then ，so that no model input exceeds a token budget. Every segment keeps offsets into the
+raw input: raw[start:end] is its text, and a turn's speaker label is at
+raw[speaker_start:speaker_end].
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from .normalize import CJK, clean, to_norm
 from .records import Block, BlockKind, Document, Segment, Source
-from .speakers import speaker_in_english, split_label
+from .speakers import speaker_in_english
+from .structure import StructureModel, decide
 
 DEFAULT_TOKEN_BUDGET = 200
 
@@ -27,33 +31,10 @@ def char_count(text: str) -> int:
 
 
 _END = set("。！？!?")
-_OPEN_CLOSE = {"“": "”", "「": "」", "『": "』", "《": "》", "（": "）", "(": ")", "‘": "’", "【": "】"}
-_CLOSERS = set(_OPEN_CLOSE.values()) | {'"', "'"}
-_HEADING_MAX = 48  # characters: longer lines without an end mark are paragraphs that lost it
-_END_OF_LINE = re.compile(r"[。！？!?…；;:：.”’」』)）\]】]\s*$")
-_LABEL = re.compile(r"^\s*([^\s:：,，。；;!?！？“”\"]{1,14}(?:\s[^\s:：,，。；;!?！？“”\"]{1,6})?)\s*[:：]")
-
-_BOILERPLATE = [
-    re.compile(p)
-    for p in (
-        r"^(来源|來源|责任编辑|責任編輯|编辑|編輯|作者|校对|審核|审核|通讯员|供稿|出处|原标题|稿源|字号|字體|字体)\s*[:：]",
-        r"^(【?(打印本?页|打印|关闭窗口|關閉窗口|关闭|收藏|返回顶部|分享到?|扫一扫.*|掃一掃.*|上一篇.*|下一篇.*)】?\s*)+$",
-        r"^(分享|分享到)\s*[:：]?.*$",
-        r"^【?\s*字号?\s*[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?\s*】?$",
-        r"^(【[大中小]】\s*){2,3}$",
-        r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*$",
-        r"^\d{1,2}:\d{2}(:\d{2})?$",
-        r"^(END|End|end|（完）|\(完\)|-+\s*完\s*-+|—+\s*完\s*—+)$",
-        r"^(首页|首頁|当前位置|當前位置|您的位置|您当前的位置)\s*[:：>＞»].*$",
-        r"^[^。！？!?]{1,20}(\s*[>＞»]\s*[^。！？!?>＞»]{1,20}){2,}$",
-        r"^(浏览次数|瀏覽次數|点击数|點擊數|阅读量|閱讀量|发布时间|發布時間)\s*[:：].*$",
-    )
-]
-# A news lead: a date early in the paragraph, or a wire/newspaper dateline.
-_LEAD = re.compile(
-    r"^.{0,24}?(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|(本报|本報|新华社|新華社|中新网|中新網).{0,12}(讯|訊|电|電))"
-)
-_MD_HEADING = re.compile(r"^(#{1,6})\s+")
+# Quotes are atomic (nothing inside is split); brackets are not: an ender inside (…。) ends a sentence.
+_QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》"}
+_CLOSERS = set("”」』》’)）]】\"'")
+_NO_SPLIT_BEFORE = set(",，、;；:：")
 
 
 @dataclass(frozen=True)
@@ -68,32 +49,49 @@ def segment(
     source: Source,
     budget: int = DEFAULT_TOKEN_BUDGET,
     count_tokens: TokenCounter = char_count,
+    model: StructureModel | None = None,
 ) -> Document:
-    """Segment a Source into a Document of blocks and sentence segments."""
+    """Segment a Source into a Document of blocks and sentence segments.
+
+    model: the structure model's weights (the shipped ones by default).
+    """
     cleaned = clean(source.raw)
     lines = list(_lines(cleaned.text))
-    blocks_spec = _classify(lines, markdown=source.media_type == "text/markdown")
+    decisions = decide([ln.text for ln in lines], [ln.norm for ln in lines], model,
+                       markdown=source.media_type == "text/markdown")
     garbled = [m.span() for m in _MOJIBAKE.finditer(cleaned.text)]
     blocks: list[Block] = []
     segments: list[Segment] = []
     warnings: list[str] = []
-    for spec in blocks_spec:
-        line = spec.line
-        bstart, bend = cleaned.raw_span(spec.label_from, line.end)
+    for line, dec in zip(lines, decisions, strict=True):
+        if dec.kind is None:
+            continue  # a speaker-label line: its text is the speaker of the turns below
+        kind = cast(BlockKind, dec.kind)
+        body_start = line.start + dec.body_start
+        while body_start < line.end and cleaned.text[body_start] == " ":
+            body_start += 1
+        if body_start >= line.end:
+            continue
+        label_raw: tuple[int, int] | None = None
+        if dec.speaker is not None and dec.label_line is not None:
+            origin = lines[dec.label_line]
+            ls, le = dec.label_span
+            label_raw = cleaned.raw_span(origin.start + ls, origin.start + le)
+        bstart, bend = cleaned.raw_span(body_start, line.end)
         block = Block(
             index=len(blocks),
-            kind=spec.kind,
+            kind=kind,
             start=bstart,
             end=bend,
-            speaker=spec.speaker,
-            speaker_en=speaker_in_english(to_norm(spec.speaker)) if spec.speaker else None,
-            labelled=spec.labelled,
+            speaker=dec.speaker,
+            speaker_en=speaker_in_english(to_norm(dec.speaker)) if dec.speaker else None,
+            labelled=dec.labelled,
         )
         blocks.append(block)
-        spans = _split_spans(cleaned.text, spec.body_start, line.end, budget, count_tokens)
-        for k, (s, e) in enumerate(spans):
+        spans = _split_spans(cleaned.text, body_start, line.end, budget, count_tokens)
+        for s, e in spans:
             text = cleaned.text[s:e]
-            raw_s, raw_e = cleaned.raw_span(spec.label_from if k == 0 else s, e)
+            raw_s, raw_e = cleaned.raw_span(s, e)
             bad = [cleaned.text[gs:ge] for gs, ge in garbled if gs < e and s < ge]
             flags = ("mojibake",) if bad else ()
             if bad:
@@ -102,14 +100,16 @@ def segment(
                 Segment(
                     id=f"s{len(segments) + 1}",
                     block=block.index,
-                    kind=spec.kind,
+                    kind=kind,
                     start=raw_s,
                     end=raw_e,
                     text=text,
                     norm=to_norm(text),
-                    speaker=spec.speaker,
+                    speaker=dec.speaker,
                     speaker_en=block.speaker_en,
                     flags=flags,
+                    speaker_start=label_raw[0] if label_raw else None,
+                    speaker_end=label_raw[1] if label_raw else None,
                 )
             )
     return Document(source=source, blocks=tuple(blocks), segments=tuple(segments), warnings=tuple(warnings))
@@ -128,88 +128,6 @@ def _lines(text: str) -> Iterable[_Line]:
             yield _Line(s, e, text[s:e], to_norm(text[s:e]))
 
 
-@dataclass(frozen=True)
-class _BlockSpec:
-    line: _Line
-    kind: BlockKind
-    body_start: int  # where the translatable text starts (after a speaker label or # marks)
-    label_from: int  # where the block's raw span starts (a label line above it, if any)
-    speaker: str | None = None
-    labelled: bool = False
-
-
-def _classify(lines: list[_Line], markdown: bool = False) -> list[_BlockSpec]:
-    heading_like = [_is_heading_like(ln.norm) for ln in lines]
-    specs: list[_BlockSpec] = []
-    speaker: str | None = None
-    pending_label: tuple[str, int] | None = None  # a speaker's name alone on the line above
-    seen_content = False
-    for i, ln in enumerate(lines):
-        if any(p.match(ln.norm) for p in _BOILERPLATE):
-            specs.append(_BlockSpec(ln, "boilerplate", ln.start, ln.start))
-            continue
-        md = _MD_HEADING.match(ln.text) if markdown else None
-        if md:
-            kind: BlockKind = "title" if md.group(1) == "#" or not seen_content else "heading"
-            specs.append(_BlockSpec(ln, kind, ln.start + md.end(), ln.start))
-            speaker, seen_content = None, True
-            continue
-        label = _speaker_label(ln)
-        if label is not None:
-            name, body_start = label
-            if body_start >= ln.end or not ln.text[body_start - ln.start :].strip():
-                # A speaker's name alone on its line: it opens the turn below.
-                pending_label = (name, ln.start)
-                continue
-            specs.append(_BlockSpec(ln, "turn", body_start, ln.start, name, True))
-            speaker, pending_label, seen_content = name, None, True
-            continue
-        if pending_label is not None:
-            name, label_from = pending_label
-            specs.append(_BlockSpec(ln, "turn", ln.start, label_from, name, True))
-            speaker, pending_label, seen_content = name, None, True
-            continue
-        if heading_like[i]:
-            nxt = lines[i + 1].norm if i + 1 < len(lines) else ""
-            is_title = not seen_content or bool(_LEAD.match(nxt))
-            specs.append(_BlockSpec(ln, "title" if is_title else "heading", ln.start, ln.start))
-            speaker, seen_content = None, True
-            continue
-        if speaker is not None:
-            # The answer goes on in this paragraph until a heading or another speaker.
-            specs.append(_BlockSpec(ln, "turn", ln.start, ln.start, speaker, False))
-        else:
-            specs.append(_BlockSpec(ln, "paragraph", ln.start, ln.start))
-        seen_content = True
-    if pending_label is not None:
-        # A label with nothing after it: keep its text (nothing is lost) as a paragraph.
-        name, start = pending_label
-        ln = next(x for x in lines if x.start == start)
-        specs.append(_BlockSpec(ln, "paragraph", ln.start, ln.start))
-    return sorted(specs, key=lambda s: s.label_from)
-
-
-def _is_heading_like(norm: str) -> bool:
-    return len(norm) <= _HEADING_MAX and not _END_OF_LINE.search(norm) and bool(re.search(f"[{CJK}]", norm))
-
-
-def _speaker_label(ln: _Line) -> tuple[str, int] | None:
-    """(speaker as written, offset where the turn's text begins), or None."""
-    m = _LABEL.match(ln.norm)
-    if m is None:
-        alone = ln.norm.strip()
-        role, name = split_label(alone)
-        # A name alone on a line opens a turn only as a bare person name or role.
-        if (role or name) and len(alone) <= 8 and " " not in alone:
-            return ln.text, ln.end
-        return None
-    role, name = split_label(m.group(1))
-    if role is None and name is None:
-        return None
-    written = ln.text[m.start(1) : m.end(1)]
-    return written, ln.start + m.end()
-
-
 def _split_spans(text: str, start: int, end: int, budget: int, count: TokenCounter) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for s, e in _sentences(text, start, end):
@@ -218,7 +136,9 @@ def _split_spans(text: str, start: int, end: int, budget: int, count: TokenCount
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split after 。！？!? and any closing marks that follow, never inside quotes or brackets."""
+    """Sentence spans by the conventions: a run of 。！？!? ends a sentence, with any closing
+    quotes or brackets right after it; no end right before ，、；：; nothing inside “”「」『』《》
+    is split, except that a quote closing right after an ender ends the sentence there."""
     out: list[tuple[int, int]] = []
     stack: list[str] = []
     s = start
@@ -227,24 +147,34 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         ch = text[i]
         if stack and ch == stack[-1]:
             stack.pop()
-        elif ch in _OPEN_CLOSE:
-            stack.append(_OPEN_CLOSE[ch])
-        elif ch in _END and not (ch in "?!" and i + 1 < end and text[i + 1].isascii() and text[i + 1].isalnum()):
-            j = i + 1
-            while j < end and text[j] in _END:
-                j += 1
-            # A closing quote right after the end mark ends the quoted sentence too.
-            while j < end and text[j] in _CLOSERS and stack and text[j] == stack[-1]:
-                stack.pop()
-                j += 1
-            if not stack:
-                out.append((s, j))
-                s = j
-                while s < end and text[s] == " ":
-                    s += 1
+            i += 1
+            continue
+        if ch in _QUOTES:
+            stack.append(_QUOTES[ch])
+            i += 1
+            continue
+        if ch not in _END:
+            i += 1
+            continue
+        j = i + 1
+        while j < end and text[j] in _END:
+            j += 1
+        if stack:
+            if len(stack) > 1 or j >= end or text[j] != stack[-1]:
+                i = j
+                continue
+            stack.pop()  # “…。” closes the quote and the sentence
+            j += 1
+        while j < end and text[j] in _CLOSERS:
+            j += 1
+        if j < end and text[j] in _NO_SPLIT_BEFORE:
             i = j
             continue
-        i += 1
+        out.append((s, j))
+        s = j
+        while s < end and text[s] == " ":
+            s += 1
+        i = j
     if s < end:
         out.append((s, end))
     return out

@@ -242,7 +242,9 @@ def test_rerun_calls_no_model(tmp_path: Path, tiny_model: Path) -> None:
 
 def test_numbers_only_segments_are_copied(tmp_path: Path) -> None:
     src = tmp_path / "r.txt"
-    src.write_text("12345\nPress release 2019\n公安部。\n", encoding="utf-8")
+    # As turns: alone on their lines, a bare number and an English line are page furniture
+    # under the structure conventions, and furniture is never translated at all.
+    src.write_text("记者:12345\n记者:Press release 2019\n公安部。\n", encoding="utf-8")
     tr = FakeTranslator()
     run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary_mode="off"), translator=tr)
     segs = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]

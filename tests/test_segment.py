@@ -62,18 +62,21 @@ def test_sample_speakers_in_english(doc) -> None:  # type: ignore[no-untyped-def
 def test_sample_counts_and_offsets(doc) -> None:  # type: ignore[no-untyped-def]
     raw = doc.source.raw
     assert len(doc.blocks) == 31
-    assert len(doc.segments) == 66
+    # 67 since the mojibake `袆?dòng)` splits at its ASCII `?` (an ender under the conventions).
+    assert len(doc.segments) == 67
     prev_end = 0
     for seg in doc.segments:
         assert prev_end <= seg.start < seg.end
         prev_end = seg.end
-        piece = raw[seg.start : seg.end]
-        # The display text is the raw text with annotations (and a leading label) removed.
-        assert seg.text.replace(" ", "") in piece.replace(" ", "") or _unannotated(piece).endswith(seg.text)
+        # The display text is exactly the raw text with pinyin annotations removed.
+        assert _unannotated(raw[seg.start : seg.end]) == seg.text
     covered = set()
     for seg in doc.segments:
         covered.update(range(seg.start, seg.end))
-    assert all(i in covered for i, ch in enumerate(raw) if not ch.isspace())
+        if seg.speaker_start is not None and seg.speaker_end is not None:
+            covered.update(range(seg.speaker_start, seg.speaker_end))
+    # Every character is in a segment or a speaker label, except the colons after labels.
+    assert all(i in covered for i, ch in enumerate(raw) if not ch.isspace() and ch not in ":：")
 
 
 def _unannotated(piece: str) -> str:
@@ -82,15 +85,31 @@ def _unannotated(piece: str) -> str:
     return clean(piece).text
 
 
-def test_turn_label_is_in_offsets_not_text(doc) -> None:  # type: ignore[no-untyped-def]
+def test_turn_offsets_cover_the_text_and_the_label_apart(doc) -> None:  # type: ignore[no-untyped-def]
+    raw = doc.source.raw
     first = next(s for s in doc.segments if s.speaker == "孫勁峰")
-    assert doc.source.raw[first.start : first.end].startswith("孫勁峰:")
+    assert raw[first.start : first.end].startswith("2019年")
     assert first.text.startswith("2019年")
+    assert raw[first.speaker_start : first.speaker_end] == "孫勁峰"
+    # A carried-over paragraph points at the label its speaker was written with.
+    second = next(s for s in doc.segments if s.speaker == "孫勁峰" and s.block != first.block)
+    assert (second.speaker_start, second.speaker_end) == (first.speaker_start, first.speaker_end)
+    # Turns carry their label's span; nothing else does.
+    assert all((s.speaker_start is not None) == (s.kind == "turn") for s in doc.segments)
+    labelled_starts = {s.start for s in doc.segments if s.kind == "turn"}
+    assert len(labelled_starts) > 10
+
+
+def test_segment_dict_has_speaker_offsets(doc) -> None:  # type: ignore[no-untyped-def]
+    turn = next(s for s in doc.segments if s.kind == "turn").to_dict()
+    para = doc.segments[0].to_dict()
+    assert isinstance(turn["speaker_start"], int) and turn["speaker_end"] > turn["speaker_start"]
+    assert para["speaker_start"] is None and para["speaker_end"] is None
 
 
 def test_sample_mojibake_is_flagged_not_hidden(doc) -> None:  # type: ignore[no-untyped-def]
     flagged = [s.id for s in doc.segments if "mojibake" in s.flags]
-    assert flagged == ["s7", "s8"]
+    assert flagged == ["s7", "s8", "s9"]
     assert doc.warnings
 
 
@@ -125,7 +144,13 @@ def test_blocks_golden(text: str, kinds: list[tuple[str, str | None]]) -> None:
         ("第一句。第二句!第三句?", ["第一句。", "第二句!", "第三句?"]),
         ("他说:“我们要努力。”然后走了。", ["他说:“我们要努力。”", "然后走了。"]),
         ("《关于打击。的通知》已印发。", ["《关于打击。的通知》已印发。"]),
-        ("据报道(此事。属实)无误。", ["据报道(此事。属实)无误。"]),
+        # Brackets are not atomic (conventions, rule 8): an ender inside them ends a sentence.
+        ("据报道(此事。属实)无误。", ["据报道(此事。", "属实)无误。"]),
+        ("(请参阅英文部分。)完", ["(请参阅英文部分。)", "完"]),
+        ("“就在身边。”刘某说。", ["“就在身边。”", "刘某说。"]),
+        ("“真的吗?!”,民警说。", ["“真的吗?!”,民警说。"]),
+        ("他说“第一。第二。”", ["他说“第一。第二。”"]),
+        ("乱码 ~8 ?3 E$", ["乱码 ~8 ?", "3 E$"]),
         ("真的吗?!是的。", ["真的吗?!", "是的。"]),
         ("同比上升30.3%。共9.4万起。", ["同比上升30.3%。", "共9.4万起。"]),
     ],
@@ -166,4 +191,26 @@ def test_segments_cover_input_in_order(text: str) -> None:
         assert prev <= seg.start < seg.end <= len(text)
         prev = seg.end
         covered.update(range(seg.start, seg.end))
-    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+        if seg.speaker_start is not None and seg.speaker_end is not None:
+            assert seg.speaker_start < seg.speaker_end <= len(text)
+            covered.update(range(seg.speaker_start, seg.speaker_end))
+    # Uncovered: label colons, and a label line over a headline (a label line makes no block).
+    label_lines = _label_only_line_chars(text)
+    assert all(i in covered for i, ch in enumerate(text)
+               if not ch.isspace() and ch not in ":：" and i not in label_lines)
+
+
+def _label_only_line_chars(text: str) -> set[int]:
+    from pipeline.normalize import clean, to_norm
+    from pipeline.structure import find_label
+
+    cleaned = clean(text)
+    out: set[int] = set()
+    pos = 0
+    for part in cleaned.text.split("\n"):
+        stripped = part.strip(" ")
+        lab = find_label(stripped, to_norm(stripped)) if stripped else None
+        if lab is not None and lab.body_start >= len(stripped):
+            out.update(cleaned.raw_index[pos + k] for k in range(len(part)))
+        pos += len(part) + 1
+    return out

@@ -1,0 +1,313 @@
+"""Structure of real-looking pages: kinds, speakers, furniture, scoring, HTML pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.errors import InputError
+from pipeline.normalize import to_norm
+from pipeline.read import read_source
+from pipeline.score import (
+    Unit,
+    annotated_pairs,
+    comparable,
+    document_units,
+    gold_units,
+    load_annotation,
+    score_dir,
+    score_units,
+)
+from pipeline.segment import segment, segment_text
+from pipeline.speakers import is_speaker_label
+from pipeline.structure import find_label, load_model
+
+PAGES = Path(__file__).resolve().parent / "data" / "pages"
+# The development set lives beside the repository (in CI: a copy of shared/ next to the clone).
+PAGES_DEV = Path(__file__).resolve().parents[1].parent / "shared" / "pages-dev"
+
+
+def _table(units: list[Unit]) -> list[tuple[str, str | None, str]]:
+    # Compared as the scorer compares: runs of spaces inside a line are folded on display.
+    return [(u.kind, u.speaker, comparable(u.text)) for u in units]
+
+
+@pytest.mark.parametrize("txt", sorted(PAGES.glob("*.txt")), ids=lambda p: p.stem)
+def test_composed_pages_golden(txt: Path) -> None:
+    """Each composed page, sentence by sentence, is exactly as annotated."""
+    expected = gold_units(load_annotation(txt.with_name(txt.stem + ".expected.json")))
+    doc = segment(read_source(str(txt)), budget=10**9)
+    assert _table(document_units(doc)) == _table(expected)
+
+
+def test_composed_pages_cover_the_issue_rows() -> None:
+    # Each error row of issue 13 has at least one composed line to hold it.
+    units = [u for _, ann in annotated_pairs(PAGES) for u in gold_units(load_annotation(ann))]
+    by_kind: dict[str, list[str]] = {}
+    for u in units:
+        by_kind.setdefault(u.kind, []).append(u.text)
+    assert any("分享到" in t for t in by_kind["boilerplate"])
+    assert any(t.startswith("责任编辑") for t in by_kind["boilerplate"])
+    assert any(t.startswith("版面") for t in by_kind["boilerplate"])
+    assert any(t.startswith("来源") and "2024" in t for t in by_kind["boilerplate"])
+    assert any(t.startswith(("时间:", "地点:")) for t in by_kind["paragraph"])
+    assert any(t.startswith("图为") for t in by_kind["paragraph"])
+    assert "公安部召开新闻发布会" in by_kind["heading"]  # a second copy of the headline
+    assert "通告" in by_kind["heading"]  # a headline's second line
+
+
+def test_label_line_without_colon_opens_turns() -> None:
+    text = "某省公安厅一级巡视员 张某某\n各位记者朋友:\n大家好。今天通报有关情况。\n二、案件情况\n据介绍,案件已告破。"
+    doc = segment_text(text)
+    table = [(b.kind, b.speaker) for b in doc.blocks]
+    assert table == [("turn", "某省公安厅一级巡视员 张某某"), ("turn", "某省公安厅一级巡视员 张某某"),
+                     ("heading", None), ("paragraph", None)]
+    # The label line makes no block; its text is where every turn of the run points.
+    first, second = doc.segments[0], doc.segments[1]
+    assert text[first.speaker_start:first.speaker_end] == "某省公安厅一级巡视员 张某某"
+    assert (second.speaker_start, second.speaker_end) == (first.speaker_start, first.speaker_end)
+    assert [b.labelled for b in doc.blocks[:2]] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("line", "speaker", "body"),
+    [
+        ("记者:请问成效如何?", "记者", "请问成效如何?"),
+        ("移民管理局边防检查管理司司长刘某某:谢谢你的提问。", "移民管理局边防检查管理司司长刘某某", "谢谢你的提问。"),
+        ("[ 某市公安局新闻发言人 办公室副主任 张某 ]: 各位好。", "某市公安局新闻发言人 办公室副主任 张某", "各位好。"),
+        ("[网友 平安小卫士]请问怎么办?", "网友 平安小卫士", "请问怎么办?"),
+        ("【张某某】大家下午好。", "张某某", "大家下午好。"),
+        ("人民网:请介绍一下情况。", "人民网", "请介绍一下情况。"),
+        ("某省公安厅一级警务专员张某某:", "某省公安厅一级警务专员张某某", ""),
+        ("主持人:", "主持人", ""),
+        ("保安局局长:我们会跟进。", "保安局局长", "我们会跟进。"),
+        # Composite titles and joint outlets, pieces joined by 、 and ,
+        ("某部党委委员、副部长,某局局长钱某某:谢谢。", "某部党委委员、副部长,某局局长钱某某", "谢谢。"),
+        ("中新社、中新网记者:请问有何打算?", "中新社、中新网记者", "请问有何打算?"),
+        ("▲ABC电视台记者:我想问一个问题。", "ABC电视台记者", "我想问一个问题。"),
+        ("孙某某(某市公安局副局长):谢谢。", "孙某某(某市公安局副局长)", "谢谢。"),
+    ],
+)
+def test_labels_found(line: str, speaker: str, body: str) -> None:
+    lab = find_label(line, to_norm(line))
+    assert lab is not None
+    assert line[lab.speaker_start:lab.speaker_end] == speaker
+    assert line[lab.body_start:].strip() == body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "女士们、先生们,记者朋友们:",  # a salutation: the first turn of a speech, never a label
+        "各位记者朋友:",
+        "成绩",  # a word that starts with a surname is not a name
+        "当前形势:打击成效良好但总体形势依然严峻",
+        "网上渠道:某市网上信访受理平台。",
+        "主持人:郭某 公安部新闻发言人",  # says who hosts: a metadata line
+        "本期嘉宾:某市公安局局长林某",
+        "以下为保安局局长今日出席活动后会见传媒的谈话全文:",
+        "会上有记者提问。公安部刑事侦查局副局长 童某某:谢谢。",  # a label mid-line is not a label
+        "记者 汤某",  # a byline alone on its line
+        "香港政府有法必依 执法必严──访保安局局长李某某",  # a headline ending in a titled name
+    ],
+)
+def test_not_labels(line: str) -> None:
+    assert find_label(line, to_norm(line)) is None
+
+
+def test_speaker_label_vocabulary() -> None:
+    assert is_speaker_label("公安部刑事侦查局副局长 孙劲峰", alone=True)
+    assert is_speaker_label("主持人 郭林")
+    assert not is_speaker_label("人民网", alone=True)  # alone, an outlet's name is a heading
+    assert not is_speaker_label("江苏", alone=True)
+
+
+def test_metadata_and_captions_are_paragraphs_and_end_a_run() -> None:
+    text = ("时间:2024年3月4日上午10时\n地点:某市公安局\n记者:请问情况如何?\n"
+            "张某某:情况良好。\n图为新闻发布会现场。\n会后,记者走访了派出所。")
+    kinds = [(b.kind, b.speaker) for b in segment_text(text).blocks]
+    assert kinds == [("paragraph", None), ("paragraph", None), ("turn", "记者"), ("turn", "张某某"),
+                     ("paragraph", None), ("paragraph", None)]
+
+
+def test_furniture_runs_and_duplicates() -> None:
+    text = ("首页 > 新闻 > 要闻\n某市警方破获一起诈骗案\n2024-01-02 09:00 来源:某市公安局\n分享到:\n"
+            "1月1日,某市警方破获一起电信诈骗案,抓获嫌疑人5名。\n目前,案件正在进一步侦办中。\n"
+            "相关新闻\n另一起案件告破,民警提醒市民注意防范。\n某市警方破获一起诈骗案")
+    kinds = [b.kind for b in segment_text(text).blocks]
+    assert kinds == ["boilerplate", "title", "boilerplate", "boilerplate", "paragraph", "paragraph",
+                     "boilerplate", "boilerplate", "boilerplate"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "顶: 97596踩: 8126",
+        "凡注明来源为本网的稿件,均为本网版权所有,未经许可不得转载。",
+        "记者 何某 通讯员 王某某 摄影报道",
+        "□记者 黄某某  马某某 报道",
+        "2024年11月22日 星期五",
+        "关键词:反诈 民警",
+        "(总台记者 汤某)",
+        "央视网|中国网络电视台|网站地图",
+        "◆本文来源:某某公安",
+        "文/国某",
+        "请同意我们的隐私权规范,才能启用听新闻的功能。",
+        "寄给朋友政府主网页",
+    ],
+)
+def test_furniture_lines(line: str) -> None:
+    text = f"某地警方破获一起案件\n1月1日,某地警方破获一起盗窃案,抓获嫌疑人2名。\n{line}"
+    assert [b.kind for b in segment_text(text).blocks][-1] == "boilerplate"
+
+
+def test_model_ships_as_package_data() -> None:
+    model = load_model()
+    assert set(model.classes) == {"title", "heading", "paragraph", "boilerplate"}
+    assert sum(len(w) for w in model.weights.values()) > 50
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"pipeline" = ["structure_model.json"]' in pyproject
+    assert "lxml_html_clean" in pyproject
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def test_score_units_pairs_in_order_and_counts_kinds_and_speakers() -> None:
+    gold = [Unit("标题", "title"), Unit("正文一句。", "paragraph"), Unit("问题?", "turn", "记者"),
+            Unit("回答。", "turn", "孙某"), Unit("标题", "heading")]
+    produced = [Unit("标题", "title"), Unit("正文一句。", "heading"), Unit("问题?", "turn", "记者"),
+                Unit("回答。", "turn", "记者"), Unit("多余。", "paragraph")]
+    s = score_units("x", gold, produced)
+    assert (s.gold, s.predicted, s.matched) == (5, 5, 4)
+    assert s.f1 == pytest.approx(0.8)
+    assert s.kind_accuracy == pytest.approx(3 / 4)
+    assert (s.turns, s.speaker_correct) == (2, 1)
+    assert s.confusion[("paragraph", "heading")] == 1
+    assert s.speaker_errors == (("孙某", "记者"),)
+
+
+def test_score_compares_without_whitespace_and_pinyin() -> None:
+    s = score_units("x", [Unit("發布會 召開。", "paragraph")], [Unit("發(fā)布會召開。", "paragraph")])
+    assert s.matched == 1
+
+
+def test_score_dir_on_composed_pages() -> None:
+    report = score_dir(PAGES)
+    assert len(report.files) == len(list(PAGES.glob("*.expected.json")))
+    assert report.f1 == 1.0 and report.kind_accuracy == 1.0 and report.speaker_accuracy == 1.0
+    data = report.to_dict()
+    assert data["files"][0]["file"].endswith(".txt") and data["kind_errors"] == []
+
+
+def test_score_dir_refuses_a_folder_without_pairs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no NN\.txt"):
+        score_dir(tmp_path)
+
+
+@pytest.mark.skipif(not PAGES_DEV.is_dir(), reason="../shared/pages-dev is not beside the repository")
+def test_floors_on_pages_dev() -> None:
+    report = score_dir(PAGES_DEV)
+    assert report.gold > 500
+    assert report.f1 >= 0.97
+    assert report.kind_accuracy >= 0.95
+    assert report.speaker_accuracy >= 0.95
+
+
+def test_cli_score_text_and_json() -> None:
+    r = CliRunner().invoke(main, ["segment", "--score", str(PAGES)])
+    assert r.exit_code == 0, r.output
+    assert any(line.startswith("overall") for line in r.stdout.splitlines())
+    r = CliRunner().invoke(main, ["segment", "--score", str(PAGES), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["sentence_f1"] == 1.0 and len(data["files"]) == len(list(PAGES.glob("*.txt")))
+
+
+def test_cli_score_bad_folder_is_one_line(tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["segment", "--score", str(tmp_path / "none")])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_cli_segment_needs_input_or_score() -> None:
+    r = CliRunner().invoke(main, ["segment"])
+    assert r.exit_code == 2
+
+
+# ---------------------------------------------------------------- HTML pages
+
+_FURNITURE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>某市警方破获特大电信诈骗案</title></head>
+<body>
+<nav><ul><li><a href="/">首页</a></li><li><a href="/news">警务动态</a></li><li><a href="/notice">通知公告</a></li>
+<li><a href="/service">办事服务</a></li></ul></nav>
+<div class="crumbs">当前位置:<a href="/">首页</a> &gt; <a href="/news">警务动态</a></div>
+<div class="share">分享到:<a href="#">微信</a><a href="#">微博</a><a href="#">QQ空间</a></div>
+<article>
+<h1>某市警方破获特大电信诈骗案</h1>
+<p class="meta">发布时间:2024-06-01 10:00 来源:某市公安局</p>
+<p>6月1日,某市公安局召开新闻发布会,通报近期破获的一起特大电信网络诈骗案件。该案涉案金额逾千万元,抓获犯罪嫌疑人26名。</p>
+<p>记者:这起案件有什么特点?</p>
+<p>张某某:这个团伙分工细密,利用境外聊天软件实施诈骗。我们将继续加大打击力度。</p>
+<p>警方提醒广大市民,凡是要求转账到“安全账户”的,都是诈骗。</p>
+</article>
+<aside class="related"><h3>相关新闻</h3><ul><li><a href="/a1">某县警方开展反诈宣传进校园活动</a></li>
+<li><a href="/a2">民警提醒:警惕冒充客服退款诈骗</a></li><li><a href="/a3">某区破获一起网络赌博案</a></li></ul></aside>
+<footer>版权所有:某市公安局 备案号:某ICP备00000000号 网站地图 联系我们</footer>
+</body></html>"""
+
+
+def test_html_page_with_site_furniture(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(_FURNITURE_PAGE, encoding="utf-8")
+    doc = segment(read_source(str(page)))
+    translatable = " ".join(s.text for s in doc.segments if s.kind != "boilerplate")
+    assert "抓获犯罪嫌疑人26名" in translatable
+    for furniture in ("办事服务", "QQ空间", "某县警方开展反诈宣传进校园活动", "备案号", "当前位置"):
+        assert furniture not in translatable
+    # The reminder after the answer goes on as the speaker's turn (conventions: until a non-speech line).
+    assert [(b.kind, b.speaker) for b in doc.blocks if b.kind == "turn"] == [
+        ("turn", "记者"), ("turn", "张某某"), ("turn", "张某某")]
+    assert [s.text for s in doc.segments if s.kind == "title"] == ["某市警方破获特大电信诈骗案"]
+
+
+def test_html_failure_is_one_line_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import trafilatura
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise ImportError("lxml.html.clean module is now a separate project lxml_html_clean")
+
+    monkeypatch.setattr(trafilatura, "extract", broken)
+    page = tmp_path / "page.html"
+    page.write_text(_FURNITURE_PAGE, encoding="utf-8")
+    with pytest.raises(InputError, match="cannot read this HTML page"):
+        read_source(str(page))
+    r = CliRunner().invoke(main, ["segment", str(page)])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_html_without_text_is_input_error(tmp_path: Path) -> None:
+    page = tmp_path / "empty.html"
+    page.write_text("<html><head><title></title></head><body><div> </div></body></html>", encoding="utf-8")
+    with pytest.raises(InputError):
+        read_source(str(page))
+
+
+def test_pinyin_annotation_with_inner_space_goes() -> None:
+    # Conventions, rule 6: `會(huì )` -> `會`; the space inside does not make it content.
+    doc = segment_text("新聞發(fā)布會(huì )在京召開。")
+    assert [s.text for s in doc.segments] == ["新聞發布會在京召開。"]
+
+
+def test_name_colon_gist_subheading_is_a_heading() -> None:
+    # A news subheading `Name: gist` has no end mark; speech does. It ends the run too.
+    text = ("记者1日从某市公安局获悉,今年以来全市刑事案件同比下降。\n马某某:打诈、扫黑和肃枪是一体三面\n"
+            "有关成果,马某某指出,各项工作取得明显成效。\n张某某:谢谢你的提问。\n我们将继续努力。")
+    kinds = [(b.kind, b.speaker) for b in segment_text(text).blocks]
+    assert kinds == [("paragraph", None), ("heading", None), ("paragraph", None), ("turn", "张某某"),
+                     ("turn", "张某某")]
