@@ -28,6 +28,7 @@ beam 1 then beam 4.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -278,6 +279,8 @@ def _zhen(folder: Path, spec: Spec) -> Runner:
 
     def run(texts: Sequence[str], beams: int) -> None:
         if beams not in engines:
+            engines.clear()  # one model in memory at a time, so that the peak is this beam width's own
+            gc.collect()
             if spec["engine"] == "torch":
                 from pipeline.translate import TorchMarian
 
