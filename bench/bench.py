@@ -6,20 +6,29 @@ lengths are fixed at 1.3x the source tokens, so every engine does the same work 
 the weights say. Nothing it produces is a translation.
 
     python bench/bench.py                # the first 200 WMT18 sentences
-    python bench/bench.py --quick        # 16 of them, evenly spread: 1 min 45 s measured (2 busy cores)
+    python bench/bench.py --quick        # 8 of them, evenly spread, every row (its time: below)
     python bench/bench.py --stock-sweep  # stock CTranslate2 settings side by side (how STOCK_BEST was chosen)
 
 The ratios that count are against the fair baselines: transformers with 16 sentences per
 generate() call (what its user gets for free: padding, input order, fp32) and stock
-CTranslate2 at the best of the stock settings --stock-sweep tried (STOCK_BEST below). The
-model card's one sentence per generate() call stays as a row, for reference.
+CTranslate2 at the best of the stock settings --stock-sweep tried (STOCK_BEST below; its
+defaults are a row too). The model card's one sentence per generate() call stays as a row,
+for reference.
 
-Every row translates the same sentences, after a warm-up on WARMUP of them (naive loop
-included). Decoding lengths are fixed per model call (1.3x the longest source of the call),
-since generate() and translate_batch take one length per call: a large unsorted batch pays
-for its padding, as transformers really does; CTranslate2 with real weights would drop
-finished sentences from a batch, which is why the stock rows batch by length as
+Every row translates the same sentences, after a warm-up on the WARMUP shortest of them
+(naive loop included). Decoding lengths are fixed per model call (1.3x the longest source of
+the call), since generate() and translate_batch take one length per call: a large unsorted
+batch pays for its padding, as transformers really does; CTranslate2 with real weights would
+drop finished sentences from a batch, which is why the stock rows batch by length as
 translate_batch(max_batch_size=...) itself does.
+
+--quick measured 43 min 9 s (2026-11-29, 2 cores shared with other work, load average 7 to
+10), not the two minutes once promised: the old 50-sentence --quick took 7 min at load 5 to 8
+the same day, 4 min 20 s before. Its time is the torch rows' (transformers fp32 above all), and
+it grows with the load far faster than the load: torch's two threads wait for each other at
+every small operation when other processes hold the cores (a 4x512 by 512x2048 matmul took
+46 ms on two threads, 3.7 ms on one, at load 13). The output ends with its wall time and the
+load average, to read the ratios by.
 
 Each configuration runs in its own process (its own threads and its own peak memory),
 beam 1 then beam 4.
@@ -388,7 +397,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=200, help="first N sentences of WMT18 (default 200)")
     ap.add_argument("--quick", action="store_true",
-                    help=f"{QUICK} of the first N sentences, evenly spread, every row: under two minutes")
+                    help=f"{QUICK} of the first N sentences, evenly spread, every row (its time: see above)")
     ap.add_argument("--stock-sweep", action="store_true", help="time stock CTranslate2 settings instead")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
