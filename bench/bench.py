@@ -23,7 +23,7 @@ drop finished sentences from a batch, which is why the stock rows batch by lengt
 translate_batch(max_batch_size=...) itself does.
 
 --quick measured 43 min 9 s (2026-11-29, 2 cores shared with other work, load average 7 to
-10), not the two minutes once promised: the old 50-sentence --quick took 7 min at load 5 to 8
+10), not the two minutes once promised: the old 50-sentence --quick took 7 min 14 s at load 4 to 8
 the same day, 4 min 20 s before. Its time is the torch rows' (transformers fp32 above all), and
 it grows with the load far faster than the load: torch's two threads wait for each other at
 every small operation when other processes hold the cores (a 4x512 by 512x2048 matmul took
