@@ -49,6 +49,13 @@ _BOILERPLATE = [
         r"^(浏览次数|瀏覽次數|点击数|點擊數|阅读量|閱讀量|发布时间|發布時間)\s*[:：].*$",
     )
 ]
+# Furniture that is still content for a reader of the English: where the release comes from
+# and when it was published. Such lines stay boilerplate blocks, but their segments are
+# flagged "dateline" and translated, so that the plain English keeps them.
+_DATELINE = re.compile(
+    r"^((来源|來源|稿源|出处|出處|原标题|原標題|发布时间|發布時間|发布日期|發布日期)\s*[:：]"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*$)"
+)
 # A news lead: a date early in the paragraph, or a wire/newspaper dateline.
 _LEAD = re.compile(
     r"^.{0,24}?(\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日|(本报|本報|新华社|新華社|中新网|中新網).{0,12}(讯|訊|电|電))"
@@ -96,6 +103,8 @@ def segment(
             raw_s, raw_e = cleaned.raw_span(spec.label_from if k == 0 else s, e)
             bad = [cleaned.text[gs:ge] for gs, ge in garbled if gs < e and s < ge]
             flags = ("mojibake",) if bad else ()
+            if spec.kind == "boilerplate" and _DATELINE.match(line.norm):
+                flags += ("dateline",)
             if bad:
                 warnings.append(f"s{len(segments) + 1}: the input looks garbled (mis-decoded upstream): {bad[0]}")
             segments.append(

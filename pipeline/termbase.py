@@ -63,10 +63,13 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
             rows = _data_rows(lines)
             at = next((i for i, t in rows.items() if to_norm(t.zh) == to_norm(new.zh)), None)
             if at is None:
+                new = new if new.kind else replace(new, kind="term")
                 lines.insert(_sorted_position(lines, rows, new.zh), _fit_columns(_row(new), ncols))
                 result.added.append(new)
                 continue
             old = rows[at]
+            # An import that gives no kind (a CSV, a TBX without subjectField) keeps the entry's own.
+            new = new if new.kind else replace(new, kind=old.kind)
             if (old.en, old.kind, old.note, old.variants) == (new.en, new.kind, new.note, new.variants):
                 continue
             if not overwrite and old.en != new.en:
@@ -270,7 +273,7 @@ def import_terms(path: Path) -> list[Term]:
         return _from_tbx(text, str(path))
     if name.endswith(".csv"):
         return _from_csv(text, str(path))
-    return parse_tsv(text, str(path))
+    return parse_tsv(text, str(path), default_kind="")
 
 
 def _from_csv(text: str, origin: str) -> list[Term]:
@@ -282,7 +285,7 @@ def _from_csv(text: str, origin: str) -> list[Term]:
             continue
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
             raise GlossaryError(f"{origin}:{no}: expected two columns zh,en")
-        out.append(Term(row[0].strip(), row[1].strip(), "term", "", (), f"{origin}:{no}"))
+        out.append(Term(row[0].strip(), row[1].strip(), "", "", (), f"{origin}:{no}"))  # no kind: keep the base's
     return out
 
 
@@ -303,7 +306,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
     for entry in root.iter():
         if _local(entry.tag) not in ("conceptEntry", "termEntry"):
             continue
-        kind, note = "term", ""
+        kind, note = "", ""  # no subjectField: merging keeps the base's kind
         zh_forms: list[str] = []
         en_forms: list[str] = []
         for el in entry.iter():

@@ -85,6 +85,31 @@ def test_ctranslate2_needs_no_torch_or_transformers(ct2_model: Path) -> None:
     assert out.stdout.strip() == "2"
 
 
+def test_zhen_translate_with_a_converted_model_needs_no_torch(ct2_model: Path, tmp_path: Path) -> None:
+    """A user who installed without torch (bash setup.sh --no-torch) translates with a converted model."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, builtins\n"
+        "real = builtins.__import__\n"
+        "def guard(name, *a, **k):\n"
+        "    if name.split('.')[0] in ('torch', 'transformers'):\n"
+        "        raise ImportError('blocked: ' + name)\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = guard\n"
+        "from click.testing import CliRunner\n"
+        "from pipeline.cli import main\n"
+        f"r = CliRunner().invoke(main, ['translate', '-', '--model', {str(ct2_model)!r}, '--beams', '1', '-q'],\n"
+        "                        input='公安部召开新闻发布会。\\n'.encode())\n"
+        "assert r.exit_code == 0, (r.output, r.exception)\n"
+        "print(r.stdout.strip())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.strip().splitlines()) == 1
+
+
 def test_fixed_lengths_reach_both_engines(tiny_model: Path, ct2_model: Path) -> None:
     """Benchmarks rely on both engines decoding exactly ceil(ratio x source tokens) tokens."""
     import math

@@ -42,7 +42,7 @@ FORMATS: dict[str, Format] = {
     "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment"),
     "md": Format(".md", "markdown", "Markdown, Chinese and English side by side per block"),
     "txt": Format(".en.txt", "text", "plain English with the release's structure"),
-    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN, en), for CAT tools"),
+    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN or zh-TW by script, en), for CAT tools"),
     "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back"),
     "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side"),
 }
