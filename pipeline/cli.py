@@ -183,7 +183,8 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int) -> None:
     else:
         for row in rows:
             who = f"{row['speaker']}: " if row["speaker"] else ""
-            click.echo(f"{row['id']}\t{row['block']}\t{row['kind']}\t{who}{row['text']}")
+            file = f"{row['input']}\t" if "input" in row else ""  # several files: say which one each row is from
+            click.echo(f"{file}{row['id']}\t{row['block']}\t{row['kind']}\t{who}{row['text']}")
 
 
 def _model_options(f: Any) -> Any:
@@ -555,18 +556,38 @@ def cache_group() -> None:
 
 @cache_group.command("stats")
 def cache_stats() -> None:
-    from .engines.memory import TranslationMemory
+    """Entries, contexts and size of the translation memory."""
+    from .engines.memory import TranslationMemory, default_path
 
-    st = TranslationMemory().stats()
+    path = default_path()
+    if not path.exists():  # looking must not create ZHEN_HOME
+        click.echo(f"{path}: no translation memory yet (0 entries)")
+        return
+    st = TranslationMemory(path).stats()
     click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['bytes'] / 2**20:.1f} MiB")
 
 
 @cache_group.command("clear")
-def cache_clear() -> None:
-    from .engines.memory import TranslationMemory
+@click.option("--model", "model", default=None,
+              help="Only entries made with this model: its id, or the folder as it was given to --model.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def cache_clear(model: str | None, yes: bool) -> None:
+    """Remove translations from the memory (after asking, unless --yes)."""
+    from .engines.memory import TranslationMemory, default_path
 
-    n = TranslationMemory().clear()
-    click.echo(f"removed {n} entries", err=True)
+    path = default_path()
+    if not path.exists():
+        click.echo(f"{path}: no translation memory, nothing to remove", err=True)
+        return
+    tm = TranslationMemory(path)
+    n = tm.count(model)
+    which = f" made with {model}" if model else ""
+    if n == 0:
+        click.echo(f"no entries{which} in {path}", err=True)
+        return
+    if not yes:
+        click.confirm(f"remove {n} entries{which} from {path}?", abort=True, err=True)
+    click.echo(f"removed {tm.clear(model)} entries{which}", err=True)
 
 
 @main.group("glossary")

@@ -102,7 +102,7 @@ def segment(
             text = cleaned.text[s:e]
             raw_s, raw_e = cleaned.raw_span(spec.label_from if k == 0 else s, e)
             bad = [cleaned.text[gs:ge] for gs, ge in garbled if gs < e and s < ge]
-            flags = ("mojibake",) if bad else ()
+            flags: tuple[str, ...] = ("mojibake",) if bad else ()
             if spec.kind == "boilerplate" and _DATELINE.match(line.norm):
                 flags += ("dateline",)
             if bad:

@@ -342,7 +342,7 @@ def test_cache_commands(tmp_path: Path) -> None:
     run_translate([str(src)], tmp_path / "o", TranslateOptions(), translator=FakeTranslator())
     r = CliRunner().invoke(main, ["cache", "stats"])
     assert "1 entries" in r.output
-    r = CliRunner().invoke(main, ["cache", "clear"])
+    r = CliRunner().invoke(main, ["cache", "clear", "--yes"])
     assert r.exit_code == 0 and "removed 1" in r.output
     assert "0 entries" in CliRunner().invoke(main, ["cache", "stats"]).output
 

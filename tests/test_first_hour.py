@@ -298,7 +298,8 @@ echo "$*" >> "$SETUP_LOG"
 if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then
   case "$*" in
     *download.pytorch.org*) exit 1 ;;
-    *torch==2.13.0*) mkdir -p "$FAKE_SITE/torch" && printf '__version__ = "2.13.0+cpu"\nclass version:\n    cuda = None\n' \
+    *torch==2.13.0*) mkdir -p "$FAKE_SITE/torch"
+                     printf '__version__ = "2.13.0+cpu"\nclass version:\n    cuda = None\n' \
                        > "$FAKE_SITE/torch/__init__.py" ;;
   esac
   exit 0
@@ -351,3 +352,63 @@ def test_setup_without_torch(tmp_path: Path) -> None:
     out = subprocess.run(["bash", str(tmp_path / "setup.sh"), "--no-torch"], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert "torch" not in log.read_text() and log.read_text().splitlines()[-1].endswith("-e .")
+
+
+def test_abstractive_summarizer_hint_names_summary_model(tmp_path: Path, no_hf_cache: None) -> None:
+    from pipeline.engines.models import resolve_model
+    from pipeline.errors import ModelUnavailable
+
+    with pytest.raises(ModelUnavailable) as exc:
+        resolve_model("team/no-summarizer", offline=True, kind="summarization")
+    assert exc.value.option == "summary_model"
+    assert "--summary-model PATH" in str(exc.value) and "--model PATH" not in str(exc.value)
+
+
+def test_glossary_import_overwrite_keeps_the_kind(tmp_path: Path) -> None:
+    base = tmp_path / "g.tsv"
+    base.write_text("zh\ten\tkind\tnote\n云剑\tCloud Sword\tcampaign\t\n", encoding="utf-8")
+    csv = tmp_path / "new.csv"
+    csv.write_text("zh,en\n云剑,Cloud Sword campaign\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["glossary", "import", str(csv), "--glossary", str(base), "--overwrite"])
+    assert r.exit_code == 0, r.output
+    assert "云剑\tCloud Sword campaign\tcampaign" in base.read_text(encoding="utf-8")
+
+
+def test_cache_clear_asks_and_filters_by_model(tmp_path: Path) -> None:
+    from pipeline.engines.memory import TranslationMemory
+
+    tm = TranslationMemory()
+    tm.put_many(json.dumps({"model": "a/one"}), [("一", "one", ())])
+    tm.put_many(json.dumps({"model": "b/two"}), [("二", "two", ())])
+    tm.close()
+    r = CliRunner().invoke(main, ["cache", "clear"], input="n\n")
+    assert r.exit_code == 1 and "remove 2 entries" in r.output
+    r = CliRunner().invoke(main, ["cache", "clear", "--model", "a/one", "--yes"])
+    assert r.exit_code == 0 and "removed 1 entries made with a/one" in r.output
+    assert "1 entries" in CliRunner().invoke(main, ["cache", "stats"]).output
+
+
+def test_cache_stats_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "nowhere"
+    monkeypatch.setenv("ZHEN_HOME", str(home))
+    r = CliRunner().invoke(main, ["cache", "stats"])
+    assert r.exit_code == 0 and "0 entries" in r.output
+    assert not home.exists()
+
+
+def test_segment_text_with_several_files_names_each(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text("公安部召开新闻发布会。\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["segment", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--format", "text"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.strip().splitlines()
+    assert lines[0].startswith(f"{tmp_path / 'a.txt'}\ts1") and lines[1].startswith(f"{tmp_path / 'b.txt'}\ts1")
+
+
+def test_license_is_an_spdx_string() -> None:
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert meta["project"]["license"] == "Apache-2.0"
+    assert "setuptools>=77" in meta["build-system"]["requires"][0]
+    assert "torch" not in " ".join(meta["project"]["dependencies"])  # an install without torch is possible
