@@ -284,7 +284,7 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         t = report.terms
         click.echo(f"glossary: {sum(t.values())} terms found, {t['enforced']} enforced, "
                    f"{t['found']} present, {t['missing']} missing", err=True)
-    if kw["facts"] != "off" and report.facts and not quiet:
+    if kw["facts"] != "off" and report.facts.get("facts") and not quiet:  # a release without figures: nothing to say
         f = report.facts
         click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
                    f"{f['missing']} missing, {f['fixed']} fixed", err=True)

@@ -40,7 +40,7 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment"),
-    "md": Format(".md", "markdown", "Markdown, a bilingual document: each block in English, the Chinese quoted under it"),
+    "md": Format(".md", "markdown", "Markdown, a bilingual document: each block in English, the Chinese under it"),
     "txt": Format(".en.txt", "text", "plain English with the release's structure"),
     "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN or zh-TW by script, en), for CAT tools"),
     "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back"),
