@@ -25,7 +25,8 @@ body { font: 16px/1.6 "Noto Sans", "Noto Sans CJK SC", "Noto Sans SC", "Source H
 :lang(zh-Hant) { font-family: "Noto Sans CJK TC", "Noto Sans TC", "Source Han Sans TC", "PingFang TC",
        "Microsoft JhengHei", "Noto Sans CJK SC", sans-serif; }
 .flagged-list { border: 1px solid var(--flagline); border-radius: 6px; padding: .5rem 1rem; margin-bottom: 1.5rem; }
-.flagged-list h2 { font-size: 1rem; margin: 0 0 .25rem; }
+.flagged-list h2 { font-size: 1rem; margin: 0 0 .25rem; display: inline; }
+.flagged-list summary { cursor: pointer; }
 .flagged-list ul { margin: 0; padding-left: 1.2rem; }
 header h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
 header .zh-title { color: var(--muted); margin: 0 0 1rem; }
@@ -112,15 +113,17 @@ def _page_title(doc: Document) -> Block | None:
 
 
 def _flagged_list(doc: Document) -> list[str]:
-    """How many segments need a reviewer, with a link to each (the page may be long)."""
+    """How many segments need a reviewer, with a link to each (the page may be long). A long
+    list starts folded (<details>, no script) so that the release stays near the top."""
     flagged = [(seg, notes) for seg in doc.segments if (notes := warnings_for(seg))]
     if not flagged:
         return ['<nav class="flagged-list" id="flagged"><h2>No segment flagged</h2></nav>']
-    out = [f'<nav class="flagged-list" id="flagged"><h2>{len(flagged)} flagged segment'
-           f'{"s" if len(flagged) != 1 else ""}</h2><ul>']
+    n = len(flagged)
+    out = [f'<nav class="flagged-list" id="flagged"><details{" open" if n <= 12 else ""}>'
+           f'<summary><h2>{n} flagged segment{"s" if n != 1 else ""}</h2></summary><ul>']
     out += [f'<li><a href="#{_e(seg.id)}">{_e(seg.id)}</a>: {_e(notes[0])}'
             f'{f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""}</li>' for seg, notes in flagged]
-    out.append("</ul></nav>")
+    out.append("</ul></details></nav>")
     return out
 
 
