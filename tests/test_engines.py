@@ -110,6 +110,23 @@ def test_zhen_translate_with_a_converted_model_needs_no_torch(ct2_model: Path, t
     assert len(out.stdout.strip().splitlines()) == 1
 
 
+def test_a_torch_model_without_torch_says_what_to_install(tiny_model: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name in ('torch', 'transformers') else real(name, *a)\n"
+        "from click.testing import CliRunner\n"
+        "from pipeline.cli import main\n"
+        f"r = CliRunner().invoke(main, ['translate', '--text', '公安部。', '--model', {str(tiny_model)!r}])\n"
+        "print(r.exit_code, r.output)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout.startswith("2 ") and "zhen[torch]" in out.stdout and "Traceback" not in out.stdout
+
+
 def test_fixed_lengths_reach_both_engines(tiny_model: Path, ct2_model: Path) -> None:
     """Benchmarks rely on both engines decoding exactly ceil(ratio x source tokens) tokens."""
     import math

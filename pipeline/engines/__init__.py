@@ -63,6 +63,14 @@ def load_translator(options: EngineOptions) -> MarianEngine:
         _check_precision("ctranslate2", options)
     name, ref = resolve_engine(options.model, options.engine, options.offline)
     _check_precision(name, options)
+    missing = [m for m in ("torch", "transformers") if name == "torch" and importlib.util.find_spec(m) is None]
+    if missing:
+        # An install without torch (setup.sh --no-torch) runs converted models only: say so
+        # here, not as an ImportError from deep inside the first batch.
+        raise UsageError(f"model {options.model} needs the torch engine, and this install has no "
+                         f"{' or '.join(missing)}: install it (bash setup.sh, or pip install 'zhen[torch]'), or "
+                         "convert the model where torch is (zhen models convert) and zhen models import the "
+                         "converted folder here")
     return engine_class(name)(ref, options)
 
 
