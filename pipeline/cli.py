@@ -106,6 +106,8 @@ def main() -> None:
       zhen segment release.txt --format text
       zhen translate release.txt -o out/
       zhen translate --model ./opus-mt-zh-en --offline a.txt b.txt -o out/
+      echo 公安部召开新闻发布会。 | zhen translate -
+      zhen models import ./opus-mt-zh-en --id Helsinki-NLP/opus-mt-zh-en
     """
 
 
@@ -481,7 +483,9 @@ def models_pull(model: str) -> None:
 
 @models_group.command("import")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("--id", "model_id", help="The model id to record (default: the folder's name).")
+@click.option("--id", "model_id",
+              help="The model id to record (default: the folder's name). With --id Helsinki-NLP/opus-mt-zh-en "
+                   "the default --model finds it, offline too.")
 def models_import(folder: str, model_id: str | None) -> None:
     """Copy a model folder brought in by hand (air-gapped machines) into the store, checking its files."""
     from .engines.store import import_folder
