@@ -12,10 +12,10 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .provenance import same_settings
 from .records import Provenance, Source
 from .write import output_paths
@@ -23,22 +23,57 @@ from .write import output_paths
 INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 
-def expand_inputs(inputs: Sequence[str]) -> list[str]:
-    """Files as given; folders recursed for releases (*.txt, *.md, *.html, *.htm); globs expanded.
+# Files in a folder that are about the releases, not releases (a folder run skips them;
+# naming one on the command line still translates it).
+_NOT_RELEASES = {"readme", "license", "licence", "copying", "changelog", "changes", "history", "contributing",
+                 "authors", "notice", "todo", "code_of_conduct", "security"}
 
-    A name that matches nothing stays, so that its error is reported with the others.
-    """
-    out: list[str] = []
+
+@dataclass
+class Inputs:
+    files: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # in folders, but not release-like
+    folders: list[str] = field(default_factory=list)  # folders and globs given
+
+
+def looks_like_release(path: Path) -> bool:
+    """By its name: a README, a licence or a changelog beside the releases is not one."""
+    return path.name.split(".", 1)[0].lower() not in _NOT_RELEASES
+
+
+def find_inputs(inputs: Sequence[str]) -> Inputs:
+    """Files as given; folders recursed for release-like files (*.txt, *.md, *.html, *.htm);
+    globs expanded. A name that matches nothing stays, so that its error is reported with the others."""
+    found = Inputs()
     for item in inputs:
         path = Path(item)
         if item != "-" and path.is_dir():
-            out.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                       and not p.name.startswith("."))
+            found.folders.append(item)
+            for p in sorted(path.rglob("*")):
+                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith("."):
+                    (found.files if looks_like_release(p) else found.skipped).append(str(p))
         elif item != "-" and not path.exists() and any(ch in item for ch in "*?["):
-            out.extend(sorted(glob.glob(item, recursive=True)) or [item])
+            found.folders.append(item)
+            found.files.extend(sorted(glob.glob(item, recursive=True)) or [item])
         else:
-            out.append(item)
-    return list(dict.fromkeys(out))
+            found.files.append(item)
+    found.files = list(dict.fromkeys(found.files))
+    if not found.files:
+        where = ", ".join(found.folders) or "the command line"
+        also = (f"; skipped {len(found.skipped)} that are not releases ({_names(found.skipped)})"
+                if found.skipped else "")
+        raise InputError(f"nothing to translate: no release files (*.txt, *.md, *.html, *.htm) in {where}{also}")
+    return found
+
+
+def _names(paths: Sequence[str], most: int = 5) -> str:
+    shown = ", ".join(paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def expand_inputs(inputs: Sequence[str]) -> list[str]:
+    """The files a run takes (see find_inputs)."""
+    return find_inputs(inputs).files
 
 
 def check_out_dir(out_dir: Path) -> None:

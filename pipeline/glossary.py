@@ -75,8 +75,11 @@ class Glossary:
 # ---------------------------------------------------------------------------- loading
 
 
-def parse_tsv(text: str, origin: str) -> list[Term]:
-    """Parse one glossary file. Header row required; # comments and blank lines allowed."""
+def parse_tsv(text: str, origin: str, default_kind: str = "term") -> list[Term]:
+    """Parse one glossary file. Header row required; # comments and blank lines allowed.
+
+    default_kind is the kind of a row that gives none; an import passes "" so that merging it
+    keeps the kind the term base already has."""
     terms: list[Term] = []
     header: list[str] | None = None
     for no, line in enumerate(text.splitlines(), 1):
@@ -94,8 +97,8 @@ def parse_tsv(text: str, origin: str) -> list[Term]:
         zh, en = row.get("zh", ""), row.get("en", "")
         if not zh.strip() or not en.strip():
             raise GlossaryError(f"{origin}:{no}: empty zh or en")
-        kind = (row.get("kind") or "term").strip() or "term"
-        if kind not in KINDS:
+        kind = (row.get("kind") or "").strip() or default_kind
+        if kind and kind not in KINDS:
             raise GlossaryError(f"{origin}:{no}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
         variants = tuple(v.strip() for v in (row.get("variants") or "").split("|") if v.strip())
         terms.append(Term(zh.strip(), en.strip(), kind, (row.get("note") or "").strip(), variants, f"{origin}:{no}",

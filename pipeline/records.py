@@ -154,7 +154,8 @@ class Segment:
 
     @property
     def translatable(self) -> bool:
-        return self.kind != "boilerplate" and bool(self.norm.strip())
+        # Source and date lines ("dateline") are page furniture that a reader of the English still needs.
+        return (self.kind != "boilerplate" or "dateline" in self.flags) and bool(self.norm.strip())
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -15,7 +15,15 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .batch import check_out_dir, chunks, expand_inputs, refuse_overwriting_input, unique_names, up_to_date
+from .batch import (
+    check_out_dir,
+    chunks,
+    expand_inputs,
+    find_inputs,
+    refuse_overwriting_input,
+    unique_names,
+    up_to_date,
+)
 from .check_run import read_pairs
 from .checks import assess_segment
 from .engines import load_translator
@@ -65,6 +73,7 @@ class RunReport:
     cache: dict[str, int] = field(default_factory=dict)  # hits, misses
     risk: dict[str, int] = field(default_factory=dict)  # translated segments: ok, check, bad
     seconds: float = 0.0
+    not_releases: list[str] = field(default_factory=list)  # files in folders that are not releases (README.md)
 
     @property
     def failed(self) -> list[DocResult]:
@@ -119,7 +128,7 @@ def run_translate(
     started = time.perf_counter()
     options = options or TranslateOptions()
     prep = _prepare(inputs, out_dir, options, translator, stdin, segment_now=False)
-    report = RunReport(list(prep.failures))
+    report = RunReport(list(prep.failures), not_releases=prep.not_releases)
     if not prep.sources:
         report.seconds = time.perf_counter() - started
         return report
@@ -158,6 +167,31 @@ def run_translate(
     report.cache = _cache_counts(prep)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def run_translate_stream(
+    stdin: bytes,
+    options: TranslateOptions | None = None,
+    fmt: str = "txt",
+    translator: Translator | None = None,
+) -> tuple[str, RunReport]:
+    """Translate one release given as bytes (standard input, --text) and render it in one
+    format for standard output, writing no file: `echo 中文 | zhen translate -`."""
+    started = time.perf_counter()
+    options = options or TranslateOptions()
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt}; choose txt or jsonl", option="stdout_format")
+    prep = _prepare(["-"], None, options, translator, stdin)
+    report = RunReport(list(prep.failures))
+    if not prep.docs:
+        return "", report
+    docs = _translate(prep, options, None)
+    report.results += [DocResult(d.source.path, [], len(d.segments), warnings=d.warnings) for d in docs]
+    report.terms = term_counts(docs)
+    report.facts = summarize_checks([PairCheck(s.facts, ()) for d in docs for s in d.segments])
+    report.cache = _cache_counts(prep)
+    report.seconds = time.perf_counter() - started
+    return "".join(FORMATS[fmt].render(d) for d in docs), report
 
 
 def run_summarize(
@@ -202,12 +236,15 @@ class _Prepared:
     translator: Translator | None
     glossary: Glossary | None
     sources: list[Source] = field(default_factory=list)
+    not_releases: list[str] = field(default_factory=list)
 
 
-def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, translator: Translator | None,
+def _prepare(inputs: Sequence[str], out_dir: Path | None, options: TranslateOptions, translator: Translator | None,
              stdin: bytes | None, segment_now: bool = True) -> _Prepared:
-    """Check options and the output folder, read inputs, load the model (once, only if anything was readable)."""
-    check_out_dir(out_dir)
+    """Check options and the output folder (None: nothing is written), read inputs, load the
+    model (once, only if anything was readable)."""
+    if out_dir is not None:
+        check_out_dir(out_dir)
     if options.max_tokens < 8:
         raise UsageError("the longest model input must be at least 8 tokens", option="max_tokens")
     check_mode(options.glossary_mode)
@@ -215,18 +252,20 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
     if options.summary is not None:
         check_options(options.summary)
     glossary = load_glossary(options.glossary) if options.glossary_mode != "off" else None
-    sources, failures = read_inputs(expand_inputs(inputs), stdin)
+    found = find_inputs(inputs)
+    sources, failures = read_inputs(found.files, stdin)
     sources = unique_names(sources)
     for src in sources:
-        refuse_overwriting_input(src, out_dir, options.formats)
+        if out_dir is not None:
+            refuse_overwriting_input(src, out_dir, options.formats)
     if not sources:
-        return _Prepared([], failures, translator, glossary)
+        return _Prepared([], failures, translator, glossary, not_releases=found.skipped)
     if translator is None:
         translator = load_translator(options.engine)
     if options.cache:
         context = {"glossary": glossary.sha256 if glossary else None, "glossary_mode": options.glossary_mode}
         translator = CachedTranslator(translator, TranslationMemory(), context)
-    prep = _Prepared([], failures, translator, glossary, sources)
+    prep = _Prepared([], failures, translator, glossary, sources, found.skipped)
     if segment_now:
         prep.docs, seg_failures = _segment_all(sources, options, prep)
         prep.failures.extend(seg_failures)
@@ -376,4 +415,5 @@ def run_glossary_suggest(inputs: Sequence[str], glossary: Glossary, limit: int,
     return suggest(sentences, glossary, speakers=[s.split()[-1] for s in speakers], limit=limit)
 
 
-__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "run_segment", "run_translate"]
+__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "run_segment", "run_translate",
+           "run_translate_stream"]

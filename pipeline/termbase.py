@@ -97,10 +97,13 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
             rows = _data_rows(lines)
             at = next((i for i, t in rows.items() if to_norm(t.zh) == to_norm(new.zh)), None)
             if at is None:
+                new = new if new.kind else replace(new, kind="term")
                 lines.insert(_sorted_position(lines, rows, new.zh), _row(new, header))
                 result.added.append(new)
                 continue
             old = rows[at]
+            # An import that gives no kind (a CSV, a TBX without subjectField) keeps the entry's own.
+            new = new if new.kind else replace(new, kind=old.kind)
             if (old.en, old.kind, old.note, old.variants, old.source) == (
                 new.en, new.kind, new.note, new.variants, new.source or old.source
             ):
@@ -440,7 +443,7 @@ def import_terms(path: Path) -> list[Term]:
         return _from_tbx(text, str(path))
     if name.endswith(".csv"):
         return _from_csv(text, str(path))
-    return parse_tsv(text, str(path))
+    return parse_tsv(text, str(path), default_kind="")
 
 
 def _from_csv(text: str, origin: str) -> list[Term]:
@@ -458,8 +461,8 @@ def _from_csv(text: str, origin: str) -> list[Term]:
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
             raise GlossaryError(f"{origin}:{no}: expected two columns zh,en")
         cells = {n: c.strip() for n, c in zip(names, row, strict=False)} if names else {}
-        kind = cells.get("kind") or "term"
-        if kind not in KINDS:
+        kind = cells.get("kind") or ""  # none given: merging keeps the base's
+        if kind and kind not in KINDS:
             raise GlossaryError(f"{origin}:{no}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
         variants = tuple(v.strip() for v in cells.get("variants", "").split("|") if v.strip())
         out.append(Term(row[0].strip(), row[1].strip(), kind, cells.get("note", ""), variants, f"{origin}:{no}",
@@ -484,7 +487,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
     for entry in root.iter():
         if _local(entry.tag) not in ("conceptEntry", "termEntry"):
             continue
-        kind, note, source = "term", "", ""
+        kind, note, source = "", "", ""  # no subjectField: merging keeps the base's kind
         zh_forms: list[str] = []
         en_forms: list[str] = []
         for el in entry.iter():

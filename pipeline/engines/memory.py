@@ -16,11 +16,16 @@ from ..records import Translation
 from .base import Progress, Translator
 
 
+def default_path() -> Path:
+    """Where the memory lives; looking at it (cache stats) must not create ZHEN_HOME."""
+    return zhen_home() / "tm.sqlite"
+
+
 class TranslationMemory:
     """source text -> English, keyed on everything that decides the English."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or zhen_home() / "tm.sqlite"
+        self.path = path or default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
         self._setup()
@@ -101,14 +106,24 @@ class TranslationMemory:
         return {"path": str(self.path), "entries": n, "contexts": contexts,
                 "bytes": self.path.stat().st_size if self.path.exists() else 0}
 
-    def clear(self) -> int:
-        n = self.db.execute("SELECT COUNT(*) FROM tm").fetchone()[0]
+    def count(self, model: str | None = None) -> int:
+        """Entries, all or those made with one model (its id as the run named it)."""
+        if model is None:
+            return int(self.db.execute("SELECT COUNT(*) FROM tm").fetchone()[0])
+        return int(self.db.execute("SELECT COUNT(*) FROM tm WHERE json_extract(context, '$.model') = ?",
+                                   (model,)).fetchone()[0])
+
+    def clear(self, model: str | None = None) -> int:
+        n = self.count(model)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM tm")
-            self.db.execute("DELETE FROM memo")
+            if model is None:
+                self.db.execute("DELETE FROM tm")
+                self.db.execute("DELETE FROM memo")
+            else:  # the memo (token counts and the like) is not per model: it stays
+                self.db.execute("DELETE FROM tm WHERE json_extract(context, '$.model') = ?", (model,))
         self.db.execute("VACUUM")
-        return int(n)
+        return n
 
     def close(self) -> None:
         self.db.close()

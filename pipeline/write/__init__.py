@@ -4,8 +4,8 @@ Formats sit in one name table; each is a module here with a render(Document) -> 
 none re-reads another's output:
 
     jsonl     jsonl.py     records with provenance (and the reader that merge and resume use)
-    md        markdown.py  Chinese and English side by side
-    txt       text.py      the English alone
+    md        markdown.py  a bilingual document, English first, the Chinese quoted
+    txt       text.py      the English alone, ready to paste (no review notes)
     tmx       tmx.py       TMX 1.4b
     xliff     xliff.py     XLIFF 1.2 (and reading reviewed XLIFF/TMX back)
     html      html.py      the review page
@@ -40,9 +40,9 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment"),
-    "md": Format(".md", "markdown", "Markdown, Chinese and English side by side per block"),
+    "md": Format(".md", "markdown", "Markdown, a bilingual document: each block in English, the Chinese under it"),
     "txt": Format(".en.txt", "text", "plain English with the release's structure"),
-    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN, en), for CAT tools"),
+    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN or zh-TW by script, en), for CAT tools"),
     "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back"),
     "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side"),
 }

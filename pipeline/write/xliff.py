@@ -9,13 +9,20 @@ from xml.etree import ElementTree as ET
 
 from .. import __version__
 from ..errors import UsageError
+from ..normalize import is_traditional
 from ..records import Document, Segment
 from .notes import needs_review, unit_notes
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
-SRC_LANG = "zh-CN"
+SRC_LANG = "zh-CN"  # simplified script
+SRC_LANG_TRADITIONAL = "zh-TW"  # traditional script: CAT tools pick fonts and rules by it
 TGT_LANG = "en"
+
+
+def source_language(doc: Document) -> str:
+    """The source's language tag, by the script it is written in (not by where it came from)."""
+    return SRC_LANG_TRADITIONAL if is_traditional("".join(s.text for s in doc.segments)) else SRC_LANG
 
 
 def to_xml(root: ET.Element, doctype: str = "") -> str:
@@ -35,9 +42,10 @@ def render(doc: Document) -> str:
     """XLIFF 1.2: one <trans-unit> per segment; notes carry glossary hits and figure checks."""
     ET.register_namespace("", XLIFF_NS)
     q = f"{{{XLIFF_NS}}}"
+    src_lang = source_language(doc)
     root = ET.Element(q + "xliff", {"version": "1.2"})
     f = ET.SubElement(root, q + "file", {
-        "original": doc.source.path if doc.source.path != "-" else doc.source.name, "source-language": SRC_LANG,
+        "original": doc.source.path if doc.source.path != "-" else doc.source.name, "source-language": src_lang,
         "target-language": TGT_LANG, "datatype": "plaintext", "tool-id": "zhen",
     })
     header = ET.SubElement(f, q + "header")
@@ -50,7 +58,7 @@ def render(doc: Document) -> str:
         if seg.target is None:
             attrs["translate"] = "no"
         unit = ET.SubElement(body, q + "trans-unit", attrs)
-        ET.SubElement(unit, q + "source", {XML_LANG: SRC_LANG}).text = seg.text
+        ET.SubElement(unit, q + "source", {XML_LANG: src_lang}).text = seg.text
         if seg.target is not None:
             state = "needs-review-translation" if needs_review(seg) else "translated"
             ET.SubElement(unit, q + "target", {XML_LANG: TGT_LANG, "state": state}).text = seg.target
