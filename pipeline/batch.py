@@ -1,13 +1,16 @@
 """Many inputs in one run: which files, what each writes, what is already done.
 
-Folders and globs expand to releases; two inputs with the same name get distinct output
-names; no output may overwrite an input; documents go to the model in chunks; a document
-whose outputs were made with the same settings is skipped (resume after an interrupt).
+Folders and globs expand to releases (never to zhen's own outputs, never through a symlink
+leading out of the folder); output names are unique by construction: every planned output
+path is checked against every input and every other planned output before anything is
+written; documents go to the model in chunks; a document whose outputs (every one of them,
+by checksum) were made with the same settings is skipped (resume after an interrupt).
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import tempfile
@@ -18,9 +21,11 @@ from pathlib import Path
 from .errors import UsageError
 from .provenance import same_settings
 from .records import Provenance, Source
-from .write import output_paths
+from .write import SUMMARY_SUFFIX, output_paths, summary_path
 
 INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+# zhen's outputs that a folder expansion would otherwise take for releases
+_OUTPUT_SUFFIXES = (SUMMARY_SUFFIX, ".en.txt", ".md", ".html")
 
 
 def expand_inputs(inputs: Sequence[str]) -> list[str]:
@@ -32,13 +37,45 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
     for item in inputs:
         path = Path(item)
         if item != "-" and path.is_dir():
-            out.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                       and not p.name.startswith("."))
+            out.extend(_releases_in(path))
         elif item != "-" and not path.exists() and any(ch in item for ch in "*?["):
             out.extend(sorted(glob.glob(item, recursive=True)) or [item])
         else:
             out.append(item)
     return list(dict.fromkeys(out))
+
+
+def _releases_in(folder: Path) -> list[str]:
+    """The releases of a folder: not hidden files, not a symlink that leads outside the folder
+    (a link to /etc/shadow must not be translated into an output), and not zhen's own outputs
+    (X.md, X.en.txt, X.summary.md beside a release X.*), so that a batch written into its own
+    input folder can be run again."""
+    root = folder.resolve()
+    files = [p for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")]
+    inside = []
+    for p in files:
+        real = p.resolve()
+        if real != root and root not in real.parents:
+            continue
+        inside.append(p)
+    stems: dict[Path, set[str]] = {}
+    for p in inside:
+        stems.setdefault(p.parent, set()).add(p.name)
+
+    def is_output(p: Path) -> bool:
+        for suffix in _OUTPUT_SUFFIXES:
+            base = p.name[: -len(suffix)] if p.name.endswith(suffix) and len(p.name) > len(suffix) else None
+            if base is None:
+                continue
+            if (p.parent / f"{base}.jsonl").exists():
+                return True  # zhen's record of a release named base sits beside it
+            # X.md or X.en.txt beside a release X.txt or X.html (the first run wrote no JSONL)
+            if suffix != ".html" and any(f"{base}{ext}" in stems[p.parent] for ext in (".txt", ".html", ".htm")):
+                return True
+        return False
+
+    return [str(p) for p in inside if not is_output(p)]
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -51,25 +88,47 @@ def check_out_dir(out_dir: Path) -> None:
         raise UsageError(f"{out_dir}: cannot write outputs there ({exc.strerror or exc})", option="out_dir") from None
 
 
-def unique_names(sources: list[Source]) -> list[Source]:
-    """Two inputs named alike (a/x.txt, b/x.txt) must not write over each other's outputs."""
-    seen: dict[str, int] = {}
-    out = []
-    for s in sources:
-        n = seen.get(s.name, 0)
-        seen[s.name] = n + 1
-        out.append(s if n == 0 else replace(s, name=f"{s.name}-{n + 1}"))
-    return out
+def planned_outputs(name: str, out_dir: Path, formats: Sequence[str], summary: bool) -> list[Path]:
+    """Every file a document named NAME may write in this run."""
+    paths = list(output_paths(name, out_dir, formats).values())
+    if summary:
+        paths += [summary_path(name, out_dir), out_dir / f"{name}.summary.json"]
+    return paths
 
 
-def refuse_overwriting_input(src: Source, out_dir: Path, formats: Sequence[str]) -> None:
-    if src.path == "-":
-        return
-    inp = os.path.realpath(src.path)
-    for path in output_paths(src.name, out_dir, formats).values():
-        if os.path.realpath(path) == inp:
-            raise UsageError(f"{src.path}: an output would overwrite this input; choose another output folder",
-                             option="out_dir")
+def unique_names(sources: list[Source], out_dir: Path, formats: Sequence[str], summary: bool) -> list[Source]:
+    """Output names unique by construction, decided before anything is written.
+
+    Each input keeps its own name when it can; otherwise it takes NAME-2, NAME-3, ... , the
+    first whose every planned output is neither an input of this run nor another input's
+    planned output (a/x.txt, b/x.txt and c/x-2.txt: x, x-3, x-2; report.txt beside
+    report.en.txt with -o into that folder: report-2, so report.en.txt is never written over).
+    """
+    def key(p: Path | str) -> str:
+        return os.path.normcase(os.path.realpath(p))
+
+    inputs = {key(s.path) for s in sources if s.path != "-"}
+    taken: set[str] = set()
+    names: dict[int, str] = {}
+
+    def fits(name: str) -> bool:
+        paths = {key(p) for p in planned_outputs(name, out_dir, formats, summary)}
+        return not (paths & inputs or paths & taken)
+
+    # Own names first, in order, so that x-2.txt keeps x-2 even when a second x.txt comes first.
+    for i, s in enumerate(sources):
+        if fits(s.name):
+            names[i] = s.name
+            taken |= {key(p) for p in planned_outputs(s.name, out_dir, formats, summary)}
+    for i, s in enumerate(sources):
+        if i in names:
+            continue
+        n = 2
+        while not fits(f"{s.name}-{n}"):
+            n += 1
+        names[i] = f"{s.name}-{n}"
+        taken |= {key(p) for p in planned_outputs(names[i], out_dir, formats, summary)}
+    return [s if names[i] == s.name else replace(s, name=names[i]) for i, s in enumerate(sources)]
 
 
 def chunks(sources: Sequence[Source], max_chars: int = 60_000, max_docs: int = 32) -> list[list[Source]]:
@@ -85,17 +144,38 @@ def chunks(sources: Sequence[Source], max_chars: int = 60_000, max_docs: int = 3
     return out
 
 
-def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Provenance) -> bool:
-    """Outputs newer than the input, all there, and made with these settings (per their provenance)."""
+def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Provenance, summary: bool = False) -> bool:
+    """Every output this run would write is there, as the JSONL recorded it (its checksum), and
+    the JSONL was made from these bytes with these settings.
+
+    The JSONL is written last and records the checksum of every other output, so an interrupt
+    between two writes (after a settings change, say) leaves a set that does not check out."""
     if src.path == "-" or "jsonl" not in formats:
         return False
-    paths = list(output_paths(src.name, out_dir, formats).values())
     try:
-        in_time = Path(src.path).stat().st_mtime
-        if not all(p.exists() and p.stat().st_mtime >= in_time for p in paths):
-            return False
         with (out_dir / f"{src.name}.jsonl").open(encoding="utf-8") as fh:
             prov = json.loads(fh.readline())
+        if not (isinstance(prov, dict) and same_settings(prov, expected)):
+            return False
+        recorded = prov.get("outputs")
+        if not isinstance(recorded, dict):
+            return False
+        for path in planned_outputs(src.name, out_dir, formats, summary):
+            if path.suffix == ".jsonl" and path.name == f"{src.name}.jsonl":
+                continue
+            if recorded.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
+                return False
     except (OSError, ValueError):
         return False
-    return isinstance(prov, dict) and same_settings(prov, expected)
+    return True
+
+
+def clean_stale_temps(paths: Sequence[Path]) -> None:
+    """Temporary files that a killed run left beside these outputs (.NAME.xxxxxxxx.tmp): the
+    run about to write NAME owns that name now."""
+    for path in paths:
+        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass

@@ -231,8 +231,12 @@ def _model_options(f: Any) -> Any:
                           "changed number to the source's value where the correction is unambiguous (recorded in "
                           "the output); off: no check."),
         click.option("--force", is_flag=True,
-                     help="Translate again even where outputs are up to date (newer than the input and made "
-                          "with the same settings)."),
+                     help="Translate again even where outputs are up to date (the same input made with the same "
+                          "settings). Segments a reviewer's English was merged into are kept unless "
+                          "--discard-reviewed."),
+        click.option("--discard-reviewed", "discard_reviewed", is_flag=True,
+                     help="Let the model redo reviewed segments too: drop the reviewed English of these releases "
+                          "from the outputs and from the translation memory (implies --force)."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Processes for reading and segmenting; the model runs in one place."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file report."),
@@ -253,7 +257,7 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt",
     return TranslateOptions(
         engine=_engine_options(kw), formats=tuple(parse_formats(formats)), max_tokens=kw["max_tokens"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts"], summary=summary,
-        cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"],
+        cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"], discard_reviewed=kw["discard_reviewed"],
     )
 
 
@@ -280,6 +284,11 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         f = report.facts
         click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
                    f"{f['missing']} missing, {f['fixed']} fixed", err=True)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if report.kept_reviewed:
+        click.echo(f"reviewed: kept {report.kept_reviewed} reviewed segment(s) whose Chinese is unchanged "
+                   "(--discard-reviewed to retranslate them)", err=True)
     if report.cache and not quiet:
         c = report.cache
         click.echo(f"translation memory: {c['hits']} hits, {c['misses']} sent to the model", err=True)
@@ -381,6 +390,13 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
     changed = res.changed
     click.echo(f"{res.reviewed}: {len(changed)} segment(s) changed ({', '.join(changed[:10])}"
                f"{'…' if len(changed) > 10 else ''}) -> {', '.join(str(p) for p in res.written)}", err=True)
+    for w in res.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for f in res.figures:
+        click.echo(f"figure: {f}", err=True)
+    if res.figures:
+        click.echo(f"facts: {len(res.figures)} figure(s) in the reviewed English differ from the Chinese; "
+                   "see the outputs' notes", err=True)
 
 
 @main.group("facts")

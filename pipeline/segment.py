@@ -76,7 +76,7 @@ def segment(
     garbled = [m.span() for m in _MOJIBAKE.finditer(cleaned.text)]
     blocks: list[Block] = []
     segments: list[Segment] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(source.warnings)
     for spec in blocks_spec:
         line = spec.line
         bstart, bend = cleaned.raw_span(spec.label_from, line.end)

@@ -77,6 +77,7 @@ def _strip_time(text: str) -> str:
     if lines and lines[0].startswith('{"type": "provenance"'):
         rec = json.loads(lines[0])
         rec.pop("created", None)
+        rec.pop("outputs", None)  # checksums of the other outputs, whose Markdown footer has the time
         lines[0] = json.dumps(rec, ensure_ascii=False)
     return "\n".join(line for line in lines if not line.startswith("*zhen "))  # the Markdown footer has the time
 

@@ -10,15 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..records import Block, Document, Fact, FactCheck, GlossaryHit, Provenance, Segment, Source, Summary
+from ..records import Block, Document, Fact, FactCheck, GlossaryHit, Provenance, Review, Segment, Source, Summary
 
 
-def render(doc: Document) -> str:
+def render(doc: Document, outputs: dict[str, str] | None = None) -> str:
+    """The records; `outputs` (file name -> sha256 of every other output written with it) goes
+    into the provenance record, for resume to check each file."""
     lines = []
     if doc.provenance is not None:
         prov = {"type": "provenance", **asdict(doc.provenance)}
         prov["warnings"] = list(doc.warnings)
         prov["blocks"] = [asdict(b) for b in doc.blocks]
+        if outputs is not None:
+            prov["outputs"] = dict(sorted(outputs.items()))
         lines.append(json.dumps(prov, ensure_ascii=False))
     for seg in doc.segments:
         rec = {"type": "segment", **seg.to_dict()}
@@ -30,7 +34,10 @@ def render(doc: Document) -> str:
 
 def read_lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8-sig").splitlines()
+        # Records end at \n only: str.splitlines() would also split inside a record at a U+2028,
+        # U+0085 or \x1c that json.dumps leaves as it is.
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+        return lines[:-1] if lines and lines[-1] == "" else lines
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read it as a zhen .jsonl output ({exc})") from None
 
@@ -66,7 +73,9 @@ def load_document(jsonl: Path) -> Document:
                 hits = tuple(GlossaryHit(**h) for h in rec.pop("hits", []))
                 facts = tuple(_fact_check(c) for c in rec.pop("facts", []))
                 rec = {k: v for k, v in rec.items() if k in fields}
-                segs.append(Segment(**{**rec, "hits": hits, "facts": facts, "flags": tuple(rec.get("flags", []))}))
+                review = Review.from_dict(rec["review"]) if rec.get("review") else None
+                segs.append(Segment(**{**rec, "hits": hits, "facts": facts, "flags": tuple(rec.get("flags", [])),
+                                       "review": review}))
             elif kind == "summary":
                 summary = Summary.from_record(rec)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -74,12 +83,14 @@ def load_document(jsonl: Path) -> Document:
     if not prov:
         raise UsageError(f"{jsonl}: no provenance record; not a zhen output")
     blocks = tuple(Block(**b) for b in prov.pop("blocks", []))
-    prov.pop("warnings", None)
+    warnings = tuple(prov.pop("warnings", None) or ())
+    prov.pop("outputs", None)
     name = jsonl.name[: -len(".jsonl")]
     source = Source(name=name, path=prov.get("input") or name, raw="", encoding="", sha256=prov.get("input_sha256", ""))
     known = set(Provenance.__dataclass_fields__)
     provenance = Provenance(**{k: v for k, v in prov.items() if k in known})
-    return Document(source=source, blocks=blocks, segments=tuple(segs), provenance=provenance, summary=summary)
+    return Document(source=source, blocks=blocks, segments=tuple(segs), provenance=provenance, summary=summary,
+                    warnings=warnings)
 
 
 def _fact_check(d: dict[str, Any]) -> FactCheck:
