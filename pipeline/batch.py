@@ -88,11 +88,15 @@ def check_out_dir(out_dir: Path) -> None:
         raise UsageError(f"{out_dir}: cannot write outputs there ({exc.strerror or exc})", option="out_dir") from None
 
 
-def planned_outputs(name: str, out_dir: Path, formats: Sequence[str], summary: bool) -> list[Path]:
-    """Every file a document named NAME may write in this run."""
+def planned_outputs(name: str, out_dir: Path, formats: Sequence[str], summary: bool,
+                    summary_json: bool = True) -> list[Path]:
+    """Every file a document named NAME may write in this run (`translate --summary` writes no
+    summary JSON: its summary is a record of the JSONL)."""
     paths = list(output_paths(name, out_dir, formats).values())
     if summary:
-        paths += [summary_path(name, out_dir), out_dir / f"{name}.summary.json"]
+        paths.append(summary_path(name, out_dir))
+        if summary_json:
+            paths.append(out_dir / f"{name}.summary.json")
     return paths
 
 
@@ -160,7 +164,7 @@ def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Pro
         recorded = prov.get("outputs")
         if not isinstance(recorded, dict):
             return False
-        for path in planned_outputs(src.name, out_dir, formats, summary):
+        for path in planned_outputs(src.name, out_dir, formats, summary, summary_json=False):
             if path.suffix == ".jsonl" and path.name == f"{src.name}.jsonl":
                 continue
             if recorded.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():

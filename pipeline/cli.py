@@ -164,7 +164,8 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int) -> None:
     """
     from .run import run_segment
 
-    docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
+    with _interruptible(writes=False):
+        docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
     rows: list[dict[str, Any]] = []
     for doc in docs:
         for seg in doc.segments:
@@ -301,19 +302,27 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         sys.exit(1)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, stopping the run like Ctrl-C does, but with its own exit status."""
+
+
 @contextmanager
-def _interruptible() -> Iterator[None]:
-    """Ctrl-C or SIGTERM: stop, keep every document already written (all written whole), exit 130."""
+def _interruptible(writes: bool = True) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: stop, keep every document already written (all written whole), and exit
+    128 + the signal (130 for Ctrl-C, 143 for SIGTERM), never 1, which means "some input failed"."""
     def term(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise _Terminated
 
     old = signal.signal(signal.SIGTERM, term)
     try:
         yield
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted: finished documents are written in full; run the same command again "
-                   "to do the rest", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        if writes:
+            click.echo("\ninterrupted: finished documents are written in full; run the same command again "
+                       "to do the rest", err=True)
+        else:
+            click.echo("\ninterrupted", err=True)
+        sys.exit(143 if isinstance(exc, _Terminated) else 130)
     finally:
         signal.signal(signal.SIGTERM, old)
 
@@ -368,8 +377,9 @@ def summarize_cmd(inputs: tuple[str, ...], **kw: Any) -> None:
     from .run import run_summarize
 
     summary = _summary(kw)
-    report = run_summarize(list(inputs), Path(kw["out_dir"]), _options(kw, summary=summary),
-                           stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
+    with _interruptible():
+        report = run_summarize(list(inputs), Path(kw["out_dir"]), _options(kw, summary=summary),
+                               stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
     _report(report, kw)
 
 
@@ -545,16 +555,17 @@ def cache_group() -> None:
 def cache_stats() -> None:
     from .engines.memory import TranslationMemory
 
-    st = TranslationMemory().stats()
-    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['bytes'] / 2**20:.1f} MiB")
+    st = TranslationMemory(strict=True).stats()  # a broken memory is a one-line error here
+    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['reviewed']} reviewed, "
+               f"{st['bytes'] / 2**20:.1f} MiB")
 
 
 @cache_group.command("clear")
 def cache_clear() -> None:
     from .engines.memory import TranslationMemory
 
-    n = TranslationMemory().clear()
-    click.echo(f"removed {n} entries", err=True)
+    n = TranslationMemory(strict=True).clear()
+    click.echo(f"removed {n} entries (reviewed English is kept)", err=True)
 
 
 @main.group("glossary")

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import UsageError
+
 
 def zhen_home() -> Path:
     """ZHEN_HOME, else the platform's user cache folder (~/.cache/zhen on Linux): the model
@@ -17,6 +19,16 @@ def zhen_home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("zhen", appauthor=False))
+
+
+def ensure_dir(path: Path) -> Path:
+    """A folder zhen keeps things in (under ZHEN_HOME), created if need be; a one-line error when
+    it cannot be (ZHEN_HOME names a file, a read-only place)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create this folder ({exc.strerror or exc}); check ZHEN_HOME") from None
+    return path
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -177,15 +177,15 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
     Latin letters. Binary data fails one of these almost always."""
     if len(data) % 2:
         return None
-    for enc in ("utf-16-le", "utf-16-be"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
-        letters = sum(1 for ch in text if ch.isalpha())
-        if controls == 0 and letters * 2 >= len(text.strip()) * 0.5 and letters:
-            return text, enc
+    # ASCII in UTF-16 has its zero byte second (little-endian) or first (big-endian)
+    enc = "utf-16-le" if data[1::2].count(0) >= data[0::2].count(0) else "utf-16-be"
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
+    if controls == 0 and any(ch.isalpha() for ch in text):
+        return text, enc
     return None
 
 

@@ -80,6 +80,7 @@ class RunReport:
 
 def read_inputs(inputs: Sequence[str], stdin: bytes | None = None) -> tuple[list[Source], list[DocResult]]:
     """Each input read on its own: one that cannot be read fails alone, with one line."""
+    max_bytes()  # a bad ZHEN_MAX_MB is a setup error of the run, not a failure of each input
     sources: list[Source] = []
     failures: list[DocResult] = []
     for path in inputs:

@@ -17,7 +17,19 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from .files import atomic_write, locked
-from .glossary import COLUMNS, KINDS, Glossary, GlossaryError, contains_term, jieba_module, match, parse_tsv, read_text
+from .glossary import (
+    COLUMNS,
+    KINDS,
+    Glossary,
+    GlossaryError,
+    contains_term,
+    field_problem,
+    jieba_module,
+    match,
+    parse_tsv,
+    read_text,
+    split_lines,
+)
 from .normalize import CJK, HAN_WORD, to_norm, to_simplified
 from .records import Term
 from .speakers import is_person_name, romanize_name
@@ -27,12 +39,20 @@ HEADER = "\t".join(COLUMNS)
 # ---------------------------------------------------------------------------- editing
 
 
+def check_term(t: Term) -> None:
+    """Every write path (add, import of TSV, CSV or TBX) checks each field: no tab, no line
+    break or separator, no control character, no undecodable byte."""
+    for name, value in (("zh", t.zh), ("en", t.en), ("kind", t.kind), ("note", t.note),
+                        *(("variant", v) for v in t.variants)):
+        problem = field_problem(value)
+        if problem:
+            where = f"{t.origin}: " if t.origin else ""
+            raise GlossaryError(f"{where}{t.zh!r}: the {name} field holds {problem}; nothing written")
+
+
 def _row(t: Term) -> str:
-    cells = [t.zh, t.en, t.kind, t.note, "|".join(t.variants)]
-    for c in cells:
-        if "\t" in c or "\n" in c:
-            raise GlossaryError(f"{t.zh}: fields cannot contain tabs or line breaks")
-    return "\t".join(cells)
+    check_term(t)
+    return "\t".join([t.zh, t.en, t.kind, t.note, "|".join(t.variants)])
 
 
 @dataclass
@@ -49,10 +69,16 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
     With overwrite False a different English for an existing term is a conflict, not a change.
     """
     result = Edit([], [], [], [])
+    for t in add:
+        check_term(t)  # before the lock and before reading: a bad field changes nothing
     with locked(path):
+        raw = path.read_bytes() if path.exists() else b""
         text = read_text(path) if path.exists() else HEADER + "\n"
         parse_tsv(text, str(path))  # refuse to edit a file that is already malformed
-        lines = text.splitlines()
+        # the file's own conventions are kept: a UTF-8 BOM, CRLF line ends
+        bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+        eol = "\r\n" if b"\r\n" in raw else "\n"
+        lines = split_lines(text)
         ncols = _header_columns(lines)
         drop = {to_norm(z) for z in remove}
         rows = _data_rows(lines)
@@ -76,9 +102,9 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
                              variants=new.variants or old.variants)
             lines[at] = _fit_columns(_row(merged), ncols)
             result.changed.append((old, merged))
-        out = "\n".join(lines) + "\n"
+        out = eol.join(lines) + eol
         parse_tsv(out, str(path))  # never write a file we could not read back
-        atomic_write(path, out)
+        atomic_write(path, bom + out)
     return result
 
 
@@ -173,7 +199,7 @@ def lint_files(paths: Sequence[Path]) -> list[Finding]:
 
 def _lint_raw(path: Path, text: str) -> list[Finding]:
     out = []
-    for no, line in enumerate(text.splitlines(), 1):
+    for no, line in enumerate(split_lines(text), 1):
         if not line.strip() or line.lstrip().startswith("#") or line.startswith("zh\t"):
             continue
         for col, cell in zip(COLUMNS, line.split("\t"), strict=False):

@@ -72,13 +72,12 @@ class TranslationMemory:
         self.hits = 0
         self.misses = 0
         self.db: sqlite3.Connection | None = None
+        self.path = path or zhen_home() / "tm.sqlite"
         try:
-            self.path = path or zhen_home() / "tm.sqlite"
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, isolation_level=None)
             self._setup(BUSY_TIMEOUT)
         except (sqlite3.Error, OSError) as exc:
-            self.path = path or Path("tm.sqlite")
             self._fail(exc)
 
     def _fail(self, exc: BaseException) -> None:

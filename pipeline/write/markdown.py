@@ -6,16 +6,22 @@ from ..records import Document, Segment
 from .notes import by_block, marked, warnings_for
 
 
+def _escape(text: str) -> str:
+    """Text from the input (or the model) is text, never markup: raw HTML in a release must not
+    reach the page a Markdown viewer renders."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _en(segs: list[Segment], marks: bool = False) -> str:
-    return " ".join(marked(s) if marks else s.target for s in segs if s.target)
+    return _escape(" ".join(marked(s) if marks else s.target for s in segs if s.target))
 
 
 def _zh(segs: list[Segment]) -> str:
-    return "".join(s.text for s in segs)
+    return _escape("".join(s.text for s in segs))
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return _escape(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def render(doc: Document) -> str:
@@ -29,7 +35,7 @@ def render(doc: Document) -> str:
             out += [f"*Not translated (page furniture):* {_zh(segs)}", ""]
             continue
         if block.labelled and block.speaker:
-            out += [f"**{block.speaker_en or block.speaker}** ({block.speaker})", ""]
+            out += [f"**{_escape(block.speaker_en or block.speaker)}** ({_escape(block.speaker)})", ""]
         out += ["| 中文 | English |", "|---|---|"]
         out += [f"| {_cell(s.text)} | {_cell(s.target or '')}{_md_notes(s)} |" for s in segs]
         out.append("")
