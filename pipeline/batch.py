@@ -9,6 +9,7 @@ by checksum) were made with the same settings is skipped (resume after an interr
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -179,7 +180,5 @@ def clean_stale_temps(paths: Sequence[Path]) -> None:
     run about to write NAME owns that name now."""
     for path in paths:
         for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-            try:
+            with contextlib.suppress(OSError):  # gone already, or not ours to remove
                 tmp.unlink()
-            except OSError:
-                pass

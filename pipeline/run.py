@@ -243,7 +243,7 @@ def run_summarize(
         return RunReport(prep.failures)
     summaries: list[Summary]
     if needs_full_translation(opts):
-        docs = _translate(prep, options, progress)
+        docs = [keep_reviewed(d, out_dir, options, prep)[0] for d in _translate(prep, options, progress)]
         if opts.method == "abstractive" and summarizer is None:
             summarizer = Seq2SeqSummarizer(opts.model, offline=opts.offline)
         summaries = [summarize(d, opts, summarizer) for d in docs]
@@ -252,6 +252,7 @@ def run_summarize(
         wanted = {(d.source.name, s.id) for d in prep.docs for s in headline_segments(d)}
         wanted |= {(name, s.id) for name, ps in picks.items() for s, _ in ps}
         docs = _translate(prep, options, progress, only=wanted)
+        docs = [keep_reviewed(d, out_dir, options, prep)[0] for d in docs]
         summaries = [summarize(d, opts, picks=picks[d.source.name]) for d in docs]
     results = [_write(replace(doc, summary=summ), out_dir, (), summary_json=True)
                for doc, summ in zip(docs, summaries, strict=True)]

@@ -198,7 +198,7 @@ def test_row06_cross_release_merge_is_refused_without_the_checksum(tmp_path: Pat
     foreign = tmp_path / "B.xliff"
     foreign.write_text(text, encoding="utf-8")
     before = _snapshot(b)
-    with pytest.raises(UsageError, match="belong to A|differs from B"):
+    with pytest.raises(UsageError, match=r"belong to A|differs from B"):
         run_merge(foreign, b)
     assert _snapshot(b) == before
     # the same file with its resnames rewritten to B still differs in its Chinese
@@ -384,7 +384,8 @@ def test_stale_temp_files_are_cleaned(tmp_path: Path) -> None:
 def test_glossary_edit_keeps_bom_and_crlf(tmp_path: Path) -> None:
     tsv = tmp_path / "g.tsv"
     tsv.write_bytes(b"\xef\xbb\xbfzh\ten\tkind\tnote\r\n\xe5\x85\xac\xe5\xae\x89\xe9\x83\xa8\tMPS\torg\t\r\n")
-    r = CliRunner().invoke(main, ["glossary", "add", "云剑", "Cloud Sword", "--kind", "campaign", "--glossary", str(tsv)])
+    r = CliRunner().invoke(main, ["glossary", "add", "云剑", "Cloud Sword", "--kind", "campaign",
+                                  "--glossary", str(tsv)])
     assert r.exit_code == 0, r.output
     data = tsv.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\r\n") == 3 and b"\n" not in data.replace(b"\r\n", b"")

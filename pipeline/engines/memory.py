@@ -9,6 +9,7 @@ the rest of the run with one warning, and the run goes on without it."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -22,7 +23,6 @@ from ..errors import ZhenError
 from ..files import zhen_home
 from ..records import Translation
 from .base import Progress, Translator
-
 
 # How long to wait for another run holding the memory (seconds); tests lower it.
 BUSY_TIMEOUT = 30.0
@@ -51,12 +51,12 @@ def _guarded(default: Callable[[], Any]) -> Callable[[Callable[..., T]], Callabl
             if self.broken is not None:
                 if self.strict:
                     raise MemoryUnavailable(self.broken)
-                return default()  # type: ignore[no-any-return]
+                return default()
             try:
                 return fn(self, *args, **kw)
             except (sqlite3.Error, OSError) as exc:
                 self._fail(exc)
-                return default()  # type: ignore[no-any-return]
+                return default()
 
         return inner
 
@@ -84,10 +84,8 @@ class TranslationMemory:
         where = getattr(self, "path", None) or "the translation memory"
         self.broken = f"{where}: translation memory unavailable ({_describe(exc)})"
         if self.db is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):  # closing a broken connection may fail too
                 self.db.close()
-            except sqlite3.Error:
-                pass
             self.db = None
         if self.strict:
             raise MemoryUnavailable(self.broken) from None

@@ -81,14 +81,13 @@ def write_document(doc: Document, out_dir: Path, formats: Sequence[str], extra: 
     digests: dict[str, str] = {}
     paths = output_paths(doc.source.name, out_dir, formats)
     kept = {os.path.realpath(p) for p in keep}
-    todo = [(path, FORMATS[fmt].render) for fmt, path in paths.items() if fmt != "jsonl"]
-    for path, text in (extra or {}).items():
-        todo.append((path, lambda _doc, text=text: text))
-    for path, render in todo:
+    todo: list[tuple[Path, str | None, str]] = [(path, fmt, "") for fmt, path in paths.items() if fmt != "jsonl"]
+    todo += [(path, None, text) for path, text in (extra or {}).items()]
+    for path, fmt, given in todo:
         if os.path.realpath(path) in kept:
             digests[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
             continue
-        text = render(doc)
+        text = FORMATS[fmt].render(doc) if fmt is not None else given
         atomic_write(path, text)
         digests[path.name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         written.append(path)
