@@ -9,7 +9,6 @@ by checksum) were made with the same settings is skipped (resume after an interr
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import hashlib
 import json
@@ -173,12 +172,3 @@ def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Pro
     except (OSError, ValueError):
         return False
     return True
-
-
-def clean_stale_temps(paths: Sequence[Path]) -> None:
-    """Temporary files that a killed run left beside these outputs (.NAME.xxxxxxxx.tmp): the
-    run about to write NAME owns that name now."""
-    for path in paths:
-        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-            with contextlib.suppress(OSError):  # gone already, or not ours to remove
-                tmp.unlink()

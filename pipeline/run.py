@@ -18,7 +18,6 @@ from typing import Any
 from .batch import (
     check_out_dir,
     chunks,
-    clean_stale_temps,
     expand_inputs,
     planned_outputs,
     unique_names,
@@ -30,6 +29,7 @@ from .engines.memory import CachedTranslator, TranslationMemory
 from .errors import InputError, UsageError, ZhenError
 from .facts import check_mode as check_facts_mode
 from .facts import check_pair, check_segment, summarize_checks
+from .files import remove_stale_temps
 from .glossary import Glossary, check_mode, load_glossary
 from .merge import apply_review, merge
 from .normalize import to_norm
@@ -284,7 +284,7 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
     sources, failures = read_inputs(expand_inputs(inputs), stdin)
     with_summary = options.summary is not None
     sources = unique_names(sources, out_dir, formats, with_summary)
-    clean_stale_temps([p for s in sources for p in planned_outputs(s.name, out_dir, formats, with_summary)])
+    remove_stale_temps([p for s in sources for p in planned_outputs(s.name, out_dir, formats, with_summary)])
     if not sources:
         return _Prepared([], failures, translator, glossary)
     if translator is None:

@@ -84,9 +84,9 @@ def test_row01_rerun_keeps_reviewed_edits(tmp_path: Path) -> None:
     assert run_merge(out / "X.xliff").changed == ["s3"]
     os.utime(src, (src.stat().st_atime + 100, src.stat().st_mtime + 100))  # touch: same bytes, newer
     report = run_translate([str(src)], out, replace_opts(PLAIN, force=True), translator=FakeTranslator())
-    assert report.kept_reviewed == 1
     assert _targets(out / "X.jsonl")["s3"] == "As of November 2019, 94,000 fraud cases were solved."
     assert "94,000 fraud cases" in (out / "X.xliff").read_text(encoding="utf-8")
+    assert report.kept_reviewed == 1
     # the memory's reviewed entry serves another release with the same sentence, even without the JSONL
     other = _release(tmp_path, "Y", "截至2019年11月，共破获电信诈骗案件9.4万起。\n")
     report = run_translate([str(other)], out, PLAIN, translator=FakeTranslator())
