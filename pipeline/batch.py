@@ -48,8 +48,10 @@ def expand_inputs(inputs: Sequence[str]) -> list[str]:
 def _releases_in(folder: Path) -> list[str]:
     """The releases of a folder: not hidden files, not a symlink that leads outside the folder
     (a link to /etc/shadow must not be translated into an output), and not zhen's own outputs
-    (X.md, X.en.txt, X.summary.md beside a release X.*), so that a batch written into its own
-    input folder can be run again."""
+    (X.md, X.en.txt, X.html, X.summary.md beside an X.jsonl or X.summary.json; an .md or .html
+    ending with zhen's provenance footer), so that a batch written into its own input folder
+    can be run again. Where it cannot be told, a file is an input: unique output names then
+    keep it from being written over."""
     root = folder.resolve()
     files = [p for p in sorted(folder.rglob("*"))
              if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")]
@@ -59,10 +61,6 @@ def _releases_in(folder: Path) -> list[str]:
         if real != root and root not in real.parents:
             continue
         inside.append(p)
-    stems: dict[Path, set[str]] = {}
-    for p in inside:
-        stems.setdefault(p.parent, set()).add(p.name)
-
     def is_output(p: Path) -> bool:
         for suffix in _OUTPUT_SUFFIXES:
             base = p.name[: -len(suffix)] if p.name.endswith(suffix) and len(p.name) > len(suffix) else None
@@ -70,12 +68,26 @@ def _releases_in(folder: Path) -> list[str]:
                 continue
             if (p.parent / f"{base}.jsonl").exists():
                 return True  # zhen's record of a release named base sits beside it
-            # X.md or X.en.txt beside a release X.txt or X.html (the first run wrote no JSONL)
-            if suffix != ".html" and any(f"{base}{ext}" in stems[p.parent] for ext in (".txt", ".html", ".htm")):
+            if suffix == SUMMARY_SUFFIX and (p.parent / f"{base}.summary.json").exists():
+                return True  # zhen summarize's record of it
+            # X.md or X.html that zhen wrote; a user's own X.md beside X.txt is a release, and so
+            # is an X.en.txt with no JSONL to say zhen wrote it (it may be someone's translation)
+            if suffix in (".md", ".html") and _has_zhen_footer(p):
                 return True
         return False
 
     return [str(p) for p in inside if not is_output(p)]
+
+
+def _has_zhen_footer(path: Path) -> bool:
+    """Whether a .md or .html file ends with the provenance footer zhen writes."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(max(0, path.stat().st_size - 4096))
+            tail = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return "· model " in tail and ("\n*zhen " in tail or "<footer>zhen " in tail)
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -100,24 +112,26 @@ def planned_outputs(name: str, out_dir: Path, formats: Sequence[str], summary: b
     return paths
 
 
-def unique_names(sources: list[Source], out_dir: Path, formats: Sequence[str], summary: bool) -> list[Source]:
+def unique_names(sources: list[Source], out_dir: Path, formats: Sequence[str], summary: bool,
+                 inputs: Sequence[str] = ()) -> list[Source]:
     """Output names unique by construction, decided before anything is written.
 
     Each input keeps its own name when it can; otherwise it takes NAME-2, NAME-3, ... , the
     first whose every planned output is neither an input of this run nor another input's
     planned output (a/x.txt, b/x.txt and c/x-2.txt: x, x-3, x-2; report.txt beside
     report.en.txt with -o into that folder: report-2, so report.en.txt is never written over).
+    `inputs` are every input of the run, those that could not be read included.
     """
     def key(p: Path | str) -> str:
         return os.path.normcase(os.path.realpath(p))
 
-    inputs = {key(s.path) for s in sources if s.path != "-"}
+    protected = {key(p) for p in [*inputs, *(s.path for s in sources)] if p != "-"}
     taken: set[str] = set()
     names: dict[int, str] = {}
 
     def fits(name: str) -> bool:
         paths = {key(p) for p in planned_outputs(name, out_dir, formats, summary)}
-        return not (paths & inputs or paths & taken)
+        return not (paths & protected or paths & taken)
 
     # Own names first, in order, so that x-2.txt keeps x-2 even when a second x.txt comes first.
     for i, s in enumerate(sources):

@@ -281,9 +281,10 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
     if options.summary is not None:
         check_options(options.summary)
     glossary = load_glossary(options.glossary) if options.glossary_mode != "off" else None
-    sources, failures = read_inputs(expand_inputs(inputs), stdin)
+    paths = expand_inputs(inputs)
+    sources, failures = read_inputs(paths, stdin)
     with_summary = options.summary is not None
-    sources = unique_names(sources, out_dir, formats, with_summary)
+    sources = unique_names(sources, out_dir, formats, with_summary, inputs=paths)
     remove_stale_temps([p for s in sources for p in planned_outputs(s.name, out_dir, formats, with_summary)])
     if not sources:
         return _Prepared([], failures, translator, glossary)

@@ -153,6 +153,21 @@ def test_row03_output_names_never_collide(tmp_path: Path) -> None:
                            translator=FakeTranslator())
     assert not report.failed
     assert (p / "report.en.txt").read_bytes() == before
+    # an input that cannot be read (empty) is an input all the same: never written over
+    q = tmp_path / "q"
+    q.mkdir()
+    (q / "report.txt").write_text("公安部召开新闻发布会。\n", encoding="utf-8")
+    (q / "report.en.txt").write_bytes(b"")
+    report = run_translate([str(q)], q, TranslateOptions(glossary_mode="off"), translator=FakeTranslator())
+    assert (q / "report.en.txt").read_bytes() == b"" and len(report.failed) == 1
+    # a user's own Markdown release beside a text release of the same name is a release
+    m = tmp_path / "m"
+    m.mkdir()
+    (m / "note.txt").write_text("公安部召开新闻发布会。\n", encoding="utf-8")
+    (m / "note.md").write_text("# 浙江省公安厅通报\n", encoding="utf-8")
+    report = run_translate([str(m)], m, TranslateOptions(glossary_mode="off", formats=("md",)),
+                           translator=FakeTranslator())
+    assert (m / "note.md").read_text(encoding="utf-8") == "# 浙江省公安厅通报\n" and len(report.results) == 2
 
 
 def test_row04_separator_in_a_glossary_field_is_refused(tmp_path: Path) -> None:
@@ -348,6 +363,15 @@ def test_in_place_batch_resumes_and_outputs_are_not_inputs(tmp_path: Path) -> No
     assert len(first.results) == 3 and not first.failed
     second = run_translate([str(d)], d, opts, translator=FakeTranslator())
     assert len(second.results) == 3 and all(r.skipped for r in second.results)
+    # without a JSONL to say so, zhen's Markdown and review page are known by their footer
+    e = tmp_path / "e"
+    e.mkdir()
+    (e / "r.txt").write_text("公安部通报。\n", encoding="utf-8")
+    opts = TranslateOptions(glossary_mode="off", formats=("md", "html"))
+    run_translate([str(e)], e, opts, translator=FakeTranslator())
+    again = run_translate([str(e)], e, opts, translator=FakeTranslator())
+    assert [Path(r.input).name for r in again.results] == ["r.txt"] and not again.failed
+    assert sorted(p.name for p in e.iterdir()) == ["r.html", "r.md", "r.txt"]
 
 
 def test_symlink_out_of_the_input_folder_is_not_followed(tmp_path: Path) -> None:
