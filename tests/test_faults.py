@@ -618,12 +618,13 @@ def _kill_and_resume(tmp_path: Path, repetitions: int, seed: int) -> None:
 
 
 def test_sigkill_at_random_points_of_a_30_document_batch(tmp_path: Path) -> None:
-    _kill_and_resume(tmp_path, repetitions=6, seed=14)
+    """20 kills, as the issue asks (about 30 s here; each child is a fresh interpreter)."""
+    _kill_and_resume(tmp_path, repetitions=20, seed=14)
 
 
 @pytest.mark.slow
-def test_sigkill_20_times_benchmark(tmp_path: Path) -> None:
-    _kill_and_resume(tmp_path, repetitions=20, seed=20)
+def test_sigkill_100_times_benchmark(tmp_path: Path) -> None:
+    _kill_and_resume(tmp_path, repetitions=100, seed=20)
 
 
 # ---------------------------------------------------------------------------- generated text
