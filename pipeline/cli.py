@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ZhenError
+from .errors import UsageError, ZhenError
 from .records import (
     DEFAULT_MODEL,
     DEFAULT_SUMMARY_MODEL,
@@ -69,6 +69,12 @@ class ZhenGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except UnicodeEncodeError as exc:
+            if os.environ.get("ZHEN_DEBUG") or "surrogates" not in str(exc):
+                raise
+            # a command-line byte that is not UTF-8 reached a place that needs text
+            raise _Failure(f"a command-line argument is not valid UTF-8 text ({exc.object[exc.start:exc.end]!r} "
+                           "stands for an undecodable byte)", 2) from None
         except ZhenError as exc:
             if os.environ.get("ZHEN_DEBUG"):
                 raise
@@ -577,6 +583,14 @@ def glossary_group() -> None:
     """
 
 
+def _text(value: str, name: str) -> str:
+    """A command-line argument that must be text: a byte that is not UTF-8 reaches us as a lone
+    surrogate, which no glossary, file or terminal can hold."""
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise UsageError(f"{name} {value!r}: not valid UTF-8 text (an undecodable byte)")
+    return value
+
+
 def _load(glossary: tuple[str, ...]) -> Any:
     from .glossary import load_glossary
 
@@ -593,7 +607,7 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
     from .normalize import to_norm
 
     g = _load(glossary)
-    needle = to_norm(pattern).lower() if pattern else None
+    needle = to_norm(_text(pattern, "--grep")).lower() if pattern else None
     for t in sorted(g.terms, key=lambda t: t.zh):
         if kind and t.kind != kind:
             continue
@@ -629,7 +643,7 @@ def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
     from .termbase import edit_file, edit_target
 
     path = edit_target(glossary)
-    res = edit_file(path, remove=[zh])
+    res = edit_file(path, remove=[_text(zh, "ZH")])
     if not res.removed:
         raise click.ClickException(f"{zh}: not in {path}")
     click.echo(f"removed: {zh} ({path})", err=True)

@@ -430,6 +430,9 @@ def test_one_line_errors_instead_of_tracebacks(tmp_path: Path, monkeypatch: pyte
     # a command-line byte that is not UTF-8 reaches click as a lone surrogate
     r = CliRunner().invoke(main, ["glossary", "add", "测试\udcff", "test", "--glossary", str(tsv)])
     assert r.exit_code == 2 and "undecodable" in r.output and "Traceback" not in r.output
+    for args in (["remove", "测试\udcff"], ["list", "--grep", "\udcff"]):
+        r = CliRunner().invoke(main, ["glossary", *args, "--glossary", str(tsv)])
+        assert r.exit_code == 2 and "not valid UTF-8" in r.output and isinstance(r.exception, SystemExit), args
     src = _release(tmp_path)
     out = tmp_path / "out"
     run_translate([str(src)], out, PLAIN, translator=FakeTranslator())
