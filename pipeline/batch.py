@@ -186,3 +186,30 @@ def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Pro
     except (OSError, ValueError):
         return False
     return True
+
+
+# The exchange formats a reviewer edits in place (the others are views, rewritten at will).
+EXCHANGE_FORMATS = ("xliff", "tmx")
+
+
+def edited_exchange_files(name: str, out_dir: Path, formats: Sequence[str]) -> list[Path]:
+    """This release's XLIFF and TMX outputs that changed since zhen wrote them (their checksum
+    differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
+    must not write over."""
+    try:
+        with (out_dir / f"{name}.jsonl").open(encoding="utf-8") as fh:
+            prov = json.loads(fh.readline())
+    except (OSError, ValueError):
+        return []
+    recorded = prov.get("outputs") if isinstance(prov, dict) else None
+    if not isinstance(recorded, dict):
+        return []  # written before zhen recorded checksums: nothing to compare with
+    edited = []
+    for path in output_paths(name, out_dir, [f for f in formats if f in EXCHANGE_FORMATS]).values():
+        want = recorded.get(path.name)
+        try:
+            if want is not None and hashlib.sha256(path.read_bytes()).hexdigest() != want:
+                edited.append(path)
+        except OSError:
+            continue  # gone: nothing to lose
+    return edited

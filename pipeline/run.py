@@ -18,6 +18,7 @@ from typing import Any
 from .batch import (
     check_out_dir,
     chunks,
+    edited_exchange_files,
     expand_inputs,
     planned_outputs,
     unique_names,
@@ -138,6 +139,11 @@ def run_translate(
         if not redo and up_to_date(src, out_dir, options.formats, _expected(src, options, prep), with_summary):
             outputs = list(output_paths(src.name, out_dir, options.formats).values())
             report.results.append(DocResult(src.path, outputs, skipped=True))
+        elif edited := edited_exchange_files(src.name, out_dir, options.formats):
+            # a reviewer's edits not merged yet: this document waits, the others go on
+            report.results.append(DocResult(src.path, error=(
+                f"{edited[0]}: edited since zhen wrote it (a review not merged yet); run `zhen merge {edited[0]}` "
+                "first, or remove the file to let zhen write it again")))
         else:
             todo.append(src)
     bar = progress(len(todo), "Translating") if progress and todo else None

@@ -104,6 +104,21 @@ def replace_opts(opts: TranslateOptions, **kw: Any) -> TranslateOptions:
     return replace(opts, **kw)
 
 
+def test_row01_an_unmerged_review_is_never_written_over(tmp_path: Path) -> None:
+    src = _release(tmp_path)
+    out = tmp_path / "out"
+    run_translate([str(src)], out, PLAIN, translator=FakeTranslator())
+    _edit_unit(out / "X.xliff", "s2", "Edited in place, not merged yet.")
+    edited = (out / "X.xliff").read_bytes()
+    report = run_translate([str(src)], out, replace_opts(PLAIN, force=True), translator=FakeTranslator())
+    assert report.failed and "zhen merge" in (report.failed[0].error or "")
+    assert (out / "X.xliff").read_bytes() == edited
+    run_merge(out / "X.xliff")
+    report = run_translate([str(src)], out, replace_opts(PLAIN, force=True), translator=FakeTranslator())
+    assert not report.failed and report.kept_reviewed == 1
+    assert "Edited in place, not merged yet." in (out / "X.xliff").read_text(encoding="utf-8")
+
+
 def test_row01_cli_says_how_many_it_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = _release(tmp_path)
     out = tmp_path / "out"
