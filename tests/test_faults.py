@@ -342,6 +342,35 @@ def test_row09_resume_checks_every_output(tmp_path: Path, monkeypatch: pytest.Mo
     assert all(r.skipped for r in run_translate([str(src)], out, new, translator=FakeTranslator()).results)
 
 
+def test_row09_a_kill_before_the_jsonl_is_not_taken_for_a_review(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new XLIFF written, the JSONL not yet: the resume knows the XLIFF for zhen's own."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    src = _release(tmp_path)
+    out, ref = tmp_path / "out", tmp_path / "ref"
+    old = TranslateOptions(formats=("jsonl", "xliff"), glossary_mode="off", facts="check")
+    new = replace_opts(old, facts="off")
+    run_translate([str(src)], out, old, translator=FakeTranslator())
+    run_translate([str(src)], ref, new, translator=FakeTranslator())
+    import pipeline.write as write
+
+    real = write.atomic_write
+
+    def killed_before_jsonl(path: Path, text: str) -> None:
+        if path.suffix == ".jsonl":
+            raise KeyboardInterrupt
+        real(path, text)
+
+    monkeypatch.setattr(write, "atomic_write", killed_before_jsonl)
+    with pytest.raises(KeyboardInterrupt):
+        run_translate([str(src)], out, new, translator=FakeTranslator())
+    monkeypatch.setattr(write, "atomic_write", real)
+    assert (out / "X.xliff").read_bytes() == (ref / "X.xliff").read_bytes()  # new XLIFF, old JSONL
+    report = run_translate([str(src)], out, new, translator=FakeTranslator())
+    assert not report.failed
+    assert _snapshot(out) == _snapshot(ref)
+
+
 def test_row10_merge_updates_the_summary_and_reports_figures(tmp_path: Path) -> None:
     src = _release(tmp_path)
     out = tmp_path / "out"

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..files import atomic_write
 from ..records import Document
+from .jsonl import mark_pending
 from .jsonl import render as render_jsonl
 
 
@@ -83,13 +84,17 @@ def write_document(doc: Document, out_dir: Path, formats: Sequence[str], extra: 
     kept = {os.path.realpath(p) for p in keep}
     todo: list[tuple[Path, str | None, str]] = [(path, fmt, "") for fmt, path in paths.items() if fmt != "jsonl"]
     todo += [(path, None, text) for path, text in (extra or {}).items()]
+    texts: dict[Path, str] = {}
     for path, fmt, given in todo:
         if os.path.realpath(path) in kept:
             digests[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
             continue
-        text = FORMATS[fmt].render(doc) if fmt is not None else given
+        texts[path] = FORMATS[fmt].render(doc) if fmt is not None else given
+        digests[path.name] = hashlib.sha256(texts[path].encode("utf-8")).hexdigest()
+    if "jsonl" in paths and paths["jsonl"].exists():
+        mark_pending(paths["jsonl"], {p.name: digests[p.name] for p in texts})
+    for path, text in texts.items():
         atomic_write(path, text)
-        digests[path.name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         written.append(path)
     if "jsonl" in paths:
         atomic_write(paths["jsonl"], render_jsonl(doc, outputs=digests))

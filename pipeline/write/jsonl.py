@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..files import atomic_write
 from ..records import Block, Document, Fact, FactCheck, GlossaryHit, Provenance, Review, Segment, Source, Summary
 
 
@@ -30,6 +31,22 @@ def render(doc: Document, outputs: dict[str, str] | None = None) -> str:
     if doc.summary is not None:
         lines.append(json.dumps(doc.summary.to_record(), ensure_ascii=False))
     return "\n".join(lines) + "\n"
+
+
+def mark_pending(path: Path, digests: dict[str, str]) -> None:
+    """Before a new set of outputs replaces an old one, the old JSONL records the checksums of
+    the files about to be written ("pending"), so that a run killed halfway leaves files that
+    are known to be zhen's, not taken for a reviewer's edits (batch.edited_exchange_files)."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        prov = json.loads(lines[0])
+    except (OSError, ValueError, IndexError):
+        return  # no readable record: nothing will be compared with it either
+    if not isinstance(prov, dict) or prov.get("type") != "provenance":
+        return
+    prov["pending"] = {**(prov.get("pending") or {}), **digests}
+    lines[0] = json.dumps(prov, ensure_ascii=False)
+    atomic_write(path, "\n".join(lines))
 
 
 def read_lines(path: Path) -> list[str]:
@@ -85,6 +102,7 @@ def load_document(jsonl: Path) -> Document:
     blocks = tuple(Block(**b) for b in prov.pop("blocks", []))
     warnings = tuple(prov.pop("warnings", None) or ())
     prov.pop("outputs", None)
+    prov.pop("pending", None)
     name = jsonl.name[: -len(".jsonl")]
     source = Source(name=name, path=prov.get("input") or name, raw="", encoding="", sha256=prov.get("input_sha256", ""))
     known = set(Provenance.__dataclass_fields__)
