@@ -69,6 +69,12 @@ class ZhenGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except UnicodeEncodeError as exc:
+            if os.environ.get("ZHEN_DEBUG") or "surrogates" not in str(exc):
+                raise
+            # a command-line byte that is not UTF-8 reached a place that needs text
+            raise _Failure(f"a command-line argument is not valid UTF-8 text ({exc.object[exc.start:exc.end]!r} "
+                           "stands for an undecodable byte)", 2) from None
         except ZhenError as exc:
             if os.environ.get("ZHEN_DEBUG"):
                 raise
@@ -179,7 +185,8 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: s
         return
     if not inputs:
         raise click.UsageError("give an input file (or - for standard input), or --score DIR")
-    docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
+    with _interruptible(writes=False):
+        docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
     rows: list[dict[str, Any]] = []
     for doc in docs:
         for seg in doc.segments:
@@ -262,8 +269,12 @@ def _model_options(f: Any) -> Any:
                      help="Flag segments whose English the model scored below this mean token log-probability "
                           "(e.g. -1.0); off by default. Calibrate it on your releases with zhen eval."),
         click.option("--force", is_flag=True,
-                     help="Translate again even where outputs are up to date (newer than the input and made "
-                          "with the same settings)."),
+                     help="Translate again even where outputs are up to date (the same input made with the same "
+                          "settings). Segments a reviewer's English was merged into are kept unless "
+                          "--discard-reviewed."),
+        click.option("--discard-reviewed", "discard_reviewed", is_flag=True,
+                     help="Let the model redo reviewed segments too: drop the reviewed English of these releases "
+                          "from the outputs and from the translation memory (implies --force)."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Processes for reading and segmenting; the model runs in one place."),
         click.option("-q", "--quiet", is_flag=True,
@@ -287,7 +298,7 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt",
         engine=_engine_options(kw), formats=tuple(parse_formats(formats)), max_tokens=kw["max_tokens"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts"], summary=summary,
         min_confidence=kw["min_confidence"],
-        cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"],
+        cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"], discard_reviewed=kw["discard_reviewed"],
     )
 
 
@@ -322,6 +333,11 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         r = report.risk
         click.echo(f"risk: {r['check'] + r['bad']} of {sum(r.values())} segments to check ({r['bad']} bad)",
                    err=True)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if report.kept_reviewed:
+        click.echo(f"reviewed: kept {report.kept_reviewed} reviewed segment(s) whose Chinese is unchanged "
+                   "(--discard-reviewed to retranslate them)", err=True)
     if report.cache and not quiet:
         c = report.cache
         click.echo(f"translation memory: {c['hits']} hits, {c['misses']} sent to the model", err=True)
@@ -334,19 +350,27 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         sys.exit(1)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, stopping the run like Ctrl-C does, but with its own exit status."""
+
+
 @contextmanager
-def _interruptible() -> Iterator[None]:
-    """Ctrl-C or SIGTERM: stop, keep every document already written (all written whole), exit 130."""
+def _interruptible(writes: bool = True) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: stop, keep every document already written (all written whole), and exit
+    128 + the signal (130 for Ctrl-C, 143 for SIGTERM), never 1, which means "some input failed"."""
     def term(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise _Terminated
 
     old = signal.signal(signal.SIGTERM, term)
     try:
         yield
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted: finished documents are written in full; run the same command again "
-                   "to do the rest", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        if writes:
+            click.echo("\ninterrupted: finished documents are written in full; run the same command again "
+                       "to do the rest", err=True)
+        else:
+            click.echo("\ninterrupted", err=True)
+        sys.exit(143 if isinstance(exc, _Terminated) else 130)
     finally:
         signal.signal(signal.SIGTERM, old)
 
@@ -422,8 +446,9 @@ def summarize_cmd(inputs: tuple[str, ...], **kw: Any) -> None:
     from .run import run_summarize
 
     summary = _summary(kw)
-    report = run_summarize(list(inputs), Path(kw["out_dir"] or "."), _options(kw, summary=summary),
-                           stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
+    with _interruptible():
+        report = run_summarize(list(inputs), Path(kw["out_dir"] or "."), _options(kw, summary=summary),
+                               stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
     _report(report, kw)
 
 
@@ -444,6 +469,13 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
     changed = res.changed
     click.echo(f"{res.reviewed}: {len(changed)} segment(s) changed ({', '.join(changed[:10])}"
                f"{'…' if len(changed) > 10 else ''}) -> {', '.join(str(p) for p in res.written)}", err=True)
+    for w in res.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for f in res.figures:
+        click.echo(f"figure: {f}", err=True)
+    if res.figures:
+        click.echo(f"facts: {len(res.figures)} figure(s) in the reviewed English differ from the Chinese; "
+                   "see the outputs' notes", err=True)
 
 
 @main.group("facts")
@@ -659,8 +691,9 @@ def cache_stats() -> None:
     if not path.exists():  # looking must not create ZHEN_HOME
         click.echo(f"{path}: no translation memory yet (0 entries)")
         return
-    st = TranslationMemory(path).stats()
-    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['bytes'] / 2**20:.1f} MiB")
+    st = TranslationMemory(path, strict=True).stats()  # a broken memory is a one-line error here
+    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['reviewed']} reviewed, "
+               f"{st['bytes'] / 2**20:.1f} MiB")
 
 
 @cache_group.command("clear")
@@ -675,7 +708,7 @@ def cache_clear(model: str | None, yes: bool) -> None:
     if not path.exists():
         click.echo(f"{path}: no translation memory, nothing to remove", err=True)
         return
-    tm = TranslationMemory(path)
+    tm = TranslationMemory(path, strict=True)  # a broken memory is a one-line error here
     n = tm.count(model)
     which = f" made with {model}" if model else ""
     if n == 0:
@@ -683,7 +716,7 @@ def cache_clear(model: str | None, yes: bool) -> None:
         return
     if not yes:
         click.confirm(f"remove {n} entries{which} from {path}?", abort=True, err=True)
-    click.echo(f"removed {tm.clear(model)} entries{which}", err=True)
+    click.echo(f"removed {tm.clear(model)} entries{which} (reviewed English is kept)", err=True)
 
 
 @main.group("glossary")
@@ -693,6 +726,14 @@ def glossary_group() -> None:
     The term base is plain TSV (zh, en, kind, note, variants, source), one term a line, sorted by zh.
     Edits go to the last --glossary FILE, or to ./glossary/police.tsv.
     """
+
+
+def _text(value: str, name: str) -> str:
+    """A command-line argument that must be text: a byte that is not UTF-8 reaches us as a lone
+    surrogate, which no glossary, file or terminal can hold."""
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise UsageError(f"{name} {value!r}: not valid UTF-8 text (an undecodable byte)")
+    return value
 
 
 def _load(glossary: tuple[str, ...]) -> Any:
@@ -712,7 +753,7 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
     from .normalize import to_norm
 
     g = _load(glossary)
-    needle = to_norm(pattern).lower() if pattern else None
+    needle = to_norm(_text(pattern, "--grep")).lower() if pattern else None
     for t in sorted(g.terms, key=lambda t: t.zh):
         if kind and t.kind != kind:
             continue
@@ -752,7 +793,7 @@ def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
     from .termbase import edit_file, edit_target
 
     path = edit_target(glossary)
-    res = edit_file(path, remove=[zh])
+    res = edit_file(path, remove=[_text(zh, "ZH")])
     if not res.removed:
         raise click.ClickException(f"{zh}: not in {path}")
     click.echo(f"removed: {zh} ({path})", err=True)

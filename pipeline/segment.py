@@ -69,7 +69,7 @@ def segment(
     garbled = [m.span() for m in _MOJIBAKE.finditer(cleaned.text)]
     blocks: list[Block] = []
     segments: list[Segment] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(source.warnings)
     for line, dec in zip(lines, decisions, strict=True):
         if dec.kind is None:
             continue  # a speaker-label line: its text is the speaker of the turns below

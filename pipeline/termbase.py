@@ -25,11 +25,13 @@ from .glossary import (
     Glossary,
     GlossaryError,
     contains_term,
+    field_problem,
     jieba_module,
     match,
     on_word_edges,
     parse_tsv,
     read_text,
+    split_lines,
     stem,
     term_forms,
     word_bounds,
@@ -41,6 +43,17 @@ from .speakers import is_person_name, romanize_name
 HEADER = "\t".join(COLUMNS)
 
 # ---------------------------------------------------------------------------- editing
+
+
+def check_term(t: Term) -> None:
+    """Every write path (add, import of TSV, CSV or TBX) checks each field: no tab, no line
+    break or separator, no control character, no undecodable byte."""
+    for name, value in (("zh", t.zh), ("en", t.en), ("kind", t.kind), ("note", t.note), ("source", t.source),
+                        *(("variant", v) for v in t.variants)):
+        problem = field_problem(value)
+        if problem:
+            where = f"{t.origin}: " if t.origin else ""
+            raise GlossaryError(f"{where}{t.zh!r}: the {name} field holds {problem}; nothing written")
 
 
 def _cells(t: Term) -> dict[str, str]:
@@ -55,10 +68,8 @@ def _needed(t: Term) -> list[str]:
 
 def _row(t: Term, header: Sequence[str] = COLUMNS) -> str:
     """One TSV row in the order of `header`; refuses a value that has no column there."""
+    check_term(t)
     cells = _cells(t)
-    for c in cells.values():
-        if "\t" in c or "\n" in c:
-            raise GlossaryError(f"{t.zh}: fields cannot contain tabs or line breaks")
     extra = [cells[c] for c in _needed(t) if c not in header]
     if extra:
         raise GlossaryError(f"{t.zh}: this glossary file has only the columns {', '.join(header)}; "
@@ -80,10 +91,16 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
     With overwrite False a different English for an existing term is a conflict, not a change.
     """
     result = Edit([], [], [], [])
+    for t in add:
+        check_term(t)  # before the lock and before reading: a bad field changes nothing
     with locked(path):
+        raw = path.read_bytes() if path.exists() else b""
         text = read_text(path) if path.exists() else HEADER + "\n"
         parse_tsv(text, str(path))  # refuse to edit a file that is already malformed
-        lines = text.splitlines()
+        # the file's own conventions are kept: a UTF-8 BOM, CRLF line ends
+        bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+        eol = "\r\n" if b"\r\n" in raw else "\n"
+        lines = split_lines(text)
         at_header, header = _header(lines)
         if header == list(COLUMNS[:-1]) and any(t.source for t in add):
             header = list(COLUMNS)  # a five-column file from before the source column gains it
@@ -115,9 +132,9 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
                              variants=new.variants or old.variants, source=new.source or old.source)
             lines[at] = _row(merged, header)
             result.changed.append((old, merged))
-        out = "\n".join(lines) + "\n"
+        out = eol.join(lines) + eol
         parse_tsv(out, str(path))  # never write a file we could not read back
-        atomic_write(path, out)
+        atomic_write(path, bom + out)
     return result
 
 
@@ -212,7 +229,7 @@ def lint_files(paths: Sequence[Path]) -> list[Finding]:
 
 def _lint_raw(path: Path, text: str) -> list[Finding]:
     out = []
-    lines = text.splitlines()
+    lines = split_lines(text)
     at_header, header = _header(lines)
     for no, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("#") or no - 1 == at_header:

@@ -132,13 +132,11 @@ def test_one_bad_input_does_not_sink_the_rest(fake_translator, tmp_path: Path) -
 
 
 def test_outputs_never_overwrite_input(fake_translator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.errors import UsageError
-
     src = tmp_path / "x.md"
     src.write_text(SHORT, encoding="utf-8")
-    with pytest.raises(UsageError, match="overwrite"):
-        run_translate([str(src)], tmp_path, TranslateOptions(formats=("md",)), translator=fake_translator)
+    report = run_translate([str(src)], tmp_path, TranslateOptions(formats=("md",)), translator=fake_translator)
     assert src.read_text(encoding="utf-8") == SHORT
+    assert report.results[0].outputs == [tmp_path / "x-2.md"]  # the next free name, decided before writing
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

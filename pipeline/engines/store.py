@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import ModelUnavailable, UsageError
+from ..files import ensure_dir
 from ..records import StoredModel
 from .models import (
     META,
@@ -74,7 +75,7 @@ def convert(model: str, quantization: str = "int8", offline: bool | None = None)
         from ctranslate2.converters import TransformersConverter
     except ImportError:
         raise UsageError("converting needs the ctranslate2 package (pip install ctranslate2)") from None
-    models_dir().mkdir(parents=True, exist_ok=True)
+    ensure_dir(models_dir())
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=models_dir()))
     try:
         out = tmp / "model"
@@ -101,7 +102,7 @@ def import_folder(folder: str, model_id: str | None = None) -> StoredModel:
         check_model_folder(src, folder)
     elif not all((src / f).is_file() for f in ("source.spm", "target.spm")):
         raise ModelUnavailable(f"{folder}: a converted model needs source.spm and target.spm beside model.bin")
-    models_dir().mkdir(parents=True, exist_ok=True)
+    ensure_dir(models_dir())
     tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=models_dir()))
     try:
         out = tmp / "model"
