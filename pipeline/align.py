@@ -1,0 +1,372 @@
+"""Stage: sentence alignment of a Chinese release with an English version made by people.
+
+The Chinese side is zhen's own segments (their normalized text); the English side is a list of
+sentences (pysbd splits them, see `split_english_sentences`). A dynamic program picks the
+cheapest sequence of links 1-1, 1-2, 2-1, 1-0, 0-1 (and 2-2) where a link costs
+
+    Gale-Church length cost + the link type's prior + LEXICAL * (1 - lexical similarity)
+
+The length model (the ratio of English to Chinese characters and its variance) is fit on the
+tuning half of WMT18 zh-en by bench/align_fit.py; the other constants were tuned on the same
+half with bench/align_bench.py and checked on the held-out half. The lexical similarity needs
+no model: figures and dates (pipeline.facts), glossary terms, the CC-CEDICT glosses of jieba
+words, pinyin of person names and Latin words written in the Chinese, each looked for among
+the English sentence's word stems.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from .errors import UsageError
+from .facts import extract_en, extract_zh
+from .glossary import Glossary, jieba_module, match
+from .normalize import HAN_WORD, to_norm
+from .records import AlignedPair, AlignOptions, Document, Fact
+from .speakers import is_person_name, romanize_name
+from .termbase import cedict_gloss
+
+# ---------------------------------------------------------------------------- constants
+
+# bench/align_fit.py on the tuning half of WMT18 zh-en (1,980 pairs): English characters (spaces
+# left out) per Chinese character, and the variance of the difference per character.
+LENGTH_RATIO = 3.185
+LENGTH_VARIANCE = 28.946
+
+
+@dataclass(frozen=True)
+class AlignParams:
+    """The aligner's constants; defaults are the tuned ones (see the module's docstring)."""
+
+    ratio: float = LENGTH_RATIO
+    variance: float = LENGTH_VARIANCE
+    lexical: float = 6.0  # weight of (1 - similarity)
+    merge: float = 2.4  # 2-1 and 1-2: -log P(link type), Gale-Church's 0.089
+    skip: float = 5.5  # 1-0 and 0-1: a sentence left without partner
+    two_two: float = 6.0  # 2-2
+    low: float = 0.35  # pairs scoring under this are marked "low"
+    band: int = 40  # the DP looks this many sentences off the diagonal (plus the length difference)
+
+
+DEFAULT_PARAMS = AlignParams()
+
+# ---------------------------------------------------------------------------- features
+
+_EN_STOP = frozenset("""
+a an the of to in on at for by with from into onto over under and or but nor so yet if then than that this
+these those there here is are was were be been being am do does did done have has had having will would shall
+should can could may might must not no it its it's he she they them their his her him we us our you your i me
+my as up out about also which who whom whose what when where why how all any some such more most very just
+only own same other s t one ones sb sth something someone somebody oneself etc cl abbr variant used particle
+surname kind indicate indicating marker classifier see also old pr
+""".split())
+
+_EN_WORD = re.compile(r"[A-Za-z]+")
+_DIGITS = re.compile(r"\d+(?:[,，]\d{3})*(?:\.\d+)?")
+_LATIN_IN_ZH = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+_GLOSS_NOISE = re.compile(r"\[[^\]]*\]|CL:\S+|\([^)]*\)")
+
+# Function words carry no evidence, and their glosses ("of; ~'s (possessive particle)") only
+# make every pair look alike.
+_ZH_STOP = frozenset("的 了 在 是 和 与 及 也 都 而 就 对 把 被 将 于 以 之 其 这 那 个 等 中 上 下 着 过 为 从 向 "
+                     "并 但 或 又 还 已 所 则 让 给 有 要 会 能 可 很 不 没 地 得 吗 呢 吧 啊 此 该 每 各 即".split())
+
+
+def stem(word: str) -> str:
+    """A crude English stem: lower case, a plural or tense ending off, then a 5-letter prefix.
+
+    Prefixes are what length-and-dictionary aligners use (hunalign, Moore's); they fold
+    arrests/arrested/arresting and most derivations without a stemmer's dependencies."""
+    w = word.lower()
+    for suffix in ("ing", "ied", "ies", "ed", "es", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    return w[:5]
+
+
+def english_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _EN_WORD.findall(text) if w.lower() not in _EN_STOP and len(w) > 1)
+
+
+def _number_keys(facts: Sequence[Fact], text: str) -> set[str]:
+    """Figures as comparable keys: 9.4万 and 94,000 are both #94000; dates give year and month."""
+    keys: set[str] = set()
+    for f in facts:
+        if f.kind == "date":
+            if f.year:
+                keys.add(f"#{f.year}")
+            if f.month:
+                keys.add(f"#m{f.month}")
+            if f.day:
+                keys.add(f"#d{f.day}")
+        elif f.value is not None and not f.weak:
+            keys.add(f"#{f.value:g}")
+    for m in _DIGITS.finditer(text):
+        try:
+            keys.add(f"#{float(m.group().replace(',', '').replace('，', '')):g}")
+        except ValueError:
+            pass
+    return keys
+
+
+@lru_cache(maxsize=65536)
+def _gloss_stems(word: str) -> frozenset[str]:
+    gloss = cedict_gloss(word)
+    if gloss is None:
+        if len(word) > 1 and is_person_name(word):
+            return english_stems(romanize_name(word))
+        return frozenset()
+    return english_stems(_GLOSS_NOISE.sub(" ", gloss))
+
+
+@dataclass(frozen=True)
+class ZhFeatures:
+    length: int
+    concepts: tuple[frozenset[str], ...]  # each: the English stems that would show it was translated
+    stems: frozenset[str]  # all of them, for the English side's coverage
+
+
+@dataclass(frozen=True)
+class EnFeatures:
+    length: int
+    stems: frozenset[str]
+
+
+def zh_features(norm: str, glossary: Glossary | None = None) -> ZhFeatures:
+    concepts: list[frozenset[str]] = []
+    taken: list[tuple[int, int]] = []
+    if glossary is not None:
+        for h in match(norm, glossary):
+            concepts.append(english_stems(h.en))
+            taken.append((h.start, h.end))
+    pos = 0
+    for w in jieba_module().cut(norm, HMM=True):
+        s, pos = pos, pos + len(w)
+        if any(a < pos and s < b for a, b in taken):
+            continue  # the glossary's English stands for it
+        if HAN_WORD.fullmatch(w):
+            if w in _ZH_STOP:
+                continue
+            g = _gloss_stems(w)
+            if not g and len(w) > 2:  # an unknown compound: its known halves still say something
+                g = _gloss_stems(w[:2]) | _gloss_stems(w[2:])
+            if g:
+                concepts.append(g)
+    for m in _LATIN_IN_ZH.finditer(norm):
+        if len(m.group()) > 1 and m.group().lower() not in _EN_STOP:
+            concepts.append(frozenset({stem(m.group())}))
+    concepts.extend(frozenset({k}) for k in _number_keys(extract_zh(norm), norm))
+    stems = frozenset().union(*concepts) if concepts else frozenset()
+    return ZhFeatures(sum(1 for ch in norm if not ch.isspace()), tuple(c for c in concepts if c), stems)
+
+
+def en_features(text: str) -> EnFeatures:
+    stems = english_stems(text) | _number_keys(extract_en(text), text)
+    return EnFeatures(sum(1 for ch in text if not ch.isspace()), frozenset(stems))
+
+
+def similarity(zh: Sequence[ZhFeatures], en: Sequence[EnFeatures]) -> float:
+    """How much of each side the other explains: Chinese concepts found in the English plus
+    English stems some Chinese concept predicts, over both counts (a Dice-like 0..1)."""
+    e_stems: frozenset[str] = frozenset().union(*(e.stems for e in en)) if en else frozenset()
+    z_stems: frozenset[str] = frozenset().union(*(z.stems for z in zh)) if zh else frozenset()
+    n_z = sum(len(z.concepts) for z in zh)
+    n_e = len(e_stems)
+    if not n_z + n_e:
+        return 0.0
+    m_z = sum(1 for z in zh for c in z.concepts if not c.isdisjoint(e_stems))
+    m_e = len(e_stems & z_stems)
+    return (m_z + m_e) / (n_z + n_e)
+
+
+# ---------------------------------------------------------------------------- costs
+
+
+def _norm_sf(x: float) -> float:
+    """Two-tailed tail probability of a standard normal: P(|Z| >= x)."""
+    return math.erfc(abs(x) / math.sqrt(2))
+
+
+def length_cost(zh_len: int, en_len: int, params: AlignParams = DEFAULT_PARAMS) -> float:
+    """Gale-Church: -log P(|delta| >= observed) for delta = (en - c*zh) / sqrt(mean length * s2)."""
+    mean = (zh_len + en_len / params.ratio) / 2
+    if mean <= 0:
+        return 0.0
+    delta = (en_len - params.ratio * zh_len) / math.sqrt(mean * params.variance)
+    return -math.log(max(_norm_sf(delta), 1e-12))
+
+
+def length_probability(zh_len: int, en_len: int, params: AlignParams = DEFAULT_PARAMS) -> float:
+    return math.exp(-length_cost(zh_len, en_len, params))
+
+
+# ---------------------------------------------------------------------------- the dynamic program
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link of an alignment: indices into the Chinese and the English sentence lists."""
+
+    zh: tuple[int, ...]
+    en: tuple[int, ...]
+    score: float = 0.0  # 0..1, see link_score
+    similarity: float = 0.0
+    length: float = 0.0  # the length model's probability
+
+
+_MOVES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1), (2, 2))
+
+
+def link_score(sim: float, length_p: float) -> float:
+    """A link's 0..1 score for people: the lexical similarity lifted by agreeing lengths.
+
+    A right 1-1 link of WMT18 has similarity about 0.3 and length probability about 0.6; the
+    score puts such a link near 0.6 and a wrong one (similarity under 0.1) under 0.3."""
+    return min(1.0, 0.5 * min(1.0, sim / 0.4) + 0.5 * length_p)
+
+
+def align_features(zh: Sequence[ZhFeatures], en: Sequence[EnFeatures],
+                   params: AlignParams = DEFAULT_PARAMS) -> list[Link]:
+    """The cheapest alignment of two feature lists, in order, every sentence in exactly one link."""
+    n, m = len(zh), len(en)
+    inf = math.inf
+    band = params.band + abs(n - m)
+    # cost[i][j]: best cost of aligning zh[:i] with en[:j]; back[i][j]: the move that got there
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    prior = {(1, 1): 0.0, (1, 2): params.merge, (2, 1): params.merge, (1, 0): params.skip, (0, 1): params.skip,
+             (2, 2): params.two_two}
+    for i in range(n + 1):
+        centre = i * m / n if n else 0
+        lo, hi = max(0, int(centre - band)), min(m, int(centre + band) + 1)
+        for j in range(lo, hi + 1):
+            if i == 0 and j == 0:
+                continue
+            best, arg = inf, (0, 0)
+            for di, dj in _MOVES:
+                pi, pj = i - di, j - dj
+                if pi < 0 or pj < 0:
+                    continue
+                prev = cost[pi][pj]
+                if prev == inf:
+                    continue
+                c = prev + prior[(di, dj)]
+                if di and dj:
+                    zs, es = zh[pi:i], en[pj:j]
+                    c += length_cost(sum(z.length for z in zs), sum(e.length for e in es), params)
+                    # per sentence, not per link: else two merges would undercut three 1-1 links
+                    c += params.lexical * (1.0 - similarity(zs, es)) * (di + dj) / 2
+                if c < best:
+                    best, arg = c, (di, dj)
+            cost[i][j] = best
+            back[i][j] = arg
+    links: list[Link] = []
+    i, j = n, m
+    if cost[n][m] == inf:  # cannot happen with 1-0 and 0-1 moves inside the band; guard anyway
+        raise UsageError("the alignment found no path (documents too different in length)")
+    while i or j:
+        di, dj = back[i][j]
+        zi, ej = tuple(range(i - di, i)), tuple(range(j - dj, j))
+        if di and dj:
+            zs, es = zh[i - di:i], en[j - dj:j]
+            sim = similarity(zs, es)
+            lp = length_probability(sum(z.length for z in zs), sum(e.length for e in es), params)
+            links.append(Link(zi, ej, link_score(sim, lp), sim, lp))
+        else:
+            links.append(Link(zi, ej))
+        i, j = i - di, j - dj
+    links.reverse()
+    return links
+
+
+def align_sentences(zh: Sequence[str], en: Sequence[str], glossary: Glossary | None = None,
+                    params: AlignParams | None = None) -> list[Link]:
+    """Align Chinese sentences (any script; normalized here) with English ones."""
+    zf = [zh_features(to_norm(z), glossary) for z in zh]
+    ef = [en_features(e) for e in en]
+    return align_features(zf, ef, params or DEFAULT_PARAMS)
+
+
+# ---------------------------------------------------------------------------- documents
+
+
+def split_english_sentences(text: str) -> list[str]:
+    """English sentences by pysbd, line by line: a line (title, heading, paragraph) never shares
+    a sentence with the next one."""
+    seg = _pysbd()
+    out: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        out.extend(s.strip() for s in seg.segment(line) if s.strip())
+    return out
+
+
+@lru_cache(maxsize=1)
+def _pysbd():  # type: ignore[no-untyped-def]
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def align_document(doc: Document, english: Sequence[str], options: AlignOptions | None = None,
+                   glossary: Glossary | None = None, params: AlignParams | None = None) -> list[AlignedPair]:
+    """Align a segmented Chinese release with the sentences of its English version.
+
+    Every translatable segment and every English sentence appears in exactly one pair; a pair
+    with one side empty is "unaligned" and one scoring under the threshold "low", so that a
+    consumer (the memory, glossary mining) can leave them out knowingly."""
+    options = options or AlignOptions()
+    params = params or DEFAULT_PARAMS
+    if options.min_score is not None:
+        params = replace(params, low=options.min_score)
+    segs = [s for s in doc.segments if s.translatable]
+    links = align_features([zh_features(s.norm, glossary) for s in segs], [en_features(e) for e in english], params)
+    name = doc.source.name
+    out = []
+    for ln in links:
+        zs = [segs[i] for i in ln.zh]
+        status = "unaligned" if not (ln.zh and ln.en) else "low" if ln.score < params.low else "ok"
+        out.append(AlignedPair(
+            zh=tuple(s.text for s in zs), en=tuple(english[j] for j in ln.en), zh_ids=tuple(s.id for s in zs),
+            en_ids=tuple(f"e{j + 1}" for j in ln.en), score=round(ln.score, 4), status=status, doc=name,
+            zh_norm=tuple(s.norm for s in zs),
+        ))
+    return out
+
+
+@dataclass
+class AlignCounts:
+    pairs: int = 0
+    ok: int = 0
+    low: int = 0
+    unaligned: int = 0
+    beads: dict[str, int] = field(default_factory=dict)
+
+
+def count(pairs: Sequence[AlignedPair]) -> AlignCounts:
+    c = AlignCounts()
+    for p in pairs:
+        c.pairs += 1
+        setattr(c, p.status, getattr(c, p.status) + 1)
+        c.beads[p.bead] = c.beads.get(p.bead, 0) + 1
+    return c
+
+
+ALIGN_FORMATS = ("tsv", "jsonl", "tmx")
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in ALIGN_FORMATS:
+        raise UsageError(f"unknown alignment format {fmt!r}; choose from {', '.join(ALIGN_FORMATS)}", option="fmt")
+    return fmt
+
+
+__all__ = ["AlignParams", "Link", "align_document", "align_features", "align_sentences", "split_english_sentences"]
