@@ -106,11 +106,8 @@ def _number_keys(facts: Sequence[Fact], text: str) -> set[str]:
                 keys.add(f"#d{f.day}")
         elif f.value is not None and not f.weak:
             keys.add(f"#{f.value:g}")
-    for m in _DIGITS.finditer(text):
-        try:
-            keys.add(f"#{float(m.group().replace(',', '').replace('，', '')):g}")
-        except ValueError:
-            pass
+    for m in _DIGITS.finditer(text):  # the pattern only matches what float() reads, commas aside
+        keys.add(f"#{float(m.group().replace(',', '').replace('，', '')):g}")
     return keys
 
 
@@ -137,8 +134,10 @@ class EnFeatures:
     stems: frozenset[str]
 
 
-def zh_features(norm: str, glossary: Glossary | None = None) -> ZhFeatures:
-    concepts: list[frozenset[str]] = []
+def zh_features(norm: str, glossary: Glossary | None = None, speaker_en: str | None = None) -> ZhFeatures:
+    """speaker_en: the English of a turn's speaker label (Reporter, Sun Jinfeng), which the
+    segment's text leaves out and a human English version usually writes."""
+    concepts: list[frozenset[str]] = [frozenset({w}) for w in english_stems(speaker_en or "")]
     taken: list[tuple[int, int]] = []
     if glossary is not None:
         for h in match(norm, glossary):
@@ -296,13 +295,16 @@ def align_sentences(zh: Sequence[str], en: Sequence[str], glossary: Glossary | N
 # ---------------------------------------------------------------------------- documents
 
 
-def split_english_sentences(text: str) -> list[str]:
+_MD_MARK = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|>\s*)")
+
+
+def split_english_sentences(text: str, markdown: bool = False) -> list[str]:
     """English sentences by pysbd, line by line: a line (title, heading, paragraph) never shares
-    a sentence with the next one."""
+    a sentence with the next one. Markdown loses its heading, list and quote marks."""
     seg = _pysbd()
     out: list[str] = []
     for line in text.splitlines():
-        line = line.strip()
+        line = _MD_MARK.sub("", line).strip() if markdown else line.strip()
         if not line:
             continue
         out.extend(s.strip() for s in seg.segment(line) if s.strip())
@@ -328,7 +330,11 @@ def align_document(doc: Document, english: Sequence[str], options: AlignOptions 
     if options.min_score is not None:
         params = replace(params, low=options.min_score)
     segs = [s for s in doc.segments if s.translatable]
-    links = align_features([zh_features(s.norm, glossary) for s in segs], [en_features(e) for e in english], params)
+    first = {s.block: s.id for s in reversed(segs)}  # a labelled turn's first segment carries the label
+    blocks = {b.index: b for b in doc.blocks}
+    zf = [zh_features(s.norm, glossary, s.speaker_en if first[s.block] == s.id and blocks[s.block].labelled
+                      else None) for s in segs]
+    links = align_features(zf, [en_features(e) for e in english], params)
     name = doc.source.name
     out = []
     for ln in links:
@@ -361,6 +367,14 @@ def count(pairs: Sequence[AlignedPair]) -> AlignCounts:
 
 
 ALIGN_FORMATS = ("tsv", "jsonl", "tmx")
+
+
+def format_for(output: str | None, fmt: str | None) -> str:
+    """--format if given, else the output's suffix (.tsv, .jsonl, .tmx), else TSV."""
+    if fmt:
+        return check_format(fmt)
+    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    return suffix if suffix in ALIGN_FORMATS else "tsv"
 
 
 def check_format(fmt: str) -> str:

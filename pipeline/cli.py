@@ -422,6 +422,50 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
         sys.exit(1)
 
 
+@main.command("align")
+@click.argument("zh_doc", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.argument("en_doc", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--pairs", "pairs", type=click.Path(exists=True, dir_okay=False),
+              help="A TSV list of document pairs, Chinese<TAB>English per line (paths relative to the list).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "jsonl", "tmx"]), default=None,
+              help="Default: from the output's suffix, else tsv.")
+@click.option("--min-score", "min_score", type=click.FloatRange(0, 1), default=None,
+              help="Pairs scoring under this are marked low (default: the aligner's tuned threshold).")
+@_glossary_option
+def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output: str | None, fmt: str | None,
+              min_score: float | None, glossary: tuple[str, ...]) -> None:
+    """Align a Chinese release with its English version, sentence by sentence.
+
+    The Chinese is segmented as for translation; the English is split by pysbd. Links may be
+    1-1, 1-2, 2-1, 2-2, or leave a sentence without partner (1-0, 0-1). Every pair gets a 0-1
+    score and a status: ok, low (under --min-score: check it) or unaligned. TSV and JSONL keep
+    every pair; TMX keeps the links, low ones marked by an x-align-status property.
+    """
+    from .align import count, format_for
+    from .records import AlignOptions
+    from .run import read_pair_list, run_align
+
+    if pairs and (zh_doc or en_doc):
+        raise click.UsageError("give either ZH_DOC EN_DOC or --pairs LIST.tsv, not both")
+    if not pairs and not (zh_doc and en_doc):
+        raise click.UsageError("give ZH_DOC and EN_DOC, or --pairs LIST.tsv")
+    documents = read_pair_list(Path(pairs)) if pairs else [(str(zh_doc), str(en_doc))]
+    options = AlignOptions(fmt=format_for(output, fmt), min_score=min_score, glossary=glossary)
+    report = run_align(documents, options, Path(output) if output else None)
+    for line in report.failures:
+        click.echo(f"error: {line}", err=True)
+    if report.documents and not output:
+        click.echo(report.text, nl=False)
+    c = count(report.pairs)
+    where = f" -> {report.output}" if report.output else ""
+    click.echo(f"{report.documents} document pair(s): {c.pairs} pairs "
+               f"({', '.join(f'{k}: {v}' for k, v in sorted(c.beads.items()))}); {c.ok} ok, {c.low} low, "
+               f"{c.unaligned} unaligned{where}", err=True)
+    if report.failures:
+        sys.exit(1)
+
+
 @main.group("models")
 def models_group() -> None:
     """The model store under ZHEN_HOME (default: the user cache folder, ~/.cache/zhen)."""
