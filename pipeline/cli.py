@@ -738,6 +738,33 @@ def glossary_suggest(inputs: tuple[str, ...], glossary: tuple[str, ...], limit: 
             click.echo(f"{s.zh}\t{s.hint}\t{s.kind}\t{s.count}\t{s.why}\t{s.example}")
 
 
+@glossary_group.command("mine")
+@click.argument("aligned", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@_glossary_option
+@click.option("--min-count", type=click.IntRange(min=2), default=3, show_default=True,
+              help="Chinese words and phrases seen in fewer aligned pairs are not proposed.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--include-low", is_flag=True, help="Also mine links that zhen align marked low.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+def glossary_mine(aligned: tuple[str, ...], glossary: tuple[str, ...], min_count: int, limit: int,
+                  include_low: bool, output: str | None) -> None:
+    """Propose term pairs from aligned sentence pairs (zhen align TSV or JSONL, or zh<TAB>en TSV).
+
+    Recurring Chinese words and phrases, each with its most consistent English rendering across
+    the pairs (Dice over English word n-grams; CC-CEDICT breaks near ties), ranked by
+    log-likelihood; terms the glossary holds are skipped. Columns: zh, en, kind, note,
+    variants, count, score, example: review it, then `zhen glossary import FILE`.
+    """
+    from .run import run_glossary_mine
+
+    rep = run_glossary_mine(aligned, _load(glossary), min_count, limit, include_low,
+                            Path(output) if output else None)
+    if not output:
+        click.echo(rep.text, nl=False)
+    where = f" -> {output}" if output else ""
+    click.echo(f"{rep.used} of {rep.pairs} aligned pairs mined: {len(rep.candidates)} candidate(s){where}", err=True)
+
+
 @glossary_group.command("check")
 @click.argument("output", type=click.Path(exists=True, dir_okay=False))
 @_glossary_option

@@ -26,6 +26,8 @@ from .facts import check_pair, check_segment, summarize_checks
 from .files import atomic_write
 from .glossary import Glossary, check_mode, load_glossary
 from .merge import merge
+from .mine import Candidate, mine
+from .mine import render_tsv as render_mined
 from .normalize import to_norm
 from .provenance import provenance, run_options
 from .read import read_source
@@ -447,6 +449,37 @@ def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None
     if output is not None and done:
         atomic_write(output, text)
     return AlignReport(pairs, text, output if done else None, done, failures)
+
+
+# ---------------------------------------------------------------------------- glossary mine
+
+
+@dataclass
+class MineReport:
+    candidates: list[Candidate]
+    text: str  # TSV for zhen glossary import
+    pairs: int = 0  # aligned pairs read
+    used: int = 0  # of them, the links mined (status ok, or low too when asked)
+    output: Path | None = None
+
+
+def run_glossary_mine(inputs: Sequence[str], glossary: Glossary | None, min_count: int = 3, limit: int | None = 100,
+                      include_low: bool = False, output: Path | None = None) -> MineReport:
+    """Term candidates from files of aligned pairs (zhen align TSV or JSONL, or any zh<TAB>en TSV)."""
+    pairs: list[AlignedPair] = []
+    for path in inputs:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read aligned pairs ({exc})") from None
+        pairs.extend(aligned_out.parse_pairs(text, path))
+    statuses = ("ok", "low") if include_low else ("ok",)
+    used = [p for p in pairs if p.status in statuses and p.zh and p.en]
+    found = mine(used, glossary, min_count=min_count, limit=limit)
+    text = render_mined(found)
+    if output is not None:
+        atomic_write(output, text)
+    return MineReport(found, text, len(pairs), len(used), output)
 
 
 __all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "run_segment", "run_translate"]
