@@ -95,11 +95,12 @@ def test_scores_count_links_strictly_and_sentence_pairs_laxly() -> None:
 
 @needs_wmt
 def test_alignment_f1_on_held_out_wmt18_documents() -> None:
-    """The issue's target, measured on the half of WMT18 that tuning never saw."""
+    """The issue's target (0.95), measured on the half of WMT18 that tuning never saw; the aligner
+    reaches 0.98 there, so a change that loses a point fails."""
     docs = build_documents(split(load_pairs(WMT), "held"))
     s, _ = run(docs)
-    assert s.f1 >= 0.95, s
-    assert s.pair_f1 >= 0.97, s
+    assert s.f1 >= 0.97, s
+    assert s.pair_f1 >= 0.98, s
 
 
 # ---------------------------------------------------------------------------- the evidence
