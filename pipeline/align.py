@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -130,12 +130,14 @@ class ZhFeatures:
     length: int
     concepts: tuple[frozenset[str], ...]  # each: the English stems that would show it was translated
     stems: frozenset[str]  # all of them, for the English side's coverage
+    mt: str = ""  # its machine translation, for hard cases (--model)
 
 
 @dataclass(frozen=True)
 class EnFeatures:
     length: int
     stems: frozenset[str]
+    text: str = ""  # the sentence, where machine translations are compared with it
 
 
 def zh_features(norm: str, glossary: Glossary | None = None, speaker_en: str | None = None) -> ZhFeatures:
@@ -184,7 +186,33 @@ def similarity(zh: Sequence[ZhFeatures], en: Sequence[EnFeatures]) -> float:
         return 0.0
     m_z = sum(1 for z in zh for c in z.concepts if not c.isdisjoint(e_stems))
     m_e = len(e_stems & z_stems)
-    return (m_z + m_e) / (n_z + n_e)
+    lexical = (m_z + m_e) / (n_z + n_e)
+    if zh and en and all(z.mt for z in zh) and all(e.text for e in en):
+        return max(lexical, mt_similarity(" ".join(z.mt for z in zh), " ".join(e.text for e in en)))
+    return lexical
+
+
+# chrF of unrelated English sentences is rarely above 0.2; a fair translation's is 0.4 to 0.6.
+MT_FLOOR = 0.2
+MT_SCALE = 1.5
+
+
+def mt_similarity(mt: str, english: str) -> float:
+    """Bleualign's idea with chrF: the machine English against the human English, on the
+    lexical similarity's scale (chrF 0.2 -> 0, 0.6 -> 0.6)."""
+    return min(1.0, max(0.0, chrf(mt, english) - MT_FLOOR) * MT_SCALE)
+
+
+def chrf(hypothesis: str, reference: str) -> float:
+    """sacrebleu's sentence chrF, 0..1."""
+    return float(_chrf_metric().sentence_score(hypothesis, [reference]).score) / 100
+
+
+@lru_cache(maxsize=1)
+def _chrf_metric():  # type: ignore[no-untyped-def]
+    from sacrebleu.metrics import CHRF
+
+    return CHRF()
 
 
 # ---------------------------------------------------------------------------- costs
@@ -307,6 +335,46 @@ def align_features(zh: Sequence[ZhFeatures], en: Sequence[EnFeatures],
     return links
 
 
+Translate = Callable[[Sequence[str]], list[str]]
+
+
+def realign_hard(links: Sequence[Link], zh: Sequence[ZhFeatures], en: Sequence[EnFeatures], zh_norm: Sequence[str],
+                 en_text: Sequence[str], translate: Translate, params: AlignParams = DEFAULT_PARAMS) -> list[Link]:
+    """Align again, with machine translation, where the first pass was unsure.
+
+    Runs of low or unaligned links, with one link of context on each side, are aligned once
+    more with each Chinese sentence's machine English compared with the English by chrF.
+    Only the sentences in such runs go through the model."""
+    hard = [k for k, ln in enumerate(links) if not (ln.zh and ln.en) or ln.score < params.low]
+    windows: list[list[int]] = []
+    for k in hard:
+        a, b = max(0, k - 1), min(len(links) - 1, k + 1)
+        if windows and a <= windows[-1][1] + 1:
+            windows[-1][1] = max(windows[-1][1], b)
+        else:
+            windows.append([a, b])
+    need = sorted({i for a, b in windows for ln in links[a:b + 1] for i in ln.zh})
+    if not need:
+        return list(links)
+    mt = dict(zip(need, translate([zh_norm[i] for i in need]), strict=True))
+    out: list[Link] = []
+    pos = 0
+    for a, b in windows:
+        out.extend(links[pos:a])
+        zi = [i for ln in links[a:b + 1] for i in ln.zh]
+        ej = [j for ln in links[a:b + 1] for j in ln.en]
+        if zi and ej:  # the window covers consecutive sentences on both sides
+            sub = align_features([replace(zh[i], mt=mt[i]) for i in zi], [replace(en[j], text=en_text[j]) for j in ej],
+                                 params)
+            out.extend(replace(ln, zh=tuple(zi[0] + i for i in ln.zh), en=tuple(ej[0] + j for j in ln.en))
+                       for ln in sub)
+        else:
+            out.extend(links[a:b + 1])
+        pos = b + 1
+    out.extend(links[pos:])
+    return out
+
+
 def align_sentences(zh: Sequence[str], en: Sequence[str], glossary: Glossary | None = None,
                     params: AlignParams | None = None) -> list[Link]:
     """Align Chinese sentences (any script; normalized here) with English ones."""
@@ -342,12 +410,14 @@ def _pysbd():  # type: ignore[no-untyped-def]
 
 
 def align_document(doc: Document, english: Sequence[str], options: AlignOptions | None = None,
-                   glossary: Glossary | None = None, params: AlignParams | None = None) -> list[AlignedPair]:
+                   glossary: Glossary | None = None, params: AlignParams | None = None,
+                   translate: Translate | None = None) -> list[AlignedPair]:
     """Align a segmented Chinese release with the sentences of its English version.
 
     Every translatable segment and every English sentence appears in exactly one pair; a pair
     with one side empty is "unaligned" and one scoring under the threshold "low", so that a
-    consumer (the memory, glossary mining) can leave them out knowingly."""
+    consumer (the memory, glossary mining) can leave them out knowingly. With `translate`
+    (machine English for Chinese sentences), the unsure stretches are aligned again by chrF."""
     options = options or AlignOptions()
     params = params or DEFAULT_PARAMS
     if options.min_score is not None:
@@ -357,7 +427,10 @@ def align_document(doc: Document, english: Sequence[str], options: AlignOptions 
     blocks = {b.index: b for b in doc.blocks}
     zf = [zh_features(s.norm, glossary, s.speaker_en if first[s.block] == s.id and blocks[s.block].labelled
                       else None) for s in segs]
-    links = align_features(zf, [en_features(e) for e in english], params)
+    ef = [en_features(e) for e in english]
+    links = align_features(zf, ef, params)
+    if translate is not None:
+        links = realign_hard(links, zf, ef, [s.norm for s in segs], english, translate, params)
     name = doc.source.name
     out = []
     for ln in links:

@@ -433,8 +433,12 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
 @click.option("--min-score", "min_score", type=click.FloatRange(0, 1), default=None,
               help="Pairs scoring under this are marked low (default: the aligner's tuned threshold).")
 @_glossary_option
+@click.option("--model", default=None,
+              help="Also translate the unsure stretches with this model (hub id or folder, found like translate's "
+                   "--model) and compare the translation with the English by chrF. Default: no model.")
+@click.option("--offline", is_flag=True, default=None, help="With --model: never touch the network.")
 def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output: str | None, fmt: str | None,
-              min_score: float | None, glossary: tuple[str, ...]) -> None:
+              min_score: float | None, glossary: tuple[str, ...], model: str | None, offline: bool | None) -> None:
     """Align a Chinese release with its English version, sentence by sentence.
 
     The Chinese is segmented as for translation; the English is split by pysbd. Links may be
@@ -451,7 +455,8 @@ def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output:
     if not pairs and not (zh_doc and en_doc):
         raise click.UsageError("give ZH_DOC and EN_DOC, or --pairs LIST.tsv")
     documents = read_pair_list(Path(pairs)) if pairs else [(str(zh_doc), str(en_doc))]
-    options = AlignOptions(fmt=format_for(output, fmt), min_score=min_score, glossary=glossary)
+    options = AlignOptions(fmt=format_for(output, fmt), min_score=min_score, glossary=glossary, model=model,
+                           offline=offline)
     report = run_align(documents, options, Path(output) if output else None)
     for line in report.failures:
         click.echo(f"error: {line}", err=True)

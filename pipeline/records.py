@@ -393,3 +393,5 @@ class AlignOptions:
     fmt: str = "tsv"  # tsv, jsonl, tmx
     min_score: float | None = None  # None: the aligner's tuned threshold
     glossary: tuple[str, ...] = ()  # files or folders, found like translate's
+    model: str | None = None  # translate unsure stretches and compare by chrF (found like translate's --model)
+    offline: bool | None = None

@@ -31,7 +31,17 @@ from .mine import render_tsv as render_mined
 from .normalize import to_norm
 from .provenance import provenance, run_options
 from .read import read_source
-from .records import AlignedPair, AlignOptions, Document, PairCheck, Source, Summary, SummaryOptions, TranslateOptions
+from .records import (
+    AlignedPair,
+    AlignOptions,
+    Document,
+    EngineOptions,
+    PairCheck,
+    Source,
+    Summary,
+    SummaryOptions,
+    TranslateOptions,
+)
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .summarize import (
     Seq2SeqSummarizer,
@@ -420,7 +430,7 @@ def read_pair_list(path: Path) -> list[tuple[str, str]]:
 
 
 def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None = None,
-              output: Path | None = None) -> AlignReport:
+              output: Path | None = None, translator: Translator | None = None) -> AlignReport:
     """Align each (Chinese, English) document pair and render all pairs in one output.
 
     The Chinese goes through read, normalize and segment (its translatable segments); the
@@ -429,6 +439,14 @@ def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None
     options = options or AlignOptions()
     check_format(options.fmt)
     glossary = load_glossary(options.glossary)
+    if translator is None and options.model:
+        translator = load_translator(EngineOptions(model=options.model, offline=options.offline))
+    tr = translator
+
+    def translate(texts: Sequence[str]) -> list[str]:
+        assert tr is not None
+        return [t.text for t in tr.translate(list(texts))]
+
     pairs: list[AlignedPair] = []
     failures: list[str] = []
     done = 0
@@ -443,7 +461,7 @@ def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None
         if not english:
             failures.append(f"{en_path}: no English sentences")
             continue
-        pairs.extend(align_document(zh_doc, english, options, glossary))
+        pairs.extend(align_document(zh_doc, english, options, glossary, translate=translate if tr else None))
         done += 1
     text = aligned_out.render(pairs, options.fmt)
     if output is not None and done:

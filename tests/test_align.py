@@ -196,3 +196,52 @@ def test_formats_round_trip_and_tmx_is_valid(tmp_path: Path) -> None:
     tus = tree.findall(".//tu")
     assert len(tus) == 2  # the unaligned sentence is no translation unit
     assert [tu.find("prop[@type='x-align-status']").text for tu in tus] == ["ok", "low"]
+
+
+# ---------------------------------------------------------------------------- --model: chrF for hard cases
+
+
+class _TableTranslator:
+    """Machine English by table (the test's stand-in for a model); records what it was asked."""
+
+    engine = "table"
+
+    def __init__(self, table: dict[str, str]) -> None:
+        from pipeline.records import ModelRef
+
+        self.model = ModelRef(id="table", path=Path("."), revision="1", origin="folder")
+        self.table = table
+        self.calls: list[str] = []
+
+    def settings(self) -> dict[str, object]:
+        return {}
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+    def translate(self, texts: list[str], progress: object = None) -> list[object]:
+        from pipeline.records import Translation
+
+        self.calls.extend(texts)
+        return [Translation(self.table.get(t, "")) for t in texts]
+
+
+def test_model_realigns_only_the_unsure_stretch(tmp_path: Path) -> None:
+    from pipeline.records import AlignOptions
+    from pipeline.run import run_align
+
+    # Transliterated names and a verb in the past tense: no dictionary evidence at all.
+    zh_text = ZH.replace("其中，抓获在逃人员3.1万名。\n", "其中，抓获在逃人员3.1万名。\n拉斯科纳会见了阿尔卡扎。\n")
+    en_text = EN.replace("Reporter:", "Lascona met Alcazar.\nReporter:")
+    zh, en = tmp_path / "r.txt", tmp_path / "r.en.txt"
+    zh.write_text(zh_text, encoding="utf-8")
+    en.write_text(en_text, encoding="utf-8")
+    plain = run_align([(str(zh), str(en))], AlignOptions()).pairs
+    hard = next(p for p in plain if "拉斯科纳会见了阿尔卡扎。" in p.zh)
+    assert hard.status != "ok"
+    tr = _TableTranslator({"拉斯科纳会见了阿尔卡扎。": "Lascona met Alcazar."})
+    with_mt = run_align([(str(zh), str(en))], AlignOptions(), translator=tr).pairs  # type: ignore[arg-type]
+    fixed = next(p for p in with_mt if "拉斯科纳会见了阿尔卡扎。" in p.zh)
+    assert (fixed.en, fixed.status) == (("Lascona met Alcazar.",), "ok")
+    assert "拉斯科纳会见了阿尔卡扎。" in tr.calls and len(tr.calls) < 5  # only the unsure stretch was translated
+    assert [p.status for p in with_mt].count("ok") == len(with_mt) - 1  # the deleted sentence stays unaligned
