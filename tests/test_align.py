@@ -103,6 +103,34 @@ def test_alignment_f1_on_held_out_wmt18_documents() -> None:
     assert s.pair_f1 >= 0.98, s
 
 
+@needs_wmt
+def test_a_long_passage_missing_on_one_side_widens_the_band() -> None:
+    """80 English sentences gone from the middle of 160: the path strays 25 sentences off the
+    diagonal, beyond the first band of 20, and the links around the gap are still right."""
+    pairs = split(load_pairs(WMT), "held")[:160]
+    zh = [z for z, _ in pairs]
+    en = [e for k, (_, e) in enumerate(pairs) if not 50 <= k < 130]
+    gold = [((k,), (k if k < 50 else k - 80,)) for k in range(160) if not 50 <= k < 130]
+    got = [(ln.zh, ln.en) for ln in align_sentences(zh, en) if ln.zh and ln.en]
+    s = score([got], [gold])
+    assert s.precision > 0.95 and s.recall > 0.95, s
+
+
+@needs_wmt
+def test_the_fast_similarity_is_the_plain_one() -> None:
+    from pipeline.align import DEFAULT_PARAMS, _Scorer
+
+    pairs = split(load_pairs(WMT), "tune")[:40]
+    zf = [zh_features(z) for z, _ in pairs]
+    ef = [en_features(e) for _, e in pairs]
+    sc = _Scorer(zf, ef, DEFAULT_PARAMS)
+    for i in range(1, 40):
+        for j in range(max(1, i - 3), min(40, i + 3)):
+            for di, dj in ((1, 1), (1, 2), (2, 1)):
+                if i - di >= 0 and j - dj >= 0:
+                    assert sc.sim(i - di, i, j - dj, j) == pytest.approx(similarity(zf[i - di:i], ef[j - dj:j]))
+
+
 # ---------------------------------------------------------------------------- the evidence
 
 
