@@ -192,14 +192,15 @@ def similarity(zh: Sequence[ZhFeatures], en: Sequence[EnFeatures]) -> float:
     return lexical
 
 
-# chrF of unrelated English sentences is rarely above 0.2; a fair translation's is 0.4 to 0.6.
-MT_FLOOR = 0.2
+# chrF of unrelated English sentences (neighbours in WMT18): median 0.18, 95th percentile 0.24,
+# 99th 0.27; a fair machine translation of the sentence scores 0.4 to 0.6.
+MT_FLOOR = 0.25
 MT_SCALE = 1.5
 
 
 def mt_similarity(mt: str, english: str) -> float:
     """Bleualign's idea with chrF: the machine English against the human English, on the
-    lexical similarity's scale (chrF 0.2 -> 0, 0.6 -> 0.6)."""
+    lexical similarity's scale (chrF 0.25 -> 0, 0.55 -> 0.45)."""
     return min(1.0, max(0.0, chrf(mt, english) - MT_FLOOR) * MT_SCALE)
 
 

@@ -750,20 +750,23 @@ def glossary_suggest(inputs: tuple[str, ...], glossary: tuple[str, ...], limit: 
               help="Chinese words and phrases seen in fewer aligned pairs are not proposed.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--include-low", is_flag=True, help="Also mine links that zhen align marked low.")
+@click.option("--keep-everyday", is_flag=True,
+              help="Also propose everyday words rendered as the dictionary renders them (发展 development).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
 def glossary_mine(aligned: tuple[str, ...], glossary: tuple[str, ...], min_count: int, limit: int,
-                  include_low: bool, output: str | None) -> None:
+                  include_low: bool, keep_everyday: bool, output: str | None) -> None:
     """Propose term pairs from aligned sentence pairs (zhen align TSV or JSONL, or zh<TAB>en TSV).
 
     Recurring Chinese words and phrases, each with its most consistent English rendering across
     the pairs (Dice over English word n-grams; CC-CEDICT breaks near ties), ranked by
-    log-likelihood; terms the glossary holds are skipped. Columns: zh, en, kind, note,
+    log-likelihood; terms the glossary holds, and everyday words rendered as the dictionary
+    renders them, are skipped. Columns: zh, en, kind, note,
     variants, count, score, example: review it, then `zhen glossary import FILE`.
     """
     from .run import run_glossary_mine
 
     rep = run_glossary_mine(aligned, _load(glossary), min_count, limit, include_low,
-                            Path(output) if output else None)
+                            Path(output) if output else None, keep_everyday)
     if not output:
         click.echo(rep.text, nl=False)
     where = f" -> {output}" if output else ""

@@ -7,7 +7,8 @@ the English candidate it co-occurs with most consistently (the Dice coefficient 
 pairs), with the CC-CEDICT gloss breaking near ties; candidates are ranked by Dunning's
 log-likelihood ratio of that co-occurrence, which weighs consistency and frequency together.
 What the glossary already holds is skipped, and so is a phrase that is only ever seen inside
-a longer candidate with the same English.
+a longer candidate with the same English, and an everyday word whose rendering is its
+dictionary gloss (发展 development: the model needs no glossary for it).
 """
 
 from __future__ import annotations
@@ -125,9 +126,23 @@ def _llr(k11: int, k1: int, k2: int, n: int) -> float:
     return 2 * (h(k11, k12, k21, k22) - h(k11 + k12, k21 + k22) - h(k11 + k21, k12 + k22))
 
 
+# jieba's count of a word in its general corpus (60 million words) above which a word is
+# everyday Chinese: 发展 68,664, 公司 45,604, 宣布 7,604 against 总书记 1,104, 白宫 678, 警方 696.
+EVERYDAY = 5000
+
+
+def everyday(zh: str, en: str) -> bool:
+    """An everyday word rendered as the dictionary renders it (发展 development): the model
+    knows it already, so it is no glossary material."""
+    return (jieba_module().FREQ.get(zh, 0) >= EVERYDAY
+            and not english_stems(en).isdisjoint(english_stems(cedict_gloss(zh) or "")))
+
+
 def mine(pairs: Iterable[AlignedPair], glossary: Glossary | None = None, min_count: int = 3,
-         limit: int | None = 100) -> list[Candidate]:
-    """Term candidates from aligned pairs (use only links: callers leave out unaligned ones)."""
+         limit: int | None = 100, keep_everyday: bool = False) -> list[Candidate]:
+    """Term candidates from aligned pairs (use only links: callers leave out unaligned ones).
+
+    Everyday words that come out as their dictionary gloss are left out unless keep_everyday."""
     zh_sets: list[set[str]] = []
     en_sets: list[dict[str, str]] = []
     texts: list[tuple[str, str]] = []
@@ -165,6 +180,8 @@ def mine(pairs: Iterable[AlignedPair], glossary: Glossary | None = None, min_cou
         if best is None:
             continue
         e, k11, dice = best
+        if not keep_everyday and everyday(z, e):
+            continue
         llr = _llr(k11, cz[z], ce[e], n)
         gloss = cedict_gloss(z) or ""
         kind = "person" if not gloss and is_person_name(z) else "term"

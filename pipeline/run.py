@@ -482,7 +482,8 @@ class MineReport:
 
 
 def run_glossary_mine(inputs: Sequence[str], glossary: Glossary | None, min_count: int = 3, limit: int | None = 100,
-                      include_low: bool = False, output: Path | None = None) -> MineReport:
+                      include_low: bool = False, output: Path | None = None,
+                      keep_everyday: bool = False) -> MineReport:
     """Term candidates from files of aligned pairs (zhen align TSV or JSONL, or any zh<TAB>en TSV)."""
     pairs: list[AlignedPair] = []
     for path in inputs:
@@ -493,7 +494,7 @@ def run_glossary_mine(inputs: Sequence[str], glossary: Glossary | None, min_coun
         pairs.extend(aligned_out.parse_pairs(text, path))
     statuses = ("ok", "low") if include_low else ("ok",)
     used = [p for p in pairs if p.status in statuses and p.zh and p.en]
-    found = mine(used, glossary, min_count=min_count, limit=limit)
+    found = mine(used, glossary, min_count=min_count, limit=limit, keep_everyday=keep_everyday)
     text = render_mined(found)
     if output is not None:
         atomic_write(output, text)

@@ -81,6 +81,9 @@ def test_mine_on_wmt18_golden() -> None:
     top = {c.zh: c.en for c in mine(pairs, load_glossary(), limit=30)}
     assert len(top) == 30
     for zh, en in {"李克强": "Li Keqiang", "特朗普": "Trump", "新时代": "new era", "总书记": "General Secretary",
-                   "白宫": "White House", "合作": "cooperation"}.items():
+                   "白宫": "White House", "电商": "e-commerce", "警方": "police"}.items():
         assert top.get(zh) == en, (zh, top.get(zh))
     assert "习近平" not in top  # in the glossary
+    assert "发展" not in top and "中国" not in top  # everyday words the dictionary renders alike
+    everyday = {c.zh: c.en for c in mine(pairs, load_glossary(), limit=30, keep_everyday=True)}
+    assert everyday["发展"] == "development" and everyday["合作"] == "cooperation"
