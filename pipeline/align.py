@@ -339,6 +339,8 @@ def align_features(zh: Sequence[ZhFeatures], en: Sequence[EnFeatures],
     The program looks `params.band` sentences either side of the diagonal; where the best path
     comes near that edge (a long passage left out on one side), it runs again with the band
     doubled, so that long documents cost little and odd ones are still aligned right."""
+    if not zh or not en:  # nothing to pair: every sentence is without partner
+        return [Link((i,), ()) for i in range(len(zh))] + [Link((), (j,)) for j in range(len(en))]
     scorer = _Scorer(zh, en, params)
     band = params.band
     while True:

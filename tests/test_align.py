@@ -157,6 +157,26 @@ def test_merges_and_deletions() -> None:
     assert links == [((0, 1), (0,)), ((2,), (1,)), ((3,), ()), ((4,), (2,))]
 
 
+def test_an_empty_side_leaves_every_sentence_unaligned() -> None:
+    assert [(ln.zh, ln.en) for ln in align_sentences([], ["One.", "Two."])] == [((), (0,)), ((), (1,))]
+    assert [(ln.zh, ln.en) for ln in align_sentences(["一。"], [])] == [((0,), ())]
+
+
+def test_help_of_the_new_commands_loads_nothing_heavy() -> None:
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from pipeline.cli import main\n"
+        "for args in (['align', '--help'], ['glossary', 'mine', '--help']):\n"
+        "    assert CliRunner().invoke(main, args).exit_code == 0\n"
+        "print(','.join(m for m in ('torch', 'jieba', 'pysbd', 'sacrebleu') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
 def test_english_sentences_come_from_pysbd_line_by_line() -> None:
     text = "Police Notice\nMr. Li arrived at 3 p.m. on Monday. He left at 5 p.m. The U.S. side agreed.\n\n"
     assert split_english_sentences(text) == [
