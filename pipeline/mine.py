@@ -17,7 +17,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .align import english_stems
 from .glossary import Glossary, jieba_module, match
@@ -184,12 +185,37 @@ def mine(pairs: Iterable[AlignedPair], glossary: Glossary | None = None, min_cou
             continue
         llr = _llr(k11, cz[z], ce[e], n)
         gloss = cedict_gloss(z) or ""
-        kind = "person" if not gloss and is_person_name(z) else "term"
+        kind = "term"  # decided for the ones kept (jieba's part-of-speech tagger is slow)
         ex_zh, ex_en = texts[first[(z, e)]]
         found.append(Candidate(z, surface[e].most_common(1)[0][0], kind, cz[z], k11, dice, llr, gloss, ex_zh, ex_en))
     found = _drop_nested(found)
     found.sort(key=lambda c: (-c.llr, c.zh))
-    return found[:limit] if limit else found
+    found = found[:limit] if limit else found
+    return [replace(c, kind=_kind(c.zh, c.hint)) for c in found]
+
+
+@lru_cache(maxsize=1)
+def _pos_tokenizer():  # type: ignore[no-untyped-def]
+    import jieba.posseg as pseg
+
+    return pseg.POSTokenizer(jieba_module())
+
+
+_LIFESPAN = re.compile(r"\(\d{3,4}-")  # CC-CEDICT glosses people as "Li Keqiang (1955-), ..."
+
+
+def _kind(zh: str, gloss: str) -> str:
+    """The glossary kind, from jieba's part of speech of the word alone: nr person (when CC-CEDICT
+    does not know it or gives a lifespan: jieba calls 白宫 a name too), ns place, nt org."""
+    tags = [p.flag for p in _pos_tokenizer().cut(zh)]
+    if len(tags) == 1:
+        if tags[0].startswith("nr") and (not gloss or _LIFESPAN.search(gloss)):
+            return "person"
+        if tags[0] == "ns":
+            return "place"
+        if tags[0] == "nt":
+            return "org"
+    return "person" if not gloss and is_person_name(zh) else "term"
 
 
 def _best_english(z: str, row: Counter[str], cz: int, ce: Counter[str]) -> tuple[str, int, float] | None:

@@ -83,6 +83,8 @@ def test_mine_on_wmt18_golden() -> None:
     for zh, en in {"李克强": "Li Keqiang", "特朗普": "Trump", "新时代": "new era", "总书记": "General Secretary",
                    "白宫": "White House", "电商": "e-commerce", "警方": "police"}.items():
         assert top.get(zh) == en, (zh, top.get(zh))
+    kinds = {c.zh: c.kind for c in mine(pairs, load_glossary(), limit=30)}
+    assert (kinds["李克强"], kinds["特朗普"], kinds["白宫"], kinds["浙江"]) == ("person", "person", "term", "place")
     assert "习近平" not in top  # in the glossary
     assert "发展" not in top and "中国" not in top  # everyday words the dictionary renders alike
     everyday = {c.zh: c.en for c in mine(pairs, load_glossary(), limit=30, keep_everyday=True)}
