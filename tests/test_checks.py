@@ -6,6 +6,7 @@ tests); each row says what a reviewer should be told, or that the pair is fine.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -328,3 +329,23 @@ def test_translated_segments_carry_their_risk_into_every_output(tmp_path: Path) 
     assert r.exit_code == 0, r.output
     recs = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
     assert [r["risk"] for r in recs] == ["ok", "ok"]
+
+
+def test_review_page_and_markdown_lead_with_what_the_risk_rests_on(tmp_path: Path) -> None:
+    from conftest import FakeTranslator
+
+    from pipeline.records import TranslateOptions
+    from pipeline.run import run_translate
+
+    src = tmp_path / "r.txt"
+    src.write_text("公安部召开新闻发布会。\n警方抓获犯罪嫌疑人。\n", encoding="utf-8")
+    table = {"公安部召开新闻发布会。": "The Ministry of Public Security held a press conference.",
+             "警方抓获犯罪嫌疑人。": "Police arrested 2015 suspects."}
+    run_translate([str(src)], tmp_path / "o", TranslateOptions(cache=False, glossary_mode="off",
+                  formats=("jsonl", "md", "html")), translator=FakeTranslator(table))
+    rec = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]][1]
+    reason = next(c["reason"] for c in rec["checks"] if c["kind"] == "fact-extra")
+    page = (tmp_path / "o" / "r.html").read_text(encoding="utf-8")
+    assert "1 flagged segment: check these first" in page
+    assert f'<a href="#{rec["id"]}">{rec["id"]}</a>' in page and html.escape(reason) in page
+    assert reason.split(" ")[0] in (tmp_path / "o" / "r.md").read_text(encoding="utf-8")

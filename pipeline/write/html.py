@@ -118,11 +118,13 @@ def _flagged_list(doc: Document) -> list[str]:
     flagged = [(seg, notes) for seg in doc.segments if (notes := warnings_for(seg))]
     if not flagged:
         return ['<nav class="flagged-list" id="flagged"><h2>No segment flagged</h2></nav>']
+    # Check these first: the segments whose risk is bad, then the others, each in document order.
+    flagged.sort(key=lambda item: item[0].risk != "bad")
     n = len(flagged)
     out = [f'<nav class="flagged-list" id="flagged"><details{" open" if n <= 12 else ""}>'
-           f'<summary><h2>{n} flagged segment{"s" if n != 1 else ""}</h2></summary><ul>']
-    out += [f'<li><a href="#{_e(seg.id)}">{_e(seg.id)}</a>: {_e(notes[0])}'
-            f'{f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""}</li>' for seg, notes in flagged]
+           f'<summary><h2>{n} flagged segment{"s" if n != 1 else ""}: check these first</h2></summary><ul>']
+    out += [f'<li><a href="#{_e(seg.id)}">{_e(seg.id)}</a>{" (bad)" if seg.risk == "bad" else ""}: '
+            f'{_e(notes[0])}{f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""}</li>' for seg, notes in flagged]
     out.append("</ul></details></nav>")
     return out
 

@@ -31,11 +31,17 @@ def term_as_written(seg: Segment, hit: GlossaryHit) -> str:
 
 def warnings_for(seg: Segment) -> list[str]:
     """What a reviewer must look at in this segment: garbled input, figures that changed or
-    went missing, lost terms."""
+    went missing, lost terms, and whatever else made its risk check or bad."""
     out = [MOJIBAKE_NOTE] if "mojibake" in seg.flags else []
     out += [describe(c) for c in seg.facts if c.status != "matched"]
     out += [f"term {term_as_written(seg, h)} should read “{h.en}”" for h in seg.hits if h.status == "missing"]
+    # The risk checks' own reasons, less what the lines above already say (a changed or missing
+    # figure, a missing term): an invented figure, an omission, a loop, Chinese left in the English.
+    out += [c.reason for c in seg.checks if c.kind not in _SAID_ABOVE]
     return out
+
+
+_SAID_ABOVE = {"fact-changed", "fact-missing", "term"}
 
 
 def needs_review(seg: Segment) -> bool:
