@@ -85,9 +85,8 @@ function riskCell(seg) {
   const cell = el("td", {class: "risk"});
   if (seg.risk && seg.risk !== "ok") cell.append(el("b", {class: "r-" + seg.risk}, seg.risk));
   const reasons = el("ul", {});
+  // the checks carry every reason (figures and glossary terms included), one line each
   for (const c of seg.checks || []) reasons.append(el("li", {}, c.reason));
-  for (const f of seg.facts || []) if (f.status !== "matched") reasons.append(el("li", {}, "figure " + f.status + ": " + f.zh.text));
-  for (const h of seg.hits || []) if (h.status === "missing") reasons.append(el("li", {}, "glossary: " + h.zh + " = " + h.en + " missing"));
   cell.append(reasons);
   const flags = (seg.flags || []).filter((f) => f === "reviewed" || f === "approved");
   if (flags.length) cell.append(el("div", {class: "ok"}, flags.join(", ")));
