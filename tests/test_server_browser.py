@@ -94,6 +94,20 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             page.goto(f"{server}/#")
             expect(page.locator("#jobs")).to_contain_text("cloud sword briefing")
             expect(page.locator("#jobs .st.done")).to_have_count(1)
+            # the glossary page: add a term, find it, remove it
+            page.click("a[href='#glossary']")
+            expect(page.locator("#status")).to_contain_text("terms in glossary.tsv")
+            page.fill("#g-zh", "反诈中心")
+            page.fill("#g-en", "Anti-Fraud Centre")
+            page.select_option("#g-newkind", "org")
+            page.click("#g-add")
+            expect(page.locator("#status")).to_contain_text("terms in glossary.tsv")  # the search answered
+            term = page.locator("#g-rows tr", has_text="Anti-Fraud Centre")
+            expect(term).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "server-glossary.png"))
+            term.locator("button.g-remove").click()
+            expect(page.locator("#status")).to_contain_text("removed 反诈中心")
+            expect(page.locator("#g-rows tr", has_text="Anti-Fraud Centre")).to_have_count(0)
         finally:
             browser.close()
     assert (ARTIFACTS / "server-review.png").stat().st_size > 10_000

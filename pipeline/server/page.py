@@ -9,6 +9,8 @@ into the page as text (textContent, .value), never as markup.
 
 from __future__ import annotations
 
+from ..glossary import KINDS
+
 SCRIPT = r"""
 "use strict";
 const $ = (sel) => document.querySelector(sel);
@@ -148,10 +150,43 @@ async function download(fmt) {
   } catch (e) { status(e.message, true); }
 }
 
+let glossaryAsked = 0;
+async function showGlossary() {
+  for (const id of ["#home", "#review"]) $(id).hidden = true;
+  $("#glossary").hidden = false;
+  const q = $("#g-q").value, kind = $("#g-kind").value, asked = ++glossaryAsked;
+  try {
+    const data = await (await api("GET", "/api/glossary?" + new URLSearchParams({q, kind}))).json();
+    if (asked !== glossaryAsked) return;  // a later search was made meanwhile: its answer wins
+    const rows = $("#g-rows"); rows.replaceChildren();
+    for (const t of data.terms.slice(0, 300)) {
+      rows.append(el("tr", {}, el("td", {lang: "zh"}, t.zh), el("td", {}, t.en), el("td", {}, t.kind),
+        el("td", {class: "muted"}, t.note),
+        el("td", {}, el("button", {class: "g-remove", onclick: async () => {
+          try { await api("DELETE", "/api/glossary/" + encodeURIComponent(t.zh)); status("removed " + t.zh); showGlossary(); }
+          catch (e) { status(e.message, true); }
+        }}, "Remove"))));
+    }
+    status(data.terms.length + " terms" + (data.terms.length > 300 ? " (first 300 shown)" : "") + " in " + data.file);
+  } catch (e) { status(e.message, true); }
+}
+
+async function addTerm() {
+  const term = {zh: $("#g-zh").value.trim(), en: $("#g-en").value.trim(), kind: $("#g-newkind").value, note: $("#g-note").value.trim()};
+  try {
+    const r = await (await api("POST", "/api/glossary", term)).json();
+    status(r.result + ": " + term.zh + " = " + term.en);
+    $("#g-q").value = term.zh; showGlossary();
+  } catch (e) { status(e.message, true); }
+}
+
 function route() {
   const m = location.hash.match(/^#job=([0-9a-f]{16})$/);
-  if (m) showJob(m[1]); else showList();
+  $("#glossary").hidden = true;
+  if (m) showJob(m[1]); else if (location.hash === "#glossary") showGlossary(); else showList();
 }
+$("#g-search").addEventListener("click", showGlossary);
+$("#g-add").addEventListener("click", addTerm);
 $("#go").addEventListener("click", submit);
 $("#approve-all").addEventListener("click", async () => {
   try { await api("POST", "/api/jobs/" + current.id + "/approve", {}); await reload(); status("approved every segment"); }
@@ -162,6 +197,8 @@ $("#save-token").addEventListener("click", () => { localStorage.setItem("zhen-to
 window.addEventListener("hashchange", route);
 route();
 """
+
+_KINDS = "".join(f'<option value="{k}">{k}</option>' for k in KINDS)
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -183,6 +220,7 @@ tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { bord
 </style></head>
 <body>
 <header><h1><a href="#">zhen</a></h1><span>Chinese releases into English: translate, review, approve</span>
+<a href="#">Jobs</a> <a href="#glossary">Glossary</a>
 <label>token <input id="token" type="password" size="12"></label><button id="save-token">Use token</button></header>
 <p id="status" role="status"></p>
 <section id="home">
@@ -201,6 +239,14 @@ Download: <button data-fmt="xliff">XLIFF</button> <button data-fmt="jsonl">JSONL
 <button data-fmt="html">Review page</button>
 <h3>Check these first</h3><ul id="first"></ul></div>
 <table><tbody id="rows"></tbody></table>
+</section>
+<section id="glossary" hidden>
+<h2>Glossary</h2>
+<p><input id="g-q" placeholder="search zh, en or note"> <select id="g-kind"><option value="">any kind</option>""" + _KINDS + """</select>
+<button id="g-search">Search</button></p>
+<p>Add or change: <input id="g-zh" placeholder="zh" size="10"> <input id="g-en" placeholder="English">
+<select id="g-newkind">""" + _KINDS + """</select> <input id="g-note" placeholder="note"> <button id="g-add">Add</button></p>
+<table><tbody id="g-rows"></tbody></table>
 </section>
 <script>""" + SCRIPT + """</script>
 </body></html>
