@@ -15,6 +15,7 @@ from pipeline.server import ServerConfig, create_app
 
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+LOCAL = "http://127.0.0.1"  # the server on loopback answers only for loopback host names
 RELEASE = "公安部召开新闻发布会。\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\n记者：请介绍一下情况。\n"
 
 
@@ -22,7 +23,7 @@ RELEASE = "公安部召开新闻发布会。\n截至2019年11月，共破获电�
 def client(tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path / "data", token=TOKEN, max_body=64_000,
                                                     max_sync_chars=500))
-    with TestClient(app) as c:  # the context runs the lifespan: the workers start and stop
+    with TestClient(app, base_url=LOCAL) as c:  # the context runs the lifespan: the workers start and stop
         yield c
 
 
@@ -69,11 +70,18 @@ def test_every_write_needs_the_token(client: TestClient) -> None:
 
 def test_beyond_loopback_every_request_needs_the_token(tmp_path: Path) -> None:
     app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN, host="0.0.0.0"))
-    with TestClient(app) as c:
+    with TestClient(app, base_url=LOCAL) as c:
         assert c.get("/api/jobs").status_code == 401
         assert c.get("/openapi.json").status_code == 401
         assert c.get("/api/jobs", headers=AUTH).status_code == 200
         assert c.get("/").status_code == 200  # the page shell holds no data; its script sends the token
+
+
+def test_loopback_server_refuses_other_host_names(client: TestClient) -> None:
+    # a page elsewhere whose name was rebound to 127.0.0.1 sends its own Host
+    r = client.get("/api/jobs", headers={"Host": "evil.example"})
+    assert r.status_code == 421 and "loopback" in r.json()["error"]
+    assert client.get("/api/jobs", headers={"Host": "localhost:8000"}).status_code == 200
 
 
 def test_size_limits_answer_413(client: TestClient) -> None:
@@ -98,9 +106,12 @@ def test_job_lifecycle_edit_rechecks_risk_then_approve(client: TestClient) -> No
     edited = r.json()
     assert edited["target"] == bad and "reviewed" in edited["flags"]
     assert edited["risk"] in ("check", "bad") and any(c["kind"].startswith("fact") for c in edited["checks"])
+    assert client.post(f"/api/jobs/{job['id']}/approve", json={}, headers=AUTH).status_code == 200
     good = "As of November 2019, 94,000 telecom network fraud cases were solved."
     edited = client.put(f"/api/jobs/{job['id']}/segments/{fact['id']}", json={"target": good}, headers=AUTH).json()
     assert not any(c["kind"].startswith("fact") for c in edited["checks"])
+    # edited after approval: to be approved again; reviewed once, however often edited
+    assert "approved" not in edited["flags"] and edited["flags"].count("reviewed") == 1
     # the edit is in every output
     xliff = client.get(f"/api/jobs/{job['id']}/output/xliff")
     assert xliff.status_code == 200 and good in xliff.text
@@ -143,7 +154,7 @@ def test_unknown_and_path_like_ids(client: TestClient) -> None:
 def test_queue_full_answers_503(tmp_path: Path) -> None:
     app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN, queue_size=1))
     # no lifespan: no workers drain the queue, so the second job finds it full
-    c = TestClient(app)
+    c = TestClient(app, base_url=LOCAL)
     assert c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH).status_code == 202
     r = c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH)
     assert r.status_code == 503 and r.headers["retry-after"] and "queue" in r.json()["error"]
@@ -151,9 +162,9 @@ def test_queue_full_answers_503(tmp_path: Path) -> None:
 
 def test_a_job_left_running_resumes_after_a_restart(tmp_path: Path) -> None:
     app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN))
-    job_id = TestClient(app).post("/api/jobs", json={"text": RELEASE}, headers=AUTH).json()["id"]
+    job_id = TestClient(app, base_url=LOCAL).post("/api/jobs", json={"text": RELEASE}, headers=AUTH).json()["id"]
     # the "killed" server never ran it; a new one picks it up from disk
-    with TestClient(create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN))) as c:
+    with TestClient(create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN)), base_url=LOCAL) as c:
         assert wait_done(c, job_id)["status"] == "done"
 
 

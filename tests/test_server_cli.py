@@ -37,7 +37,7 @@ def test_serve_prints_a_generated_token_and_binds_loopback(served: dict[str, Any
     token = next(ln.split(": ", 1)[1] for ln in res.output.splitlines() if ln.startswith("token: "))
     assert len(token) >= 24 and served["loads"] == 1
     assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
-    with TestClient(served["app"]) as c:
+    with TestClient(served["app"], base_url="http://127.0.0.1") as c:
         assert c.post("/api/jobs", json={"text": "公安部。"}).status_code == 401
         r = c.post("/api/jobs", json={"text": "公安部。"}, headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 202
@@ -50,6 +50,6 @@ def test_serve_takes_the_token_from_zhen_token(served: dict[str, Any], tmp_path:
     res = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path), "--host", "0.0.0.0"])
     assert res.exit_code == 0, res.output
     assert "token: from-the-environment" in res.output and "beyond loopback" in res.output
-    with TestClient(served["app"]) as c:
+    with TestClient(served["app"], base_url="http://127.0.0.1") as c:
         assert c.get("/api/jobs").status_code == 401  # beyond loopback, reads need it too
         assert c.get("/api/jobs", headers={"Authorization": "Bearer from-the-environment"}).status_code == 200

@@ -113,6 +113,7 @@ class JobStore:
         self.queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=queue_size)
         self.workers = workers
         self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
         self._load_existing()
 
     # ------------------------------------------------------------------ lifecycle
@@ -133,10 +134,11 @@ class JobStore:
                     self._finish(job, error="the server restarted and its queue was full; submit it again")
 
     def stop(self) -> None:
-        for _ in self._threads:
-            self.queue.put(None)
+        """Stop taking work; a job still running finishes first. Jobs still waiting stay queued on
+        disk and are taken up at the next start."""
+        self._stopping.set()
         for t in self._threads:
-            t.join(timeout=30)
+            t.join(timeout=60)
         self._threads.clear()
 
     def _load_existing(self) -> None:
@@ -187,7 +189,7 @@ class JobStore:
         folder = self.folder(job.id)
         folder.mkdir(parents=True)
         (folder / "input").write_bytes(data)
-        self._save(job)
+        self._save(job)  # job.json after the input: a job on disk always has its whole input
         with self._lock:
             self._jobs[job.id] = job
         try:
@@ -225,7 +227,12 @@ class JobStore:
             seg = _find(doc, seg_id)
             if not target.strip():
                 raise JobError("the English of a segment cannot be empty", 400)
-            new, _changed = merge(doc, {seg.id: target}, None, f"edit of {seg_id}")
+            new, changed = merge(doc, {seg.id: target}, None, f"edit of {seg_id}")
+            if changed:
+                # New English needs approving again; and 'reviewed' once is enough however often edited.
+                new = replace(new, segments=tuple(
+                    replace(s, flags=tuple(dict.fromkeys(f for f in s.flags if f != "approved"))) if s.id == seg.id
+                    else s for s in new.segments))
             self._write(job_id, new)
             return _find(new, seg_id)
 
@@ -261,8 +268,11 @@ class JobStore:
         self._save(job)
 
     def _work(self) -> None:
-        while True:
-            item = self.queue.get()
+        while not self._stopping.is_set():
+            try:
+                item = self.queue.get(timeout=0.2)  # wake now and then to see whether to stop
+            except queue.Empty:
+                continue
             if item is None:
                 return
             kind, payload = item
