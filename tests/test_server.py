@@ -199,3 +199,19 @@ def test_page_is_self_contained(client: TestClient) -> None:
     assert r.status_code == 200 and "script-src 'sha256-" in r.headers["content-security-policy"]
     assert "http://" not in r.text and "https://" not in r.text
     assert "innerHTML" not in r.text  # release text goes in as text only
+
+
+class BrokenTranslator(FakeTranslator):
+    def translate(self, texts: Any, progress: Any = None) -> Any:
+        raise RuntimeError("the model fell over")
+
+
+def test_a_failing_model_fails_the_job_and_answers_one_line(tmp_path: Path) -> None:
+    app = create_app(BrokenTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN))
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as c:
+        r = c.post("/api/translate", json={"text": "公安部召开新闻发布会。"}, headers=AUTH)
+        assert r.status_code == 500 and r.json() == {"error": "internal error (RuntimeError); see the server's log"}
+        job = wait_done(c, c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH).json()["id"])
+        assert job["status"] == "failed" and "the model fell over" in job["error"]
+        assert c.get(f"/api/jobs/{job['id']}/output/xliff").status_code == 409  # no half outputs to fetch
+        assert c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH).status_code == 202  # the worker lives on

@@ -20,6 +20,9 @@ def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable
     import uvicorn  # the server's own dependency: only `zhen serve` pays for importing it
 
     translator = load_translator(engine)
+    # Engines load their weights on first use: do it now, once, rather than in two workers'
+    # first requests at the same time.
+    translator.translate(["公安部。"])
     app = create_app(translator, config)
     shown = f"[{config.host}]" if ":" in config.host else config.host
     echo(f"zhen serve: model {translator.model.id} ({translator.engine}), data in {config.data_dir}")

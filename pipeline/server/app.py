@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from ..engines.base import Translator
 from ..errors import ZhenError
@@ -176,14 +178,16 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     async def zhen_error(_request: Request, exc: ZhenError) -> JSONResponse:
         return _error(400, str(exc))
 
-    from fastapi.exceptions import RequestValidationError
-    from starlette.exceptions import HTTPException
-
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
         return _error(422, f"{where or 'request'}: {first.get('msg', 'invalid request')}")
+
+    @app.exception_handler(Exception)
+    async def crashed(_request: Request, exc: Exception) -> JSONResponse:
+        # A bug of ours still answers one line (the traceback goes to the server's log).
+        return _error(500, f"internal error ({type(exc).__name__}); see the server's log")
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
