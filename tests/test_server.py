@@ -149,6 +149,10 @@ def test_unknown_and_path_like_ids(client: TestClient) -> None:
     assert client.get(f"/api/jobs/{job['id']}/output/passwd").status_code == 404
     r = client.put(f"/api/jobs/{job['id']}/segments/s999", json={"target": "x"}, headers=AUTH)
     assert r.status_code == 404 and "s999" in r.json()["error"]
+    assert client.delete("/api/jobs/..", headers=AUTH).status_code in (400, 404, 405)
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 401
+    assert client.delete(f"/api/jobs/{job['id']}", headers=AUTH).json() == {"deleted": job["id"]}
+    assert client.get(f"/api/jobs/{job['id']}").status_code == 404
 
 
 def test_queue_full_answers_503(tmp_path: Path) -> None:

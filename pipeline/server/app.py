@@ -266,6 +266,11 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
                              for b in doc.blocks]
         return out
 
+    @app.delete("/api/jobs/{job_id}", summary="Delete a finished job and its outputs")
+    def delete_job(job_id: str) -> dict[str, Any]:
+        store.delete(job_id)
+        return {"deleted": job_id}
+
     @app.get("/api/jobs/{job_id}/output/{fmt}", summary="Download one output format of a finished job")
     def output(job_id: str, fmt: str) -> FileResponse:
         path = store.output(job_id, fmt)

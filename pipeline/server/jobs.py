@@ -13,6 +13,7 @@ import json
 import queue
 import re
 import secrets
+import shutil
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -198,6 +199,16 @@ class JobStore:
             self._finish(job, error="the translation queue was full")
             raise JobError("the translation queue is full; try again in a minute", 503) from None
         return job
+
+    def delete(self, job_id: str) -> None:
+        """Remove a finished job and its files (a queued or running one is refused: a worker holds it)."""
+        with self._job_lock(job_id):
+            job = self.get(job_id)
+            if job.status in ("queued", "running"):
+                raise JobError(f"job {job_id} is {job.status}; delete it once it has finished", 409)
+            with self._lock:
+                del self._jobs[job_id]
+            shutil.rmtree(self.folder(job_id), ignore_errors=True)
 
     def translate_now(self, text: str) -> Future[Document]:
         """A short text through the same workers (so the model never runs on more threads than --workers)."""
