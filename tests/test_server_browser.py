@@ -75,6 +75,10 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             row = page.locator("tr", has_text="9.4万起")
             expect(row.locator("textarea.edit")).to_be_visible()
             expect(page.locator("#rows tr")).to_have_count(3)
+            # glossary terms are marked in the Chinese, their English on hover
+            term = page.locator("#rows tr", has_text="公安部召开").locator("mark.term").first
+            expect(term).to_have_text("公安部")
+            expect(term).to_have_attribute("title", "Ministry of Public Security")
             page.screenshot(path=str(ARTIFACTS / "server-review.png"), full_page=True)
             row.locator("textarea.edit").fill(fixed)
             row.locator("button.save").click()

@@ -95,12 +95,28 @@ function riskCell(seg) {
   return cell;
 }
 
+function zhText(seg) {
+  // glossary terms marked, their English on hover; hits point into norm, which has the
+  // displayed text's length unless normalizing changed it (then the text goes unmarked)
+  const out = el("span", {});
+  const hits = (seg.hits || []).filter((h) => h.end <= seg.text.length).sort((a, b) => a.start - b.start);
+  if (seg.text.length !== seg.norm.length) { out.append(seg.text); return out; }
+  let at = 0;
+  for (const h of hits) {
+    if (h.start < at) continue;
+    out.append(seg.text.slice(at, h.start), el("mark", {class: "term " + h.status, title: h.en}, seg.text.slice(h.start, h.end)));
+    at = h.end;
+  }
+  out.append(seg.text.slice(at));
+  return out;
+}
+
 function row(seg) {
   const tr = el("tr", {id: "seg-" + seg.id, "data-id": seg.id, class: "risk-" + (seg.risk || "none")});
   const who = seg.speaker ? el("div", {class: "who"}, seg.speaker) : null;
   const whoEn = seg.speaker_en ? el("div", {class: "who"}, seg.speaker_en) : null;
   tr.append(el("td", {class: "id"}, seg.id, el("br"), el("small", {}, seg.kind)));
-  tr.append(el("td", {class: "zh", lang: "zh"}, who, seg.text));
+  tr.append(el("td", {class: "zh", lang: "zh"}, who, zhText(seg)));
   const en = el("td", {class: "en", lang: "en"}, whoEn);
   if (seg.target) {
     const box = el("textarea", {class: "edit", rows: "3"});
@@ -214,7 +230,7 @@ table { border-collapse: collapse; width: 100%; } td { border-top: 1px solid #dd
 td.zh { width: 38%; } td.en { width: 38%; } td.id { color: #777; width: 3em; } td.risk { font-size: .9em; }
 tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { border-left: 4px solid #c00; }
 .r-check { color: #8a6d00; } .r-bad, .bad { color: #c00; } .ok { color: #070; } .muted, small { color: #777; }
-.who { font-weight: 600; } .st.done { color: #070; } .st.failed { color: #c00; }
+.who { font-weight: 600; } mark.term { background: #e6f0ff; } mark.term.missing { background: #ffe0e0; } .st.done { color: #070; } .st.failed { color: #c00; }
 #status { min-height: 1.5em; } progress { width: 100%; }
 @media (max-width: 700px) { td.id, td.risk { display: none; } }
 </style></head>
