@@ -38,7 +38,8 @@ TABLE = {
     "截至2019年11月，全国共破获ZX1Q案件9.4万起，同比上升30.3%。":
         "As of November 2019, 9.4 million ZX1Q cases had been solved nationwide, up 30.3 percent year on year.",
     "请介绍一下境外ZX1Q的情况。": "Please tell us about the ZX1Q abroad.",
-    "今年以来，共从境外抓获ZX1Q 1200余名。": "Since the beginning of this year, more than 1,200 ZX1Qs have been arrested abroad.",
+    "今年以来，共从境外抓获ZX1Q 1200余名。":
+        "Since the beginning of this year, more than 1,200 ZX1Qs have been arrested abroad.",
 }
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
