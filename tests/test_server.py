@@ -112,6 +112,11 @@ def test_job_lifecycle_edit_rechecks_risk_then_approve(client: TestClient) -> No
     assert not any(c["kind"].startswith("fact") for c in edited["checks"])
     # edited after approval: to be approved again; reviewed once, however often edited
     assert "approved" not in edited["flags"] and edited["flags"].count("reviewed") == 1
+    # the summary quotes the edit (it picks the release's key sentences by id)
+    summary = client.get(f"/api/jobs/{job['id']}").json()["summary"]
+    assert summary["type"] == "summary" and summary["sentences"]
+    quoted = {p["id"]: p["en"] for p in summary["sentences"]}
+    assert quoted[fact["id"]] == good  # s2, the figure, is one of the key sentences
     # the edit is in every output
     xliff = client.get(f"/api/jobs/{job['id']}/output/xliff")
     assert xliff.status_code == 200 and good in xliff.text

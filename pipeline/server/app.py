@@ -262,6 +262,7 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         if j.status == "done":
             doc = store.document(job_id)
             out["segments"] = [segment_record(s) for s in doc.segments]
+            out["summary"] = doc.summary.to_record() if doc.summary is not None else None
             out["blocks"] = [{"index": b.index, "kind": b.kind, "speaker": b.speaker, "speaker_en": b.speaker_en}
                              for b in doc.blocks]
         return out

@@ -30,8 +30,10 @@ from ..glossary import Glossary, load_glossary, packaged_glossary_dir
 from ..merge import merge
 from ..provenance import now, run_options
 from ..read import read_source
-from ..records import Document, Segment, TranslateOptions
+from ..records import Document, Segment, SummaryOptions, TranslateOptions
+from ..records import Pick as PickRecord
 from ..segment import segment
+from ..summarize import summarize
 from ..translate import translate_documents
 from ..write import FORMATS, write_document
 from ..write.jsonl import load_document
@@ -79,7 +81,8 @@ class _Progress:
 
 
 def translate_source_bytes(data: bytes, suffix: str, translator: Translator, glossary: Glossary | None,
-                           options: TranslateOptions, progress: Callable[[int, str], Any] | None = None) -> Document:
+                           options: TranslateOptions, progress: Callable[[int, str], Any] | None = None,
+                           with_summary: bool = True) -> Document:
     """read → segment → translate → checks for one submitted text (the CLI's _translate, over one document)."""
     src = read_source(f"{NAME}{suffix}", data=data)
     count = getattr(translator, "count_tokens", None)
@@ -87,8 +90,11 @@ def translate_source_bytes(data: bytes, suffix: str, translator: Translator, glo
     docs = translate_documents([doc], translator, progress, glossary=glossary, mode=options.glossary_mode,
                                options=run_options(options))
     doc = docs[0]
-    return replace(doc, segments=tuple(assess_segment(check_segment(s, options.facts), options.min_confidence)
-                                       for s in doc.segments))
+    doc = replace(doc, segments=tuple(assess_segment(check_segment(s, options.facts), options.min_confidence)
+                                      for s in doc.segments))
+    # The extractive summary (the release's own key sentences, each with its segment id): it heads
+    # the review page and the JSONL, as with `zhen translate --summary`.
+    return replace(doc, summary=summarize(doc, SummaryOptions())) if with_summary else doc
 
 
 class JobStore:
@@ -244,6 +250,11 @@ class JobStore:
                 new = replace(new, segments=tuple(
                     replace(s, flags=tuple(dict.fromkeys(f for f in s.flags if f != "approved"))) if s.id == seg.id
                     else s for s in new.segments))
+            if changed and new.summary is not None:
+                # the summary quotes segments' English: it quotes the edit from now on
+                english = {s.id: s.target for s in new.segments}
+                picks = [PickRecord(p.id, p.zh, english.get(p.id, p.en), p.score) for p in new.summary.picks]
+                new = replace(new, summary=replace(new.summary, picks=picks))
             self._write(job_id, new)
             return _find(new, seg_id)
 
@@ -292,7 +303,7 @@ class JobStore:
                 if fut.set_running_or_notify_cancel():
                     try:
                         fut.set_result(translate_source_bytes(text.encode("utf-8"), ".txt", self.translator,
-                                                              self.glossary(), self.options))
+                                                              self.glossary(), self.options, with_summary=False))
                     except Exception as exc:  # the waiting request reports it
                         fut.set_exception(exc)
                 continue

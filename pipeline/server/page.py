@@ -150,6 +150,8 @@ function renderJob(job) {
     }
   }
   if (!first.children.length) first.append(el("li", {}, "nothing flagged"));
+  const summary = $("#summary"); summary.replaceChildren();
+  for (const p of (job.summary && job.summary.sentences) || []) summary.append(el("li", {}, p.en || "", p.id ? el("small", {}, " (" + p.id + ")") : null));
   $("#downloads").hidden = false;
 }
 
@@ -253,6 +255,7 @@ tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { bord
 Download: <button data-fmt="xliff">XLIFF</button> <button data-fmt="jsonl">JSONL</button>
 <button data-fmt="txt">English text</button> <button data-fmt="md">Markdown</button> <button data-fmt="tmx">TMX</button>
 <button data-fmt="html">Review page</button>
+<h3>Summary</h3><ol id="summary"></ol>
 <h3>Check these first</h3><ul id="first"></ul></div>
 <table><tbody id="rows"></tbody></table>
 </section>
