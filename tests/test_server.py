@@ -224,3 +224,13 @@ def test_a_failing_model_fails_the_job_and_answers_one_line(tmp_path: Path) -> N
         assert job["status"] == "failed" and "the model fell over" in job["error"]
         assert c.get(f"/api/jobs/{job['id']}/output/xliff").status_code == 409  # no half outputs to fetch
         assert c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH).status_code == 202  # the worker lives on
+
+
+def test_two_workers_finish_every_job(tmp_path: Path) -> None:
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN, workers=2))
+    with TestClient(app, base_url=LOCAL) as c:
+        ids = [c.post("/api/jobs", json={"text": RELEASE, "name": f"r{i}"}, headers=AUTH).json()["id"]
+               for i in range(6)]
+        assert len(set(ids)) == 6
+        assert all(wait_done(c, i)["status"] == "done" for i in ids)
+        assert {j["id"] for j in c.get("/api/jobs").json()["jobs"]} == set(ids)
