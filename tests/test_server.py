@@ -143,12 +143,14 @@ def test_upload_a_file(client: TestClient) -> None:
 def test_unknown_and_path_like_ids(client: TestClient) -> None:
     assert client.get("/api/jobs/0123456789abcdef").status_code == 404
     assert "no such job" in client.get("/api/jobs/0123456789abcdef").json()["error"]
-    for bad in ("..", "..%2F..%2Fetc", "%2e%2e", "0123456789ABCDEF", "abc"):
+    for bad in ("..", "..%2F..%2Fetc", "%2e%2e", "0123456789ABCDEF", "abc", "0123456789abcdef%0A"):
         r = client.get(f"/api/jobs/{bad}/output/jsonl")
         assert r.status_code in (400, 404), (bad, r.status_code)
         assert "root:" not in r.text
     r = client.get("/api/jobs/..")
     assert r.status_code in (400, 404)
+    r = client.get("/api/jobs/0123456789abcdef%0A")  # a well-formed id and a newline
+    assert r.status_code == 400 and "not a job id" in r.json()["error"]
     job = submit(client)
     assert client.get(f"/api/jobs/{job['id']}/output/..%2Finput").status_code == 404
     assert client.get(f"/api/jobs/{job['id']}/output/passwd").status_code == 404

@@ -151,7 +151,7 @@ class JobStore:
     def _load_existing(self) -> None:
         for folder in self.jobs_dir.iterdir():
             meta = folder / "job.json"
-            if ID_RE.match(folder.name) and meta.is_file():
+            if ID_RE.fullmatch(folder.name) and meta.is_file():
                 try:
                     job = Job(**json.loads(meta.read_text(encoding="utf-8")))
                 except (ValueError, TypeError):
@@ -173,7 +173,7 @@ class JobStore:
     # ------------------------------------------------------------------ jobs
 
     def folder(self, job_id: str) -> Path:
-        if not ID_RE.match(job_id):
+        if not ID_RE.fullmatch(job_id):  # fullmatch: `$` alone would let a trailing newline through
             raise JobError(f"not a job id: {job_id[:40]!r} (job ids are 16 hex digits)", 400)
         return self.jobs_dir / job_id
 
