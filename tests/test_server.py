@@ -99,6 +99,10 @@ def test_job_lifecycle_edit_rechecks_risk_then_approve(client: TestClient) -> No
     segs = {s["text"]: s for s in job["segments"]}
     fact = segs["截至2019年11月，共破获电信网络诈骗案件9.4万起。"]
     assert fact["target"].startswith("EN<")
+    r = client.put(f"/api/jobs/{job['id']}/segments/{fact['id']}", json={"target": "  "}, headers=AUTH)
+    assert r.status_code == 400 and "empty" in r.json()["error"]
+    r = client.put(f"/api/jobs/{job['id']}/segments/{fact['id']}", json={"english": "x"}, headers=AUTH)
+    assert r.status_code == 422 and "target" in r.json()["error"]
     # A wrong figure typed by the reviewer is caught by the same checks as the model's output.
     bad = "As of November 2019, 9.4 million telecom fraud cases were solved."
     r = client.put(f"/api/jobs/{job['id']}/segments/{fact['id']}", json={"target": bad}, headers=AUTH)
