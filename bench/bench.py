@@ -5,22 +5,48 @@ vocab 65,001, d_model 512, 6+6 layers, 8 heads, FFN 2,048) and random weights; o
 lengths are fixed at 1.3x the source tokens, so every engine does the same work whatever
 the weights say. Nothing it produces is a translation.
 
-    python bench/bench.py            # first 200 WMT18 sentences
-    python bench/bench.py --quick    # 50 sentences, under two minutes
+    python bench/bench.py                # the first 200 WMT18 sentences
+    python bench/bench.py --quick        # 8 of them, evenly spread, every row (its time: below)
+    python bench/bench.py --stock-sweep  # stock CTranslate2 settings side by side (how STOCK_BEST was chosen)
 
-Each configuration runs in its own process (its own threads and its own peak memory).
+The ratios that count are against the fair baselines: transformers with 16 sentences per
+generate() call (what its user gets for free: padding, input order, fp32) and stock
+CTranslate2 at the best of the stock settings --stock-sweep tried (STOCK_BEST below; its
+defaults are a row too). The model card's one sentence per generate() call stays as a row,
+for reference.
+
+Every row translates the same sentences, after a warm-up on the WARMUP shortest of them
+(naive loop included). Decoding lengths are fixed per model call (1.3x the longest source of
+the call), since generate() and translate_batch take one length per call: a large unsorted
+batch pays for its padding, as transformers really does; CTranslate2 with real weights would
+drop finished sentences from a batch, which is why the stock rows batch by length as
+translate_batch(max_batch_size=...) itself does.
+
+--quick measured 43 min 9 s (2026-11-29, 2 cores shared with other work, load average 7 to
+10), not the two minutes once promised: the old 50-sentence --quick took 7 min 14 s at load 4 to 8
+the same day, 4 min 20 s before. Its time is the torch rows' (transformers fp32 above all), and
+it grows with the load far faster than the load: torch's two threads wait for each other at
+every small operation when other processes hold the cores (a 4x512 by 512x2048 matmul took
+46 ms on two threads, 3.7 ms on one, at load 13). The output ends with its wall time and the
+load average, to read the ratios by.
+
+Each configuration runs in its own process (its own threads and its own peak memory),
+beam 1 then beam 4.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,10 +55,27 @@ WMT = Path(os.environ.get("ZHEN_EVAL_TSV", ROOT.parent / "shared" / "eval" / "wm
 WORK = Path(os.environ.get("ZHEN_BENCH_DIR", ROOT / "bench" / ".work"))
 RATIO = 1.3
 SPM_PIECES = 32000  # per side, as in opus-mt-zh-en
+BEAMS = (1, 4)
+QUICK = 8  # sentences in --quick: the naive loop at beam 4 dominates its time
+SWEEP = 48  # sentences in --stock-sweep: enough for batches of 16 to keep two translators busy
+WARMUP = 2  # the shortest sentences, translated before timing: they load and warm up every code path cheaply
+TRANSFORMERS_BATCH = 16  # the batched-transformers baseline: sentences per generate() call
+# The best stock CTranslate2 settings --stock-sweep found (48 sentences, beam 4, 2 cores at load
+# average 10-15, 2026-11-29): one translator on both cores, batches of at most 256 source tokens
+# (2.27 sent/s; batches of 8 sentences 1.85, 2 translators x 1 thread at best 1.57, float32 0.27).
+STOCK_BEST: dict[str, Any] = {"compute_type": "int8", "inter": 1, "intra": 2, "max_batch_size": 256,
+                              "batch_type": "tokens"}
+# CTranslate2's own defaults: compute type as converted (int8 here), one translator with its
+# default threads, and translate_file's max_batch_size of 32 sentences.
+STOCK_PLAIN: dict[str, Any] = {"compute_type": "default", "inter": 1, "intra": 0, "max_batch_size": 32,
+                               "batch_type": "examples"}
+
+Spec = dict[str, Any]
+Runner = Callable[[Sequence[str], int], None]
 
 
 def pairs() -> list[tuple[str, str]]:
-    from pipeline.shortlist import read_pairs
+    from pipeline.engines.shortlist import read_pairs
 
     return read_pairs(WMT)
 
@@ -41,6 +84,13 @@ def shortlist_pairs() -> list[tuple[str, str]]:
     """The pairs the shortlist learns from: the second half of WMT18, never the timed sentences."""
     data = pairs()
     return data[len(data) // 2:]
+
+
+def timed_pairs(n: int, k: int) -> list[tuple[str, str]]:
+    """k of the first n pairs, evenly spread: a quick run has the full run's mix of lengths."""
+    data = pairs()[:n]
+    step = len(data) / max(1, min(k, len(data)))
+    return [data[int(i * step)] for i in range(min(k, len(data)))]
 
 
 def build(work: Path) -> tuple[Path, Path, Path]:
@@ -55,7 +105,7 @@ def build(work: Path) -> tuple[Path, Path, Path]:
                 f.unlink()
         _build_model(hf, ct2)
         (hf / "twin.txt").write_text(twin)
-    from pipeline.shortlist import build_vmap
+    from pipeline.engines.shortlist import build_vmap
 
     marker = ct2 / "vmap.source"
     learnt_from = f"{WMT.name}: second half, {len(shortlist_pairs())} pairs, per source 20, common 1000\n"
@@ -63,7 +113,7 @@ def build(work: Path) -> tuple[Path, Path, Path]:
         build_vmap(shortlist_pairs(), ct2)
         marker.write_text(learnt_from)
     if not (whole / "vmap.txt").exists():
-        from pipeline.shortlist import english_pieces
+        from pipeline.engines.shortlist import english_pieces
 
         whole.mkdir(parents=True, exist_ok=True)
         for f in ct2.iterdir():
@@ -134,6 +184,7 @@ def gemm_rate() -> float:
     """int8 GEMM operations per second on this machine, measured now (torch._int_mm, 2 threads)."""
     import torch
 
+    torch.set_num_threads(2)
     a = torch.randint(-128, 127, (256, 512), dtype=torch.int8)
     b = torch.randint(-128, 127, (512, 2048), dtype=torch.int8)
     for _ in range(5):
@@ -144,11 +195,12 @@ def gemm_rate() -> float:
     return 2 * 256 * 512 * 2048 * n / (time.perf_counter() - t)
 
 
-def sample(n: int, k: int) -> list[str]:
-    """k of the first n sentences, evenly spread (so a subset has the same lengths)."""
-    texts = [p[0] for p in pairs()][:n]
-    step = max(1, len(texts) // max(1, k))
-    return texts[::step][:k]
+def source_tokens(texts: Sequence[str], folder: Path) -> list[int]:
+    """Source pieces of each text plus </s>, as both engines count them (no transformers import)."""
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_file=str(folder / "source.spm"))
+    return [len(sp.encode(t)) + 1 for t in texts]
 
 
 def peak_mb() -> float:
@@ -159,84 +211,163 @@ def peak_mb() -> float:
     return float("nan")
 
 
-def run_one(spec: dict) -> dict:
-    """Time one configuration (called in a child process)."""
-    from pipeline.models import ModelRef
+def stock_batches(lengths: Sequence[int], max_batch_size: int, batch_type: str) -> list[list[int]]:
+    """The batches (as indices) that CTranslate2's translate_batch forms from its input
+    (rebatch_input in its batch_reader.cc): longest source first, then chunks of at most
+    max_batch_size sentences, or source tokens with batch_type "tokens"; 0 is one batch."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    if max_batch_size <= 0:
+        return [order] if order else []
+    out: list[list[int]] = []
+    size = 0
+    for i in order:
+        step = lengths[i] if batch_type == "tokens" else 1
+        if out and size + step <= max_batch_size:
+            out[-1].append(i)
+            size += step
+        else:  # a sentence longer than the token budget still gets a batch of its own, as in CTranslate2
+            out.append([i])
+            size = step
+    return out
 
-    texts = sample(spec["n"], spec.get("k", spec["n"]))
-    beams = spec["beams"]
-    folder = Path(spec["folder"])
-    ref = ModelRef(id="random-opus", path=folder, revision="random", origin="folder")
-    if spec["engine"] == "naive":
-        import torch
-        from transformers import MarianMTModel, MarianTokenizer
 
-        torch.set_num_threads(2)
-        tok = MarianTokenizer.from_pretrained(str(folder))
-        model = MarianMTModel.from_pretrained(str(folder)).eval()
-        out_tokens = 0
-        start = time.perf_counter()
-        for t in texts:  # the model card's way: one sentence, one generate() call
-            enc = tok([t], return_tensors="pt")
-            n = math.ceil(RATIO * enc["input_ids"].shape[1])
+def _naive(folder: Path, batch: int) -> Runner:
+    """transformers as its model card shows it, `batch` sentences per generate() call, in input order."""
+    import torch
+    from transformers import MarianMTModel, MarianTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # generation-config notices on every call would flood stderr
+    torch.set_num_threads(2)
+    tok = MarianTokenizer.from_pretrained(str(folder))
+    model = MarianMTModel.from_pretrained(str(folder)).eval()
+
+    def run(texts: Sequence[str], beams: int) -> None:
+        for i in range(0, len(texts), batch):
+            enc = tok(list(texts[i:i + batch]), return_tensors="pt", padding=True)
+            n = math.ceil(RATIO * enc["input_ids"].shape[1])  # the longest of the call: padding costs
             with torch.inference_mode():
                 model.generate(**enc, num_beams=beams, min_new_tokens=n, max_new_tokens=n, early_stopping=False)
-            out_tokens += n
-        secs = time.perf_counter() - start
+
+    return run
+
+
+def _stock(folder: Path, spec: Spec) -> Runner:
+    """CTranslate2 used as its documentation shows, with stock settings only.
+
+    translate_batch(all, max_batch_size=B) would sort and split the input itself, but decode
+    every batch to one length; stock_batches forms the same batches here so that each gets
+    its own fixed length, and they are all submitted at once (asynchronous), as CTranslate2
+    queues its own batches for the inter_threads translators."""
+    import ctranslate2
+    import sentencepiece as spm
+
+    tr = ctranslate2.Translator(str(folder), device="cpu", compute_type=spec["compute_type"],
+                                inter_threads=spec["inter"], intra_threads=spec["intra"])
+    sp = spm.SentencePieceProcessor(model_file=str(folder / "source.spm"))
+
+    def run(texts: Sequence[str], beams: int) -> None:
+        toks = [[*sp.encode(t, out_type=str), "</s>"] for t in texts]
+        pending = []
+        for batch in stock_batches([len(t) for t in toks], spec["max_batch_size"], spec["batch_type"]):
+            n = math.ceil(RATIO * max(len(toks[i]) for i in batch))
+            pending += tr.translate_batch([toks[i] for i in batch], asynchronous=True, beam_size=beams,
+                                          min_decoding_length=n, max_decoding_length=n)
+        for r in pending:
+            r.result()
+
+    return run
+
+
+def _zhen(folder: Path, spec: Spec) -> Runner:
+    """zhen's own engines, through their public constructors (one per beam width)."""
+    from pipeline.records import EngineOptions, ModelRef
+
+    ref = ModelRef(id="random-opus", path=folder, revision="random", origin="folder")
+    engines: dict[int, Any] = {}
+
+    def run(texts: Sequence[str], beams: int) -> None:
+        if beams not in engines:
+            engines.clear()  # one model in memory at a time, so that the peak is this beam width's own
+            gc.collect()
+            if spec["engine"] == "torch":
+                from pipeline.engines.torch import TorchMarian
+
+                opts = EngineOptions(beams=beams, threads=2, precision=spec["dtype"])
+                engines[beams] = TorchMarian(ref, opts, fixed_ratio=RATIO)
+            else:
+                from pipeline.engines.ctranslate2 import CT2Marian
+
+                opts = EngineOptions(beams=beams, batch_size=spec["batch"], threads=spec["threads"],
+                                     shortlist=spec["vmap"])
+                engines[beams] = CT2Marian(ref, opts, fixed_ratio=RATIO, workers=spec["workers"])
+        engines[beams].translate(texts)
+
+    return run
+
+
+def run_one(spec: Spec) -> dict[str, dict[str, float]]:
+    """Time one configuration at each beam width (called in a child process)."""
+    texts = [zh for zh, _ in timed_pairs(spec["n"], spec["k"])]
+    folder = Path(spec["folder"])
+    if spec["engine"] == "transformers":
+        run = _naive(folder, spec["batch"])
+    elif spec["engine"] == "stock":
+        run = _stock(folder, spec)
     else:
-        if spec["engine"] == "torch":
-            from pipeline.translate import TorchMarian
-
-            tr = TorchMarian(ref, beams=beams, threads=2, fixed_ratio=RATIO, dtype=spec["dtype"])
-        else:
-            from pipeline.translate import CT2Marian
-
-            tr = CT2Marian(ref, beams=beams, batch_size=spec.get("batch"), threads=spec["threads"],
-                           fixed_ratio=RATIO, workers=spec["workers"], shortlist=spec["vmap"])
-        tr.translate(texts[:4])  # load and warm up
+        run = _zhen(folder, spec)
+    out = {}
+    for beams in spec["beams"]:
+        run(sorted(texts, key=len)[:WARMUP], beams)  # load and warm up, in the engine's own calling pattern
         start = time.perf_counter()
-        tr.translate(texts)
-        secs = time.perf_counter() - start
-        out_tokens = sum(math.ceil(RATIO * tr.count_tokens(t)) for t in texts)
-    return {"secs": secs, "sent_s": len(texts) / secs, "tok_s": out_tokens / secs, "peak_mb": peak_mb(),
-            "n": len(texts)}
+        run(texts, beams)
+        # VmHWM only grows: read after each beam width, the smaller one first, it is that width's peak.
+        out[str(beams)] = {"secs": time.perf_counter() - start, "peak_mb": peak_mb()}
+    return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-n", type=int, default=200, help="first N sentences of WMT18 (default 200)")
-    ap.add_argument("--quick", action="store_true",
-                    help="50 sentences (naive loop on 8), fewer configurations: under two minutes")
-    ap.add_argument("--naive-n", type=int, default=None, help="sentences for the naive loop (default: all)")
-    ap.add_argument("--one", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.one:
-        print(json.dumps(run_one(json.loads(args.one))))
-        return
-    n = 50 if args.quick else args.n
-    naive_n = args.naive_n or (8 if args.quick else n)
-    if n > len(pairs()) // 2:
-        ap.error(f"-n at most {len(pairs()) // 2}: the second half of WMT18 teaches the shortlist")
-    hf_path, ct2_path, whole_path = build(WORK)
-    hf, ct2, whole = str(hf_path), str(ct2_path), str(whole_path)
-    variants = [
-        ("transformers, one sentence at a time (naive)", {"engine": "naive", "folder": str(hf), "k": naive_n}),
-        ("zhen torch: length-sorted batches of 16, fp32", {"engine": "torch", "folder": str(hf), "dtype": "float32"}),
-        ("zhen torch: same, int8 linear layers", {"engine": "torch", "folder": str(hf), "dtype": "int8"}),
-        ("ctranslate2 int8, batches of 32, 1 worker x 2 thr", {"engine": "ct2", "folder": ct2, "workers": 1,
-                                                                "threads": 2, "vmap": False, "batch": 32}),
-        ("ctranslate2 int8, batches of 32, 2 workers x 1", {"engine": "ct2", "folder": ct2, "workers": 2,
-                                                             "threads": 1, "vmap": False, "batch": 32}),
-        ("zhen ctranslate2: batches of 8, 2 workers x 1", {"engine": "ct2", "folder": ct2, "workers": 2,
-                                                            "threads": 1, "vmap": False, "batch": 8}),
-        ("zhen ctranslate2: same, only English-side pieces", {"engine": "ct2", "folder": whole, "workers": 2,
-                                                                "threads": 1, "vmap": True, "batch": 8}),
-        ("zhen ctranslate2: same + vocabulary shortlist", {"engine": "ct2", "folder": ct2, "workers": 2,
-                                                            "threads": 1, "vmap": True, "batch": 8}),
+def stock_name(s: Spec) -> str:
+    threads = f"{s['inter']}x{s['intra'] or 'auto'} thr"
+    unit = " tok" if s["batch_type"] == "tokens" else ""
+    batch = f"batch {s['max_batch_size']}{unit}" if s["max_batch_size"] else "one batch"
+    return f"{s['compute_type']}, {threads}, {batch}"
+
+
+def variants(hf: str, ct2: str, whole: str) -> list[tuple[str, Spec]]:
+    zhen_ct2 = {"engine": "ct2", "workers": 2, "threads": 1, "batch": 8}
+    return [
+        ("transformers: 1 sentence per generate() call", {"engine": "transformers", "folder": hf, "batch": 1}),
+        (f"transformers: {TRANSFORMERS_BATCH} per call, input order, fp32",
+         {"engine": "transformers", "folder": hf, "batch": TRANSFORMERS_BATCH}),
+        ("zhen torch: length-sorted batches of 16, fp32", {"engine": "torch", "folder": hf, "dtype": "float32"}),
+        ("zhen torch: same, int8 linear layers", {"engine": "torch", "folder": hf, "dtype": "int8"}),
+        ("ctranslate2 stock defaults (batches of 32)", {"engine": "stock", "folder": ct2, **STOCK_PLAIN}),
+        (f"ctranslate2 stock best: {stock_name(STOCK_BEST)}", {"engine": "stock", "folder": ct2, **STOCK_BEST}),
+        ("zhen ctranslate2: batches of 8, 2 workers x 1", {**zhen_ct2, "folder": ct2, "vmap": False}),
+        ("zhen ctranslate2: same, only English-side pieces", {**zhen_ct2, "folder": whole, "vmap": True}),
+        ("zhen ctranslate2: same + vocabulary shortlist", {**zhen_ct2, "folder": ct2, "vmap": True}),
     ]
-    if args.quick:  # the stock CTranslate2 settings and torch fp32 only in the full run, to stay under 2 minutes
-        variants = [v for v in variants if not any(k in v[0] for k in ("batches of 32", "fp32", "English-side"))]
-    configs = [(name, {"beams": beams, "n": n, **spec}) for beams in (1, 4) for name, spec in variants]
+
+
+def sweep_variants(ct2: str) -> list[tuple[str, Spec]]:
+    """Stock CTranslate2 settings worth trying on a CPU: the converted int8 (its "default"
+    compute type) with both cores in one translator or one translator per core, batches by
+    sentences or by source tokens; CTranslate2's own thread default and float32 (the default
+    of a model converted without quantization) on the likeliest batch sizes. One batch of
+    everything (max_batch_size 0) is left out: 7x slower than batches of 8 when tried."""
+    batchings = [(4, "examples"), (8, "examples"), (16, "examples"), (32, "examples"),
+                 (256, "tokens"), (512, "tokens"), (1024, "tokens")]
+    grid = [("int8", inter, intra, mbs, kind) for inter, intra in ((1, 2), (2, 1)) for mbs, kind in batchings]
+    grid += [("int8", 1, 0, mbs, "examples") for mbs in (8, 16)]
+    grid += [("float32", inter, intra, 8, "examples") for inter, intra in ((1, 2), (2, 1))]
+    out = []
+    for compute, inter, intra, mbs, kind in grid:
+        s = {"compute_type": compute, "inter": inter, "intra": intra, "max_batch_size": mbs, "batch_type": kind}
+        out.append((f"ct2 stock: {stock_name(s)}", {"engine": "stock", "folder": ct2, **s}))
+    return out
+
+
+def measure(configs: list[tuple[str, Spec]]) -> list[tuple[str, Spec, dict[str, dict[str, float]]]]:
     rows = []
     env = {**os.environ, "OMP_NUM_THREADS": "2", "TOKENIZERS_PARALLELISM": "false"}
     for name, spec in configs:
@@ -246,44 +377,100 @@ def main() -> None:
             print(f"{name}: failed\n{out.stderr[-2000:]}", file=sys.stderr)
             continue
         rows.append((name, spec, json.loads(out.stdout.strip().splitlines()[-1])))
-        print(f"  measured: beam {spec['beams']} {name}: {rows[-1][2]['sent_s']:.2f} sent/s", file=sys.stderr)
-    rate = gemm_rate()
-    texts = [p[0] for p in pairs()][:n]
-    from pipeline.models import ModelRef
+        got = ", ".join(f"beam {b} {spec['k'] / r['secs']:.2f}" for b, r in rows[-1][2].items())
+        print(f"  measured: {name}: {got} sent/s", file=sys.stderr)
+    return rows
 
-    from pipeline.translate import TorchMarian
 
-    counter = TorchMarian(ModelRef("random", hf_path, "random", "folder"))
-    lengths = [counter.count_tokens(t) for t in texts]
-    print(f"\nrandom opus-mt-zh-en twin, {n} WMT18 sentences (naive loop: {naive_n} of them, evenly spread), "
-          f"output fixed at {RATIO}x source tokens, {os.cpu_count()} cores\n")
-    print(f"{'beam':>4}  {'configuration':<48} {'sent/s':>8} {'tok/s':>8} {'peak MB':>8} {'x naive':>8}")
-    best = {}
-    for beams in (1, 4):
-        naive = next((r for nm, sp, r in rows if sp["beams"] == beams and sp["engine"] == "naive"), None)
-        for name, spec, r in rows:
-            if spec["beams"] != beams:
-                continue
-            ratio = r["sent_s"] / naive["sent_s"] if naive else float("nan")
-            print(f"{beams:>4}  {name:<48} {r['sent_s']:>8.2f} {r['tok_s']:>8.0f} {r['peak_mb']:>8.0f} {ratio:>7.1f}x")
-            if spec["engine"] != "naive" and r["sent_s"] > best.get(beams, (0, None, 0))[0]:
-                best[beams] = (r["sent_s"], name, ratio)
-    from pipeline.shortlist import coverage
+def ratio(speed: float, base: float) -> str:
+    return "-" if math.isnan(base) else f"{speed / base:.1f}x"  # "-": that baseline is not in this table
 
-    cover, _ = coverage(pairs()[:n], ct2_path)
+
+def load_average() -> str:
+    """The 1-minute load average: on a shared machine it says how far to trust the figures."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
+def main() -> None:
+    started, load_at_start = time.perf_counter(), load_average()
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=200, help="first N sentences of WMT18 (default 200)")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"{QUICK} of the first N sentences, evenly spread, every row (its time: see above)")
+    ap.add_argument("--stock-sweep", action="store_true", help="time stock CTranslate2 settings instead")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(json.loads(args.one))))
+        return
+    if args.n > len(pairs()) // 2:
+        ap.error(f"-n at most {len(pairs()) // 2}: the second half of WMT18 teaches the shortlist")
+    k = min(QUICK if args.quick else SWEEP if args.stock_sweep else args.n, args.n)
+    hf_path, ct2_path, whole_path = build(WORK)
+    hf, ct2, whole = str(hf_path), str(ct2_path), str(whole_path)
+    timed = timed_pairs(args.n, k)
+    # The sweep picks the settings for the headline, which is beam 4.
+    beam_widths = [4] if args.stock_sweep else list(BEAMS)
+    common = {"beams": beam_widths, "n": args.n, "k": k}
+    table = sweep_variants(ct2) if args.stock_sweep else variants(hf, ct2, whole)
+    rows = measure([(name, {**common, **spec}) for name, spec in table])
+    lengths = source_tokens([zh for zh, _ in timed], hf_path)
+    useful = sum(math.ceil(RATIO * s) for s in lengths)  # output tokens, counted per sentence for every row
+    spread = f"{k} of the first {args.n}, evenly spread" if k < args.n else f"the first {args.n}"
+    print(f"\nrandom opus-mt-zh-en twin, {len(timed)} WMT18 sentences ({spread}; every row the same, each engine "
+          f"warmed up on the {WARMUP} shortest), output fixed at {RATIO}x source tokens, {os.cpu_count()} cores\n")
+    print(f"{'beam':>4}  {'configuration':<52} {'sent/s':>7} {'tok/s':>6} {'peak MB':>7} "
+          f"{'x 1-by-1':>8} {'x batched':>9} {'x stock':>7}")
+    base4: dict[str, float] = {}
+    best4: tuple[float, str] | None = None
+    for beams in beam_widths:
+        speeds = [(name, spec, len(timed) / r[str(beams)]["secs"], r[str(beams)]["peak_mb"]) for name, spec, r in rows]
+        base = {"one-at-a-time": [s for _, sp, s, _ in speeds if sp["engine"] == "transformers" and sp["batch"] == 1],
+                "batched": [s for _, sp, s, _ in speeds if sp["engine"] == "transformers" and sp["batch"] > 1],
+                "stock": [s for _, sp, s, _ in speeds if sp["engine"] == "stock"]}
+        # Each baseline at its best in this run: the stock rows compete among themselves.
+        base_s = {key: max(values, default=math.nan) for key, values in base.items()}
+        for name, _, sent, peak in speeds:
+            print(f"{beams:>4}  {name:<52} {sent:>7.2f} {useful / (len(timed) / sent):>6.0f} {peak:>7.0f} "
+                  f"{ratio(sent, base_s['one-at-a-time']):>8} {ratio(sent, base_s['batched']):>9} "
+                  f"{ratio(sent, base_s['stock']):>7}")
+        if beams == 4:
+            base4 = base_s
+            best4 = max(((s, name) for name, sp, s, _ in speeds if sp["engine"] in ("torch", "ct2")), default=None)
+
+    def took() -> str:
+        return (f"took {time.perf_counter() - started:.0f} s; load average {load_at_start} at the start, "
+                f"{load_average()} at the end")
+
+    if args.stock_sweep:
+        fastest = max(((len(timed) / r["4"]["secs"], name) for name, _, r in rows), default=None)
+        if fastest:
+            print(f"\nbest stock setting at beam 4: {fastest[1]} ({fastest[0]:.2f} sent/s)")
+        print(took())
+        return
+    from pipeline.engines.shortlist import coverage
+
+    cover, _ = coverage(timed, ct2_path)
     english = len((whole_path / "vmap.txt").read_text(encoding="utf-8").split())
     print(f"\nshortlist: learnt from {len(shortlist_pairs())} other WMT18 pairs; it allows {cover:.1%} of the "
           f"reference English pieces of the timed sentences. English side: {english:,} of the 65,001 pieces, as "
           "in opus-mt-zh-en (8,000 learnt from WMT18, the rest unused symbols).")
+    rate = gemm_rate()
     print(f"int8 GEMM measured now: {rate / 1e9:.0f} GOP/s")
-    for beams in (1, 4):
+    ceiling = {}
+    for beams in BEAMS:
         ops = sum(ops_per_sentence(s, math.ceil(RATIO * s), beams) for s in lengths) / len(lengths)
-        print(f"ceiling at beam {beams}: {rate / ops:.1f} sent/s ({ops / 1e9:.2f} GOP per sentence)")
-    ops4 = sum(ops_per_sentence(s, math.ceil(RATIO * s), 4) for s in lengths) / len(lengths)
-    if 4 in best:
-        sent, name, ratio = best[4]
-        print(f"beam4 best: {sent:.1f} sent/s, {ratio:.1f}x naive, {100 * sent / (rate / ops4):.0f}% of ceiling"
-              f" ({name})")
+        ceiling[beams] = rate / ops
+        print(f"ceiling at beam {beams}: {ceiling[beams]:.1f} sent/s ({ops / 1e9:.2f} GOP per sentence)")
+    print(took())
+    if best4 is not None:  # the headline, last
+        sent, name = best4
+        print(f"beam4 best: {sent:.1f} sent/s, {sent / base4['stock']:.1f}× stock ctranslate2, "
+              f"{sent / base4['batched']:.1f}× batched transformers, {sent / base4['one-at-a-time']:.1f}× "
+              f"one-at-a-time, {100 * sent / ceiling[4]:.0f}% of ceiling ({name})")
 
 
 if __name__ == "__main__":

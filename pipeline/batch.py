@@ -1,44 +1,128 @@
 """Many inputs in one run: which files, what each writes, what is already done.
 
-Folders and globs expand to releases; two inputs with the same name get distinct output
-names; no output may overwrite an input; documents go to the model in chunks; a document
-whose outputs were made with the same settings is skipped (resume after an interrupt).
+Folders and globs expand to releases (never to zhen's own outputs, never through a symlink
+leading out of the folder); output names are unique by construction: every planned output
+path is checked against every input and every other planned output before anything is
+written; documents go to the model in chunks; a document whose outputs (every one of them,
+by checksum) were made with the same settings is skipped (resume after an interrupt).
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import InputError, UsageError
 from .provenance import same_settings
 from .records import Provenance, Source
-from .write import output_paths
+from .write import SUMMARY_SUFFIX, output_paths, summary_path
 
 INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+# zhen's outputs that a folder expansion would otherwise take for releases
+_OUTPUT_SUFFIXES = (SUMMARY_SUFFIX, ".en.txt", ".md", ".html")
 
 
-def expand_inputs(inputs: Sequence[str]) -> list[str]:
-    """Files as given; folders recursed for releases (*.txt, *.md, *.html, *.htm); globs expanded.
+# Files in a folder that are about the releases, not releases (a folder run skips them;
+# naming one on the command line still translates it).
+_NOT_RELEASES = {"readme", "license", "licence", "copying", "changelog", "changes", "history", "contributing",
+                 "authors", "notice", "todo", "code_of_conduct", "security"}
 
-    A name that matches nothing stays, so that its error is reported with the others.
-    """
-    out: list[str] = []
+
+@dataclass
+class Inputs:
+    files: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # in folders, but not release-like
+    folders: list[str] = field(default_factory=list)  # folders and globs given
+
+
+def looks_like_release(path: Path) -> bool:
+    """By its name: a README, a licence or a changelog beside the releases is not one."""
+    return path.name.split(".", 1)[0].lower() not in _NOT_RELEASES
+
+
+def find_inputs(inputs: Sequence[str]) -> Inputs:
+    """Files as given; folders recursed for release-like files (*.txt, *.md, *.html, *.htm);
+    globs expanded. A name that matches nothing stays, so that its error is reported with the others."""
+    found = Inputs()
     for item in inputs:
         path = Path(item)
         if item != "-" and path.is_dir():
-            out.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                       and not p.name.startswith("."))
+            found.folders.append(item)
+            for p in map(Path, _releases_in(path)):
+                (found.files if looks_like_release(p) else found.skipped).append(str(p))
         elif item != "-" and not path.exists() and any(ch in item for ch in "*?["):
-            out.extend(sorted(glob.glob(item, recursive=True)) or [item])
+            found.folders.append(item)
+            found.files.extend(sorted(glob.glob(item, recursive=True)) or [item])
         else:
-            out.append(item)
-    return list(dict.fromkeys(out))
+            found.files.append(item)
+    found.files = list(dict.fromkeys(found.files))
+    if not found.files:
+        where = ", ".join(found.folders) or "the command line"
+        also = (f"; skipped {len(found.skipped)} that are not releases ({_names(found.skipped)})"
+                if found.skipped else "")
+        raise InputError(f"nothing to translate: no release files (*.txt, *.md, *.html, *.htm) in {where}{also}")
+    return found
+
+
+def _names(paths: Sequence[str], most: int = 5) -> str:
+    shown = ", ".join(paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def expand_inputs(inputs: Sequence[str]) -> list[str]:
+    """The files a run takes (see find_inputs)."""
+    return find_inputs(inputs).files
+
+
+def _releases_in(folder: Path) -> list[str]:
+    """The releases of a folder: not hidden files, not a symlink that leads outside the folder
+    (a link to /etc/shadow must not be translated into an output), and not zhen's own outputs
+    (X.md, X.en.txt, X.html, X.summary.md beside an X.jsonl or X.summary.json; an .md or .html
+    ending with zhen's provenance footer), so that a batch written into its own input folder
+    can be run again. Where it cannot be told, a file is an input: unique output names then
+    keep it from being written over."""
+    root = folder.resolve()
+    files = [p for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not p.name.startswith(".")]
+    inside = []
+    for p in files:
+        real = p.resolve()
+        if real != root and root not in real.parents:
+            continue
+        inside.append(p)
+    def is_output(p: Path) -> bool:
+        for suffix in _OUTPUT_SUFFIXES:
+            base = p.name[: -len(suffix)] if p.name.endswith(suffix) and len(p.name) > len(suffix) else None
+            if base is None:
+                continue
+            if (p.parent / f"{base}.jsonl").exists():
+                return True  # zhen's record of a release named base sits beside it
+            if suffix == SUMMARY_SUFFIX and (p.parent / f"{base}.summary.json").exists():
+                return True  # zhen summarize's record of it
+            # X.md or X.html that zhen wrote; a user's own X.md beside X.txt is a release, and so
+            # is an X.en.txt with no JSONL to say zhen wrote it (it may be someone's translation)
+            if suffix in (".md", ".html") and _has_zhen_footer(p):
+                return True
+        return False
+
+    return [str(p) for p in inside if not is_output(p)]
+
+
+def _has_zhen_footer(path: Path) -> bool:
+    """Whether a .md or .html file ends with the provenance footer zhen writes."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(max(0, path.stat().st_size - 4096))
+            tail = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return "· model " in tail and ("\n*zhen " in tail or "<footer>zhen " in tail)
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -51,25 +135,53 @@ def check_out_dir(out_dir: Path) -> None:
         raise UsageError(f"{out_dir}: cannot write outputs there ({exc.strerror or exc})", option="out_dir") from None
 
 
-def unique_names(sources: list[Source]) -> list[Source]:
-    """Two inputs named alike (a/x.txt, b/x.txt) must not write over each other's outputs."""
-    seen: dict[str, int] = {}
-    out = []
-    for s in sources:
-        n = seen.get(s.name, 0)
-        seen[s.name] = n + 1
-        out.append(s if n == 0 else replace(s, name=f"{s.name}-{n + 1}"))
-    return out
+def planned_outputs(name: str, out_dir: Path, formats: Sequence[str], summary: bool,
+                    summary_json: bool = True) -> list[Path]:
+    """Every file a document named NAME may write in this run (`translate --summary` writes no
+    summary JSON: its summary is a record of the JSONL)."""
+    paths = list(output_paths(name, out_dir, formats).values())
+    if summary:
+        paths.append(summary_path(name, out_dir))
+        if summary_json:
+            paths.append(out_dir / f"{name}.summary.json")
+    return paths
 
 
-def refuse_overwriting_input(src: Source, out_dir: Path, formats: Sequence[str]) -> None:
-    if src.path == "-":
-        return
-    inp = os.path.realpath(src.path)
-    for path in output_paths(src.name, out_dir, formats).values():
-        if os.path.realpath(path) == inp:
-            raise UsageError(f"{src.path}: an output would overwrite this input; choose another output folder",
-                             option="out_dir")
+def unique_names(sources: list[Source], out_dir: Path, formats: Sequence[str], summary: bool,
+                 inputs: Sequence[str] = ()) -> list[Source]:
+    """Output names unique by construction, decided before anything is written.
+
+    Each input keeps its own name when it can; otherwise it takes NAME-2, NAME-3, ... , the
+    first whose every planned output is neither an input of this run nor another input's
+    planned output (a/x.txt, b/x.txt and c/x-2.txt: x, x-3, x-2; report.txt beside
+    report.en.txt with -o into that folder: report-2, so report.en.txt is never written over).
+    `inputs` are every input of the run, those that could not be read included.
+    """
+    def key(p: Path | str) -> str:
+        return os.path.normcase(os.path.realpath(p))
+
+    protected = {key(p) for p in [*inputs, *(s.path for s in sources)] if p != "-"}
+    taken: set[str] = set()
+    names: dict[int, str] = {}
+
+    def fits(name: str) -> bool:
+        paths = {key(p) for p in planned_outputs(name, out_dir, formats, summary)}
+        return not (paths & protected or paths & taken)
+
+    # Own names first, in order, so that x-2.txt keeps x-2 even when a second x.txt comes first.
+    for i, s in enumerate(sources):
+        if fits(s.name):
+            names[i] = s.name
+            taken |= {key(p) for p in planned_outputs(s.name, out_dir, formats, summary)}
+    for i, s in enumerate(sources):
+        if i in names:
+            continue
+        n = 2
+        while not fits(f"{s.name}-{n}"):
+            n += 1
+        names[i] = f"{s.name}-{n}"
+        taken |= {key(p) for p in planned_outputs(names[i], out_dir, formats, summary)}
+    return [s if names[i] == s.name else replace(s, name=names[i]) for i, s in enumerate(sources)]
 
 
 def chunks(sources: Sequence[Source], max_chars: int = 60_000, max_docs: int = 32) -> list[list[Source]]:
@@ -85,17 +197,56 @@ def chunks(sources: Sequence[Source], max_chars: int = 60_000, max_docs: int = 3
     return out
 
 
-def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Provenance) -> bool:
-    """Outputs newer than the input, all there, and made with these settings (per their provenance)."""
+def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Provenance, summary: bool = False) -> bool:
+    """Every output this run would write is there, as the JSONL recorded it (its checksum), and
+    the JSONL was made from these bytes with these settings.
+
+    The JSONL is written last and records the checksum of every other output, so an interrupt
+    between two writes (after a settings change, say) leaves a set that does not check out."""
     if src.path == "-" or "jsonl" not in formats:
         return False
-    paths = list(output_paths(src.name, out_dir, formats).values())
     try:
-        in_time = Path(src.path).stat().st_mtime
-        if not all(p.exists() and p.stat().st_mtime >= in_time for p in paths):
-            return False
         with (out_dir / f"{src.name}.jsonl").open(encoding="utf-8") as fh:
             prov = json.loads(fh.readline())
+        if not (isinstance(prov, dict) and same_settings(prov, expected)):
+            return False
+        recorded = prov.get("outputs")
+        if not isinstance(recorded, dict):
+            return False
+        for path in planned_outputs(src.name, out_dir, formats, summary, summary_json=False):
+            if path.suffix == ".jsonl" and path.name == f"{src.name}.jsonl":
+                continue
+            if recorded.get(path.name) != hashlib.sha256(path.read_bytes()).hexdigest():
+                return False
     except (OSError, ValueError):
         return False
-    return isinstance(prov, dict) and same_settings(prov, expected)
+    return True
+
+
+# The exchange formats a reviewer edits in place (the others are views, rewritten at will).
+EXCHANGE_FORMATS = ("xliff", "tmx")
+
+
+def edited_exchange_files(name: str, out_dir: Path, formats: Sequence[str]) -> list[Path]:
+    """This release's XLIFF and TMX outputs that changed since zhen wrote them (their checksum
+    differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
+    must not write over."""
+    try:
+        with (out_dir / f"{name}.jsonl").open(encoding="utf-8") as fh:
+            prov = json.loads(fh.readline())
+    except (OSError, ValueError):
+        return []
+    recorded = prov.get("outputs") if isinstance(prov, dict) else None
+    if not isinstance(recorded, dict):
+        return []  # written before zhen recorded checksums: nothing to compare with
+    pending = prov.get("pending") if isinstance(prov.get("pending"), dict) else {}
+    edited = []
+    for path in output_paths(name, out_dir, [f for f in formats if f in EXCHANGE_FORMATS]).values():
+        want = recorded.get(path.name)
+        try:
+            # zhen's own file: the set the JSONL records, or the one a killed run was writing
+            if want is not None and hashlib.sha256(path.read_bytes()).hexdigest() not in (want, pending.get(path.name)):
+                edited.append(path)
+        except OSError:
+            continue  # gone: nothing to lose
+    return edited

@@ -69,6 +69,12 @@ class ZhenGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except UnicodeEncodeError as exc:
+            if os.environ.get("ZHEN_DEBUG") or "surrogates" not in str(exc):
+                raise
+            # a command-line byte that is not UTF-8 reached a place that needs text
+            raise _Failure(f"a command-line argument is not valid UTF-8 text ({exc.object[exc.start:exc.end]!r} "
+                           "stands for an undecodable byte)", 2) from None
         except ZhenError as exc:
             if os.environ.get("ZHEN_DEBUG"):
                 raise
@@ -106,6 +112,8 @@ def main() -> None:
       zhen segment release.txt --format text
       zhen translate release.txt -o out/
       zhen translate --model ./opus-mt-zh-en --offline a.txt b.txt -o out/
+      echo 公安部召开新闻发布会。 | zhen translate -
+      zhen models import ./opus-mt-zh-en --id Helsinki-NLP/opus-mt-zh-en
     """
 
 
@@ -177,7 +185,8 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: s
         return
     if not inputs:
         raise click.UsageError("give an input file (or - for standard input), or --score DIR")
-    docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
+    with _interruptible(writes=False):
+        docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
     rows: list[dict[str, Any]] = []
     for doc in docs:
         for seg in doc.segments:
@@ -196,7 +205,8 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: s
     else:
         for row in rows:
             who = f"{row['speaker']}: " if row["speaker"] else ""
-            click.echo(f"{row['id']}\t{row['block']}\t{row['kind']}\t{who}{row['text']}")
+            file = f"{row['input']}\t" if "input" in row else ""  # several files: say which one each row is from
+            click.echo(f"{file}{row['id']}\t{row['block']}\t{row['kind']}\t{who}{row['text']}")
 
 
 def _score(folder: str, fmt: str) -> None:
@@ -213,8 +223,9 @@ def _score(folder: str, fmt: str) -> None:
 def _model_options(f: Any) -> Any:
     """Options shared by every command that runs the translation model."""
     for opt in reversed([
-        click.option("-o", "--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
-                     help="Folder for the outputs, named after each input (release.txt -> release.jsonl, ...)."),
+        click.option("-o", "--out-dir", type=click.Path(file_okay=False), default=None,
+                     help="Folder for the outputs, named after each input (release.txt -> release.jsonl, ...). "
+                          "Default: the current folder; for standard input (-) or --text, standard output."),
         click.option("--model", envvar="ZHEN_MODEL", default=DEFAULT_MODEL, show_default=True,
                      help="Hugging Face model id, or a local folder holding the model (air-gapped use). "
                           "Env: ZHEN_MODEL."),
@@ -258,11 +269,17 @@ def _model_options(f: Any) -> Any:
                      help="Flag segments whose English the model scored below this mean token log-probability "
                           "(e.g. -1.0); off by default. Calibrate it on your releases with zhen eval."),
         click.option("--force", is_flag=True,
-                     help="Translate again even where outputs are up to date (newer than the input and made "
-                          "with the same settings)."),
+                     help="Translate again even where outputs are up to date (the same input made with the same "
+                          "settings). Segments a reviewer's English was merged into are kept unless "
+                          "--discard-reviewed."),
+        click.option("--discard-reviewed", "discard_reviewed", is_flag=True,
+                     help="Let the model redo reviewed segments too: drop the reviewed English of these releases "
+                          "from the outputs and from the translation memory (implies --force)."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Processes for reading and segmenting; the model runs in one place."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bar and no per-file report."),
+        click.option("-q", "--quiet", is_flag=True,
+                     help="No progress bar, no per-file report and no glossary, facts or memory counts: only "
+                          "warnings and errors."),
     ]):
         f = opt(f)  # type: ignore[operator]
     return f
@@ -281,13 +298,17 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt",
         engine=_engine_options(kw), formats=tuple(parse_formats(formats)), max_tokens=kw["max_tokens"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts"], summary=summary,
         min_confidence=kw["min_confidence"],
-        cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"],
+        cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"], discard_reviewed=kw["discard_reviewed"],
     )
 
 
 def _report(report: Any, kw: dict[str, Any]) -> None:
     """Per-file lines, the glossary and facts counts, a summary table, and the exit status."""
     quiet = kw["quiet"]
+    if report.not_releases and not quiet:
+        shown = ", ".join(report.not_releases[:5]) + (" …" if len(report.not_releases) > 5 else "")
+        click.echo(f"skipped {len(report.not_releases)} file(s) that are not releases: {shown} "
+                   "(name a file to translate it anyway)", err=True)
     for r in report.results:
         if r.error:
             click.echo(f"error: {r.error}", err=True)
@@ -298,13 +319,13 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
             continue
         for w in r.warnings:
             click.echo(f"warning: {r.input}: {w}", err=True)
-        if not quiet:
+        if not quiet and r.outputs:  # (printed to standard output, there is no file to name)
             click.echo(f"{r.input}: {r.segments} segments -> {', '.join(str(p) for p in r.outputs)}", err=True)
-    if kw["glossary_mode"] != "off" and report.terms:
+    if kw["glossary_mode"] != "off" and report.terms and not quiet:
         t = report.terms
         click.echo(f"glossary: {sum(t.values())} terms found, {t['enforced']} enforced, "
                    f"{t['found']} present, {t['missing']} missing", err=True)
-    if kw["facts"] != "off" and report.facts:
+    if kw["facts"] != "off" and report.facts.get("facts") and not quiet:  # a release without figures: nothing to say
         f = report.facts
         click.echo(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, "
                    f"{f['missing']} missing, {f['fixed']} fixed", err=True)
@@ -312,6 +333,11 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         r = report.risk
         click.echo(f"risk: {r['check'] + r['bad']} of {sum(r.values())} segments to check ({r['bad']} bad)",
                    err=True)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if report.kept_reviewed:
+        click.echo(f"reviewed: kept {report.kept_reviewed} reviewed segment(s) whose Chinese is unchanged "
+                   "(--discard-reviewed to retranslate them)", err=True)
     if report.cache and not quiet:
         c = report.cache
         click.echo(f"translation memory: {c['hits']} hits, {c['misses']} sent to the model", err=True)
@@ -324,19 +350,27 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
         sys.exit(1)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, stopping the run like Ctrl-C does, but with its own exit status."""
+
+
 @contextmanager
-def _interruptible() -> Iterator[None]:
-    """Ctrl-C or SIGTERM: stop, keep every document already written (all written whole), exit 130."""
+def _interruptible(writes: bool = True) -> Iterator[None]:
+    """Ctrl-C or SIGTERM: stop, keep every document already written (all written whole), and exit
+    128 + the signal (130 for Ctrl-C, 143 for SIGTERM), never 1, which means "some input failed"."""
     def term(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
+        raise _Terminated
 
     old = signal.signal(signal.SIGTERM, term)
     try:
         yield
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted: finished documents are written in full; run the same command again "
-                   "to do the rest", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        if writes:
+            click.echo("\ninterrupted: finished documents are written in full; run the same command again "
+                       "to do the rest", err=True)
+        else:
+            click.echo("\ninterrupted", err=True)
+        sys.exit(143 if isinstance(exc, _Terminated) else 130)
     finally:
         signal.signal(signal.SIGTERM, old)
 
@@ -346,31 +380,52 @@ def _stdin(inputs: tuple[str, ...]) -> bytes | None:
 
 
 @main.command("translate")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--text", "text", default=None, metavar="TEXT",
+              help="Translate this Chinese text instead of files; the English goes to standard output.")
+@click.option("--format", "stdout_format", type=click.Choice(["txt", "jsonl"]), default="txt", show_default=True,
+              help="For standard output (input - or --text, no -o): txt, the English alone; jsonl, records with "
+                   "provenance, for programs.")
 @_model_options
 @click.option("--formats", default="jsonl,md,txt", show_default=True,
               help="Comma-separated output formats, each written as NAME.SUFFIX: jsonl (records with "
-                   "provenance), md (side by side), txt (NAME.en.txt, English only), tmx (TMX 1.4b), xliff "
+                   "provenance), md (bilingual document), txt (NAME.en.txt, English only), tmx (TMX 1.4b), xliff "
                    "(XLIFF 1.2, for review and zhen merge), html (review page).")
 @click.option("--summary", "with_summary", is_flag=True,
               help="Also write NAME.summary.md and a summary record in the JSONL (see zhen summarize).")
 @_summary_options
-def translate_cmd(inputs: tuple[str, ...], formats: str, with_summary: bool, **kw: Any) -> None:
-    """Translate releases (files, or - for stdin) and write aligned bilingual output.
+def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str, formats: str, with_summary: bool,
+                  **kw: Any) -> None:
+    """Translate releases (files, folders, or - for stdin) and write aligned bilingual output.
 
     For each input NAME this writes NAME.jsonl (provenance, then one record per
-    segment), NAME.md (Chinese and English side by side) and NAME.en.txt (the English
-    with the release's structure). Outputs are written whole or not at all.
+    segment), NAME.md (the English with the Chinese quoted under each block) and
+    NAME.en.txt (the English alone, ready to paste). Outputs are written whole or not at all.
 
-    Exit status: 0 all inputs translated, 1 some input failed, 2 usage or setup error
-    (for instance the model cannot be found).
+    With - (standard input) or --text and no -o, the English is printed instead:
+    `echo 公安部召开新闻发布会。 | zhen translate -`.
+
+    Exit status: 0 all inputs translated, 1 some input failed (or a folder held no
+    release), 2 usage or setup error (for instance the model cannot be found).
     """
-    from .run import run_translate
+    from .run import run_translate, run_translate_stream
 
+    if text is not None and inputs:
+        raise click.UsageError("give either input files or --text, not both")
+    if text is None and not inputs:
+        raise click.UsageError("give input files or folders, - for standard input, or --text TEXT")
+    stdin = text.encode("utf-8") if text is not None else _stdin(inputs)
+    inputs = inputs or ("-",)
     summary = _summary(kw)
     options = _options(kw, formats, summary if with_summary else None)
+    if kw["out_dir"] is None and inputs == ("-",):
+        assert stdin is not None
+        english, report = run_translate_stream(stdin, options, stdout_format)
+        click.echo(english, nl=False)
+        _report(report, kw)
+        return
     with _interruptible():
-        report = run_translate(list(inputs), Path(kw["out_dir"]), options, stdin=_stdin(inputs),
+        report = run_translate(list(inputs), Path(kw["out_dir"] or "."), options, stdin=stdin,
                                progress=lambda total, label: _Bar(total, label, kw["quiet"]))
     _report(report, kw)
 
@@ -391,8 +446,9 @@ def summarize_cmd(inputs: tuple[str, ...], **kw: Any) -> None:
     from .run import run_summarize
 
     summary = _summary(kw)
-    report = run_summarize(list(inputs), Path(kw["out_dir"]), _options(kw, summary=summary),
-                           stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
+    with _interruptible():
+        report = run_summarize(list(inputs), Path(kw["out_dir"] or "."), _options(kw, summary=summary),
+                               stdin=_stdin(inputs), progress=lambda total, label: _Bar(total, label, kw["quiet"]))
     _report(report, kw)
 
 
@@ -413,6 +469,13 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
     changed = res.changed
     click.echo(f"{res.reviewed}: {len(changed)} segment(s) changed ({', '.join(changed[:10])}"
                f"{'…' if len(changed) > 10 else ''}) -> {', '.join(str(p) for p in res.written)}", err=True)
+    for w in res.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for f in res.figures:
+        click.echo(f"figure: {f}", err=True)
+    if res.figures:
+        click.echo(f"facts: {len(res.figures)} figure(s) in the reviewed English differ from the Chinese; "
+                   "see the outputs' notes", err=True)
 
 
 @main.command("serve")
@@ -585,7 +648,9 @@ def models_pull(model: str) -> None:
 
 @models_group.command("import")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("--id", "model_id", help="The model id to record (default: the folder's name).")
+@click.option("--id", "model_id",
+              help="The model id to record (default: the folder's name). With --id Helsinki-NLP/opus-mt-zh-en "
+                   "the default --model finds it, offline too.")
 def models_import(folder: str, model_id: str | None) -> None:
     """Copy a model folder brought in by hand (air-gapped machines) into the store, checking its files."""
     from .engines.store import import_folder
@@ -660,18 +725,39 @@ def cache_group() -> None:
 
 @cache_group.command("stats")
 def cache_stats() -> None:
-    from .engines.memory import TranslationMemory
+    """Entries, contexts and size of the translation memory."""
+    from .engines.memory import TranslationMemory, default_path
 
-    st = TranslationMemory().stats()
-    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['bytes'] / 2**20:.1f} MiB")
+    path = default_path()
+    if not path.exists():  # looking must not create ZHEN_HOME
+        click.echo(f"{path}: no translation memory yet (0 entries)")
+        return
+    st = TranslationMemory(path, strict=True).stats()  # a broken memory is a one-line error here
+    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['reviewed']} reviewed, "
+               f"{st['bytes'] / 2**20:.1f} MiB")
 
 
 @cache_group.command("clear")
-def cache_clear() -> None:
-    from .engines.memory import TranslationMemory
+@click.option("--model", "model", default=None,
+              help="Only entries made with this model: its id, or the folder as it was given to --model.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def cache_clear(model: str | None, yes: bool) -> None:
+    """Remove translations from the memory (after asking, unless --yes)."""
+    from .engines.memory import TranslationMemory, default_path
 
-    n = TranslationMemory().clear()
-    click.echo(f"removed {n} entries", err=True)
+    path = default_path()
+    if not path.exists():
+        click.echo(f"{path}: no translation memory, nothing to remove", err=True)
+        return
+    tm = TranslationMemory(path, strict=True)  # a broken memory is a one-line error here
+    n = tm.count(model)
+    which = f" made with {model}" if model else ""
+    if n == 0:
+        click.echo(f"no entries{which} in {path}", err=True)
+        return
+    if not yes:
+        click.confirm(f"remove {n} entries{which} from {path}?", abort=True, err=True)
+    click.echo(f"removed {tm.clear(model)} entries{which} (reviewed English is kept)", err=True)
 
 
 @main.group("glossary")
@@ -681,6 +767,14 @@ def glossary_group() -> None:
     The term base is plain TSV (zh, en, kind, note, variants, source), one term a line, sorted by zh.
     Edits go to the last --glossary FILE, or to ./glossary/police.tsv.
     """
+
+
+def _text(value: str, name: str) -> str:
+    """A command-line argument that must be text: a byte that is not UTF-8 reaches us as a lone
+    surrogate, which no glossary, file or terminal can hold."""
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise UsageError(f"{name} {value!r}: not valid UTF-8 text (an undecodable byte)")
+    return value
 
 
 def _load(glossary: tuple[str, ...]) -> Any:
@@ -700,7 +794,7 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
     from .normalize import to_norm
 
     g = _load(glossary)
-    needle = to_norm(pattern).lower() if pattern else None
+    needle = to_norm(_text(pattern, "--grep")).lower() if pattern else None
     for t in sorted(g.terms, key=lambda t: t.zh):
         if kind and t.kind != kind:
             continue
@@ -740,7 +834,7 @@ def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
     from .termbase import edit_file, edit_target
 
     path = edit_target(glossary)
-    res = edit_file(path, remove=[zh])
+    res = edit_file(path, remove=[_text(zh, "ZH")])
     if not res.removed:
         raise click.ClickException(f"{zh}: not in {path}")
     click.echo(f"removed: {zh} ({path})", err=True)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import UsageError
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 
 def zhen_home() -> Path:
@@ -19,27 +27,70 @@ def zhen_home() -> Path:
     return Path(platformdirs.user_cache_dir("zhen", appauthor=False))
 
 
+def ensure_dir(path: Path) -> Path:
+    """A folder zhen keeps things in (under ZHEN_HOME), created if need be; a one-line error when
+    it cannot be (ZHEN_HOME names a file, a read-only place)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create this folder ({exc.strerror or exc}); check ZHEN_HOME") from None
+    return path
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: a reader never sees half a file.
 
     The temporary name is chosen before the file exists, so an interrupt at any moment (even
     one landing as the file is created, which tempfile.mkstemp cannot clean up after) leaves
-    nothing behind."""
+    nothing behind. The temporary file is locked (flock) until renamed, which tells a live
+    writer's file from one a killed run left behind (remove_stale_temps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    try:
-        # 0o666 less the umask: outputs are ordinary files
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except FileExistsError:
-        raise  # another writer's file by that name (a 1 in 4 billion chance): not ours to remove
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    for attempt in (1, 2):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            # 0o666 less the umask: outputs are ordinary files
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                if fcntl is not None:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+                if fcntl is not None:
+                    os.replace(tmp, path)  # still locked: a cleaner never takes it for a dead run's
+            if fcntl is None:
+                os.replace(tmp, path)  # Windows renames only a closed file
+            return
+        except FileExistsError:
+            raise  # another writer's file by that name (a 1 in 4 billion chance): not ours to remove
+        except FileNotFoundError:
+            # a cleaner removed it between its creation and its lock: write it once more
+            if attempt == 2 or not path.parent.is_dir():
+                raise
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+def remove_stale_temps(paths: Iterable[Path]) -> None:
+    """Temporary files a killed run left beside these outputs (.NAME.xxxxxxxx.tmp): those no
+    live writer holds locked. Without flock (Windows) nothing is removed: a live writer's file
+    cannot be told from a dead one's."""
+    if fcntl is None:
+        return
+    for path in paths:
+        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            try:
+                fd = os.open(tmp, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                continue  # a live writer holds it
+            finally:
+                os.close(fd)
 
 
 @contextmanager

@@ -75,11 +75,38 @@ class Glossary:
 # ---------------------------------------------------------------------------- loading
 
 
-def parse_tsv(text: str, origin: str) -> list[Term]:
-    """Parse one glossary file. Header row required; # comments and blank lines allowed."""
+# Characters no glossary field may hold: controls (a tab or a line break would split the row),
+# line and paragraph separators (str.splitlines() splits there, so a term would take over the
+# next row), and lone surrogates (an undecodable command-line byte).
+_BAD_FIELD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def field_problem(value: str) -> str | None:
+    """Why a glossary field cannot be stored, or None."""
+    m = _BAD_FIELD.search(value)
+    if m is None:
+        return None
+    ch = m.group()
+    what = ("a tab" if ch == "\t" else "a line break" if ch in "\r\n" else
+            "an undecodable byte" if "\ud800" <= ch <= "\udfff" else f"U+{ord(ch):04X}")
+    return f"{what} at {m.start() + 1} of {value!r}"
+
+
+def split_lines(text: str) -> list[str]:
+    """Rows of a glossary file: only \n, \r\n and \r end a row (never U+2028 and the like,
+    which str.splitlines() would split at)."""
+    lines = re.split(r"\r\n|\n|\r", text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def parse_tsv(text: str, origin: str, default_kind: str = "term") -> list[Term]:
+    """Parse one glossary file. Header row required; # comments and blank lines allowed.
+
+    default_kind is the kind of a row that gives none; an import passes "" so that merging it
+    keeps the kind the term base already has."""
     terms: list[Term] = []
     header: list[str] | None = None
-    for no, line in enumerate(text.splitlines(), 1):
+    for no, line in enumerate(split_lines(text), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         cells = line.split("\t")
@@ -94,10 +121,14 @@ def parse_tsv(text: str, origin: str) -> list[Term]:
         zh, en = row.get("zh", ""), row.get("en", "")
         if not zh.strip() or not en.strip():
             raise GlossaryError(f"{origin}:{no}: empty zh or en")
-        kind = (row.get("kind") or "term").strip() or "term"
-        if kind not in KINDS:
+        kind = (row.get("kind") or "").strip() or default_kind
+        if kind and kind not in KINDS:
             raise GlossaryError(f"{origin}:{no}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
         variants = tuple(v.strip() for v in (row.get("variants") or "").split("|") if v.strip())
+        for value in row.values():
+            problem = field_problem(value)
+            if problem:
+                raise GlossaryError(f"{origin}:{no}: a field holds {problem}")
         terms.append(Term(zh.strip(), en.strip(), kind, (row.get("note") or "").strip(), variants, f"{origin}:{no}",
                           (row.get("source") or "").strip()))
     if header is None:

@@ -1,36 +1,139 @@
 """Stage: bring an editor's reviewed English back into a release (over records; run.run_merge
-reads the files). Units are matched by segment id; figures and terms are checked again."""
+reads the files). Strict and lossless: a file that does not match the release unit for unit
+(same ids once each, same document, same Chinese) is refused whole; what the reviewer left
+(English, state, notes, who and when) is kept on the segment; figures and terms are checked
+again and the summary follows the new English."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from .checks import assess_segment
 from .errors import UsageError
-from .facts import check_segment
+from .facts import check_segment, describe, unsupported
 from .glossary import verify
-from .records import Document, Segment
+from .read import sanitize
+from .records import Document, Review, ReviewedFile, ReviewedUnit, Segment, Summary
+from .summarize import headline_text
+
+# XLIFF states that mean a reviewer approved the English as it stands.
+APPROVED = ("final", "signed-off")
 
 
-def merge(doc: Document, targets: dict[str, str], checksum: str | None, origin: str) -> tuple[Document, list[str]]:
-    """Apply reviewed English to a release; return the new document and the ids that changed."""
-    ids = {s.id for s in doc.segments if s.target is not None}
-    if checksum is not None and checksum != doc.source.sha256:
+@dataclass
+class MergeResult:
+    doc: Document
+    changed: list[str]  # ids whose English changed
+    figures: list[str] = field(default_factory=list)  # "s3: ..." for figures that no longer match
+    warnings: list[str] = field(default_factory=list)
+    reviewed: list[Segment] = field(default_factory=list)  # every segment now carrying a reviewer's English
+
+
+def _same_text(a: str, b: str) -> bool:
+    # CAT tools may re-wrap or trim the source; its words must be the release's.
+    return "".join(a.split()) == "".join(b.split())
+
+
+def _clean(target: str) -> tuple[str, bool]:
+    """A reviewer's English without the characters that would break a line-based output
+    (line and paragraph separators, controls): each becomes a space."""
+    text, notes = sanitize(target)
+    text = text.replace("\n", " ") if notes else text
+    return text, bool(notes)
+
+
+def check_file(doc: Document, reviewed: ReviewedFile, origin: str) -> dict[str, ReviewedUnit]:
+    """The units by id, once every check has passed; else UsageError and nothing merged."""
+    name = doc.source.name
+    if reviewed.checksum is not None and reviewed.checksum != doc.source.sha256:
         raise UsageError(f"{origin} belongs to another release (its input checksum differs from "
-                         f"{doc.source.name}.jsonl); nothing merged")
-    unknown = sorted(set(targets) - {s.id for s in doc.segments})
-    if unknown or not set(targets) <= ids or not targets:
-        raise UsageError(f"{origin} does not match {doc.source.name}: unknown segment ids "
+                         f"{name}.jsonl); nothing merged")
+    if reviewed.document is not None and reviewed.document != name:
+        raise UsageError(f"{origin} belongs to another release ({reviewed.document}, not {name}); nothing merged")
+    counts = Counter(u.id for u in reviewed.units)
+    dups = sorted(i for i, n in counts.items() if n > 1)
+    if dups:
+        raise UsageError(f"{origin}: unit id(s) {', '.join(dups[:5])} appear more than once; which English is meant "
+                         "cannot be known; nothing merged")
+    units = {u.id: u for u in reviewed.units}
+    segs = {s.id: s for s in doc.segments}
+    ids = {s.id for s in doc.segments if s.target is not None}
+    unknown = sorted(set(units) - set(segs))
+    if unknown or not set(units) <= ids or not units:
+        raise UsageError(f"{origin} does not match {name}: unknown segment ids "
                          f"{', '.join(unknown[:5]) or '(none in common)'}; nothing merged")
-    changed: list[str] = []
-    segs: list[Segment] = []
+    foreign = sorted(i for i, u in units.items() if u.document is not None and u.document != name)
+    if foreign:
+        raise UsageError(f"{origin}: unit(s) {', '.join(foreign[:5])} belong to {units[foreign[0]].document}, "
+                         f"not {name}; nothing merged")
+    moved = sorted((i for i, u in units.items() if u.source is not None and not _same_text(u.source, segs[i].text)),
+                   key=lambda i: int(i[1:]) if i[1:].isdigit() else 0)
+    if moved:
+        raise UsageError(f"{origin}: the Chinese of unit(s) {', '.join(moved[:5])} differs from {name} "
+                         "(another release or another version of it); nothing merged")
+    return units
+
+
+def apply_review(seg: Segment, target: str, review: Review | None, facts_mode: str) -> Segment:
+    """A segment with a reviewer's English: marked reviewed, its terms and figures checked again
+    (never "fixed": the reviewer's figures are reported, not rewritten)."""
+    flags = (*(f for f in seg.flags if not f.startswith("fact-") and f != "reviewed"), "reviewed")
+    seg = replace(seg, target=target, flags=flags, hits=verify(target, seg.hits, enforced=False), review=review)
+    return assess_segment(check_segment(seg, "check" if facts_mode == "fix" else facts_mode))
+
+
+def merge(doc: Document, reviewed: ReviewedFile, origin: str) -> MergeResult:
+    """Apply reviewed English to a release: the new document, the ids that changed, figures to look at."""
+    units = check_file(doc, reviewed, origin)
     mode = doc.provenance.options.get("facts", "check") if doc.provenance else "check"
+    changed: list[str] = []
+    figures: list[str] = []
+    warnings: list[str] = []
+    segs: list[Segment] = []
     for seg in doc.segments:
-        new = targets.get(seg.id)
-        if new is not None and new != seg.target:
+        unit = units.get(seg.id)
+        if unit is None:
+            segs.append(seg)
+            continue
+        new, cleaned = _clean(unit.target)
+        if cleaned:
+            warnings.append(f"{seg.id}: line separators or control characters in the reviewed English became spaces")
+        review = unit.review if unit.review != Review() else (seg.review or Review())
+        if new != seg.target:
             changed.append(seg.id)
-            flags = (*(f for f in seg.flags if not f.startswith("fact-")), "reviewed")
-            seg = replace(seg, target=new, flags=flags, hits=verify(new, seg.hits, enforced=False))
-            seg = assess_segment(check_segment(seg, "check" if mode == "fix" else mode))
+            seg = apply_review(seg, new, review, mode)
+            figures += [f"{seg.id}: {describe(c)}" for c in seg.facts if c.status != "matched"]
+        elif review.state in APPROVED or review.notes or seg.reviewed:
+            # the English stands; the reviewer's approval and notes are kept with it
+            flags = seg.flags if seg.reviewed or review.state not in APPROVED else (*seg.flags, "reviewed")
+            seg = replace(seg, flags=flags, review=review)
         segs.append(seg)
-    return replace(doc, segments=tuple(segs)), changed
+    new_doc = replace(doc, segments=tuple(segs))
+    summary, note = updated_summary(new_doc, set(changed))
+    if note:
+        warnings.append(note)
+    new_doc = replace(new_doc, summary=summary)
+    return MergeResult(new_doc, changed, figures, warnings, [s for s in segs if s.reviewed and s.target])
+
+
+def updated_summary(doc: Document, changed: set[str]) -> tuple[Summary | None, str | None]:
+    """The summary with the reviewed English: its headline and every picked sentence that changed.
+    An abstractive summary is the model's rewording; it is kept, with a note to regenerate it."""
+    summ = doc.summary
+    if summ is None or not changed:
+        return summ, None
+    by_id = {s.id: s for s in doc.segments}
+    if summ.method == "abstractive":
+        return replace(summ, headline=headline_text(doc)), (
+            "the abstractive summary was written from the machine English; run `zhen summarize` again to redo it")
+    picks = [replace(p, en=by_id[p.id].target) if p.id in changed and p.id in by_id else p for p in summ.picks]
+    # a figure the summary shows must still come from the source: checked again for the new English
+    source = "\n".join(s.norm for s in doc.segments)
+    dropped = [d for d in summ.dropped if d.get("id") not in changed]
+    for p in picks:
+        if p.id in changed:
+            bad = unsupported(p.en or "", source)
+            if bad:
+                dropped.append({"id": p.id, "en": p.en, "unsupported": [f.text for f in bad]})
+    return replace(summ, headline=headline_text(doc), picks=picks, dropped=dropped), None

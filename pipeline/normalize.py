@@ -138,3 +138,14 @@ def _fold_width(ch: str) -> str:
 def to_norm(text: str) -> str:
     """The model's and glossary's form of a piece of display text."""
     return unify_punctuation(to_simplified(text))
+
+
+def is_traditional(text: str) -> bool:
+    """Whether Chinese text is written in traditional script: enough of its characters change
+    under t2s. A few shared or stray forms in simplified text must not tip it, hence a share."""
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if not han:
+        return False
+    simplified = to_simplified("".join(han))
+    changed = sum(a != b for a, b in zip(han, simplified, strict=False))
+    return changed >= 2 and changed / len(han) >= 0.05

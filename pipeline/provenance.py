@@ -4,6 +4,7 @@ and for deciding whether existing outputs are still up to date, so the two canno
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
@@ -38,6 +39,11 @@ def provenance(source: Source, model_id: str, model_revision: str | None, engine
 
 
 def now() -> str:
+    """The time outputs record; SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes it,
+    so that two runs over the same inputs give byte-identical files."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc).isoformat(timespec="seconds")
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 

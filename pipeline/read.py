@@ -9,11 +9,57 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, UsageError
 from .records import Source
 
 # A release is kilobytes; 10 MiB of text is a book, not a release (ZHEN_MAX_MB raises the limit).
-MAX_BYTES = int(float(os.environ.get("ZHEN_MAX_MB", "10")) * 1024 * 1024)
+DEFAULT_MAX_MB = 10.0
+
+
+def max_bytes() -> int:
+    """The size limit of one input (and of a reviewed file given to merge), read when used so
+    that a bad ZHEN_MAX_MB is a one-line error, not a traceback at import."""
+    raw = os.environ.get("ZHEN_MAX_MB", "").strip()
+    if not raw:
+        return int(DEFAULT_MAX_MB * 1024 * 1024)
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = float("nan")
+    if not mb > 0 or mb == float("inf"):
+        raise UsageError(f"ZHEN_MAX_MB={raw!r}: must be a positive number of MiB")
+    return int(mb * 1024 * 1024)
+
+
+# Characters that end a line for Python's str.splitlines (and for JSON readers in other
+# languages) besides \n and \r: in a release they can only mean a line break, and left in
+# they split zhen's own JSONL records when read back.
+_LINE_BREAKS = {"\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"}
+# Everything else that XML 1.0 cannot carry (C0 controls, lone surrogates, U+FFFE/U+FFFF) or
+# that only garbles a terminal (DEL, C1 controls) becomes a space, so every offset stays put.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]")
+
+
+def sanitize(text: str) -> tuple[str, list[str]]:
+    """Text every output can carry and read back: line and paragraph separators become line
+    breaks, control characters and lone surrogates a space (U+FFFD for a surrogate), each kind
+    counted in a warning. One character for one, so offsets into the text do not move."""
+    found: dict[str, int] = {}
+
+    def fix(m: re.Match[str]) -> str:
+        ch = m.group()
+        if ch in _LINE_BREAKS:
+            found["line or paragraph separators"] = found.get("line or paragraph separators", 0) + 1
+            return "\n"
+        if "\ud800" <= ch <= "\udfff":
+            found["lone surrogates"] = found.get("lone surrogates", 0) + 1
+            return "\ufffd"
+        found["control characters"] = found.get("control characters", 0) + 1
+        return " " if ch not in "\ufffe\uffff" else "\ufffd"
+
+    clean = _BAD_CHARS.sub(fix, text)
+    notes = [f"{n} {what} replaced at read time" for what, n in found.items()]
+    return clean, notes
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -40,19 +86,22 @@ def read_source(path: str, data: bytes | None = None) -> Source:
     if data is None:
         data = _read_bytes(path)
     name = "stdin" if path == "-" else Path(path).name
-    if len(data) > MAX_BYTES:
+    limit = max_bytes()
+    if len(data) > limit:
         mib = len(data) // 2**20
-        raise InputError(f"{name}: {mib} MiB is too large for a release (limit {MAX_BYTES // 2**20} MiB; "
+        raise InputError(f"{name}: {mib} MiB is too large for a release (limit {limit // 2**20} MiB; "
                          "set ZHEN_MAX_MB to raise it)")
     digest = hashlib.sha256(data).hexdigest()
     text, encoding = decode(data, name)
     media = _media_type(path, data)
     if media == "text/html":
         text = html_main_text(text, name)
+    text, warnings = sanitize(text)
     if not text.strip():
         raise InputError(f"{name}: the file is empty (nothing to translate)")
     stem = "stdin" if path == "-" else _stem(Path(path))
-    return Source(name=stem, path=path, raw=text, encoding=encoding, sha256=digest, media_type=media)
+    return Source(name=stem, path=path, raw=text, encoding=encoding, sha256=digest, media_type=media,
+                  warnings=tuple(warnings))
 
 
 def _read_bytes(path: str) -> bytes:
@@ -63,9 +112,10 @@ def _read_bytes(path: str) -> bytes:
         raise InputError(f"{path}: no such file")
     if p.is_dir():
         raise InputError(f"{path}: is a folder, not a release file")
-    if p.stat().st_size > MAX_BYTES:  # refuse before reading gigabytes into memory
+    limit = max_bytes()
+    if p.stat().st_size > limit:  # refuse before reading gigabytes into memory
         mib = p.stat().st_size // 2**20
-        raise InputError(f"{path}: {mib} MiB is too large for a release (limit {MAX_BYTES // 2**20} MiB; "
+        raise InputError(f"{path}: {mib} MiB is too large for a release (limit {limit // 2**20} MiB; "
                          "set ZHEN_MAX_MB to raise it)")
     try:
         return p.read_bytes()
@@ -102,16 +152,41 @@ def decode(data: bytes, name: str = "input") -> tuple[str, str]:
         if data.startswith(magic):
             raise InputError(f"{name}: this is {what}, not a text release")
     if b"\x00" in data[:8192]:
-        # UTF-16 without a BOM is rare in releases; NUL bytes almost always mean binary.
+        utf16 = _utf16_without_bom(data)
+        if utf16 is not None:
+            return utf16
         raise InputError(f"{name}: binary data (NUL bytes), not a text release")
     try:
         return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        # UTF-8 that encodes lone surrogates (a broken converter's output): sanitize() marks them
+        return data.decode("utf-8", errors="surrogatepass"), "utf-8"
     except UnicodeDecodeError:
         pass
     legacy = _guess_legacy(data)
     if legacy is None:
         raise InputError(f"{name}: cannot decode as UTF-8, GB18030 or Big5; save it as UTF-8 and try again")
     return data.decode(legacy), legacy
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a byte-order mark (Windows tools do this): the byte order whose text
+    is readable, i.e. decodes and has no controls but line breaks and tabs, and some Chinese or
+    Latin letters. Binary data fails one of these almost always."""
+    if len(data) % 2:
+        return None
+    # ASCII in UTF-16 has its zero byte second (little-endian) or first (big-endian)
+    enc = "utf-16-le" if data[1::2].count(0) >= data[0::2].count(0) else "utf-16-be"
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
+    if controls == 0 and any(ch.isalpha() for ch in text):
+        return text, enc
+    return None
 
 
 def _guess_legacy(data: bytes) -> str | None:

@@ -27,6 +27,7 @@ class Source:
     encoding: str
     sha256: str  # of the bytes read, so provenance names exactly what was translated
     media_type: str = "text/plain"  # text/plain, text/markdown or text/html
+    warnings: tuple[str, ...] = ()  # what reading changed (separators, control characters)
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,24 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Review:
+    """What a reviewer did to a segment, as read from their XLIFF or TMX: kept so that a later
+    run or a new XLIFF loses none of it."""
+
+    state: str | None = None  # the XLIFF target state (translated, final, signed-off, ...)
+    notes: tuple[str, ...] = ()  # the reviewer's own notes (zhen's generated notes excluded)
+    by: str | None = None  # who, where the file says (XLIFF phase contact, TMX changeid)
+    at: str | None = None  # when, where the file says
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "notes": list(self.notes), "by": self.by, "at": self.at}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Review:
+        return cls(d.get("state"), tuple(d.get("notes") or ()), d.get("by"), d.get("at"))
+
+
+@dataclass(frozen=True)
 class Segment:
     """One sentence (or sentence piece) of the release: the unit of translation."""
 
@@ -151,10 +170,16 @@ class Segment:
     score: float | None = None  # the engine's confidence (Translation.score)
     risk: str | None = None  # ok, check or bad (pipeline.checks), once translated
     checks: tuple[Flag, ...] = ()  # what the risk rests on, each with a reason for the reviewer
+    review: Review | None = None  # set when the English is a reviewer's (flag "reviewed")
+
+    @property
+    def reviewed(self) -> bool:
+        return "reviewed" in self.flags
 
     @property
     def translatable(self) -> bool:
-        return self.kind != "boilerplate" and bool(self.norm.strip())
+        # Source and date lines ("dateline") are page furniture that a reader of the English still needs.
+        return (self.kind != "boilerplate" or "dateline" in self.flags) and bool(self.norm.strip())
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -162,7 +187,32 @@ class Segment:
         d["facts"] = [f.to_dict() for f in self.facts]
         d["flags"] = list(self.flags)
         d["checks"] = [c.to_dict(self.norm, self.target or "") for c in self.checks]
+        if self.review is None:
+            del d["review"]  # machine segments read exactly as before
+        else:
+            d["review"] = self.review.to_dict()
         return d
+
+
+@dataclass(frozen=True)
+class ReviewedUnit:
+    """One unit of a reviewed XLIFF or TMX, as read (merge checks it against the release)."""
+
+    id: str
+    target: str
+    source: str | None = None  # the unit's Chinese as the file has it
+    document: str | None = None  # the release the unit says it belongs to (resname, x-document)
+    review: Review = field(default_factory=Review)
+
+
+@dataclass(frozen=True)
+class ReviewedFile:
+    """A reviewed XLIFF or TMX, as read: its units in file order (duplicates kept, for merge to refuse)."""
+
+    kind: str  # xliff or tmx
+    units: tuple[ReviewedUnit, ...]
+    checksum: str | None = None  # the release's input checksum, where the file names it
+    document: str | None = None  # the release's name, where the file names it
 
 
 # What `zhen segment` shows of a segment, in this order.
@@ -360,7 +410,8 @@ class TranslateOptions:
     min_confidence: float | None = None  # flag low-confidence below this mean token log-probability
     summary: SummaryOptions | None = None  # also write NAME.summary.md and a summary record
     cache: bool = True  # the translation memory under ZHEN_HOME
-    force: bool = False  # translate again even where outputs are up to date
+    force: bool = False  # translate again even where outputs are up to date (reviewed English is kept)
+    discard_reviewed: bool = False  # let the model redo reviewed segments too (implies force)
     jobs: int = 1  # processes for reading and segmenting
 
 

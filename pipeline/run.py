@@ -15,7 +15,16 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .batch import check_out_dir, chunks, expand_inputs, refuse_overwriting_input, unique_names, up_to_date
+from .batch import (
+    check_out_dir,
+    chunks,
+    edited_exchange_files,
+    expand_inputs,
+    find_inputs,
+    planned_outputs,
+    unique_names,
+    up_to_date,
+)
 from .check_run import read_pairs
 from .checks import assess_segment
 from .engines import load_translator
@@ -24,12 +33,12 @@ from .engines.memory import CachedTranslator, TranslationMemory
 from .errors import InputError, UsageError, ZhenError
 from .facts import check_mode as check_facts_mode
 from .facts import check_pair, check_segment, summarize_checks
-from .files import atomic_write
+from .files import remove_stale_temps
 from .glossary import Glossary, check_mode, load_glossary
-from .merge import merge
+from .merge import apply_review, merge
 from .provenance import provenance, run_options
-from .read import read_source
-from .records import Document, PairCheck, Source, Summary, SummaryOptions, TranslateOptions
+from .read import max_bytes, read_source
+from .records import Document, PairCheck, Review, Segment, Source, Summary, SummaryOptions, TranslateOptions
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .summarize import (
     Seq2SeqSummarizer,
@@ -44,7 +53,7 @@ from .translate import ProgressFactory, translate_documents
 from .write import FORMATS, existing_formats, output_paths, summary_path, write_document
 from .write import summary as summary_md
 from .write.jsonl import load_document, translated_records
-from .write.xliff import read_targets
+from .write.xliff import read_reviewed
 
 
 @dataclass
@@ -65,6 +74,9 @@ class RunReport:
     cache: dict[str, int] = field(default_factory=dict)  # hits, misses
     risk: dict[str, int] = field(default_factory=dict)  # translated segments: ok, check, bad
     seconds: float = 0.0
+    not_releases: list[str] = field(default_factory=list)  # files in folders that are not releases (README.md)
+    kept_reviewed: int = 0  # reviewed segments whose source was unchanged, kept as the reviewer left them
+    warnings: list[str] = field(default_factory=list)  # about the run, not one document (the memory)
 
     @property
     def failed(self) -> list[DocResult]:
@@ -73,6 +85,7 @@ class RunReport:
 
 def read_inputs(inputs: Sequence[str], stdin: bytes | None = None) -> tuple[list[Source], list[DocResult]]:
     """Each input read on its own: one that cannot be read fails alone, with one line."""
+    max_bytes()  # a bad ZHEN_MAX_MB is a setup error of the run, not a failure of each input
     sources: list[Source] = []
     failures: list[DocResult] = []
     for path in inputs:
@@ -118,16 +131,23 @@ def run_translate(
     """
     started = time.perf_counter()
     options = options or TranslateOptions()
-    prep = _prepare(inputs, out_dir, options, translator, stdin, segment_now=False)
-    report = RunReport(list(prep.failures))
+    prep = _prepare(inputs, out_dir, options, translator, stdin, segment_now=False, formats=options.formats)
+    report = RunReport(list(prep.failures), not_releases=prep.not_releases)
     if not prep.sources:
         report.seconds = time.perf_counter() - started
         return report
     todo = []
+    redo = options.force or options.discard_reviewed
+    with_summary = options.summary is not None
     for src in prep.sources:
-        if not options.force and up_to_date(src, out_dir, options.formats, _expected(src, options, prep)):
+        if not redo and up_to_date(src, out_dir, options.formats, _expected(src, options, prep), with_summary):
             outputs = list(output_paths(src.name, out_dir, options.formats).values())
             report.results.append(DocResult(src.path, outputs, skipped=True))
+        elif edited := edited_exchange_files(src.name, out_dir, options.formats):
+            # a reviewer's edits not merged yet: this document waits, the others go on
+            report.results.append(DocResult(src.path, error=(
+                f"{edited[0]}: edited since zhen wrote it (a review not merged yet); run `zhen merge {edited[0]}` "
+                "first, or remove the file to let zhen write it again")))
         else:
             todo.append(src)
     bar = progress(len(todo), "Translating") if progress and todo else None
@@ -141,6 +161,8 @@ def run_translate(
             report.results.extend(seg_failures)
             docs = _translate(replace(prep, docs=docs), options, None)
             for doc in docs:
+                doc, kept = keep_reviewed(doc, out_dir, options, prep)
+                report.kept_reviewed += kept
                 if opts is not None:
                     doc = replace(doc, summary=summarize(doc, opts, summarizer))
                 report.results.append(_write(doc, out_dir, options.formats, summary_json=False))
@@ -156,8 +178,85 @@ def run_translate(
     report.facts = summarize_checks([PairCheck(s.facts, ()) for d in all_docs for s in d.segments])
     report.risk = risk_counts(all_docs)
     report.cache = _cache_counts(prep)
+    report.warnings = _memory_warnings(prep)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def run_translate_stream(
+    stdin: bytes,
+    options: TranslateOptions | None = None,
+    fmt: str = "txt",
+    translator: Translator | None = None,
+) -> tuple[str, RunReport]:
+    """Translate one release given as bytes (standard input, --text) and render it in one
+    format for standard output, writing no file: `echo 中文 | zhen translate -`."""
+    started = time.perf_counter()
+    options = options or TranslateOptions()
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt}; choose txt or jsonl", option="stdout_format")
+    prep = _prepare(["-"], None, options, translator, stdin)
+    report = RunReport(list(prep.failures))
+    if not prep.docs:
+        return "", report
+    docs = _translate(prep, options, None)
+    report.results += [DocResult(d.source.path, [], len(d.segments), warnings=d.warnings) for d in docs]
+    report.terms = term_counts(docs)
+    report.facts = summarize_checks([PairCheck(s.facts, ()) for d in docs for s in d.segments])
+    report.cache = _cache_counts(prep)
+    report.seconds = time.perf_counter() - started
+    return "".join(FORMATS[fmt].render(d) for d in docs), report
+
+
+def keep_reviewed(doc: Document, out_dir: Path, options: TranslateOptions, prep: _Prepared) -> tuple[Document, int]:
+    """A reviewer's English wins over the model's for every segment whose Chinese is unchanged:
+    first the English this release's own JSONL holds (same id, same Chinese), then the reviewed
+    entries of the translation memory (same sentence, any release). --discard-reviewed drops both."""
+    tm = _memory(prep)
+    sentences = [s.norm for s in doc.segments if s.target is not None]
+    if options.discard_reviewed:
+        if tm is not None:
+            tm.reviewed_forget(sentences)
+        return doc, 0
+    before: dict[str, Segment] = {}
+    jsonl = out_dir / f"{doc.source.name}.jsonl"
+    if jsonl.exists():
+        try:
+            before = {s.id: s for s in load_document(jsonl).segments if s.reviewed and s.target}
+        except ZhenError:
+            before = {}  # an unreadable earlier output holds nothing we could keep
+    remembered = tm.reviewed_get(sentences) if tm is not None else {}
+    if not before and not remembered:
+        return doc, 0
+    by_text = {s.text: s for s in before.values()}
+    mode = doc.provenance.options.get("facts", options.facts) if doc.provenance else options.facts
+    kept = 0
+    segs: list[Segment] = []
+    for seg in doc.segments:
+        old = before.get(seg.id)
+        old = old if old is not None and old.text == seg.text else by_text.get(seg.text)
+        if seg.target is not None and old is not None and old.target:
+            seg = apply_review(seg, old.target, old.review, mode)
+            kept += 1
+        elif seg.target is not None and seg.norm in remembered:
+            target, by, at = remembered[seg.norm]
+            seg = apply_review(seg, target, Review(by=by, at=at), mode)
+            kept += 1
+        segs.append(seg)
+    return replace(doc, segments=tuple(segs)), kept
+
+
+def _memory(prep: _Prepared) -> TranslationMemory | None:
+    tm = getattr(prep.translator, "tm", None)
+    return tm if isinstance(tm, TranslationMemory) and tm.usable else None
+
+
+def _memory_warnings(prep: _Prepared) -> list[str]:
+    tm = getattr(prep.translator, "tm", None)
+    broken = getattr(tm, "broken", None)
+    if broken:
+        return [f"{broken}; went on without it"]
+    return [prep.memory_warning] if prep.memory_warning else []
 
 
 def run_summarize(
@@ -180,7 +279,7 @@ def run_summarize(
         return RunReport(prep.failures)
     summaries: list[Summary]
     if needs_full_translation(opts):
-        docs = _translate(prep, options, progress)
+        docs = [keep_reviewed(d, out_dir, options, prep)[0] for d in _translate(prep, options, progress)]
         if opts.method == "abstractive" and summarizer is None:
             summarizer = Seq2SeqSummarizer(opts.model, offline=opts.offline)
         summaries = [summarize(d, opts, summarizer) for d in docs]
@@ -189,10 +288,12 @@ def run_summarize(
         wanted = {(d.source.name, s.id) for d in prep.docs for s in headline_segments(d)}
         wanted |= {(name, s.id) for name, ps in picks.items() for s, _ in ps}
         docs = _translate(prep, options, progress, only=wanted)
+        docs = [keep_reviewed(d, out_dir, options, prep)[0] for d in docs]
         summaries = [summarize(d, opts, picks=picks[d.source.name]) for d in docs]
     results = [_write(replace(doc, summary=summ), out_dir, (), summary_json=True)
                for doc, summ in zip(docs, summaries, strict=True)]
-    return RunReport(prep.failures + results, term_counts(docs), cache=_cache_counts(prep))
+    return RunReport(prep.failures + results, term_counts(docs), cache=_cache_counts(prep),
+                     warnings=_memory_warnings(prep))
 
 
 @dataclass
@@ -202,12 +303,16 @@ class _Prepared:
     translator: Translator | None
     glossary: Glossary | None
     sources: list[Source] = field(default_factory=list)
+    not_releases: list[str] = field(default_factory=list)
+    memory_warning: str | None = None
 
 
-def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, translator: Translator | None,
-             stdin: bytes | None, segment_now: bool = True) -> _Prepared:
-    """Check options and the output folder, read inputs, load the model (once, only if anything was readable)."""
-    check_out_dir(out_dir)
+def _prepare(inputs: Sequence[str], out_dir: Path | None, options: TranslateOptions, translator: Translator | None,
+             stdin: bytes | None, segment_now: bool = True, formats: Sequence[str] = ()) -> _Prepared:
+    """Check options and the output folder (None: nothing is written), read inputs, load the
+    model (once, only if anything was readable)."""
+    if out_dir is not None:
+        check_out_dir(out_dir)
     if options.max_tokens < 8:
         raise UsageError("the longest model input must be at least 8 tokens", option="max_tokens")
     check_mode(options.glossary_mode)
@@ -215,18 +320,26 @@ def _prepare(inputs: Sequence[str], out_dir: Path, options: TranslateOptions, tr
     if options.summary is not None:
         check_options(options.summary)
     glossary = load_glossary(options.glossary) if options.glossary_mode != "off" else None
-    sources, failures = read_inputs(expand_inputs(inputs), stdin)
-    sources = unique_names(sources)
-    for src in sources:
-        refuse_overwriting_input(src, out_dir, options.formats)
+    found = find_inputs(inputs)
+    sources, failures = read_inputs(found.files, stdin)
+    if out_dir is not None:
+        with_summary = options.summary is not None
+        sources = unique_names(sources, out_dir, formats, with_summary, inputs=found.files)
+        remove_stale_temps([p for s in sources for p in planned_outputs(s.name, out_dir, formats, with_summary)])
     if not sources:
-        return _Prepared([], failures, translator, glossary)
+        return _Prepared([], failures, translator, glossary, not_releases=found.skipped)
     if translator is None:
         translator = load_translator(options.engine)
+    memory_warning = None
     if options.cache:
         context = {"glossary": glossary.sha256 if glossary else None, "glossary_mode": options.glossary_mode}
-        translator = CachedTranslator(translator, TranslationMemory(), context)
-    prep = _Prepared([], failures, translator, glossary, sources)
+        tm = TranslationMemory()
+        if tm.usable:
+            translator = CachedTranslator(translator, tm, context)
+        else:
+            memory_warning = f"{tm.broken}; went on without it"
+    prep = _Prepared([], failures, translator, glossary, sources, not_releases=found.skipped,
+                     memory_warning=memory_warning)
     if segment_now:
         prep.docs, seg_failures = _segment_all(sources, options, prep)
         prep.failures.extend(seg_failures)
@@ -287,26 +400,23 @@ def _write(doc: Document, out_dir: Path, formats: Sequence[str], summary_json: b
     """Every output of one document; its summary too when it has one. An output folder that
     fills up or turns read-only fails this document, not the run."""
     try:
-        written = write_document(doc, out_dir, formats)
-        if doc.summary is not None:
-            written += write_summary(doc, out_dir, summary_json)
+        extra = summary_files(doc, out_dir, summary_json) if doc.summary is not None else {}
+        written = write_document(doc, out_dir, formats, extra)
         return DocResult(doc.source.path, written, len(doc.segments), warnings=doc.warnings)
     except OSError as exc:
         reason = f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"
         return DocResult(doc.source.path, error=reason)
 
 
-def write_summary(doc: Document, out_dir: Path, with_json: bool) -> list[Path]:
+def summary_files(doc: Document, out_dir: Path, with_json: bool) -> dict[Path, str]:
     """NAME.summary.md, and NAME.summary.json (provenance + the summary record) when asked."""
     assert doc.summary is not None
-    md = summary_path(doc.source.name, out_dir)
-    atomic_write(md, summary_md.render(doc.summary, doc))
-    if not with_json:
-        return [md]
-    js = out_dir / f"{doc.source.name}.summary.json"
-    atomic_write(js, json.dumps({"provenance": asdict(doc.provenance) if doc.provenance else None,
-                                 **doc.summary.to_record()}, ensure_ascii=False, indent=2) + "\n")
-    return [md, js]
+    files = {summary_path(doc.source.name, out_dir): summary_md.render(doc.summary, doc)}
+    if with_json:
+        files[out_dir / f"{doc.source.name}.summary.json"] = json.dumps(
+            {"provenance": asdict(doc.provenance) if doc.provenance else None, **doc.summary.to_record()},
+            ensure_ascii=False, indent=2) + "\n"
+    return files
 
 
 def term_counts(docs: Sequence[Document]) -> dict[str, int]:
@@ -340,20 +450,46 @@ class MergeReport:
     reviewed: Path
     changed: list[str]
     written: list[Path]
+    figures: list[str] = field(default_factory=list)  # figures the reviewed English no longer matches
+    warnings: list[str] = field(default_factory=list)
 
 
 def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None = None) -> MergeReport:
-    """Bring a reviewed XLIFF or TMX back: rewrite every output of its release from it."""
+    """Bring a reviewed XLIFF or TMX back: rewrite every output of its release from it, the
+    summary included, and remember the reviewed English (the translation memory's reviewed
+    entries) for every later run. The reviewer's own file is read, never written."""
     folder = out_dir or reviewed.parent
     name = release or reviewed.name.rsplit(".", 1)[0]
     jsonl = folder / f"{name}.jsonl"
     if not jsonl.exists():
         raise UsageError(f"{jsonl}: not found; merge needs the release's JSONL output beside it", option="out_dir")
+    try:
+        size = reviewed.stat().st_size
+    except OSError as exc:
+        raise UsageError(f"{reviewed}: cannot read ({exc.strerror or exc})") from None
+    limit = max_bytes()
+    if size > limit:
+        raise UsageError(f"{reviewed}: {size // 2**20} MiB is too large for a reviewed release (limit "
+                         f"{limit // 2**20} MiB; set ZHEN_MAX_MB to raise it); nothing merged")
     doc = load_document(jsonl)
-    targets, checksum = read_targets(reviewed)
-    new, changed = merge(doc, targets, checksum, str(reviewed))
-    written = write_document(new, folder, existing_formats(folder, name, FORMATS))
-    return MergeReport(reviewed, changed, written)
+    result = merge(doc, read_reviewed(reviewed), str(reviewed))
+    new = result.doc
+    formats = existing_formats(folder, name, FORMATS)
+    extra: dict[Path, str] = {}
+    if new.summary is not None and summary_path(name, folder).exists():
+        extra = summary_files(new, folder, (folder / f"{name}.summary.json").exists())
+    written = write_document(new, folder, formats, extra, keep=[reviewed])
+    warnings = list(result.warnings)
+    rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None)
+            for s in result.reviewed]
+    if rows:
+        tm = TranslationMemory()
+        tm.reviewed_put(rows, str(reviewed))
+        if not tm.usable:
+            warnings.append(f"{tm.broken}; the reviewed English is in the outputs but not remembered for other "
+                            "releases")
+        tm.close()
+    return MergeReport(reviewed, result.changed, written, result.figures, warnings)
 
 
 def run_facts_check(output: str | None, zh_file: str | None = None,
@@ -376,4 +512,5 @@ def run_glossary_suggest(inputs: Sequence[str], glossary: Glossary, limit: int,
     return suggest(sentences, glossary, speakers=[s.split()[-1] for s in speakers], limit=limit)
 
 
-__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "run_segment", "run_translate"]
+__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "run_segment", "run_translate",
+           "run_translate_stream"]

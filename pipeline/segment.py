@@ -35,6 +35,13 @@ _END = set("。！？!?")
 _QUOTES = {"“": "”", "「": "」", "『": "』", "《": "》"}
 _CLOSERS = set("”」』》’)）]】\"'")
 _NO_SPLIT_BEFORE = set(",，、;；:：")
+# Furniture that is still content for a reader of the English: where the release comes from
+# and when it was published. Such lines stay boilerplate blocks, but their segments are
+# flagged "dateline" and translated, so that the plain English keeps them.
+_DATELINE = re.compile(
+    r"^((来源|來源|稿源|出处|出處|原标题|原標題|发布时间|發布時間|发布日期|發布日期)\s*[:：]"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*$)"
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def segment(
     garbled = [m.span() for m in _MOJIBAKE.finditer(cleaned.text)]
     blocks: list[Block] = []
     segments: list[Segment] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(source.warnings)
     for line, dec in zip(lines, decisions, strict=True):
         if dec.kind is None:
             continue  # a speaker-label line: its text is the speaker of the turns below
@@ -93,7 +100,9 @@ def segment(
             text = cleaned.text[s:e]
             raw_s, raw_e = cleaned.raw_span(s, e)
             bad = [cleaned.text[gs:ge] for gs, ge in garbled if gs < e and s < ge]
-            flags = ("mojibake",) if bad else ()
+            flags: tuple[str, ...] = ("mojibake",) if bad else ()
+            if kind == "boilerplate" and _DATELINE.match(line.norm.strip()):
+                flags += ("dateline",)
             if bad:
                 warnings.append(f"s{len(segments) + 1}: the input looks garbled (mis-decoded upstream): {bad[0]}")
             segments.append(

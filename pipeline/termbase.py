@@ -25,11 +25,13 @@ from .glossary import (
     Glossary,
     GlossaryError,
     contains_term,
+    field_problem,
     jieba_module,
     match,
     on_word_edges,
     parse_tsv,
     read_text,
+    split_lines,
     stem,
     term_forms,
     word_bounds,
@@ -41,6 +43,17 @@ from .speakers import is_person_name, romanize_name
 HEADER = "\t".join(COLUMNS)
 
 # ---------------------------------------------------------------------------- editing
+
+
+def check_term(t: Term) -> None:
+    """Every write path (add, import of TSV, CSV or TBX) checks each field: no tab, no line
+    break or separator, no control character, no undecodable byte."""
+    for name, value in (("zh", t.zh), ("en", t.en), ("kind", t.kind), ("note", t.note), ("source", t.source),
+                        *(("variant", v) for v in t.variants)):
+        problem = field_problem(value)
+        if problem:
+            where = f"{t.origin}: " if t.origin else ""
+            raise GlossaryError(f"{where}{t.zh!r}: the {name} field holds {problem}; nothing written")
 
 
 def _cells(t: Term) -> dict[str, str]:
@@ -55,10 +68,8 @@ def _needed(t: Term) -> list[str]:
 
 def _row(t: Term, header: Sequence[str] = COLUMNS) -> str:
     """One TSV row in the order of `header`; refuses a value that has no column there."""
+    check_term(t)
     cells = _cells(t)
-    for c in cells.values():
-        if "\t" in c or "\n" in c:
-            raise GlossaryError(f"{t.zh}: fields cannot contain tabs or line breaks")
     extra = [cells[c] for c in _needed(t) if c not in header]
     if extra:
         raise GlossaryError(f"{t.zh}: this glossary file has only the columns {', '.join(header)}; "
@@ -80,10 +91,16 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
     With overwrite False a different English for an existing term is a conflict, not a change.
     """
     result = Edit([], [], [], [])
+    for t in add:
+        check_term(t)  # before the lock and before reading: a bad field changes nothing
     with locked(path):
+        raw = path.read_bytes() if path.exists() else b""
         text = read_text(path) if path.exists() else HEADER + "\n"
         parse_tsv(text, str(path))  # refuse to edit a file that is already malformed
-        lines = text.splitlines()
+        # the file's own conventions are kept: a UTF-8 BOM, CRLF line ends
+        bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+        eol = "\r\n" if b"\r\n" in raw else "\n"
+        lines = split_lines(text)
         at_header, header = _header(lines)
         if header == list(COLUMNS[:-1]) and any(t.source for t in add):
             header = list(COLUMNS)  # a five-column file from before the source column gains it
@@ -97,10 +114,13 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
             rows = _data_rows(lines)
             at = next((i for i, t in rows.items() if to_norm(t.zh) == to_norm(new.zh)), None)
             if at is None:
+                new = new if new.kind else replace(new, kind="term")
                 lines.insert(_sorted_position(lines, rows, new.zh), _row(new, header))
                 result.added.append(new)
                 continue
             old = rows[at]
+            # An import that gives no kind (a CSV, a TBX without subjectField) keeps the entry's own.
+            new = new if new.kind else replace(new, kind=old.kind)
             if (old.en, old.kind, old.note, old.variants, old.source) == (
                 new.en, new.kind, new.note, new.variants, new.source or old.source
             ):
@@ -112,9 +132,9 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
                              variants=new.variants or old.variants, source=new.source or old.source)
             lines[at] = _row(merged, header)
             result.changed.append((old, merged))
-        out = "\n".join(lines) + "\n"
+        out = eol.join(lines) + eol
         parse_tsv(out, str(path))  # never write a file we could not read back
-        atomic_write(path, out)
+        atomic_write(path, bom + out)
     return result
 
 
@@ -209,7 +229,7 @@ def lint_files(paths: Sequence[Path]) -> list[Finding]:
 
 def _lint_raw(path: Path, text: str) -> list[Finding]:
     out = []
-    lines = text.splitlines()
+    lines = split_lines(text)
     at_header, header = _header(lines)
     for no, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("#") or no - 1 == at_header:
@@ -440,7 +460,7 @@ def import_terms(path: Path) -> list[Term]:
         return _from_tbx(text, str(path))
     if name.endswith(".csv"):
         return _from_csv(text, str(path))
-    return parse_tsv(text, str(path))
+    return parse_tsv(text, str(path), default_kind="")
 
 
 def _from_csv(text: str, origin: str) -> list[Term]:
@@ -458,8 +478,8 @@ def _from_csv(text: str, origin: str) -> list[Term]:
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
             raise GlossaryError(f"{origin}:{no}: expected two columns zh,en")
         cells = {n: c.strip() for n, c in zip(names, row, strict=False)} if names else {}
-        kind = cells.get("kind") or "term"
-        if kind not in KINDS:
+        kind = cells.get("kind") or ""  # none given: merging keeps the base's
+        if kind and kind not in KINDS:
             raise GlossaryError(f"{origin}:{no}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
         variants = tuple(v.strip() for v in cells.get("variants", "").split("|") if v.strip())
         out.append(Term(row[0].strip(), row[1].strip(), kind, cells.get("note", ""), variants, f"{origin}:{no}",
@@ -484,7 +504,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
     for entry in root.iter():
         if _local(entry.tag) not in ("conceptEntry", "termEntry"):
             continue
-        kind, note, source = "term", "", ""
+        kind, note, source = "", "", ""  # no subjectField: merging keeps the base's kind
         zh_forms: list[str] = []
         en_forms: list[str] = []
         for el in entry.iter():

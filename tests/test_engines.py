@@ -85,6 +85,48 @@ def test_ctranslate2_needs_no_torch_or_transformers(ct2_model: Path) -> None:
     assert out.stdout.strip() == "2"
 
 
+def test_zhen_translate_with_a_converted_model_needs_no_torch(ct2_model: Path, tmp_path: Path) -> None:
+    """A user who installed without torch (bash setup.sh --no-torch) translates with a converted model."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, builtins\n"
+        "real = builtins.__import__\n"
+        "def guard(name, *a, **k):\n"
+        "    if name.split('.')[0] in ('torch', 'transformers'):\n"
+        "        raise ImportError('blocked: ' + name)\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = guard\n"
+        "from click.testing import CliRunner\n"
+        "from pipeline.cli import main\n"
+        f"r = CliRunner().invoke(main, ['translate', '-', '--model', {str(ct2_model)!r}, '--beams', '1', '-q'],\n"
+        "                        input='公安部召开新闻发布会。\\n'.encode())\n"
+        "assert r.exit_code == 0, (r.output, r.exception)\n"
+        "print(r.stdout.strip())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.strip().splitlines()) == 1
+
+
+def test_a_torch_model_without_torch_says_what_to_install(tiny_model: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name in ('torch', 'transformers') else real(name, *a)\n"
+        "from click.testing import CliRunner\n"
+        "from pipeline.cli import main\n"
+        f"r = CliRunner().invoke(main, ['translate', '--text', '公安部。', '--model', {str(tiny_model)!r}])\n"
+        "print(r.exit_code, r.output)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout.startswith("2 ") and "zhen[torch]" in out.stdout and "Traceback" not in out.stdout
+
+
 def test_fixed_lengths_reach_both_engines(tiny_model: Path, ct2_model: Path) -> None:
     """Benchmarks rely on both engines decoding exactly ceil(ratio x source tokens) tokens."""
     import math
@@ -319,7 +361,7 @@ def test_cache_commands(tmp_path: Path) -> None:
     run_translate([str(src)], tmp_path / "o", TranslateOptions(), translator=FakeTranslator())
     r = CliRunner().invoke(main, ["cache", "stats"])
     assert "1 entries" in r.output
-    r = CliRunner().invoke(main, ["cache", "clear"])
+    r = CliRunner().invoke(main, ["cache", "clear", "--yes"])
     assert r.exit_code == 0 and "removed 1" in r.output
     assert "0 entries" in CliRunner().invoke(main, ["cache", "stats"]).output
 

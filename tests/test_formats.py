@@ -27,6 +27,7 @@ RELEASE = (
     "特别是“杀猪盘”诈骗上升迅猛。\n"
     "有网民留言<script>alert(1)</script>和\"><img src=x onerror=alert(1)>。\n"
     "来源:公安部网站\n"
+    "分享到:\n"
 )
 ENGLISH = {
     "ZX1Q通报“ZX2Q”行动成效": "The ZX1Q reports results of the ZX2Q campaign",

@@ -105,18 +105,20 @@ def test_incomplete_model_folder(tmp_path: Path) -> None:
 
 def test_fake_translator_end_to_end(fake_translator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     src = tmp_path / "short.txt"
-    src.write_text(SHORT + "来源:公安部网站\n", encoding="utf-8")
+    src.write_text(SHORT + "来源:公安部网站\n分享到:\n", encoding="utf-8")
     report = run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary_mode="off"),
                            translator=fake_translator)
     assert not report.failed
     recs = _records(tmp_path / "o" / "short.jsonl")[1:]
-    assert [r["kind"] for r in recs] == ["turn", "turn", "boilerplate"]
+    assert [r["kind"] for r in recs] == ["turn", "turn", "boilerplate", "boilerplate"]
     assert recs[0]["target"] == "EN<当前电信网络诈骗犯罪的总体情况如何？>"
-    assert recs[2]["target"] is None  # boilerplate is kept but not translated
-    assert fake_translator.calls == [[recs[0]["norm"], recs[1]["norm"]]]
+    assert recs[3]["target"] is None  # page furniture is kept but not translated
+    # ... except the source line, which a reader of the English still needs
+    assert "dateline" in recs[2]["flags"] and recs[2]["target"] == "EN<来源：公安部网站>"
+    assert fake_translator.calls == [[recs[0]["norm"], recs[1]["norm"], recs[2]["norm"]]]
     txt = (tmp_path / "o" / "short.en.txt").read_text(encoding="utf-8")
     assert txt.startswith("Reporter: EN<") and "Sun Jinfeng: EN<" in txt
-    assert "公安部网站" not in txt
+    assert "EN<来源：公安部网站>" in txt and "分享" not in txt
 
 
 def test_one_bad_input_does_not_sink_the_rest(fake_translator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -130,13 +132,11 @@ def test_one_bad_input_does_not_sink_the_rest(fake_translator, tmp_path: Path) -
 
 
 def test_outputs_never_overwrite_input(fake_translator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from pipeline.errors import UsageError
-
     src = tmp_path / "x.md"
     src.write_text(SHORT, encoding="utf-8")
-    with pytest.raises(UsageError, match="overwrite"):
-        run_translate([str(src)], tmp_path, TranslateOptions(formats=("md",)), translator=fake_translator)
+    report = run_translate([str(src)], tmp_path, TranslateOptions(formats=("md",)), translator=fake_translator)
     assert src.read_text(encoding="utf-8") == SHORT
+    assert report.results[0].outputs == [tmp_path / "x-2.md"]  # the next free name, decided before writing
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..records import EngineOptions, ModelRef
 from .base import MarianEngine, Translator
-from .models import folder_fingerprint, resolve_model
+from .models import folder_fingerprint, lookup, resolve_model
 from .store import find_converted, is_ct2_folder, read_meta
 
 ENGINES: dict[str, str] = {
@@ -48,7 +48,7 @@ def resolve_engine(model: str, engine: str = "auto", offline: bool | None = None
             raise UsageError(f"{model} is a CTranslate2 model; it runs on the ctranslate2 engine")
         return "ctranslate2", ModelRef(id=model, path=path.resolve(), revision=_ct2_revision(path), origin="folder")
     if engine in ("auto", "ctranslate2"):
-        stored = find_converted(model)
+        stored = find_converted(model) or lookup(model, engine="ctranslate2")
         if stored is not None and (engine == "ctranslate2" or _has_ct2()):
             ref = ModelRef(id=model, path=Path(stored.path), revision=f"{stored.revision}+ct2-{stored.quantization}",
                            origin="store")
@@ -59,8 +59,28 @@ def resolve_engine(model: str, engine: str = "auto", offline: bool | None = None
 
 
 def load_translator(options: EngineOptions) -> MarianEngine:
+    if options.engine == "ctranslate2":
+        _check_precision("ctranslate2", options)
     name, ref = resolve_engine(options.model, options.engine, options.offline)
+    _check_precision(name, options)
+    missing = [m for m in ("torch", "transformers") if name == "torch" and importlib.util.find_spec(m) is None]
+    if missing:
+        # An install without torch (setup.sh --no-torch) runs converted models only: say so
+        # here, not as an ImportError from deep inside the first batch.
+        raise UsageError(f"model {options.model} needs the torch engine, and this install has no "
+                         f"{' or '.join(missing)}: install it (bash setup.sh, or pip install 'zhen[torch]'), or "
+                         "convert the model where torch is (zhen models convert) and zhen models import the "
+                         "converted folder here")
     return engine_class(name)(ref, options)
+
+
+def _check_precision(engine: str, options: EngineOptions) -> None:
+    """CTranslate2 runs a converted model as converted (int8) or in float32; it offers no
+    bfloat16 on CPU, and running something else than asked would go unnoticed."""
+    if engine == "ctranslate2" and options.precision == "bfloat16":
+        how = "" if options.engine == "ctranslate2" else " (chosen because the store holds a converted copy)"
+        raise UsageError(f"bfloat16 is a torch precision: the CTranslate2 engine{how} runs int8 or float32; "
+                         "choose --engine torch for bfloat16, or int8/float32/auto", option="precision")
 
 
 def _has_ct2() -> bool:

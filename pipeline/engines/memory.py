@@ -1,31 +1,107 @@
 """The translation memory: one SQLite file, ZHEN_HOME/tm.sqlite, in WAL mode so that concurrent
-runs can share it; and the translator that consults it before the model."""
+runs can share it; and the translator that consults it before the model.
+
+It holds machine English (keyed on everything that decides it) and reviewed English (keyed on
+the source sentence alone: a reviewer's English is right whatever the model). The memory is a
+help, never a requirement: unless opened strict (the `cache` commands), any error of its
+file (ZHEN_HOME a file, a garbage, locked or read-only tm.sqlite, a full disk) turns it off for
+the rest of the run with one warning, and the run goes on without it."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from ..errors import ZhenError
 from ..files import zhen_home
 from ..records import Translation
 from .base import Progress, Translator
 
+# How long to wait for another run holding the memory (seconds); tests lower it.
+BUSY_TIMEOUT = 30.0
+
+T = TypeVar("T")
+
+
+class MemoryUnavailable(ZhenError):
+    """The translation memory cannot be used (its file or folder is broken, locked or full)."""
+
+    exit_code = 1
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _guarded(default: Callable[[], Any]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """A memory operation that, failing, turns the memory off (returning `default()`) unless strict."""
+
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(fn)
+        def inner(self: TranslationMemory, *args: Any, **kw: Any) -> T:
+            if self.broken is not None:
+                if self.strict:
+                    raise MemoryUnavailable(self.broken)
+                return default()
+            try:
+                return fn(self, *args, **kw)
+            except (sqlite3.Error, OSError) as exc:
+                self._fail(exc)
+                return default()
+
+        return inner
+
+    return wrap
+
+
+def default_path() -> Path:
+    """Where the memory lives; looking at it (cache stats) must not create ZHEN_HOME."""
+    return zhen_home() / "tm.sqlite"
+
 
 class TranslationMemory:
-    """source text -> English, keyed on everything that decides the English."""
+    """source text -> English, keyed on everything that decides the English; and reviewed English."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or zhen_home() / "tm.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-        self._setup()
+    def __init__(self, path: Path | None = None, strict: bool = False) -> None:
+        self.strict = strict
+        self.broken: str | None = None  # why the memory was turned off, once it was
         self.hits = 0
         self.misses = 0
+        self.db: sqlite3.Connection | None = None
+        self.path = path or default_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, isolation_level=None)
+            self._setup(BUSY_TIMEOUT)
+        except (sqlite3.Error, OSError) as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        where = getattr(self, "path", None) or "the translation memory"
+        self.broken = f"{where}: translation memory unavailable ({_describe(exc)})"
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):  # closing a broken connection may fail too
+                self.db.close()
+            self.db = None
+        if self.strict:
+            raise MemoryUnavailable(self.broken) from None
+
+    @property
+    def usable(self) -> bool:
+        return self.broken is None
+
+    def _conn(self) -> sqlite3.Connection:
+        assert self.db is not None
+        return self.db
 
     def _setup(self, wait: float = 30.0) -> None:
         """WAL mode and the tables. Switching a new file to WAL takes an exclusive lock that
@@ -33,16 +109,22 @@ class TranslationMemory:
         measured 4 failures in 160 openings), so contention is retried here for up to `wait` seconds."""
         deadline = time.monotonic() + wait
         delay = 0.01
+        db = self._conn()
         while True:
             try:
-                if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
-                self.db.execute(
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute(
                     "CREATE TABLE IF NOT EXISTS tm (key TEXT PRIMARY KEY, source TEXT NOT NULL, target TEXT NOT NULL,"
                     " flags TEXT NOT NULL, context TEXT NOT NULL, created REAL NOT NULL)"
                 )
-                self.db.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                # A reviewer's English, by source sentence: preferred over any model's on every run.
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS reviewed (source TEXT PRIMARY KEY, target TEXT NOT NULL,"
+                    " reviewer TEXT, reviewed_at TEXT, origin TEXT NOT NULL, created REAL NOT NULL)"
+                )
                 return
             except sqlite3.OperationalError as exc:
                 if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
@@ -54,29 +136,32 @@ class TranslationMemory:
     def key(context: str, source: str) -> str:
         return hashlib.sha256(f"{context}\0{source}".encode()).hexdigest()
 
+    @_guarded(dict)
     def get_many(self, context: str, sources: Sequence[str]) -> dict[str, Translation]:
         out: dict[str, Translation] = {}
         keys = {self.key(context, s): s for s in set(sources)}
         items = list(keys)
         for i in range(0, len(items), 500):
             chunk = items[i : i + 500]
-            rows = self.db.execute(
+            rows = self._conn().execute(
                 f"SELECT key, target, flags FROM tm WHERE key IN ({','.join('?' * len(chunk))})", chunk
             ).fetchall()
             for k, target, extra in rows:
                 out[keys[k]] = _translation(target, json.loads(extra))
         return out
 
+    @_guarded(lambda: None)
     def put_many(self, context: str, rows: Sequence[tuple[str, Translation]]) -> None:
         now = time.time()
-        with self.db:  # one transaction: all or nothing
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany(
+        with self._conn():  # one transaction: all or nothing
+            self._conn().execute("BEGIN IMMEDIATE")
+            self._conn().executemany(
                 "INSERT OR REPLACE INTO tm (key, source, target, flags, context, created) VALUES (?, ?, ?, ?, ?, ?)",
                 [(self.key(context, s), s, tr.text, json.dumps({"flags": list(tr.flags), "score": tr.score}),
                   context, now) for s, tr in rows],
             )
 
+    @_guarded(dict)
     def memo_get(self, namespace: str, keys: Sequence[str]) -> dict[str, Any]:
         """Stored results of other deterministic work (glossary matching), by namespace and key."""
         out: dict[str, Any] = {}
@@ -84,34 +169,82 @@ class TranslationMemory:
         items = list(want)
         for i in range(0, len(items), 500):
             chunk = items[i : i + 500]
-            for k, v in self.db.execute(
+            for k, v in self._conn().execute(
                 f"SELECT key, value FROM memo WHERE key IN ({','.join('?' * len(chunk))})", chunk
             ).fetchall():
                 out[want[k]] = json.loads(v)
         return out
 
+    @_guarded(lambda: None)
     def memo_put(self, namespace: str, items: dict[str, Any]) -> None:
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR REPLACE INTO memo (key, value) VALUES (?, ?)",
+        with self._conn():
+            self._conn().execute("BEGIN IMMEDIATE")
+            self._conn().executemany("INSERT OR REPLACE INTO memo (key, value) VALUES (?, ?)",
                                 [(self.key(namespace, k), json.dumps(v)) for k, v in items.items()])
 
+    @_guarded(dict)
     def stats(self) -> dict[str, Any]:
-        n, contexts = self.db.execute("SELECT COUNT(*), COUNT(DISTINCT context) FROM tm").fetchone()
-        return {"path": str(self.path), "entries": n, "contexts": contexts,
+        n, contexts = self._conn().execute("SELECT COUNT(*), COUNT(DISTINCT context) FROM tm").fetchone()
+        reviewed = self._conn().execute("SELECT COUNT(*) FROM reviewed").fetchone()[0]
+        return {"path": str(self.path), "entries": n, "contexts": contexts, "reviewed": reviewed,
                 "bytes": self.path.stat().st_size if self.path.exists() else 0}
 
-    def clear(self) -> int:
-        n = self.db.execute("SELECT COUNT(*) FROM tm").fetchone()[0]
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM tm")
-            self.db.execute("DELETE FROM memo")
-        self.db.execute("VACUUM")
-        return int(n)
+    @_guarded(int)
+    def count(self, model: str | None = None) -> int:
+        """Entries, all or those made with one model (its id as the run named it)."""
+        if model is None:
+            return int(self._conn().execute("SELECT COUNT(*) FROM tm").fetchone()[0])
+        return int(self._conn().execute("SELECT COUNT(*) FROM tm WHERE json_extract(context, '$.model') = ?",
+                                        (model,)).fetchone()[0])
+
+    @_guarded(int)
+    def clear(self, model: str | None = None) -> int:
+        n = self.count(model)
+        with self._conn():
+            self._conn().execute("BEGIN IMMEDIATE")
+            if model is None:
+                self._conn().execute("DELETE FROM tm")
+                self._conn().execute("DELETE FROM memo")
+            else:  # the memo (glossary matches and the like) is not per model: it stays
+                self._conn().execute("DELETE FROM tm WHERE json_extract(context, '$.model') = ?", (model,))
+            # reviewed English is not a cache: it is what an editor decided, kept across clears
+        self._conn().execute("VACUUM")
+        return n
+
+    @_guarded(dict)
+    def reviewed_get(self, sources: Sequence[str]) -> dict[str, tuple[str, str | None, str | None]]:
+        """source sentence -> (reviewed English, reviewer, when)."""
+        out: dict[str, tuple[str, str | None, str | None]] = {}
+        items = sorted(set(sources))
+        for i in range(0, len(items), 500):
+            chunk = items[i : i + 500]
+            for src, tgt, by, at in self._conn().execute(
+                f"SELECT source, target, reviewer, reviewed_at FROM reviewed WHERE source IN "
+                f"({','.join('?' * len(chunk))})", chunk
+            ).fetchall():
+                out[src] = (tgt, by, at)
+        return out
+
+    @_guarded(lambda: None)
+    def reviewed_put(self, rows: Sequence[tuple[str, str, str | None, str | None]], origin: str) -> None:
+        """(source, English, reviewer, when) from a merged file: the newest review of a sentence wins."""
+        now = time.time()
+        with self._conn():
+            self._conn().execute("BEGIN IMMEDIATE")
+            self._conn().executemany(
+                "INSERT OR REPLACE INTO reviewed (source, target, reviewer, reviewed_at, origin, created)"
+                " VALUES (?, ?, ?, ?, ?, ?)", [(s, t, by, at, origin, now) for s, t, by, at in rows])
+
+    @_guarded(lambda: None)
+    def reviewed_forget(self, sources: Sequence[str]) -> None:
+        """--discard-reviewed: these sentences go back to the model."""
+        with self._conn():
+            self._conn().execute("BEGIN IMMEDIATE")
+            self._conn().executemany("DELETE FROM reviewed WHERE source = ?", [(s,) for s in set(sources)])
 
     def close(self) -> None:
-        self.db.close()
+        if self.db is not None:
+            self.db.close()
 
 
 class CachedTranslator:

@@ -16,41 +16,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import ModelUnavailable, UsageError
-from ..files import zhen_home
+from ..files import ensure_dir
 from ..records import StoredModel
-from .models import check_model_folder, folder_fingerprint, resolve_model
+from .models import (
+    META,
+    check_model_folder,
+    folder_fingerprint,
+    list_models,
+    lookup,
+    models_dir,
+    read_meta,
+    resolve_model,
+)
 
-META = "zhen-model.json"
+__all__ = ["META", "convert", "converted_folder", "find_converted", "import_folder", "is_ct2_folder", "list_models",
+           "lookup", "models_dir", "pull", "read_meta", "slug"]
 CT2_FILES = ("model.bin", "config.json")
-
-
-def models_dir() -> Path:
-    return zhen_home() / "models"
 
 
 def slug(model_id: str, engine: str, quantization: str | None = None) -> str:
     base = re.sub(r"[^A-Za-z0-9._-]+", "--", model_id.strip("/").replace("/", "--"))[-80:]
     return f"{base}--{engine}" + (f"-{quantization}" if quantization else "")
-
-
-def _size(folder: Path) -> int:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
-
-
-def read_meta(folder: Path) -> StoredModel | None:
-    try:
-        data = json.loads((folder / META).read_text(encoding="utf-8"))
-        return StoredModel(**{**data, "path": str(folder), "size": _size(folder)})
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def list_models() -> list[StoredModel]:
-    root = models_dir()
-    if not root.is_dir():
-        return []
-    out = [m for d in sorted(root.iterdir()) if d.is_dir() and (m := read_meta(d)) is not None]
-    return out
 
 
 def find_converted(model_id: str, engine: str = "ctranslate2") -> StoredModel | None:
@@ -89,7 +75,7 @@ def convert(model: str, quantization: str = "int8", offline: bool | None = None)
         from ctranslate2.converters import TransformersConverter
     except ImportError:
         raise UsageError("converting needs the ctranslate2 package (pip install ctranslate2)") from None
-    models_dir().mkdir(parents=True, exist_ok=True)
+    ensure_dir(models_dir())
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=models_dir()))
     try:
         out = tmp / "model"
@@ -116,7 +102,7 @@ def import_folder(folder: str, model_id: str | None = None) -> StoredModel:
         check_model_folder(src, folder)
     elif not all((src / f).is_file() for f in ("source.spm", "target.spm")):
         raise ModelUnavailable(f"{folder}: a converted model needs source.spm and target.spm beside model.bin")
-    models_dir().mkdir(parents=True, exist_ok=True)
+    ensure_dir(models_dir())
     tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=models_dir()))
     try:
         out = tmp / "model"
@@ -134,14 +120,6 @@ def pull(model: str) -> StoredModel:
     """Download a hub model into the Hugging Face cache and record it in the store."""
     ref = resolve_model(model, offline=False)
     return import_folder(str(ref.path), model_id=model)
-
-
-def lookup(name: str) -> StoredModel | None:
-    """A stored model by folder name, or by the id it was made from."""
-    for m in list_models():
-        if name in (m.name, m.id):
-            return m
-    return None
 
 
 def converted_folder(model: str) -> Path:

@@ -40,6 +40,8 @@ class TorchMarian(MarianEngine):
         return "bfloat16" if native_bf16() else "float32"
 
     def _load(self) -> None:
+        import warnings
+
         import torch
         from transformers import MarianMTModel, MarianTokenizer
         from transformers.utils import logging as hf_logging
@@ -49,7 +51,11 @@ class TorchMarian(MarianEngine):
         hf_logging.disable_progress_bar()
         if self.threads:
             torch.set_num_threads(self.threads)
-        self._tok = MarianTokenizer.from_pretrained(str(self.model.path))
+        with warnings.catch_warnings():
+            # "Recommended: pip install sacremoses": Marian's tokenizer uses it only for
+            # European source languages; for Chinese it is a warning every user would read.
+            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+            self._tok = MarianTokenizer.from_pretrained(str(self.model.path))
         # Never code from the hub: the model is data, not a program (safetensors are preferred).
         net = MarianMTModel.from_pretrained(str(self.model.path), trust_remote_code=False)
         if self._dtype_name() == "bfloat16":

@@ -4,8 +4,8 @@ Formats sit in one name table; each is a module here with a render(Document) -> 
 none re-reads another's output:
 
     jsonl     jsonl.py     records with provenance (and the reader that merge and resume use)
-    md        markdown.py  Chinese and English side by side
-    txt       text.py      the English alone
+    md        markdown.py  a bilingual document, English first, the Chinese quoted
+    txt       text.py      the English alone, ready to paste (no review notes)
     tmx       tmx.py       TMX 1.4b
     xliff     xliff.py     XLIFF 1.2 (and reading reviewed XLIFF/TMX back)
     html      html.py      the review page
@@ -16,14 +16,18 @@ Modules load when their format is used.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
 from ..files import atomic_write
 from ..records import Document
+from .jsonl import mark_pending
+from .jsonl import render as render_jsonl
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,9 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment"),
-    "md": Format(".md", "markdown", "Markdown, Chinese and English side by side per block"),
+    "md": Format(".md", "markdown", "Markdown, a bilingual document: each block in English, the Chinese under it"),
     "txt": Format(".en.txt", "text", "plain English with the release's structure"),
-    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN, en), for CAT tools"),
+    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN or zh-TW by script, en), for CAT tools"),
     "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back"),
     "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side"),
 }
@@ -66,16 +70,43 @@ def existing_formats(out_dir: Path, name: str, formats: Iterable[str] = FORMATS)
     return [f for f in formats if (out_dir / f"{name}{FORMATS[f].suffix}").exists()]
 
 
-def write_document(doc: Document, out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    written = []
-    for fmt, path in output_paths(doc.source.name, out_dir, formats).items():
-        atomic_write(path, FORMATS[fmt].render(doc))
+def write_document(doc: Document, out_dir: Path, formats: Sequence[str], extra: Mapping[Path, str] | None = None,
+                   keep: Iterable[Path] = ()) -> list[Path]:
+    """Every output of one document, plus `extra` files (its summary); `keep` are outputs not to
+    rewrite (a reviewer's own file), recorded as they are.
+
+    The JSONL goes last and records the checksum of every other file: it is the mark that the
+    whole set was written, which resume checks file by file (an interrupt between two writes
+    leaves a set that does not check out)."""
+    written: list[Path] = []
+    digests: dict[str, str] = {}
+    paths = output_paths(doc.source.name, out_dir, formats)
+    kept = {os.path.realpath(p) for p in keep}
+    todo: list[tuple[Path, str | None, str]] = [(path, fmt, "") for fmt, path in paths.items() if fmt != "jsonl"]
+    todo += [(path, None, text) for path, text in (extra or {}).items()]
+    texts: dict[Path, str] = {}
+    for path, fmt, given in todo:
+        if os.path.realpath(path) in kept:
+            digests[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            continue
+        texts[path] = FORMATS[fmt].render(doc) if fmt is not None else given
+        digests[path.name] = hashlib.sha256(texts[path].encode("utf-8")).hexdigest()
+    if "jsonl" in paths and paths["jsonl"].exists():
+        mark_pending(paths["jsonl"], {p.name: digests[p.name] for p in texts})
+    for path, text in texts.items():
+        atomic_write(path, text)
         written.append(path)
+    if "jsonl" in paths:
+        atomic_write(paths["jsonl"], render_jsonl(doc, outputs=digests))
+        written.insert(0, paths["jsonl"])
     return written
 
 
+SUMMARY_SUFFIX = ".summary.md"
+
+
 def summary_path(name: str, out_dir: Path) -> Path:
-    return out_dir / f"{name}.summary.md"
+    return out_dir / f"{name}{SUMMARY_SUFFIX}"
 
 
 __all__ = ["FORMATS", "atomic_write", "existing_formats", "output_paths", "parse_formats", "write_document"]

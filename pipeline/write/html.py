@@ -12,14 +12,22 @@ import html
 import re
 from collections.abc import Sequence
 
-from ..records import Document, Segment
+from ..normalize import is_traditional
+from ..records import Block, Document, Segment
 from .notes import by_block, warnings_for
 
 CSS = """
 :root { --ink: #1c1c1c; --muted: #5f6368; --line: #e0e0e0; --term: #fff3c4; --flag: #fde7e9; --flagline: #d93025; }
 * { box-sizing: border-box; }
-body { font: 16px/1.6 "Noto Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+body { font: 16px/1.6 "Noto Sans", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC",
+       "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;
        color: var(--ink); margin: 0 auto; max-width: 1200px; padding: 1.5rem; }
+:lang(zh-Hant) { font-family: "Noto Sans CJK TC", "Noto Sans TC", "Source Han Sans TC", "PingFang TC",
+       "Microsoft JhengHei", "Noto Sans CJK SC", sans-serif; }
+.flagged-list { border: 1px solid var(--flagline); border-radius: 6px; padding: .5rem 1rem; margin-bottom: 1.5rem; }
+.flagged-list h2 { font-size: 1rem; margin: 0 0 .25rem; display: inline; }
+.flagged-list summary { cursor: pointer; }
+.flagged-list ul { margin: 0; padding-left: 1.2rem; }
 header h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
 header .zh-title { color: var(--muted); margin: 0 0 1rem; }
 .summary { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; margin-bottom: 1.5rem; }
@@ -93,10 +101,37 @@ def _en(seg: Segment) -> str:
     return _mark_spans(text, taken)
 
 
+def _page_title(doc: Document) -> Block | None:
+    """The release's own title: a title block before any body text. A title further down
+    belongs to a second article (the sample carries one) and stays in its place."""
+    for block in doc.blocks:
+        if block.kind == "title":
+            return block
+        if block.kind in ("paragraph", "turn", "heading"):
+            return None
+    return None
+
+
+def _flagged_list(doc: Document) -> list[str]:
+    """How many segments need a reviewer, with a link to each (the page may be long). A long
+    list starts folded (<details>, no script) so that the release stays near the top."""
+    flagged = [(seg, notes) for seg in doc.segments if (notes := warnings_for(seg))]
+    if not flagged:
+        return ['<nav class="flagged-list" id="flagged"><h2>No segment flagged</h2></nav>']
+    n = len(flagged)
+    out = [f'<nav class="flagged-list" id="flagged"><details{" open" if n <= 12 else ""}>'
+           f'<summary><h2>{n} flagged segment{"s" if n != 1 else ""}</h2></summary><ul>']
+    out += [f'<li><a href="#{_e(seg.id)}">{_e(seg.id)}</a>: {_e(notes[0])}'
+            f'{f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""}</li>' for seg, notes in flagged]
+    out.append("</ul></details></nav>")
+    return out
+
+
 def render(doc: Document) -> str:
-    title_block = next((b for b in doc.blocks if b.kind == "title"), None)
+    title_block = _page_title(doc)
     segs_by_block = dict(by_block(doc))
     by_index = {b.index: segs for b, segs in segs_by_block.items()}
+    zh_lang = "zh-Hant" if is_traditional("".join(s.text for s in doc.segments)) else "zh-Hans"
     if title_block is not None:
         en_title = " ".join(s.target or "" for s in by_index.get(title_block.index, [])) or doc.source.name
         zh_title = "".join(s.text for s in by_index.get(title_block.index, []))
@@ -105,13 +140,15 @@ def render(doc: Document) -> str:
     parts = ['<!DOCTYPE html>', '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e(en_title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
-             f'<header><h1>{_e(en_title)}</h1><p class="zh-title" lang="zh">{_e(zh_title)}</p></header>']
+             f'<header><h1>{_e(en_title)}</h1><p class="zh-title" lang="{zh_lang}">{_e(zh_title)}</p></header>']
+    parts += _flagged_list(doc)
     if doc.summary:
         summary = doc.summary.to_record()
         parts.append('<section class="summary"><h2>Summary</h2>')
         parts.append(f"<p><strong>{_e(summary.get('headline'))}</strong></p><ul>")
         for s in summary.get("sentences", []):
-            ref = f' <span class="ref">[{_e(s.get("id"))}]</span>' if s.get("id") else ""
+            sid = s.get("id")
+            ref = f' <a class="ref" href="#{_e(sid)}">[{_e(sid)}]</a>' if sid else ""
             parts.append(f"<li>{_e(s.get('en'))}{ref}</li>")
         parts.append("</ul></section>")
     parts.append("<main>")
@@ -122,12 +159,12 @@ def render(doc: Document) -> str:
             parts.append(f"<{tag}>{_e(' '.join(s.target or '' for s in segs))}</{tag}>")
         if block.labelled and block.speaker:
             parts.append(f'<p class="speaker">{_e(block.speaker_en or block.speaker)} '
-                         f'<span lang="zh">({_e(block.speaker)})</span></p>')
+                         f'<span lang="{zh_lang}">({_e(block.speaker)})</span></p>')
         for seg in segs:
             notes = warnings_for(seg)
             cls = "row flagged" if notes else "row"
             parts.append(f'<div class="{cls}" id="{_e(seg.id)}" data-seg="{_e(seg.id)}">')
-            parts.append(f'<div class="zh" lang="zh"><span class="id">{_e(seg.id)}</span>{_zh(seg)}</div>')
+            parts.append(f'<div class="zh" lang="{zh_lang}"><span class="id">{_e(seg.id)}</span>{_zh(seg)}</div>')
             untranslated = '<span class="boilerplate">(not translated: page furniture)</span>'
             en = _en(seg) if seg.target is not None else untranslated
             parts.append(f'<div class="en" lang="en">{en}</div>')

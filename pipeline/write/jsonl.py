@@ -10,15 +10,32 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..records import Block, Document, Fact, FactCheck, Flag, GlossaryHit, Provenance, Segment, Source, Summary
+from ..files import atomic_write
+from ..records import (
+    Block,
+    Document,
+    Fact,
+    FactCheck,
+    Flag,
+    GlossaryHit,
+    Provenance,
+    Review,
+    Segment,
+    Source,
+    Summary,
+)
 
 
-def render(doc: Document) -> str:
+def render(doc: Document, outputs: dict[str, str] | None = None) -> str:
+    """The records; `outputs` (file name -> sha256 of every other output written with it) goes
+    into the provenance record, for resume to check each file."""
     lines = []
     if doc.provenance is not None:
         prov = {"type": "provenance", **asdict(doc.provenance)}
         prov["warnings"] = list(doc.warnings)
         prov["blocks"] = [asdict(b) for b in doc.blocks]
+        if outputs is not None:
+            prov["outputs"] = dict(sorted(outputs.items()))
         lines.append(json.dumps(prov, ensure_ascii=False))
     for seg in doc.segments:
         rec = {"type": "segment", **seg.to_dict()}
@@ -28,9 +45,28 @@ def render(doc: Document) -> str:
     return "\n".join(lines) + "\n"
 
 
+def mark_pending(path: Path, digests: dict[str, str]) -> None:
+    """Before a new set of outputs replaces an old one, the old JSONL records the checksums of
+    the files about to be written ("pending"), so that a run killed halfway leaves files that
+    are known to be zhen's, not taken for a reviewer's edits (batch.edited_exchange_files)."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        prov = json.loads(lines[0])
+    except (OSError, ValueError, IndexError):
+        return  # no readable record: nothing will be compared with it either
+    if not isinstance(prov, dict) or prov.get("type") != "provenance":
+        return
+    prov["pending"] = {**(prov.get("pending") or {}), **digests}
+    lines[0] = json.dumps(prov, ensure_ascii=False)
+    atomic_write(path, "\n".join(lines))
+
+
 def read_lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8-sig").splitlines()
+        # Records end at \n only: str.splitlines() would also split inside a record at a U+2028,
+        # U+0085 or \x1c that json.dumps leaves as it is.
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+        return lines[:-1] if lines and lines[-1] == "" else lines
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read it as a zhen .jsonl output ({exc})") from None
 
@@ -67,8 +103,9 @@ def load_document(jsonl: Path) -> Document:
                 facts = tuple(_fact_check(c) for c in rec.pop("facts", []))
                 checks = tuple(_flag(c) for c in rec.pop("checks", []))
                 rec = {k: v for k, v in rec.items() if k in fields}
+                review = Review.from_dict(rec["review"]) if rec.get("review") else None
                 segs.append(Segment(**{**rec, "hits": hits, "facts": facts, "checks": checks,
-                                       "flags": tuple(rec.get("flags", []))}))
+                                       "flags": tuple(rec.get("flags", [])), "review": review}))
             elif kind == "summary":
                 summary = Summary.from_record(rec)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -76,12 +113,15 @@ def load_document(jsonl: Path) -> Document:
     if not prov:
         raise UsageError(f"{jsonl}: no provenance record; not a zhen output")
     blocks = tuple(Block(**b) for b in prov.pop("blocks", []))
-    prov.pop("warnings", None)
+    warnings = tuple(prov.pop("warnings", None) or ())
+    prov.pop("outputs", None)
+    prov.pop("pending", None)
     name = jsonl.name[: -len(".jsonl")]
     source = Source(name=name, path=prov.get("input") or name, raw="", encoding="", sha256=prov.get("input_sha256", ""))
     known = set(Provenance.__dataclass_fields__)
     provenance = Provenance(**{k: v for k, v in prov.items() if k in known})
-    return Document(source=source, blocks=blocks, segments=tuple(segs), provenance=provenance, summary=summary)
+    return Document(source=source, blocks=blocks, segments=tuple(segs), provenance=provenance, summary=summary,
+                    warnings=warnings)
 
 
 def _fact_check(d: dict[str, Any]) -> FactCheck:

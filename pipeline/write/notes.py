@@ -1,12 +1,15 @@
-"""What a reviewer must look at, shared by every format that shows it (Markdown, plain text,
-XLIFF, the review page): segments grouped by block, and one line per problem."""
+"""What a reviewer must look at, shared by every review format that shows it (Markdown,
+XLIFF, the review page): segments grouped by block, and one line per problem. The plain
+English (text.py) carries none of it: it is for pasting, not for reviewing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from ..facts import describe
-from ..records import Block, Document, Segment
+from ..records import Block, Document, GlossaryHit, Segment
+
+MOJIBAKE_NOTE = "the Chinese was garbled before it reached zhen (mojibake): check this sentence against the original"
 
 
 def by_block(doc: Document) -> Iterable[tuple[Block, list[Segment]]]:
@@ -17,16 +20,22 @@ def by_block(doc: Document) -> Iterable[tuple[Block, list[Segment]]]:
         yield block, groups.get(block.index, [])
 
 
+def term_as_written(seg: Segment, hit: GlossaryHit) -> str:
+    """The term as the source writes it: hits point into the simplified text, and a reviewer
+    reading traditional script must see 公安廳 there, not 公安厅. t2s keeps lengths almost
+    always; where it did not, the simplified form is all we have."""
+    if len(seg.text) == len(seg.norm) and 0 <= hit.start < hit.end <= len(seg.text):
+        return seg.text[hit.start:hit.end]
+    return hit.zh
+
+
 def warnings_for(seg: Segment) -> list[str]:
-    """What a reviewer must look at in this segment: figures that changed or went missing, lost terms."""
-    out = [describe(c) for c in seg.facts if c.status != "matched"]
-    out += [f"term {h.zh} should read “{h.en}”" for h in seg.hits if h.status == "missing"]
+    """What a reviewer must look at in this segment: garbled input, figures that changed or
+    went missing, lost terms."""
+    out = [MOJIBAKE_NOTE] if "mojibake" in seg.flags else []
+    out += [describe(c) for c in seg.facts if c.status != "matched"]
+    out += [f"term {term_as_written(seg, h)} should read “{h.en}”" for h in seg.hits if h.status == "missing"]
     return out
-
-
-def marked(seg: Segment) -> str:
-    notes = warnings_for(seg)
-    return f"{seg.target} [check: {'; '.join(notes)}]" if notes else seg.target or ""
 
 
 def needs_review(seg: Segment) -> bool:
@@ -38,9 +47,10 @@ def needs_review(seg: Segment) -> bool:
 
 def unit_notes(seg: Segment) -> list[str]:
     """Every note an exchange file carries for a unit: glossary hits, figure checks, flags."""
-    notes = [f"glossary: {h.zh} = {h.en} ({h.status})" for h in seg.hits]
+    notes = [f"glossary: {term_as_written(seg, h)} = {h.en} ({h.status})" for h in seg.hits]
     notes += [f"figure {c.status}: {describe(c)}" for c in seg.facts if c.status != "matched"]
+    if "mojibake" in seg.flags:
+        notes.append(MOJIBAKE_NOTE)
     notes += [f"flag: {f}" for f in seg.flags]
     notes += [f"risk {seg.risk}: {c.kind}: {c.reason}" for c in seg.checks]
     return notes
-

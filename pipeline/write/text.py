@@ -1,21 +1,23 @@
-"""NAME.en.txt: the English with the release's structure (headings, speaker turns, paragraphs)."""
+"""NAME.en.txt: the English alone, with the release's structure (headings, speaker turns,
+paragraphs, its source and date lines), clean enough for a press officer to paste: no
+review notes and no Chinese. What a reviewer must check goes to the review formats."""
 
 from __future__ import annotations
 
 from ..records import Document, Segment
-from .notes import by_block, marked
+from .notes import by_block
 
 
-def _en(segs: list[Segment], marks: bool = False) -> str:
-    return " ".join(marked(s) if marks else s.target for s in segs if s.target)
+def _en(segs: list[Segment]) -> str:
+    return " ".join(s.target for s in segs if s.target)
 
 
 def render(doc: Document) -> str:
     out: list[str] = []
     for block, segs in by_block(doc):
-        if block.kind == "boilerplate":
-            continue
-        text = _en(segs, marks=True)
+        text = _en(segs)
+        if not text:
+            continue  # page furniture (not translated) and empty blocks
         if block.kind == "turn" and block.labelled:
             text = f"{block.speaker_en or block.speaker}: {text}"
         out += [text, ""]
