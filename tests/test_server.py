@@ -130,6 +130,9 @@ def test_job_lifecycle_edit_rechecks_risk_then_approve(client: TestClient) -> No
     assert r.json() == {"approved": [fact["id"]]}
     jsonl = client.get(f"/api/jobs/{job['id']}/output/jsonl").text
     assert '"approved"' in jsonl
+    # the XLIFF says so as a CAT tool would: the approved unit signed off, its English the edit
+    xliff = client.get(f"/api/jobs/{job['id']}/output/xliff").text
+    assert f'state="signed-off">{good}</target>' in xliff
     assert client.post(f"/api/jobs/{job['id']}/approve", json={}, headers=AUTH).status_code == 200
     after = client.get(f"/api/jobs/{job['id']}").json()["segments"]
     assert all({"reviewed", "approved"} <= set(s["flags"]) for s in after if s["target"])

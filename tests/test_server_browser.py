@@ -105,7 +105,7 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             page.fill("#g-en", "Anti-Fraud Centre")
             page.select_option("#g-newkind", "org")
             page.click("#g-add")
-            expect(page.locator("#status")).to_contain_text("terms in glossary.tsv")  # the search answered
+            expect(page.locator("#status")).to_contain_text("added: 反诈中心")
             term = page.locator("#g-rows tr", has_text="Anti-Fraud Centre")
             expect(term).to_have_count(1)
             page.screenshot(path=str(ARTIFACTS / "server-glossary.png"))

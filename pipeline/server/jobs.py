@@ -30,8 +30,7 @@ from ..glossary import Glossary, load_glossary, packaged_glossary_dir
 from ..merge import merge
 from ..provenance import now, run_options
 from ..read import read_source
-from ..records import Document, Segment, SummaryOptions, TranslateOptions
-from ..records import Pick as PickRecord
+from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, TranslateOptions
 from ..segment import segment
 from ..summarize import summarize
 from ..translate import translate_documents
@@ -238,35 +237,35 @@ class JobStore:
         return self.folder(job_id) / f"{NAME}{FORMATS[fmt].suffix}"
 
     def edit(self, job_id: str, seg_id: str, target: str) -> Segment:
-        """New English for one segment: facts, glossary and risk checks run again (merge), every output rewritten."""
+        """New English for one segment through merge, as a reviewed XLIFF unit would come back:
+        facts, glossary and risk checked again, the summary following; every output rewritten."""
         with self._job_lock(job_id):
             doc = self.document(job_id)
             seg = _find(doc, seg_id)
             if not target.strip():
                 raise JobError("the English of a segment cannot be empty", 400)
-            new, changed = merge(doc, {seg.id: target}, None, f"edit of {seg_id}")
-            if changed:
-                # New English needs approving again; and 'reviewed' once is enough however often edited.
+            result = merge(doc, ReviewedFile("xliff", (ReviewedUnit(seg.id, target),)), f"edit of {seg_id}")
+            new = result.doc
+            if result.changed:
+                # New English needs approving again: an earlier sign-off was for other words.
                 new = replace(new, segments=tuple(
-                    replace(s, flags=tuple(dict.fromkeys(f for f in s.flags if f != "approved"))) if s.id == seg.id
-                    else s for s in new.segments))
-            if changed and new.summary is not None:
-                # the summary quotes segments' English: it quotes the edit from now on
-                english = {s.id: s.target for s in new.segments}
-                picks = [PickRecord(p.id, p.zh, english.get(p.id, p.en), p.score) for p in new.summary.picks]
-                new = replace(new, summary=replace(new.summary, picks=picks))
+                    replace(s, flags=tuple(f for f in s.flags if f != "approved"),
+                            review=replace(s.review, state=None, at=now()) if s.review else Review(at=now()))
+                    if s.id == seg.id else s for s in new.segments))
             self._write(job_id, new)
             return _find(new, seg_id)
 
     def approve(self, job_id: str, seg_ids: Sequence[str] | None) -> list[str]:
-        """Mark segments (all translated ones when None) reviewed and approved in the outputs."""
+        """Sign segments off (all translated ones when None): flags reviewed and approved in the
+        JSONL, and the XLIFF state signed-off, as a CAT tool's approval would read."""
         with self._job_lock(job_id):
             doc = self.document(job_id)
             wanted = {s.id for s in doc.segments if s.target} if seg_ids is None else set(seg_ids)
             for sid in wanted:
-                if not _find(doc, sid).target:
-                    raise JobError(f"segment {sid} has no English to approve", 409)
-            segs = tuple(replace(s, flags=(*s.flags, *(f for f in ("reviewed", "approved") if f not in s.flags)))
+                _find(doc, sid)
+            stamp = now()
+            segs = tuple(replace(s, flags=(*s.flags, *(f for f in ("reviewed", "approved") if f not in s.flags)),
+                                 review=replace(s.review or Review(), state="signed-off", at=stamp))
                          if s.id in wanted else s for s in doc.segments)
             self._write(job_id, replace(doc, segments=segs))
             return sorted(wanted)

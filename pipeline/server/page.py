@@ -169,7 +169,7 @@ async function download(fmt) {
 }
 
 let glossaryAsked = 0;
-async function showGlossary() {
+async function showGlossary(note) {
   for (const id of ["#home", "#review"]) $(id).hidden = true;
   $("#glossary").hidden = false;
   const q = $("#g-q").value, kind = $("#g-kind").value, asked = ++glossaryAsked;
@@ -181,11 +181,12 @@ async function showGlossary() {
       rows.append(el("tr", {}, el("td", {lang: "zh"}, t.zh), el("td", {}, t.en), el("td", {}, t.kind),
         el("td", {class: "muted"}, t.note),
         el("td", {}, el("button", {class: "g-remove", onclick: async () => {
-          try { await api("DELETE", "/api/glossary/" + encodeURIComponent(t.zh)); status("removed " + t.zh); showGlossary(); }
+          try { await api("DELETE", "/api/glossary/" + encodeURIComponent(t.zh)); showGlossary("removed " + t.zh); }
           catch (e) { status(e.message, true); }
         }}, "Remove"))));
     }
-    status(data.terms.length + " terms" + (data.terms.length > 300 ? " (first 300 shown)" : "") + " in " + data.file);
+    // what was just done stays in view beside the count
+    status((typeof note === "string" ? note + "; " : "") + data.terms.length + " terms" + (data.terms.length > 300 ? " (first 300 shown)" : "") + " in " + data.file);
   } catch (e) { status(e.message, true); }
 }
 
@@ -193,8 +194,7 @@ async function addTerm() {
   const term = {zh: $("#g-zh").value.trim(), en: $("#g-en").value.trim(), kind: $("#g-newkind").value, note: $("#g-note").value.trim()};
   try {
     const r = await (await api("POST", "/api/glossary", term)).json();
-    status(r.result + ": " + term.zh + " = " + term.en);
-    $("#g-q").value = term.zh; showGlossary();
+    $("#g-q").value = term.zh; showGlossary(r.result + ": " + term.zh + " = " + term.en);
   } catch (e) { status(e.message, true); }
 }
 
