@@ -61,6 +61,8 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
 
     exe = _chromium()
     ARTIFACTS.mkdir(exist_ok=True)
+    # A bound for a slow, shared machine (the first job loads jieba), not a timing assertion.
+    expect.set_options(timeout=90_000)
     fixed = "As of November 2019, 94,000 telecom network fraud cases were solved."
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
