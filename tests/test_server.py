@@ -202,6 +202,11 @@ def test_glossary_search_add_remove(client: TestClient) -> None:
     r = client.delete("/api/glossary/测试词", headers=AUTH)
     assert r.status_code == 404 and "测试词" in r.json()["error"]
     assert client.post("/api/glossary", json={"zh": "x", "en": "y", "kind": "nope"}, headers=AUTH).status_code == 422
+    # lint: a term whose English drops the English of a term inside it is reported, by file name only
+    client.post("/api/glossary", json={"zh": "公安部长", "en": "police chief"}, headers=AUTH)
+    findings = client.get("/api/glossary/lint").json()["findings"]
+    mine = [f for f in findings if "公安部长" in f["message"]]
+    assert mine and all(f["where"].startswith("glossary.tsv:") for f in findings)
 
 
 def test_openapi_documents_the_api(client: TestClient) -> None:

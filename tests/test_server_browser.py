@@ -114,6 +114,8 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             term.locator("button.g-remove").click()
             expect(page.locator("#status")).to_contain_text("removed 反诈中心")
             expect(page.locator("#g-rows tr", has_text="Anti-Fraud Centre")).to_have_count(0)
+            page.click("#g-lint")
+            expect(page.locator("#status")).to_contain_text("lint findings")
             # a file upload (GB18030, as many release pages are saved) takes the same way
             page.goto(f"{server}/#")
             page.set_input_files("#file", files=[{"name": "briefing.txt", "mimeType": "text/plain",

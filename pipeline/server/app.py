@@ -28,7 +28,7 @@ from ..errors import ZhenError
 from ..glossary import KINDS, GlossaryError
 from ..normalize import to_norm
 from ..records import Term
-from ..termbase import edit_file
+from ..termbase import edit_file, lint_files
 from ..write import FORMATS
 from .jobs import JobError, JobStore, segment_record
 from .page import PAGE, SCRIPT
@@ -302,6 +302,13 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         found = [t for t in sorted(terms, key=lambda t: t.zh) if (not kind or t.kind == kind) and (
             not needle or any(needle in to_norm(x).lower() for x in (t.zh, t.en, t.note, *t.variants)))]
         return {"file": store.glossary_file.name, "terms": [_term(t) for t in found]}
+
+    @app.get("/api/glossary/lint", summary="The glossary's lint findings (as `zhen glossary lint`)")
+    def lint() -> dict[str, Any]:
+        # `where` is file:line; the server names its file by its name only, not its path
+        found = lint_files([store.glossary_file])
+        return {"findings": [{"where": f.where.replace(str(store.glossary_file), store.glossary_file.name),
+                              "level": f.level, "message": f.message} for f in found]}
 
     @app.post("/api/glossary", summary="Add a term, or change its English")
     def add_term(body: TermIn) -> dict[str, Any]:

@@ -204,6 +204,14 @@ function route() {
   if (m) showJob(m[1]); else if (location.hash === "#glossary") showGlossary(); else showList();
 }
 $("#g-search").addEventListener("click", showGlossary);
+$("#g-lint").addEventListener("click", async () => {
+  try {
+    const data = await (await api("GET", "/api/glossary/lint")).json();
+    const list = $("#g-findings"); list.replaceChildren();
+    for (const f of data.findings) list.append(el("li", {class: f.level === "error" ? "bad" : ""}, f.where + ": " + f.level + ": " + f.message));
+    status(data.findings.length + " lint findings");
+  } catch (e) { status(e.message, true); }
+});
 $("#g-add").addEventListener("click", addTerm);
 $("#go").addEventListener("click", submit);
 $("#approve-all").addEventListener("click", async () => {
@@ -262,7 +270,8 @@ Download: <button data-fmt="xliff">XLIFF</button> <button data-fmt="jsonl">JSONL
 <section id="glossary" hidden>
 <h2>Glossary</h2>
 <p><input id="g-q" placeholder="search zh, en or note"> <select id="g-kind"><option value="">any kind</option>""" + _KINDS + """</select>
-<button id="g-search">Search</button></p>
+<button id="g-search">Search</button> <button id="g-lint">Lint</button></p>
+<ul id="g-findings"></ul>
 <p>Add or change: <input id="g-zh" placeholder="zh" size="10"> <input id="g-en" placeholder="English">
 <select id="g-newkind">""" + _KINDS + """</select> <input id="g-note" placeholder="note"> <button id="g-add">Add</button></p>
 <table><tbody id="g-rows"></tbody></table>
