@@ -618,6 +618,57 @@ def eval_cmd(hyp: str, ref: str, src: str | None, compare: str | None, fmt: str,
             click.echo(line)
 
 
+
+
+@main.command("align")
+@click.argument("zh_doc", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.argument("en_doc", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--pairs", "pairs", type=click.Path(exists=True, dir_okay=False),
+              help="A TSV list of document pairs, Chinese<TAB>English per line (paths relative to the list).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "jsonl", "tmx"]), default=None,
+              help="Default: from the output's suffix, else tsv.")
+@click.option("--min-score", "min_score", type=click.FloatRange(0, 1), default=None,
+              help="Pairs scoring under this are marked low (default: the aligner's tuned threshold).")
+@_glossary_option
+@click.option("--model", default=None,
+              help="Also translate the unsure stretches with this model (hub id or folder, found like translate's "
+                   "--model) and compare the translation with the English by chrF. Default: no model.")
+@click.option("--offline", is_flag=True, default=None, help="With --model: never touch the network.")
+def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output: str | None, fmt: str | None,
+              min_score: float | None, glossary: tuple[str, ...], model: str | None, offline: bool | None) -> None:
+    """Align a Chinese release with its English version, sentence by sentence.
+
+    The Chinese is segmented as for translation; the English is split by pysbd. Links may be
+    1-1, 1-2, 2-1, 2-2, or leave a sentence without partner (1-0, 0-1). Every pair gets a 0-1
+    score and a status: ok, low (under --min-score: check it) or unaligned. TSV and JSONL keep
+    every pair; TMX keeps the links, low ones marked by an x-align-status property.
+    """
+    from .align import count, format_for
+    from .records import AlignOptions
+    from .run import read_pair_list, run_align
+
+    if pairs and (zh_doc or en_doc):
+        raise click.UsageError("give either ZH_DOC EN_DOC or --pairs LIST.tsv, not both")
+    if not pairs and not (zh_doc and en_doc):
+        raise click.UsageError("give ZH_DOC and EN_DOC, or --pairs LIST.tsv")
+    documents = read_pair_list(Path(pairs)) if pairs else [(str(zh_doc), str(en_doc))]
+    options = AlignOptions(fmt=format_for(output, fmt), min_score=min_score, glossary=glossary, model=model,
+                           offline=offline)
+    report = run_align(documents, options, Path(output) if output else None)
+    for line in report.failures:
+        click.echo(f"error: {line}", err=True)
+    if report.documents and not output:
+        click.echo(report.text, nl=False)
+    c = count(report.pairs)
+    where = f" -> {report.output}" if report.output else ""
+    click.echo(f"{report.documents} document pair(s): {c.pairs} pairs "
+               f"({', '.join(f'{k}: {v}' for k, v in sorted(c.beads.items()))}); {c.ok} ok, {c.low} low, "
+               f"{c.unaligned} unaligned{where}", err=True)
+    if report.failures:
+        sys.exit(1)
+
+
 @main.group("models")
 def models_group() -> None:
     """The model store under ZHEN_HOME (default: the user cache folder, ~/.cache/zhen)."""
@@ -928,6 +979,36 @@ def glossary_suggest(inputs: tuple[str, ...], glossary: tuple[str, ...], limit: 
             click.echo(json.dumps(s.to_dict(), ensure_ascii=False))
         else:
             click.echo(f"{s.zh}\t{s.hint}\t{s.kind}\t{s.count}\t{s.why}\t{s.example}")
+
+
+@glossary_group.command("mine")
+@click.argument("aligned", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@_glossary_option
+@click.option("--min-count", type=click.IntRange(min=2), default=3, show_default=True,
+              help="Chinese words and phrases seen in fewer aligned pairs are not proposed.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--include-low", is_flag=True, help="Also mine links that zhen align marked low.")
+@click.option("--keep-everyday", is_flag=True,
+              help="Also propose everyday words rendered as the dictionary renders them (发展 development).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+def glossary_mine(aligned: tuple[str, ...], glossary: tuple[str, ...], min_count: int, limit: int,
+                  include_low: bool, keep_everyday: bool, output: str | None) -> None:
+    """Propose term pairs from aligned sentence pairs (zhen align TSV or JSONL, or zh<TAB>en TSV).
+
+    Recurring Chinese words and phrases, each with its most consistent English rendering across
+    the pairs (Dice over English word n-grams; CC-CEDICT breaks near ties), ranked by
+    log-likelihood; terms the glossary holds, and everyday words rendered as the dictionary
+    renders them, are skipped. Columns: zh, en, kind, note,
+    variants, count, score, example: review it, then `zhen glossary import FILE`.
+    """
+    from .run import run_glossary_mine
+
+    rep = run_glossary_mine(aligned, _load(glossary), min_count, limit, include_low,
+                            Path(output) if output else None, keep_everyday)
+    if not output:
+        click.echo(rep.text, nl=False)
+    where = f" -> {output}" if output else ""
+    click.echo(f"{rep.used} of {rep.pairs} aligned pairs mined: {len(rep.candidates)} candidate(s){where}", err=True)
 
 
 @glossary_group.command("check")

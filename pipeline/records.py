@@ -452,3 +452,50 @@ class PairRisk:
 
     def to_dict(self, zh: str = "", en: str = "") -> dict[str, Any]:
         return {"line": self.line, "risk": self.risk, "flags": [f.to_dict(zh, en) for f in self.flags]}
+
+
+# ---------------------------------------------------------------------------- alignment (pipeline.align)
+
+
+@dataclass(frozen=True)
+class AlignedPair:
+    """One link of a sentence alignment: Chinese segments and the English sentences that render them.
+
+    One side is empty for a sentence left without partner (status "unaligned"); status "low"
+    marks a link whose score is under the threshold. Neither is ever dropped silently."""
+
+    zh: tuple[str, ...]  # segment texts as displayed
+    en: tuple[str, ...]
+    zh_ids: tuple[str, ...] = ()  # segment ids (s3)
+    en_ids: tuple[str, ...] = ()  # English sentence numbers (e4)
+    score: float = 0.0  # 0..1
+    status: str = "ok"  # ok, low, unaligned
+    doc: str = ""  # the Chinese document's name
+    zh_norm: tuple[str, ...] = ()  # the segments' normalized text (what term mining reads)
+
+    @property
+    def bead(self) -> str:
+        return f"{len(self.zh)}-{len(self.en)}"
+
+    @property
+    def zh_text(self) -> str:
+        return "".join(self.zh)
+
+    @property
+    def en_text(self) -> str:
+        return " ".join(self.en)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc": self.doc, "zh": self.zh_text, "en": self.en_text, "score": self.score, "status": self.status,
+                "bead": self.bead, "zh_ids": list(self.zh_ids), "en_ids": list(self.en_ids)}
+
+
+@dataclass(frozen=True)
+class AlignOptions:
+    """What `zhen align` needs besides its inputs."""
+
+    fmt: str = "tsv"  # tsv, jsonl, tmx
+    min_score: float | None = None  # None: the aligner's tuned threshold
+    glossary: tuple[str, ...] = ()  # files or folders, found like translate's
+    model: str | None = None  # translate unsure stretches and compare by chrF (found like translate's --model)
+    offline: bool | None = None

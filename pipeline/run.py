@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .align import align_document, check_format, split_english_sentences
 from .batch import (
     check_out_dir,
     chunks,
@@ -33,12 +34,26 @@ from .engines.memory import CachedTranslator, TranslationMemory
 from .errors import InputError, UsageError, ZhenError
 from .facts import check_mode as check_facts_mode
 from .facts import check_pair, check_segment, summarize_checks
-from .files import remove_stale_temps
+from .files import atomic_write, remove_stale_temps
 from .glossary import Glossary, check_mode, load_glossary
 from .merge import apply_review, merge
+from .mine import Candidate, mine
+from .mine import render_tsv as render_mined
 from .provenance import provenance, run_options
 from .read import max_bytes, read_source
-from .records import Document, PairCheck, Review, Segment, Source, Summary, SummaryOptions, TranslateOptions
+from .records import (
+    AlignedPair,
+    AlignOptions,
+    Document,
+    EngineOptions,
+    PairCheck,
+    Review,
+    Segment,
+    Source,
+    Summary,
+    SummaryOptions,
+    TranslateOptions,
+)
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .summarize import (
     Seq2SeqSummarizer,
@@ -51,6 +66,7 @@ from .summarize import (
 from .termbase import Suggestion, missing_terms, suggest
 from .translate import ProgressFactory, translate_documents
 from .write import FORMATS, existing_formats, output_paths, summary_path, write_document
+from .write import aligned as aligned_out
 from .write import summary as summary_md
 from .write.jsonl import load_document, translated_records
 from .write.xliff import read_reviewed
@@ -510,6 +526,116 @@ def run_glossary_suggest(inputs: Sequence[str], glossary: Glossary, limit: int,
     sentences = [s.norm for d in docs for s in d.segments if s.kind != "boilerplate"]
     speakers = sorted({b.speaker for d in docs for b in d.blocks if b.speaker})
     return suggest(sentences, glossary, speakers=[s.split()[-1] for s in speakers], limit=limit)
+
+
+# ---------------------------------------------------------------------------- align
+
+
+@dataclass
+class AlignReport:
+    pairs: list[AlignedPair]
+    text: str  # the rendered output (written to `output` when there is one)
+    output: Path | None = None
+    documents: int = 0
+    failures: list[str] = field(default_factory=list)  # one line per document pair that could not be read
+
+
+def read_pair_list(path: Path) -> list[tuple[str, str]]:
+    """LIST.tsv: a Chinese and an English document per line (paths relative to the list's folder);
+    # comments, blank lines and a header line "zh<TAB>en" are skipped."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the list of document pairs ({exc})") from None
+    out: list[tuple[str, str]] = []
+    for no, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = [c.strip() for c in line.split("\t")]
+        if [c.lower() for c in cells[:2]] == ["zh", "en"]:
+            continue
+        if len(cells) != 2 or not all(cells):
+            raise UsageError(f"{path}:{no}: expected two paths, Chinese<TAB>English", option="pairs")
+        zh, en = (str(c if Path(c).is_absolute() else path.parent / c) for c in cells)
+        out.append((zh, en))
+    if not out:
+        raise UsageError(f"{path}: no document pairs in the list", option="pairs")
+    return out
+
+
+def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None = None,
+              output: Path | None = None, translator: Translator | None = None) -> AlignReport:
+    """Align each (Chinese, English) document pair and render all pairs in one output.
+
+    The Chinese goes through read, normalize and segment (its translatable segments); the
+    English is read the same way and split into sentences by pysbd. A pair of documents that
+    cannot be read fails alone, with one line."""
+    options = options or AlignOptions()
+    check_format(options.fmt)
+    glossary = load_glossary(options.glossary)
+    if translator is None and options.model:
+        translator = load_translator(EngineOptions(model=options.model, offline=options.offline))
+    tr = translator
+
+    def translate(texts: Sequence[str]) -> list[str]:
+        assert tr is not None
+        return [t.text for t in tr.translate(list(texts))]
+
+    pairs: list[AlignedPair] = []
+    failures: list[str] = []
+    done = 0
+    for zh_path, en_path in documents:
+        try:
+            zh_doc = segment(read_source(zh_path), budget=10**9)  # no token budget: whole sentences
+            en_src = read_source(en_path)
+        except ZhenError as exc:
+            failures.append(str(exc))
+            continue
+        english = split_english_sentences(en_src.raw, markdown=en_src.media_type == "text/markdown")
+        if not english:
+            failures.append(f"{en_path}: no English sentences")
+            continue
+        pairs.extend(align_document(zh_doc, english, options, glossary, translate=translate if tr else None))
+        done += 1
+    text = aligned_out.render(pairs, options.fmt)
+    if output is not None and done:
+        atomic_write(output, text)
+    return AlignReport(pairs, text, output if done else None, done, failures)
+
+
+# ---------------------------------------------------------------------------- glossary mine
+
+
+@dataclass
+class MineReport:
+    candidates: list[Candidate]
+    text: str  # TSV for zhen glossary import
+    pairs: int = 0  # aligned pairs read
+    used: int = 0  # of them, the links mined (status ok, or low too when asked)
+    output: Path | None = None
+
+
+def run_glossary_mine(inputs: Sequence[str], glossary: Glossary | None, min_count: int = 3, limit: int | None = 100,
+                      include_low: bool = False, output: Path | None = None,
+                      keep_everyday: bool = False) -> MineReport:
+    """Term candidates from files of aligned pairs (zhen align TSV or JSONL, or any zh<TAB>en TSV)."""
+    pairs: list[AlignedPair] = []
+    for path in inputs:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read aligned pairs ({exc})") from None
+        pairs.extend(aligned_out.parse_pairs(text, path))
+    statuses = ("ok", "low") if include_low else ("ok",)
+    used = [p for p in pairs if p.status in statuses and p.zh and p.en]
+    found = mine(used, glossary, min_count=min_count, limit=limit, keep_everyday=keep_everyday)
+    text = render_mined(found)
+    if output is not None:
+        atomic_write(output, text)
+    return MineReport(found, text, len(pairs), len(used), output)
+
+
+__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "run_segment", "run_translate"]
 
 
 __all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "run_segment", "run_translate",
