@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -476,6 +476,47 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
     if res.figures:
         click.echo(f"facts: {len(res.figures)} figure(s) in the reviewed English differ from the Chinese; "
                    "see the outputs' notes", err=True)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Beyond loopback every request needs the token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Translation workers: jobs translated at once (the model is loaded once and shared).")
+@click.option("--queue", "queue_size", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Jobs that may wait; more are refused with 503 until some finish.")
+@click.option("--token", envvar="ZHEN_TOKEN", default=None,
+              help="Access token for 'Authorization: Bearer'. Default: a new one, printed at start. Env: ZHEN_TOKEN.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for jobs and the server's glossary. Default: ZHEN_HOME/server.")
+@click.option("--glossary", "glossary_file", type=click.Path(dir_okay=False), default=None,
+              help="The glossary file the server uses and edits. Default: DATA/glossary.tsv (a copy of the "
+                   "term base shipped with zhen, made on first start).")
+@click.option("--model", envvar="ZHEN_MODEL", default=DEFAULT_MODEL, show_default=True,
+              help="Hugging Face model id or local folder, as for zhen translate.")
+@click.option("--offline", is_flag=True, default=None, help="Never touch the network (as for zhen translate).")
+@click.option("--engine", envvar="ZHEN_ENGINE", default="auto", show_default=True,
+              type=click.Choice(["auto", "torch", "ctranslate2"]))
+@click.option("--precision", type=click.Choice(["auto", "float32", "bfloat16", "int8"]), default="auto",
+              show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for the model.")
+def serve_cmd(host: str, port: int, workers: int, queue_size: int, token: str | None, data_dir: str | None,
+              glossary_file: str | None, **kw: Any) -> None:
+    """Serve the review page and the JSON API (OpenAPI at /openapi.json and /docs).
+
+    Prints the access token at start ("token: ..."); writes need 'Authorization: Bearer TOKEN',
+    and every request does when --host is not loopback.
+    """
+    from .files import zhen_home
+    from .server import ServerConfig, serve
+
+    config = ServerConfig(data_dir=Path(data_dir) if data_dir else zhen_home() / "server", host=host,
+                          workers=workers, queue_size=queue_size,
+                          glossary_file=Path(glossary_file) if glossary_file else None)
+    if token:
+        config = replace(config, token=token)
+    serve(config, EngineOptions(**kw), port, echo=lambda line: click.echo(line, err=True))
 
 
 @main.group("facts")

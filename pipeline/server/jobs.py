@@ -1,0 +1,342 @@
+"""The server's run level: jobs on disk, the bounded translation workers, edits and approvals.
+
+Like run.py for the CLI, this is where the server reads and writes files; the stages it calls
+(read, segment, translate, checks, merge, write) work over records. Each job is a folder
+DATA/jobs/ID/ holding job.json (its state), input (the bytes submitted) and release.* (every
+output format). IDs are generated here and checked against ID_RE before any path is built, so
+no request names a path; every file is written whole (atomic_write) or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import secrets
+import shutil
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..checks import assess_segment
+from ..engines.base import Translator
+from ..errors import ZhenError
+from ..facts import check_segment
+from ..files import atomic_write
+from ..glossary import Glossary, load_glossary, packaged_glossary_dir
+from ..merge import merge
+from ..provenance import now, run_options
+from ..read import read_source
+from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, TranslateOptions
+from ..segment import segment
+from ..summarize import summarize
+from ..translate import translate_documents
+from ..write import FORMATS, write_document
+from ..write.jsonl import load_document
+
+ID_RE = re.compile(r"^[0-9a-f]{16}$")
+NAME = "release"  # every job's outputs are release.<suffix>: the user's file name is display only
+ALL_FORMATS = tuple(FORMATS)
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+
+class JobError(ZhenError):
+    """A request the server refuses; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Job:
+    id: str
+    name: str  # as the user named it (display only)
+    status: str = "queued"  # queued, running, done, failed
+    created: str = ""
+    finished: str | None = None
+    error: str | None = None
+    segments: int = 0
+    done: int = 0  # progress: sentences translated so far
+    total: int = 0
+    suffix: str = ".txt"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Progress:
+    """The ProgressFactory's bar for one job: counts sentences into the job's in-memory state."""
+
+    def __init__(self, job: Job, total: int) -> None:
+        self.job = job
+        job.total, job.done = total, 0
+
+    def update(self, n: int) -> None:
+        self.job.done = min(self.job.total, self.job.done + n)
+
+
+def translate_source_bytes(data: bytes, suffix: str, translator: Translator, glossary: Glossary | None,
+                           options: TranslateOptions, progress: Callable[[int, str], Any] | None = None,
+                           with_summary: bool = True) -> Document:
+    """read → segment → translate → checks for one submitted text (the CLI's _translate, over one document)."""
+    src = read_source(f"{NAME}{suffix}", data=data)
+    count = getattr(translator, "count_tokens", None)
+    doc = segment(src, budget=options.max_tokens, count_tokens=count) if count else segment(src)
+    docs = translate_documents([doc], translator, progress, glossary=glossary, mode=options.glossary_mode,
+                               options=run_options(options))
+    doc = docs[0]
+    doc = replace(doc, segments=tuple(assess_segment(check_segment(s, options.facts), options.min_confidence)
+                                      for s in doc.segments))
+    # The extractive summary (the release's own key sentences, each with its segment id): it heads
+    # the review page and the JSONL, as with `zhen translate --summary`.
+    return replace(doc, summary=summarize(doc, SummaryOptions())) if with_summary else doc
+
+
+class JobStore:
+    """Jobs under DATA/jobs, the server-side glossary file, and the workers that run the model."""
+
+    def __init__(self, data_dir: Path, translator: Translator, workers: int = 1, queue_size: int = 16,
+                 glossary_file: Path | None = None, options: TranslateOptions | None = None) -> None:
+        self.root = data_dir
+        self.jobs_dir = data_dir / "jobs"
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        self.translator = translator
+        self.options = options or TranslateOptions(formats=ALL_FORMATS, cache=False)
+        self.glossary_file = glossary_file or data_dir / "glossary.tsv"
+        if not self.glossary_file.exists():
+            # The server keeps its own copy of the term base, so that edits in the browser
+            # never touch the packaged one.
+            base = packaged_glossary_dir() / "police.tsv"
+            atomic_write(self.glossary_file, base.read_text(encoding="utf-8"))
+        self._glossary: tuple[float, Glossary] | None = None
+        self._jobs: dict[str, Job] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self.queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=queue_size)
+        self.workers = workers
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._load_existing()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        for i in range(self.workers):
+            t = threading.Thread(target=self._work, name=f"zhen-worker-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        # A server killed mid-job comes back with that job resumed: its input was written
+        # before it was queued, and its outputs are only ever written whole.
+        for job in sorted(self._jobs.values(), key=lambda j: j.created):
+            if job.status in ("queued", "running"):
+                job.status = "queued"
+                try:
+                    self.queue.put_nowait(("job", job.id))
+                except queue.Full:
+                    self._finish(job, error="the server restarted and its queue was full; submit it again")
+
+    def stop(self) -> None:
+        """Stop taking work; a job still running finishes first. Jobs still waiting stay queued on
+        disk and are taken up at the next start."""
+        self._stopping.set()
+        for t in self._threads:
+            t.join(timeout=60)
+        self._threads.clear()
+
+    def _load_existing(self) -> None:
+        for folder in self.jobs_dir.iterdir():
+            meta = folder / "job.json"
+            if ID_RE.fullmatch(folder.name) and meta.is_file():
+                try:
+                    job = Job(**json.loads(meta.read_text(encoding="utf-8")))
+                except (ValueError, TypeError):
+                    continue  # not ours, or from another version: leave it alone
+                self._jobs[job.id] = job
+
+    # ------------------------------------------------------------------ glossary
+
+    def glossary(self) -> Glossary | None:
+        """The server's glossary, read again whenever its file changed (an edit in the browser)."""
+        if self.options.glossary_mode == "off":
+            return None
+        stamp = self.glossary_file.stat().st_mtime_ns
+        with self._lock:
+            if self._glossary is None or self._glossary[0] != stamp:
+                self._glossary = (stamp, load_glossary([str(self.glossary_file)]))
+            return self._glossary[1]
+
+    # ------------------------------------------------------------------ jobs
+
+    def folder(self, job_id: str) -> Path:
+        if not ID_RE.fullmatch(job_id):  # fullmatch: `$` alone would let a trailing newline through
+            raise JobError(f"not a job id: {job_id[:40]!r} (job ids are 16 hex digits)", 400)
+        return self.jobs_dir / job_id
+
+    def get(self, job_id: str) -> Job:
+        self.folder(job_id)
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise JobError(f"no such job: {job_id}", 404)
+        return job
+
+    def all(self) -> list[Job]:
+        return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
+
+    def submit(self, data: bytes, name: str = "pasted text") -> Job:
+        """Store the input, then queue it; a full queue refuses the job (nothing is kept)."""
+        suffix = next((s for s in UPLOAD_SUFFIXES if name.lower().endswith(s)), ".txt")
+        job = Job(id=secrets.token_hex(8), name=name[:200], created=now(), suffix=suffix)
+        if self.queue.full():
+            raise JobError("the translation queue is full; try again in a minute", 503)
+        folder = self.folder(job.id)
+        folder.mkdir(parents=True)
+        (folder / "input").write_bytes(data)
+        self._save(job)  # job.json after the input: a job on disk always has its whole input
+        with self._lock:
+            self._jobs[job.id] = job
+        try:
+            self.queue.put_nowait(("job", job.id))
+        except queue.Full:
+            self._finish(job, error="the translation queue was full")
+            raise JobError("the translation queue is full; try again in a minute", 503) from None
+        return job
+
+    def delete(self, job_id: str) -> None:
+        """Remove a finished job and its files (a queued or running one is refused: a worker holds it)."""
+        with self._job_lock(job_id):
+            job = self.get(job_id)
+            if job.status in ("queued", "running"):
+                raise JobError(f"job {job_id} is {job.status}; delete it once it has finished", 409)
+            with self._lock:
+                del self._jobs[job_id]
+            shutil.rmtree(self.folder(job_id), ignore_errors=True)
+
+    def translate_now(self, text: str) -> Future[Document]:
+        """A short text through the same workers (so the model never runs on more threads than --workers)."""
+        fut: Future[Document] = Future()
+        try:
+            self.queue.put_nowait(("text", (text, fut)))
+        except queue.Full:
+            raise JobError("the translation queue is full; try again in a minute", 503) from None
+        return fut
+
+    def document(self, job_id: str) -> Document:
+        job = self.get(job_id)
+        if job.status != "done":
+            raise JobError(f"job {job_id} is {job.status}; its segments are not ready", 409)
+        return load_document(self.folder(job_id) / f"{NAME}.jsonl")
+
+    def output(self, job_id: str, fmt: str) -> Path:
+        if fmt not in FORMATS:
+            raise JobError(f"unknown format {fmt[:20]!r}; choose from {', '.join(FORMATS)}", 404)
+        self.document(job_id)  # done, or the reason it is not
+        return self.folder(job_id) / f"{NAME}{FORMATS[fmt].suffix}"
+
+    def edit(self, job_id: str, seg_id: str, target: str) -> Segment:
+        """New English for one segment through merge, as a reviewed XLIFF unit would come back:
+        facts, glossary and risk checked again, the summary following; every output rewritten."""
+        with self._job_lock(job_id):
+            doc = self.document(job_id)
+            seg = _find(doc, seg_id)
+            if not target.strip():
+                raise JobError("the English of a segment cannot be empty", 400)
+            result = merge(doc, ReviewedFile("xliff", (ReviewedUnit(seg.id, target),)), f"edit of {seg_id}")
+            new = result.doc
+            if result.changed:
+                # New English needs approving again: an earlier sign-off was for other words.
+                new = replace(new, segments=tuple(
+                    replace(s, flags=tuple(f for f in s.flags if f != "approved"),
+                            review=replace(s.review, state=None, at=now()) if s.review else Review(at=now()))
+                    if s.id == seg.id else s for s in new.segments))
+            self._write(job_id, new)
+            return _find(new, seg_id)
+
+    def approve(self, job_id: str, seg_ids: Sequence[str] | None) -> list[str]:
+        """Sign segments off (all translated ones when None): flags reviewed and approved in the
+        JSONL, and the XLIFF state signed-off, as a CAT tool's approval would read."""
+        with self._job_lock(job_id):
+            doc = self.document(job_id)
+            wanted = {s.id for s in doc.segments if s.target} if seg_ids is None else set(seg_ids)
+            for sid in wanted:
+                _find(doc, sid)
+            stamp = now()
+            segs = tuple(replace(s, flags=(*s.flags, *(f for f in ("reviewed", "approved") if f not in s.flags)),
+                                 review=replace(s.review or Review(), state="signed-off", at=stamp))
+                         if s.id in wanted else s for s in doc.segments)
+            self._write(job_id, replace(doc, segments=segs))
+            return sorted(wanted)
+
+    # ------------------------------------------------------------------ internals
+
+    def _job_lock(self, job_id: str) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(job_id, threading.Lock())
+
+    def _write(self, job_id: str, doc: Document) -> None:
+        write_document(doc, self.folder(job_id), ALL_FORMATS)
+
+    def _save(self, job: Job) -> None:
+        atomic_write(self.folder(job.id) / "job.json", json.dumps(job.to_dict(), ensure_ascii=False) + "\n")
+
+    def _finish(self, job: Job, error: str | None = None) -> None:
+        job.status = "failed" if error else "done"
+        job.error = error
+        job.finished = now()
+        self._save(job)
+
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                item = self.queue.get(timeout=0.2)  # wake now and then to see whether to stop
+            except queue.Empty:
+                continue
+            if item is None:
+                return
+            kind, payload = item
+            if kind == "text":
+                text, fut = payload
+                if fut.set_running_or_notify_cancel():
+                    try:
+                        fut.set_result(translate_source_bytes(text.encode("utf-8"), ".txt", self.translator,
+                                                              self.glossary(), self.options, with_summary=False))
+                    except Exception as exc:  # the waiting request reports it
+                        fut.set_exception(exc)
+                continue
+            self._run_job(payload)
+
+    def _run_job(self, job_id: str) -> None:
+        job = self._jobs[job_id]
+        job.status = "running"
+        self._save(job)
+        try:
+            data = (self.folder(job_id) / "input").read_bytes()
+            doc = translate_source_bytes(data, job.suffix, self.translator, self.glossary(), self.options,
+                                         progress=lambda total, _label: _Progress(job, total))
+            self._write(job_id, doc)
+            job.segments = len(doc.segments)
+            self._finish(job)
+        except ZhenError as exc:
+            self._finish(job, error=str(exc))
+        except Exception as exc:  # one bad job must not kill the worker
+            self._finish(job, error=f"cannot translate ({type(exc).__name__}: {exc})")
+
+
+def _find(doc: Document, seg_id: str) -> Segment:
+    seg = next((s for s in doc.segments if s.id == seg_id), None)
+    if seg is None:
+        raise JobError(f"no segment {seg_id[:40]!r} in this job", 404)
+    if not seg.target:
+        raise JobError(f"segment {seg_id} is not translated (boilerplate or empty)", 409)
+    return seg
+
+
+def segment_record(seg: Segment) -> dict[str, Any]:
+    """A segment as the JSONL output has it (the API's segment fields)."""
+    return {"type": "segment", **seg.to_dict()}
+
+
+__all__ = ["ID_RE", "Job", "JobError", "JobStore", "segment_record", "translate_source_bytes"]

@@ -1,0 +1,281 @@
+# ruff: noqa: E501  (the page's inline script and markup read better unwrapped)
+"""The web page of `zhen serve`: one self-contained HTML page with a small inline script.
+
+No build step and no external assets. The page holds no data: the script fetches it from the
+JSON API with the access token (taken from the URL fragment `#token=...` that `zhen serve`
+prints, or typed in, and kept in the browser's localStorage). Release text is only ever put
+into the page as text (textContent, .value), never as markup.
+"""
+
+from __future__ import annotations
+
+from ..glossary import KINDS
+
+SCRIPT = r"""
+"use strict";
+const $ = (sel) => document.querySelector(sel);
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k !== null && k !== undefined) e.append(k);
+  return e;
+}
+const frag = new URLSearchParams(location.hash.slice(1));
+if (frag.get("token")) { localStorage.setItem("zhen-token", frag.get("token")); history.replaceState(null, "", "/"); }
+function token() { return localStorage.getItem("zhen-token") || ""; }
+async function api(method, path, body) {
+  const opts = {method, headers: {"Authorization": "Bearer " + token()}};
+  if (body instanceof FormData) opts.body = body;
+  else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
+  const r = await fetch(path, opts);
+  if (!r.ok) {
+    let msg = r.status + " " + r.statusText;
+    try { msg = (await r.json()).error || msg; } catch (e) {}
+    throw new Error(msg);
+  }
+  return r;
+}
+function status(msg, bad) { const s = $("#status"); s.textContent = msg; s.className = bad ? "bad" : ""; }
+
+async function showList() {
+  $("#review").hidden = true; $("#home").hidden = false;
+  const list = $("#jobs"); list.replaceChildren();
+  try {
+    const data = await (await api("GET", "/api/jobs")).json();
+    for (const j of data.jobs) {
+      list.append(el("li", {}, el("a", {href: "#job=" + j.id}, j.name), " ",
+                     el("span", {class: "st " + j.status}, j.status), " ", el("small", {}, j.created)));
+    }
+    if (!data.jobs.length) list.append(el("li", {}, "no jobs yet"));
+  } catch (e) { status(e.message, true); }
+}
+
+async function submit() {
+  const text = $("#text").value, file = $("#file").files[0];
+  let body;
+  if (file) { body = new FormData(); body.append("file", file); }
+  else if (text.trim()) body = {text, name: $("#name").value || "pasted text"};
+  else { status("paste a release or choose a file first", true); return; }
+  try {
+    const job = await (await api("POST", "/api/jobs", body)).json();
+    location.hash = "job=" + job.id;
+  } catch (e) { status(e.message, true); }
+}
+
+let current = null;
+async function showJob(id) {
+  $("#home").hidden = true; $("#review").hidden = false;
+  $("#rows").replaceChildren(); $("#first").replaceChildren(); $("#downloads").hidden = true;
+  const bar = $("#progress");
+  for (;;) {
+    let job;
+    try { job = await (await api("GET", "/api/jobs/" + id)).json(); } catch (e) { status(e.message, true); return; }
+    if (location.hash !== "#job=" + id) return;  // the reader went elsewhere
+    $("#title").textContent = job.name;
+    if (job.status === "done") { bar.hidden = true; current = job; renderJob(job); status("translated: " + job.segments + " segments"); return; }
+    if (job.status === "failed") { bar.hidden = true; status("failed: " + job.error, true); return; }
+    bar.hidden = false; bar.max = job.total || 1; bar.value = job.done;
+    status(job.status + (job.total ? ": " + job.done + " of " + job.total + " sentences" : ""));
+    await new Promise((ok) => setTimeout(ok, 400));
+  }
+}
+
+function riskCell(seg) {
+  const cell = el("td", {class: "risk"});
+  if (seg.risk && seg.risk !== "ok") cell.append(el("b", {class: "r-" + seg.risk}, seg.risk));
+  const reasons = el("ul", {});
+  // the checks carry every reason (figures and glossary terms included), one line each
+  for (const c of seg.checks || []) reasons.append(el("li", {}, c.reason));
+  cell.append(reasons);
+  const flags = (seg.flags || []).filter((f) => f === "reviewed" || f === "approved");
+  if (flags.length) cell.append(el("div", {class: "ok"}, flags.join(", ")));
+  return cell;
+}
+
+function zhText(seg) {
+  // glossary terms marked, their English on hover; hits point into norm, which has the
+  // displayed text's length unless normalizing changed it (then the text goes unmarked)
+  const out = el("span", {});
+  const hits = (seg.hits || []).filter((h) => h.end <= seg.text.length).sort((a, b) => a.start - b.start);
+  if (seg.text.length !== seg.norm.length) { out.append(seg.text); return out; }
+  let at = 0;
+  for (const h of hits) {
+    if (h.start < at) continue;
+    out.append(seg.text.slice(at, h.start), el("mark", {class: "term " + h.status, title: h.en}, seg.text.slice(h.start, h.end)));
+    at = h.end;
+  }
+  out.append(seg.text.slice(at));
+  return out;
+}
+
+function row(seg) {
+  const tr = el("tr", {id: "seg-" + seg.id, "data-id": seg.id, class: "risk-" + (seg.risk || "none")});
+  const who = seg.speaker ? el("div", {class: "who"}, seg.speaker) : null;
+  const whoEn = seg.speaker_en ? el("div", {class: "who"}, seg.speaker_en) : null;
+  tr.append(el("td", {class: "id"}, seg.id, el("br"), el("small", {}, seg.kind)));
+  tr.append(el("td", {class: "zh", lang: "zh"}, who, zhText(seg)));
+  const en = el("td", {class: "en", lang: "en"}, whoEn);
+  if (seg.target) {
+    const box = el("textarea", {class: "edit", rows: "3"});
+    box.value = seg.target;
+    const save = el("button", {class: "save", onclick: async () => {
+      try {
+        const s = await (await api("PUT", "/api/jobs/" + current.id + "/segments/" + seg.id, {target: box.value})).json();
+        tr.replaceWith(row(s)); status("saved " + seg.id + ": risk " + s.risk);
+      } catch (e) { status(e.message, true); }
+    }}, "Save");
+    const approve = el("button", {class: "approve", onclick: async () => {
+      try {
+        await api("POST", "/api/jobs/" + current.id + "/approve", {segments: [seg.id]});
+        await reload(); status("approved " + seg.id);
+      } catch (e) { status(e.message, true); }
+    }}, "Approve");
+    en.append(box, el("div", {}, save, " ", approve));
+  } else en.append(el("span", {class: "muted"}, "(not translated)"));
+  tr.append(en, riskCell(seg));
+  return tr;
+}
+
+function renderJob(job) {
+  const rows = $("#rows"); rows.replaceChildren();
+  const first = $("#first"); first.replaceChildren();
+  for (const seg of job.segments) {
+    rows.append(row(seg));
+    if (seg.risk === "check" || seg.risk === "bad") {
+      const why = (seg.checks || []).map((c) => c.reason).join("; ");
+      first.append(el("li", {}, el("a", {href: "#seg-" + seg.id, onclick: (ev) => { ev.preventDefault(); document.getElementById("seg-" + seg.id).scrollIntoView(); }}, seg.id), " " + seg.risk + ": " + why));
+    }
+  }
+  if (!first.children.length) first.append(el("li", {}, "nothing flagged"));
+  const summary = $("#summary"); summary.replaceChildren();
+  for (const p of (job.summary && job.summary.sentences) || []) summary.append(el("li", {}, p.en || "", p.id ? el("small", {}, " (" + p.id + ")") : null));
+  $("#downloads").hidden = false;
+}
+
+async function reload() {
+  current = await (await api("GET", "/api/jobs/" + current.id)).json();
+  renderJob(current);
+}
+
+async function download(fmt) {
+  try {
+    const blob = await (await api("GET", "/api/jobs/" + current.id + "/output/" + fmt)).blob();
+    const a = el("a", {href: URL.createObjectURL(blob), download: "zhen-" + current.id + "." + fmt});
+    document.body.append(a); a.click(); a.remove();
+  } catch (e) { status(e.message, true); }
+}
+
+let glossaryAsked = 0;
+async function showGlossary(note) {
+  for (const id of ["#home", "#review"]) $(id).hidden = true;
+  $("#glossary").hidden = false;
+  const q = $("#g-q").value, kind = $("#g-kind").value, asked = ++glossaryAsked;
+  try {
+    const data = await (await api("GET", "/api/glossary?" + new URLSearchParams({q, kind}))).json();
+    if (asked !== glossaryAsked) return;  // a later search was made meanwhile: its answer wins
+    const rows = $("#g-rows"); rows.replaceChildren();
+    for (const t of data.terms.slice(0, 300)) {
+      rows.append(el("tr", {}, el("td", {lang: "zh"}, t.zh), el("td", {}, t.en), el("td", {}, t.kind),
+        el("td", {class: "muted"}, t.note),
+        el("td", {}, el("button", {class: "g-remove", onclick: async () => {
+          try { await api("DELETE", "/api/glossary/" + encodeURIComponent(t.zh)); showGlossary("removed " + t.zh); }
+          catch (e) { status(e.message, true); }
+        }}, "Remove"))));
+    }
+    // what was just done stays in view beside the count
+    status((typeof note === "string" ? note + "; " : "") + data.terms.length + " terms" + (data.terms.length > 300 ? " (first 300 shown)" : "") + " in " + data.file);
+  } catch (e) { status(e.message, true); }
+}
+
+async function addTerm() {
+  const term = {zh: $("#g-zh").value.trim(), en: $("#g-en").value.trim(), kind: $("#g-newkind").value, note: $("#g-note").value.trim()};
+  try {
+    const r = await (await api("POST", "/api/glossary", term)).json();
+    $("#g-q").value = term.zh; showGlossary(r.result + ": " + term.zh + " = " + term.en);
+  } catch (e) { status(e.message, true); }
+}
+
+function route() {
+  const m = location.hash.match(/^#job=([0-9a-f]{16})$/);
+  $("#glossary").hidden = true;
+  if (m) showJob(m[1]); else if (location.hash === "#glossary") showGlossary(); else showList();
+}
+$("#g-search").addEventListener("click", showGlossary);
+$("#g-lint").addEventListener("click", async () => {
+  try {
+    const data = await (await api("GET", "/api/glossary/lint")).json();
+    const list = $("#g-findings"); list.replaceChildren();
+    for (const f of data.findings) list.append(el("li", {class: f.level === "error" ? "bad" : ""}, f.where + ": " + f.level + ": " + f.message));
+    status(data.findings.length + " lint findings");
+  } catch (e) { status(e.message, true); }
+});
+$("#g-add").addEventListener("click", addTerm);
+$("#go").addEventListener("click", submit);
+$("#approve-all").addEventListener("click", async () => {
+  try { await api("POST", "/api/jobs/" + current.id + "/approve", {}); await reload(); status("approved every segment"); }
+  catch (e) { status(e.message, true); }
+});
+for (const b of document.querySelectorAll("[data-fmt]")) b.addEventListener("click", () => download(b.dataset.fmt));
+$("#save-token").addEventListener("click", () => { localStorage.setItem("zhen-token", $("#token").value.trim()); status("token saved"); route(); });
+window.addEventListener("hashchange", route);
+route();
+"""
+
+_KINDS = "".join(f'<option value="{k}">{k}</option>' for k in KINDS)
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>zhen: translate and review releases</title>
+<style>
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1em; color: #222; }
+header { display: flex; gap: 1em; align-items: baseline; flex-wrap: wrap; border-bottom: 1px solid #ccc; }
+header h1 { margin: 0 .5em 0 0; font-size: 1.3em; } header a { color: inherit; }
+textarea { width: 100%; box-sizing: border-box; font: inherit; }
+#text { min-height: 12em; }
+table { border-collapse: collapse; width: 100%; } td { border-top: 1px solid #ddd; vertical-align: top; padding: .4em; }
+td.zh { width: 38%; } td.en { width: 38%; } td.id { color: #777; width: 3em; } td.risk { font-size: .9em; }
+tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { border-left: 4px solid #c00; }
+.r-check { color: #8a6d00; } .r-bad, .bad { color: #c00; } .ok { color: #070; } .muted, small { color: #777; }
+.who { font-weight: 600; } mark.term { background: #e6f0ff; } mark.term.missing { background: #ffe0e0; } .st.done { color: #070; } .st.failed { color: #c00; }
+#status { min-height: 1.5em; } progress { width: 100%; }
+@media (max-width: 700px) { td.id, td.risk { display: none; } }
+</style></head>
+<body>
+<header><h1><a href="#">zhen</a></h1><span>Chinese releases into English: translate, review, approve</span>
+<a href="#">Jobs</a> <a href="#glossary">Glossary</a>
+<label>token <input id="token" type="password" size="12"></label><button id="save-token">Use token</button></header>
+<p id="status" role="status"></p>
+<section id="home">
+<h2>New release</h2>
+<p><input id="name" placeholder="name (optional)"> or upload <input id="file" type="file" accept=".txt,.md,.html,.htm"></p>
+<textarea id="text" placeholder="Paste the Chinese release here"></textarea>
+<p><button id="go">Translate</button></p>
+<h2>Jobs</h2><ul id="jobs"></ul>
+</section>
+<section id="review" hidden>
+<h2 id="title"></h2>
+<progress id="progress" hidden></progress>
+<div id="downloads" hidden><button id="approve-all">Approve all</button>
+Download: <button data-fmt="xliff">XLIFF</button> <button data-fmt="jsonl">JSONL</button>
+<button data-fmt="txt">English text</button> <button data-fmt="md">Markdown</button> <button data-fmt="tmx">TMX</button>
+<button data-fmt="html">Review page</button>
+<h3>Summary</h3><ol id="summary"></ol>
+<h3>Check these first</h3><ul id="first"></ul></div>
+<table><tbody id="rows"></tbody></table>
+</section>
+<section id="glossary" hidden>
+<h2>Glossary</h2>
+<p><input id="g-q" placeholder="search zh, en or note"> <select id="g-kind"><option value="">any kind</option>""" + _KINDS + """</select>
+<button id="g-search">Search</button> <button id="g-lint">Lint</button></p>
+<ul id="g-findings"></ul>
+<p>Add or change: <input id="g-zh" placeholder="zh" size="10"> <input id="g-en" placeholder="English">
+<select id="g-newkind">""" + _KINDS + """</select> <input id="g-note" placeholder="note"> <button id="g-add">Add</button></p>
+<table><tbody id="g-rows"></tbody></table>
+</section>
+<script>""" + SCRIPT + """</script>
+</body></html>
+"""

@@ -1,0 +1,250 @@
+"""`zhen serve`'s JSON API through FastAPI's test client, with the deterministic FakeTranslator."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FakeTranslator
+from fastapi.testclient import TestClient
+
+from pipeline.server import ServerConfig, create_app
+
+TOKEN = "test-token-123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+LOCAL = "http://127.0.0.1"  # the server on loopback answers only for loopback host names
+RELEASE = "公安部召开新闻发布会。\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\n记者：请介绍一下情况。\n"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path / "data", token=TOKEN, max_body=64_000,
+                                                    max_sync_chars=500))
+    with TestClient(app, base_url=LOCAL) as c:  # the context runs the lifespan: the workers start and stop
+        yield c
+
+
+def wait_done(client: TestClient, job_id: str) -> dict[str, Any]:
+    for _ in range(2400):  # a bound (2 min), not a timing assertion: the first job may load jieba
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} never finished: {job}")
+
+
+def submit(client: TestClient, text: str = RELEASE) -> dict[str, Any]:
+    r = client.post("/api/jobs", json={"text": text, "name": "cloud sword"}, headers=AUTH)
+    assert r.status_code == 202, r.text
+    return wait_done(client, r.json()["id"])
+
+
+def test_translate_returns_jsonl_segment_fields(client: TestClient) -> None:
+    r = client.post("/api/translate", json={"text": "公安部召开新闻发布会。"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    segs = r.json()["segments"]
+    assert len(segs) == 1
+    seg = segs[0]
+    for key in ("id", "block", "kind", "text", "norm", "target", "flags", "hits", "facts", "risk", "checks"):
+        assert key in seg
+    assert seg["type"] == "segment" and seg["text"] == "公安部召开新闻发布会。"
+    # the glossary is enforced through the fake model: the term comes back in the glossary's English
+    assert "Ministry of Public Security" in seg["target"]
+
+
+def test_every_write_needs_the_token(client: TestClient) -> None:
+    for method, path, body in (("post", "/api/translate", {"text": "你好。"}),
+                               ("post", "/api/jobs", {"text": "你好。"}),
+                               ("post", "/api/glossary", {"zh": "测试", "en": "test"})):
+        r = getattr(client, method)(path, json=body)
+        assert r.status_code == 401 and "token" in r.json()["error"]
+        r = getattr(client, method)(path, json=body, headers={"Authorization": "Bearer wrong"})
+        assert r.status_code == 401
+    assert client.delete("/api/glossary/公安部").status_code == 401
+    # reads on loopback need none
+    assert client.get("/api/jobs").status_code == 200
+
+
+def test_beyond_loopback_every_request_needs_the_token(tmp_path: Path) -> None:
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN, host="0.0.0.0"))
+    with TestClient(app, base_url=LOCAL) as c:
+        assert c.get("/api/jobs").status_code == 401
+        assert c.get("/openapi.json").status_code == 401
+        assert c.get("/api/jobs", headers=AUTH).status_code == 200
+        assert c.get("/").status_code == 200  # the page shell holds no data; its script sends the token
+
+
+def test_loopback_server_refuses_other_host_names(client: TestClient) -> None:
+    # a page elsewhere whose name was rebound to 127.0.0.1 sends its own Host
+    r = client.get("/api/jobs", headers={"Host": "evil.example"})
+    assert r.status_code == 421 and "loopback" in r.json()["error"]
+    assert client.get("/api/jobs", headers={"Host": "localhost:8000"}).status_code == 200
+
+
+def test_size_limits_answer_413(client: TestClient) -> None:
+    r = client.post("/api/translate", json={"text": "公安部。" * 200}, headers=AUTH)
+    assert r.status_code == 413 and "/api/jobs" in r.json()["error"]
+    r = client.post("/api/jobs", json={"text": "公安部。" * 20_000}, headers=AUTH)
+    assert r.status_code == 413 and "limit" in r.json()["error"]
+    files = {"file": ("big.txt", "公安部。".encode() * 20_000, "text/plain")}
+    assert client.post("/api/jobs", files=files, headers=AUTH).status_code == 413
+
+
+def test_job_lifecycle_edit_rechecks_risk_then_approve(client: TestClient) -> None:
+    job = submit(client)
+    assert job["status"] == "done", job
+    segs = {s["text"]: s for s in job["segments"]}
+    fact = segs["截至2019年11月，共破获电信网络诈骗案件9.4万起。"]
+    assert fact["target"].startswith("EN<")
+    r = client.put(f"/api/jobs/{job['id']}/segments/{fact['id']}", json={"target": "  "}, headers=AUTH)
+    assert r.status_code == 400 and "empty" in r.json()["error"]
+    r = client.put(f"/api/jobs/{job['id']}/segments/{fact['id']}", json={"english": "x"}, headers=AUTH)
+    assert r.status_code == 422 and "target" in r.json()["error"]
+    # A wrong figure typed by the reviewer is caught by the same checks as the model's output.
+    bad = "As of November 2019, 9.4 million telecom fraud cases were solved."
+    r = client.put(f"/api/jobs/{job['id']}/segments/{fact['id']}", json={"target": bad}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    edited = r.json()
+    assert edited["target"] == bad and "reviewed" in edited["flags"]
+    assert edited["risk"] in ("check", "bad") and any(c["kind"].startswith("fact") for c in edited["checks"])
+    assert client.post(f"/api/jobs/{job['id']}/approve", json={}, headers=AUTH).status_code == 200
+    good = "As of November 2019, 94,000 telecom network fraud cases were solved."
+    edited = client.put(f"/api/jobs/{job['id']}/segments/{fact['id']}", json={"target": good}, headers=AUTH).json()
+    assert not any(c["kind"].startswith("fact") for c in edited["checks"])
+    # edited after approval: to be approved again; reviewed once, however often edited
+    assert "approved" not in edited["flags"] and edited["flags"].count("reviewed") == 1
+    # the summary quotes the edit (it picks the release's key sentences by id)
+    summary = client.get(f"/api/jobs/{job['id']}").json()["summary"]
+    assert summary["type"] == "summary" and summary["sentences"]
+    quoted = {p["id"]: p["en"] for p in summary["sentences"]}
+    assert quoted[fact["id"]] == good  # s2, the figure, is one of the key sentences
+    # the edit is in every output
+    xliff = client.get(f"/api/jobs/{job['id']}/output/xliff")
+    assert xliff.status_code == 200 and good in xliff.text
+    assert good in client.get(f"/api/jobs/{job['id']}/output/txt").text
+    # approve one, then all: the flags say so in the JSONL
+    r = client.post(f"/api/jobs/{job['id']}/approve", json={"segments": [fact["id"]]}, headers=AUTH)
+    assert r.json() == {"approved": [fact["id"]]}
+    jsonl = client.get(f"/api/jobs/{job['id']}/output/jsonl").text
+    assert '"approved"' in jsonl
+    # the XLIFF says so as a CAT tool would: the approved unit signed off, its English the edit
+    xliff = client.get(f"/api/jobs/{job['id']}/output/xliff").text
+    assert f'state="signed-off">{good}</target>' in xliff
+    assert client.post(f"/api/jobs/{job['id']}/approve", json={}, headers=AUTH).status_code == 200
+    after = client.get(f"/api/jobs/{job['id']}").json()["segments"]
+    assert all({"reviewed", "approved"} <= set(s["flags"]) for s in after if s["target"])
+
+
+def test_upload_a_file(client: TestClient) -> None:
+    files = {"file": ("release.txt", RELEASE.encode("gb18030"), "text/plain")}
+    r = client.post("/api/jobs", files=files, headers=AUTH)
+    assert r.status_code == 202, r.text
+    job = wait_done(client, r.json()["id"])
+    assert job["status"] == "done" and job["name"] == "release.txt"
+    assert any(s["text"] == "公安部召开新闻发布会。" for s in job["segments"])
+
+
+def test_unknown_and_path_like_ids(client: TestClient) -> None:
+    assert client.get("/api/jobs/0123456789abcdef").status_code == 404
+    assert "no such job" in client.get("/api/jobs/0123456789abcdef").json()["error"]
+    for bad in ("..", "..%2F..%2Fetc", "%2e%2e", "0123456789ABCDEF", "abc", "0123456789abcdef%0A"):
+        r = client.get(f"/api/jobs/{bad}/output/jsonl")
+        assert r.status_code in (400, 404), (bad, r.status_code)
+        assert "root:" not in r.text
+    r = client.get("/api/jobs/..")
+    assert r.status_code in (400, 404)
+    r = client.get("/api/jobs/0123456789abcdef%0A")  # a well-formed id and a newline
+    assert r.status_code == 400 and "not a job id" in r.json()["error"]
+    job = submit(client)
+    assert client.get(f"/api/jobs/{job['id']}/output/..%2Finput").status_code == 404
+    assert client.get(f"/api/jobs/{job['id']}/output/passwd").status_code == 404
+    r = client.put(f"/api/jobs/{job['id']}/segments/s999", json={"target": "x"}, headers=AUTH)
+    assert r.status_code == 404 and "s999" in r.json()["error"]
+    assert client.delete("/api/jobs/..", headers=AUTH).status_code in (400, 404, 405)
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 401
+    assert client.delete(f"/api/jobs/{job['id']}", headers=AUTH).json() == {"deleted": job["id"]}
+    assert client.get(f"/api/jobs/{job['id']}").status_code == 404
+
+
+def test_queue_full_answers_503(tmp_path: Path) -> None:
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN, queue_size=1))
+    # no lifespan: no workers drain the queue, so the second job finds it full
+    c = TestClient(app, base_url=LOCAL)
+    assert c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH).status_code == 202
+    r = c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH)
+    assert r.status_code == 503 and r.headers["retry-after"] and "queue" in r.json()["error"]
+
+
+def test_a_job_left_running_resumes_after_a_restart(tmp_path: Path) -> None:
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN))
+    job_id = TestClient(app, base_url=LOCAL).post("/api/jobs", json={"text": RELEASE}, headers=AUTH).json()["id"]
+    # the "killed" server never ran it; a new one picks it up from disk
+    with TestClient(create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN)), base_url=LOCAL) as c:
+        assert wait_done(c, job_id)["status"] == "done"
+
+
+def test_glossary_search_add_remove(client: TestClient) -> None:
+    found = client.get("/api/glossary", params={"q": "公安部"}).json()["terms"]
+    assert any(t["zh"] == "公安部" for t in found)
+    r = client.post("/api/glossary", json={"zh": "云剑", "en": "Cloud Sword", "kind": "campaign"}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["result"] in ("added", "changed", "unchanged")
+    r = client.post("/api/glossary", json={"zh": "测试词", "en": "test term"}, headers=AUTH)
+    assert r.json()["result"] == "added"
+    assert [t["en"] for t in client.get("/api/glossary", params={"q": "测试词"}).json()["terms"]] == ["test term"]
+    # a new term is used by the next translation
+    seg = client.post("/api/translate", json={"text": "这是测试词。"}, headers=AUTH).json()["segments"][0]
+    assert "test term" in seg["target"]
+    assert client.delete("/api/glossary/测试词", headers=AUTH).status_code == 200
+    assert client.get("/api/glossary", params={"q": "测试词"}).json()["terms"] == []
+    r = client.delete("/api/glossary/测试词", headers=AUTH)
+    assert r.status_code == 404 and "测试词" in r.json()["error"]
+    assert client.post("/api/glossary", json={"zh": "x", "en": "y", "kind": "nope"}, headers=AUTH).status_code == 422
+    # lint: a term whose English drops the English of a term inside it is reported, by file name only
+    client.post("/api/glossary", json={"zh": "公安部长", "en": "police chief"}, headers=AUTH)
+    findings = client.get("/api/glossary/lint").json()["findings"]
+    mine = [f for f in findings if "公安部长" in f["message"]]
+    assert mine and all(f["where"].startswith("glossary.tsv:") for f in findings)
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for p in ("/api/translate", "/api/jobs", "/api/jobs/{job_id}", "/api/jobs/{job_id}/output/{fmt}",
+              "/api/jobs/{job_id}/segments/{seg_id}", "/api/jobs/{job_id}/approve", "/api/glossary"):
+        assert p in paths
+    assert client.get("/docs").status_code == 200
+
+
+def test_page_is_self_contained(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and "script-src 'sha256-" in r.headers["content-security-policy"]
+    assert "http://" not in r.text and "https://" not in r.text
+    assert "innerHTML" not in r.text  # release text goes in as text only
+
+
+class BrokenTranslator(FakeTranslator):
+    def translate(self, texts: Any, progress: Any = None) -> Any:
+        raise RuntimeError("the model fell over")
+
+
+def test_a_failing_model_fails_the_job_and_answers_one_line(tmp_path: Path) -> None:
+    app = create_app(BrokenTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN))
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as c:
+        r = c.post("/api/translate", json={"text": "公安部召开新闻发布会。"}, headers=AUTH)
+        assert r.status_code == 500 and r.json() == {"error": "internal error (RuntimeError); see the server's log"}
+        job = wait_done(c, c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH).json()["id"])
+        assert job["status"] == "failed" and "the model fell over" in job["error"]
+        assert c.get(f"/api/jobs/{job['id']}/output/xliff").status_code == 409  # no half outputs to fetch
+        assert c.post("/api/jobs", json={"text": RELEASE}, headers=AUTH).status_code == 202  # the worker lives on
+
+
+def test_two_workers_finish_every_job(tmp_path: Path) -> None:
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN, workers=2))
+    with TestClient(app, base_url=LOCAL) as c:
+        ids = [c.post("/api/jobs", json={"text": RELEASE, "name": f"r{i}"}, headers=AUTH).json()["id"]
+               for i in range(6)]
+        assert len(set(ids)) == 6
+        assert all(wait_done(c, i)["status"] == "done" for i in ids)
+        assert {j["id"] for j in c.get("/api/jobs").json()["jobs"]} == set(ids)

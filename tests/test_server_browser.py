@@ -1,0 +1,128 @@
+"""`zhen serve` as a reviewer uses it: a real headless chromium (Debian's, through Playwright's
+executable_path: no browser is downloaded) against the server running in-process on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from conftest import FakeTranslator
+
+from pipeline.server import ServerConfig, create_app
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+TOKEN = "browser-test-token"
+RELEASE = "公安部召开新闻发布会。\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\n记者：请介绍一下情况。\n"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """The app on a free loopback port, in a thread; stopped (and joined) when the test ends."""
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path / "data", token=TOKEN))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # the port is ours before uvicorn starts: no race for it
+    port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    started = threading.Event()
+    for _ in range(400):
+        if srv.started:
+            started.set()
+            break
+        started.wait(0.05)
+    assert srv.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+        assert not thread.is_alive(), "the server did not stop"
+
+
+def _chromium() -> str:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        # Not a skip: CI installs Debian's chromium (.ci/run), and a missing browser must show.
+        pytest.fail("chromium is not installed: apt-get install chromium (as .ci/run does)")
+    return exe
+
+
+def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    exe = _chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    # A bound for a slow, shared machine (the first job loads jieba), not a timing assertion.
+    expect.set_options(timeout=90_000)
+    fixed = "As of November 2019, 94,000 telecom network fraud cases were solved."
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+            page.set_default_timeout(60_000)
+            page.goto(f"{server}/#token={TOKEN}")  # as `zhen serve` prints it
+            page.fill("#name", "cloud sword briefing")
+            page.fill("#text", RELEASE)
+            page.click("#go")
+            # the review view: one row per segment, Chinese beside English
+            row = page.locator("tr", has_text="9.4万起")
+            expect(row.locator("textarea.edit")).to_be_visible()
+            expect(page.locator("#rows tr")).to_have_count(3)
+            # glossary terms are marked in the Chinese, their English on hover
+            term = page.locator("#rows tr", has_text="公安部召开").locator("mark.term").first
+            expect(term).to_have_text("公安部")
+            expect(term).to_have_attribute("title", "Ministry of Public Security")
+            page.screenshot(path=str(ARTIFACTS / "server-review.png"), full_page=True)
+            row.locator("textarea.edit").fill(fixed)
+            row.locator("button.save").click()
+            expect(page.locator("#status")).to_contain_text("saved")
+            row = page.locator("tr", has_text="9.4万起")
+            expect(row.locator("td.risk")).to_contain_text("reviewed")
+            row.locator("button.approve").click()
+            expect(page.locator("#status")).to_contain_text("approved")
+            expect(page.locator("tr", has_text="9.4万起").locator("td.risk")).to_contain_text("approved")
+            with page.expect_download() as info:
+                page.click("button[data-fmt=xliff]")
+            xliff = tmp_path / "reviewed.xliff"
+            info.value.save_as(xliff)
+            assert fixed in xliff.read_text(encoding="utf-8")
+            page.screenshot(path=str(ARTIFACTS / "server-approved.png"), full_page=True)
+            # the job list shows it, done
+            page.goto(f"{server}/#")
+            expect(page.locator("#jobs")).to_contain_text("cloud sword briefing")
+            expect(page.locator("#jobs .st.done")).to_have_count(1)
+            # the glossary page: add a term, find it, remove it
+            page.click("a[href='#glossary']")
+            expect(page.locator("#status")).to_contain_text("terms in glossary.tsv")
+            page.fill("#g-zh", "反诈中心")
+            page.fill("#g-en", "Anti-Fraud Centre")
+            page.select_option("#g-newkind", "org")
+            page.click("#g-add")
+            expect(page.locator("#status")).to_contain_text("added: 反诈中心")
+            term = page.locator("#g-rows tr", has_text="Anti-Fraud Centre")
+            expect(term).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "server-glossary.png"))
+            term.locator("button.g-remove").click()
+            expect(page.locator("#status")).to_contain_text("removed 反诈中心")
+            expect(page.locator("#g-rows tr", has_text="Anti-Fraud Centre")).to_have_count(0)
+            page.click("#g-lint")
+            expect(page.locator("#status")).to_contain_text("lint findings")
+            # a file upload (GB18030, as many release pages are saved) takes the same way
+            page.goto(f"{server}/#")
+            page.set_input_files("#file", files=[{"name": "briefing.txt", "mimeType": "text/plain",
+                                                   "buffer": RELEASE.encode("gb18030")}])
+            page.click("#go")
+            expect(page.locator("#title")).to_have_text("briefing.txt")
+            expect(page.locator("#rows tr", has_text="9.4万起")).to_have_count(1)
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "server-review.png").stat().st_size > 10_000
