@@ -62,18 +62,24 @@ def test_one_output_per_input_in_order(engine: str, tiny_model: Path, ct2_model:
     assert tr.settings()["num_beams"] == 2
 
 
+# Python run before a test's code: any import of torch or transformers fails, as on an install without them.
+NO_TORCH = (
+    "import sys, builtins\n"
+    "real = builtins.__import__\n"
+    "def guard(name, *a, **k):\n"
+    "    if name.split('.')[0] in ('torch', 'transformers'):\n"
+    "        raise ImportError('blocked: ' + name)\n"
+    "    return real(name, *a, **k)\n"
+    "builtins.__import__ = guard\n"
+)
+
+
 def test_ctranslate2_needs_no_torch_or_transformers(ct2_model: Path) -> None:
     import subprocess
     import sys
 
     code = (
-        "import sys, builtins\n"
-        "real = builtins.__import__\n"
-        "def guard(name, *a, **k):\n"
-        "    if name.split('.')[0] in ('torch', 'transformers'):\n"
-        "        raise ImportError('blocked: ' + name)\n"
-        "    return real(name, *a, **k)\n"
-        "builtins.__import__ = guard\n"
+        NO_TORCH +
         "from pipeline.engines import resolve_engine\n"
         "from pipeline.engines.ctranslate2 import CT2Marian\n"
         "from pipeline.records import EngineOptions\n"
@@ -91,13 +97,7 @@ def test_zhen_translate_with_a_converted_model_needs_no_torch(ct2_model: Path, t
     import sys
 
     code = (
-        "import sys, builtins\n"
-        "real = builtins.__import__\n"
-        "def guard(name, *a, **k):\n"
-        "    if name.split('.')[0] in ('torch', 'transformers'):\n"
-        "        raise ImportError('blocked: ' + name)\n"
-        "    return real(name, *a, **k)\n"
-        "builtins.__import__ = guard\n"
+        NO_TORCH +
         "from click.testing import CliRunner\n"
         "from pipeline.cli import main\n"
         f"r = CliRunner().invoke(main, ['translate', '-', '--model', {str(ct2_model)!r}, '--beams', '1', '-q'],\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -314,8 +315,9 @@ CUDA_REPORT = '{"install": [{"download_info": {"url": "https://example.invalid/t
 CPU_REPORT = '{"install": [{"download_info": {"url": "file:///opt/wheels/torch-2.13.0%2Bcpu-cp311-manylinux.whl"}}]}'
 
 
-@pytest.mark.parametrize("args, extras", [(["--dev"], "[torch,dev]"), ([], "[torch]")])
-def test_setup_tries_the_cpu_index_first_and_says_which_build(tmp_path: Path, args: list[str], extras: str) -> None:
+def _run_setup(tmp_path: Path, args: list[str], report: str = "") -> tuple[Any, str]:
+    """setup.sh run in a sandbox: a stand-in .venv/bin/python that logs pip calls; no torch yet.
+    `report` is what the configured index says it would install. Returns (result, pip log)."""
     import os
     import shutil
     import subprocess
@@ -330,35 +332,27 @@ def test_setup_tries_the_cpu_index_first_and_says_which_build(tmp_path: Path, ar
     (tmp_path / "site" / "torch" / "__init__.py").write_text("raise ImportError('no torch yet')\n")
     log = tmp_path / "log"
     env = {**os.environ, "SETUP_LOG": str(log), "FAKE_SITE": str(tmp_path / "site"), "REAL_PYTHON": sys.executable,
-           "FAKE_REPORT": CUDA_REPORT}  # the configured index would give the CUDA build
+           "FAKE_REPORT": report}
     out = subprocess.run(["bash", str(tmp_path / "setup.sh"), *args], capture_output=True, text=True, env=env)
+    return out, log.read_text() if log.exists() else ""
+
+
+@pytest.mark.parametrize("args, extras", [(["--dev"], "[torch,dev]"), ([], "[torch]")])
+def test_setup_tries_the_cpu_index_first_and_says_which_build(tmp_path: Path, args: list[str], extras: str) -> None:
+    out, log = _run_setup(tmp_path, args, CUDA_REPORT)  # the configured index would give the CUDA build
     assert out.returncode == 0, out.stderr
-    torch_calls = [ln for ln in log.read_text().splitlines() if "torch==2.13.0" in ln and "--dry-run" not in ln]
+    torch_calls = [ln for ln in log.splitlines() if "torch==2.13.0" in ln and "--dry-run" not in ln]
     assert "--index-url https://download.pytorch.org/whl/cpu" in torch_calls[0]
     assert len(torch_calls) == 2 and "--index-url" not in torch_calls[1]  # the quiet fallback
     assert "torch 2.13.0+cpu: the CPU build" in out.stdout
     assert out.stderr == ""  # the unreachable index is not reported
-    assert any(ln.endswith(f"-e .{extras}") for ln in log.read_text().splitlines())
+    assert any(ln.endswith(f"-e .{extras}") for ln in log.splitlines())
 
 
 def test_setup_without_torch(tmp_path: Path) -> None:
-    import os
-    import shutil
-    import subprocess
-    import sys
-
-    shutil.copy(ROOT / "setup.sh", tmp_path / "setup.sh")
-    (tmp_path / ".venv" / "bin").mkdir(parents=True)
-    fake = tmp_path / ".venv" / "bin" / "python"
-    fake.write_text(FAKE_PYTHON)
-    fake.chmod(0o755)
-    (tmp_path / "site" / "torch").mkdir(parents=True)  # a fresh machine: no torch until pip installs it
-    (tmp_path / "site" / "torch" / "__init__.py").write_text("raise ImportError('no torch yet')\n")
-    log = tmp_path / "log"
-    env = {**os.environ, "SETUP_LOG": str(log), "FAKE_SITE": str(tmp_path / "site"), "REAL_PYTHON": sys.executable}
-    out = subprocess.run(["bash", str(tmp_path / "setup.sh"), "--no-torch"], capture_output=True, text=True, env=env)
+    out, log = _run_setup(tmp_path, ["--no-torch"])
     assert out.returncode == 0, out.stderr
-    assert "torch" not in log.read_text() and log.read_text().splitlines()[-1].endswith("-e .")
+    assert "torch" not in log and log.splitlines()[-1].endswith("-e .")
 
 
 def test_abstractive_summarizer_hint_names_summary_model(tmp_path: Path, no_hf_cache: None) -> None:
@@ -423,24 +417,9 @@ def test_license_is_an_spdx_string() -> None:
 
 def test_setup_takes_a_cpu_build_the_configured_index_offers(tmp_path: Path) -> None:
     """A local CPU wheel (as on this machine) or a mirror of CPU wheels: no other index is asked."""
-    import os
-    import shutil
-    import subprocess
-    import sys
-
-    shutil.copy(ROOT / "setup.sh", tmp_path / "setup.sh")
-    (tmp_path / ".venv" / "bin").mkdir(parents=True)
-    fake = tmp_path / ".venv" / "bin" / "python"
-    fake.write_text(FAKE_PYTHON)
-    fake.chmod(0o755)
-    (tmp_path / "site" / "torch").mkdir(parents=True)
-    (tmp_path / "site" / "torch" / "__init__.py").write_text("raise ImportError('no torch yet')\n")
-    log = tmp_path / "log"
-    env = {**os.environ, "SETUP_LOG": str(log), "FAKE_SITE": str(tmp_path / "site"), "REAL_PYTHON": sys.executable,
-           "FAKE_REPORT": CPU_REPORT}
-    out = subprocess.run(["bash", str(tmp_path / "setup.sh")], capture_output=True, text=True, env=env)
+    out, log = _run_setup(tmp_path, [], CPU_REPORT)
     assert out.returncode == 0, out.stderr
-    torch_calls = [ln for ln in log.read_text().splitlines() if "torch==2.13.0" in ln and "--dry-run" not in ln]
+    torch_calls = [ln for ln in log.splitlines() if "torch==2.13.0" in ln and "--dry-run" not in ln]
     assert len(torch_calls) == 1 and "--index-url" not in torch_calls[0]
-    assert "download.pytorch.org" not in log.read_text()
+    assert "download.pytorch.org" not in log
     assert "torch 2.13.0+cpu: the CPU build" in out.stdout
