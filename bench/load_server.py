@@ -15,7 +15,6 @@ Not run by the tests.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
 import tempfile
@@ -32,10 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 
 from pipeline.records import ModelRef, Translation  # noqa: E402
-from pipeline.server import ServerConfig, create_app  # noqa: E402
+from pipeline.server import ServerConfig, create_app, serving  # noqa: E402
 
 RELEASES = [
     "公安部召开新闻发布会，通报“云剑”行动成果。\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\n记者：请介绍一下情况。\n",
@@ -69,19 +67,8 @@ def in_process_server(workers: int) -> Iterator[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         config = ServerConfig(data_dir=Path(tmp), workers=workers, queue_size=64)
         app = create_app(StandIn(), config)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        try:
-            yield f"http://127.0.0.1:{sock.getsockname()[1]}", config.token
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
-            sock.close()
+        with serving(app) as url:
+            yield url, config.token
 
 
 def client(url: str, token: str, until: float, max_requests: int, n: int, latencies: list[float],

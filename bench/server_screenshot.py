@@ -10,22 +10,18 @@ chromium through Playwright.
 from __future__ import annotations
 
 import shutil
-import socket
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import uvicorn  # noqa: E402
 from conftest import FakeTranslator  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from pipeline.server import ServerConfig, create_app  # noqa: E402
+from pipeline.server import ServerConfig, create_app, serving  # noqa: E402
 
 RELEASE = """公安部召开新闻发布会，通报“云剑”行动工作情况。
 截至2019年11月，全国共破获电信网络诈骗案件9.4万起，同比上升30.3%。
@@ -48,33 +44,22 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(FakeTranslator(TABLE), ServerConfig(data_dir=Path(tmp), token="t"))
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
-                page = browser.new_page(viewport={"width": 1200, "height": 760})
-                page.goto(f"http://127.0.0.1:{sock.getsockname()[1]}/#token=t")
-                page.fill("#name", "Cloud Sword press conference, 2019-12-25")
-                page.fill("#text", RELEASE)
-                page.click("#go")
-                expect(page.locator("#rows tr")).to_have_count(4)
-                row = page.locator("tr", has_text="境外追逃")
-                row.locator("textarea.edit").fill("Please tell us about the pursuit of fugitives abroad.")
-                row.locator("button.save").click()
-                expect(page.locator("#status")).to_contain_text("saved")
-                page.locator("tr", has_text="境外追逃").locator("button.approve").click()
-                expect(page.locator("#status")).to_contain_text("approved")
-                page.screenshot(path=str(ROOT / "docs" / "server-review.png"), full_page=True)
-                browser.close()
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
+        with serving(app) as url, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
+            page = browser.new_page(viewport={"width": 1200, "height": 760})
+            page.goto(f"{url}/#token=t")
+            page.fill("#name", "Cloud Sword press conference, 2019-12-25")
+            page.fill("#text", RELEASE)
+            page.click("#go")
+            expect(page.locator("#rows tr")).to_have_count(4)
+            row = page.locator("tr", has_text="境外追逃")
+            row.locator("textarea.edit").fill("Please tell us about the pursuit of fugitives abroad.")
+            row.locator("button.save").click()
+            expect(page.locator("#status")).to_contain_text("saved")
+            page.locator("tr", has_text="境外追逃").locator("button.approve").click()
+            expect(page.locator("#status")).to_contain_text("approved")
+            page.screenshot(path=str(ROOT / "docs" / "server-review.png"), full_page=True)
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -519,15 +519,26 @@ def serve_cmd(host: str, port: int, workers: int, queue_size: int, token: str | 
     serve(config, EngineOptions(**kw), port, echo=lambda line: click.echo(line, err=True))
 
 
+def _pair_inputs(f: Any) -> Any:
+    """A bilingual text made anywhere: a zhen OUTPUT.jsonl, or --zh FILE --en FILE (line-aligned)."""
+    for opt in reversed([
+        click.argument("output", required=False, type=click.Path(exists=True, dir_okay=False)),
+        click.option("--zh", "zh_file", type=click.Path(exists=True, dir_okay=False),
+                     help="Chinese text, one segment a line."),
+        click.option("--en", "en_file", type=click.Path(exists=True, dir_okay=False),
+                     help="English text, line-aligned."),
+    ]):
+        f = opt(f)
+    return f
+
+
 @main.group("facts")
 def facts_group() -> None:
     """Check numbers, dates, percentages and amounts between Chinese and English."""
 
 
 @facts_group.command("check")
-@click.argument("output", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.option("--zh", "zh_file", type=click.Path(exists=True, dir_okay=False), help="Chinese text, one segment a line.")
-@click.option("--en", "en_file", type=click.Path(exists=True, dir_okay=False), help="English text, line-aligned.")
+@_pair_inputs
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one object per pair with line, status (ok or mismatch) and its facts.")
 def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fmt: str) -> None:
@@ -559,9 +570,7 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
 
 
 @main.command("check")
-@click.argument("output", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.option("--zh", "zh_file", type=click.Path(exists=True, dir_okay=False), help="Chinese text, one segment a line.")
-@click.option("--en", "en_file", type=click.Path(exists=True, dir_okay=False), help="English text, line-aligned.")
+@_pair_inputs
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one object per pair with line, risk (ok, check or bad) and its flags.")
 @click.option("--no-glossary", is_flag=True, help="Skip the glossary check.")

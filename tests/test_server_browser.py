@@ -4,16 +4,13 @@ executable_path: no browser is downloaded) against the server running in-process
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from conftest import FakeTranslator
 
-from pipeline.server import ServerConfig, create_app
+from pipeline.server import ServerConfig, create_app, serving
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TOKEN = "browser-test-token"
@@ -26,26 +23,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 def server(tmp_path: Path) -> Iterator[str]:
     """The app on a free loopback port, in a thread; stopped (and joined) when the test ends."""
     app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path / "data", token=TOKEN))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # the port is ours before uvicorn starts: no race for it
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    started = threading.Event()
-    for _ in range(400):
-        if srv.started:
-            started.set()
-            break
-        started.wait(0.05)
-    assert srv.started, "the server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-        assert not thread.is_alive(), "the server did not stop"
+    with serving(app) as url:
+        yield url
 
 
 def _chromium() -> str:

@@ -8,7 +8,12 @@ web page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from ..engines import load_translator
 from ..records import EngineOptions
@@ -33,4 +38,30 @@ def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable
     uvicorn.run(app, host=config.host, port=port, log_level="warning")
 
 
-__all__ = ["ServerConfig", "create_app", "serve"]
+@contextmanager
+def serving(app: Any, start_within: float = 20.0) -> Iterator[str]:
+    """The app on a free loopback port, in a thread of this process (tests, benchmarks, the
+    README's screenshot): yields its base URL; stopped and joined on exit."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # the port is ours before uvicorn starts: no race for it
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_within
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        if not server.started:
+            raise RuntimeError("the server did not start")
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+        if thread.is_alive():
+            raise RuntimeError("the server did not stop")
+
+
+__all__ = ["ServerConfig", "create_app", "serve", "serving"]
