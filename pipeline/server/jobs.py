@@ -23,6 +23,7 @@ from typing import Any
 
 from ..checks import assess_segment
 from ..engines.base import Translator
+from ..engines.memory import TranslationMemory
 from ..errors import ZhenError
 from ..facts import check_segment
 from ..files import atomic_write
@@ -268,7 +269,13 @@ class JobStore:
                                  review=replace(s.review or Review(), state="signed-off", at=stamp))
                          if s.id in wanted else s for s in doc.segments)
             self._write(job_id, replace(doc, segments=segs))
-            return sorted(wanted)
+        # The memory learns every approval, as it learns a merged review: later runs anywhere
+        # keep this English for the same Chinese (a broken memory is skipped, see engines.memory).
+        tm = TranslationMemory()
+        tm.reviewed_put([(s.norm, s.target or "", s.review.by if s.review else None, stamp)
+                         for s in segs if s.id in wanted and s.target], f"zhen serve, job {job_id}")
+        tm.close()
+        return sorted(wanted)
 
     # ------------------------------------------------------------------ internals
 
