@@ -778,6 +778,61 @@ def models_shortlist(model: str, corpus: str, per_source: int, common: int) -> N
                        "larger corpus, raise --common/--per-source, or translate with --no-shortlist", err=True)
 
 
+@main.group("tm")
+def tm_group() -> None:
+    """Human translations in the translation memory: import them, search them, export them.
+
+    Imported pairs are reviewed English: every later run keeps them for the same Chinese
+    sentence (as it keeps an editor's merged corrections and the server's approvals).
+    """
+
+
+@tm_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def tm_import(file: str) -> None:
+    """Store FILE's pairs as human translations: a TMX from any tool, or `zhen align` output
+    (TSV or JSONL; links marked low or unaligned are left out)."""
+    from .run import run_tm_import
+
+    stored, left = run_tm_import(Path(file))
+    click.echo(f"{file}: {stored} pair(s) stored as human translations"
+               + (f", {left} left out (low, unaligned or empty)" if left else ""), err=True)
+
+
+@tm_group.command("search")
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def tm_search(text: str, limit: int, fmt: str) -> None:
+    """Human translations whose Chinese or English contains TEXT (a concordance), newest first."""
+    from .run import run_tm_search
+
+    rows = run_tm_search(text, limit)
+    for zh, en, by, at, origin in rows:
+        if fmt == "json":
+            click.echo(json.dumps({"zh": zh, "en": en, "reviewer": by, "when": at, "origin": origin},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"{zh}\t{en}\t{origin}")
+    if not rows:
+        click.echo(f"no human translation holds {text!r}", err=True)
+
+
+@tm_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "tmx"]), default="tsv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+def tm_export(fmt: str, output: str | None) -> None:
+    """Every human translation of the memory (imported, merged, approved)."""
+    from .files import atomic_write
+    from .run import run_tm_export
+
+    text = run_tm_export(fmt)
+    if output:
+        atomic_write(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
 @main.group("cache")
 def cache_group() -> None:
     """The translation memory (ZHEN_HOME/tm.sqlite)."""

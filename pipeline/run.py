@@ -39,6 +39,7 @@ from .glossary import Glossary, check_mode, load_glossary
 from .merge import apply_review, merge
 from .mine import Candidate, mine
 from .mine import render_tsv as render_mined
+from .normalize import HAN, to_norm
 from .provenance import provenance, run_options
 from .read import max_bytes, read_source
 from .records import (
@@ -69,6 +70,7 @@ from .write import FORMATS, existing_formats, output_paths, summary_path, write_
 from .write import aligned as aligned_out
 from .write import summary as summary_md
 from .write.jsonl import load_document, translated_records
+from .write.tmx import read_tmx_pairs, render_tmx_pairs
 from .write.xliff import read_reviewed
 
 
@@ -635,7 +637,57 @@ def run_glossary_mine(inputs: Sequence[str], glossary: Glossary | None, min_coun
     return MineReport(found, text, len(pairs), len(used), output)
 
 
-__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "run_segment", "run_translate"]
+# ---------------------------------------------------------------------------- human translations
+
+
+def run_tm_import(path: Path) -> tuple[int, int]:
+    """Human translations into the memory, as reviewed English that every later run keeps for
+    the same Chinese: a TMX (any tool's: <tu> with a zh* and an en* <tuv>), or the aligned pairs
+    of `zhen align` (TSV or JSONL; links marked low or unaligned are left out). Returns (stored,
+    left out)."""
+    if path.suffix.lower() == ".tmx":
+        pairs = read_tmx_pairs(path)
+        left = 0
+    else:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read pairs ({exc})") from None
+        aligned = aligned_out.parse_pairs(text, str(path))
+        good = [a for a in aligned if a.status == "ok" and a.zh and a.en]
+        pairs = [("".join(a.zh), " ".join(a.en)) for a in good]
+        left = len(aligned) - len(good)
+    rows = [(to_norm(zh), en, None, None) for zh, en in pairs if zh.strip() and en.strip()]
+    tm = TranslationMemory(strict=True)  # importing into a memory that cannot be opened is an error
+    try:
+        tm.reviewed_put(rows, f"imported from {path.name}")
+    finally:
+        tm.close()
+    return len(rows), left + len(pairs) - len(rows)
+
+
+def run_tm_export(fmt: str) -> str:
+    """The memory's human translations as TSV (zh, en, reviewer, when, origin) or TMX."""
+    tm = TranslationMemory(strict=True)
+    try:
+        rows = tm.reviewed_all()
+    finally:
+        tm.close()
+    if fmt == "tmx":
+        return render_tmx_pairs([(zh, en) for zh, en, *_ in rows])
+    lines = ["zh\ten\treviewer\twhen\torigin"]
+    lines += ["\t".join(c.replace("\t", " ").replace("\n", " ") for c in (zh, en, by or "", at or "", origin))
+              for zh, en, by, at, origin in rows]
+    return "\n".join(lines) + "\n"
+
+
+def run_tm_search(text: str, limit: int = 20) -> list[tuple[str, str, str | None, str | None, str]]:
+    """A translator's concordance: human translations whose Chinese or English holds `text`."""
+    tm = TranslationMemory(strict=True)
+    try:
+        return tm.reviewed_search(to_norm(text) if HAN.search(text) else text, limit)
+    finally:
+        tm.close()
 
 
 __all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "run_segment", "run_translate",

@@ -125,6 +125,12 @@ class TranslationMemory:
                     "CREATE TABLE IF NOT EXISTS reviewed (source TEXT PRIMARY KEY, target TEXT NOT NULL,"
                     " reviewer TEXT, reviewed_at TEXT, origin TEXT NOT NULL, created REAL NOT NULL)"
                 )
+                # A concordance over it (zhen tm search): trigrams find any phrase of 3 or more
+                # characters in either language. Kept in step by reviewed_put/forget themselves: an
+                # external-content index would miss the deletes of INSERT OR REPLACE.
+                if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviewed_fts'").fetchone():
+                    db.execute("CREATE VIRTUAL TABLE reviewed_fts USING fts5(source, target, tokenize='trigram')")
+                    db.execute("INSERT INTO reviewed_fts (source, target) SELECT source, target FROM reviewed")
                 return
             except sqlite3.OperationalError as exc:
                 if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
@@ -227,13 +233,42 @@ class TranslationMemory:
 
     @_guarded(lambda: None)
     def reviewed_put(self, rows: Sequence[tuple[str, str, str | None, str | None]], origin: str) -> None:
-        """(source, English, reviewer, when) from a merged file: the newest review of a sentence wins."""
+        """(source, English, reviewer, when) from a merged file, an approval or an imported human
+        translation: the newest of a sentence wins."""
         now = time.time()
         with self._conn():
             self._conn().execute("BEGIN IMMEDIATE")
             self._conn().executemany(
                 "INSERT OR REPLACE INTO reviewed (source, target, reviewer, reviewed_at, origin, created)"
                 " VALUES (?, ?, ?, ?, ?, ?)", [(s, t, by, at, origin, now) for s, t, by, at in rows])
+            self._conn().executemany("DELETE FROM reviewed_fts WHERE source = ?", [(s,) for s, *_ in rows])
+            self._conn().executemany("INSERT INTO reviewed_fts (source, target) VALUES (?, ?)",
+                                     [(s, t) for s, t, *_ in rows])
+
+    @_guarded(list)
+    def reviewed_search(self, text: str, limit: int = 20) -> list[tuple[str, str, str | None, str | None, str]]:
+        """Human translations whose Chinese or English contains `text`: (source, English, reviewer,
+        when, origin), newest first (the index's own order, so that a common phrase stops at
+        `limit` instead of sorting every match). Phrases under 3 characters (公安, 云剑) are
+        matched by a scan."""
+        if len(text) >= 3:
+            phrase = '"' + text.replace('"', '""') + '"'
+            rows = self._conn().execute(
+                "SELECT r.source, r.target, r.reviewer, r.reviewed_at, r.origin FROM reviewed_fts f "
+                "JOIN reviewed r ON r.source = f.source WHERE reviewed_fts MATCH ? ORDER BY f.rowid DESC LIMIT ?",
+                (phrase, limit)).fetchall()
+        else:
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = self._conn().execute(
+                "SELECT source, target, reviewer, reviewed_at, origin FROM reviewed WHERE source LIKE ? ESCAPE '\\' "
+                "OR target LIKE ? ESCAPE '\\' ORDER BY created DESC LIMIT ?", (like, like, limit)).fetchall()
+        return [tuple(r) for r in rows]
+
+    @_guarded(list)
+    def reviewed_all(self) -> list[tuple[str, str, str | None, str | None, str]]:
+        """Every human translation: (source, English, reviewer, when, origin), oldest first."""
+        return [tuple(r) for r in self._conn().execute(
+            "SELECT source, target, reviewer, reviewed_at, origin FROM reviewed ORDER BY created, source").fetchall()]
 
     @_guarded(lambda: None)
     def reviewed_forget(self, sources: Sequence[str]) -> None:
@@ -241,6 +276,7 @@ class TranslationMemory:
         with self._conn():
             self._conn().execute("BEGIN IMMEDIATE")
             self._conn().executemany("DELETE FROM reviewed WHERE source = ?", [(s,) for s in set(sources)])
+            self._conn().executemany("DELETE FROM reviewed_fts WHERE source = ?", [(s,) for s in set(sources)])
 
     def close(self) -> None:
         if self.db is not None:

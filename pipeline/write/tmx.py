@@ -4,11 +4,13 @@ reading a reviewed TMX back for zhen merge."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from .. import __version__
+from ..errors import UsageError
 from ..records import Document
-from .xliff import TGT_LANG, XML_LANG, props, source_language, to_xml
+from .xliff import SRC_LANG, TGT_LANG, XML_LANG, props, source_language, to_xml
 
 
 def render(doc: Document) -> str:
@@ -40,3 +42,41 @@ def render(doc: Document) -> str:
             tuv = ET.SubElement(tu, "tuv", {XML_LANG: lang})
             ET.SubElement(tuv, "seg").text = text
     return to_xml(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
+
+
+def render_tmx_pairs(pairs: list[tuple[str, str]]) -> str:
+    """Plain translation pairs (zhen tm export) as TMX 1.4b."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    root = ET.Element("tmx", {"version": "1.4"})
+    ET.SubElement(root, "header", {
+        "creationtool": "zhen", "creationtoolversion": __version__, "datatype": "plaintext", "segtype": "sentence",
+        "adminlang": "en", "srclang": SRC_LANG, "o-tmf": "zhen-memory", "creationdate": stamp,
+    })
+    body = ET.SubElement(root, "body")
+    for zh, en in pairs:
+        tu = ET.SubElement(body, "tu")
+        for lang, text in ((SRC_LANG, zh), (TGT_LANG, en)):
+            tuv = ET.SubElement(tu, "tuv", {XML_LANG: lang})
+            ET.SubElement(tuv, "seg").text = text
+    return to_xml(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
+
+
+def read_tmx_pairs(path: Path) -> list[tuple[str, str]]:
+    """(Chinese, English) of every <tu> of a TMX from any tool that has both languages."""
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable TMX file ({exc})") from None
+    if root.tag != "tmx":
+        raise UsageError(f"{path}: not a TMX file (root element <{root.tag}>)")
+    out: list[tuple[str, str]] = []
+    for tu in root.iter("tu"):
+        texts: dict[str, str] = {}
+        for tuv in tu.iter("tuv"):
+            seg = tuv.find("seg")
+            lang = (tuv.get(XML_LANG) or tuv.get("lang") or "").lower()[:2]
+            if seg is not None and lang in ("zh", "en") and lang not in texts:
+                texts[lang] = "".join(seg.itertext())
+        if "zh" in texts and "en" in texts:
+            out.append((texts["zh"], texts["en"]))
+    return out
