@@ -170,6 +170,7 @@ class Segment:
     score: float | None = None  # the engine's confidence (Translation.score)
     risk: str | None = None  # ok, check or bad (pipeline.checks), once translated
     checks: tuple[Flag, ...] = ()  # what the risk rests on, each with a reason for the reviewer
+    matches: tuple[FuzzyMatch, ...] = ()  # human translations of similar sentences (the memory's)
     review: Review | None = None  # set when the English is a reviewer's (flag "reviewed")
 
     @property
@@ -187,6 +188,8 @@ class Segment:
         d["facts"] = [f.to_dict() for f in self.facts]
         d["flags"] = list(self.flags)
         d["checks"] = [c.to_dict(self.norm, self.target or "") for c in self.checks]
+        if not self.matches:
+            del d["matches"]  # most segments have none: their records read as before
         if self.review is None:
             del d["review"]  # machine segments read exactly as before
         else:
@@ -213,6 +216,16 @@ class ReviewedFile:
     units: tuple[ReviewedUnit, ...]
     checksum: str | None = None  # the release's input checksum, where the file names it
     document: str | None = None  # the release's name, where the file names it
+
+
+@dataclass(frozen=True)
+class FuzzyMatch:
+    """A human translation of a similar sentence, offered to the reviewer (never applied)."""
+
+    source: str  # the remembered Chinese (normalized)
+    target: str  # its human English
+    similarity: float  # 0..1, of the two Chinese sentences
+    origin: str = ""  # where the translation came from (an imported file, a merge, an approval)
 
 
 # What `zhen segment` shows of a segment, in this order.

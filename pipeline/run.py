@@ -47,6 +47,7 @@ from .records import (
     AlignOptions,
     Document,
     EngineOptions,
+    FuzzyMatch,
     PairCheck,
     Review,
     Segment,
@@ -180,6 +181,7 @@ def run_translate(
             docs = _translate(replace(prep, docs=docs), options, None)
             for doc in docs:
                 doc, kept = keep_reviewed(doc, out_dir, options, prep)
+                doc = offer_matches(doc, prep)
                 report.kept_reviewed += kept
                 if opts is not None:
                     doc = replace(doc, summary=summarize(doc, opts, summarizer))
@@ -262,6 +264,23 @@ def keep_reviewed(doc: Document, out_dir: Path, options: TranslateOptions, prep:
             kept += 1
         segs.append(seg)
     return replace(doc, segments=tuple(segs)), kept
+
+
+def offer_matches(doc: Document, prep: _Prepared) -> Document:
+    """Human translations of similar sentences (80% or more alike), for the reviewer to take or
+    leave: in the JSONL, the XLIFF (<alt-trans>) and the review page. Never applied."""
+    tm = _memory(prep)
+    if tm is None:
+        return doc
+    segs = []
+    for seg in doc.segments:
+        if seg.target is not None and not seg.reviewed:
+            found = tm.reviewed_similar(seg.norm)
+            if found:
+                seg = replace(seg, matches=tuple(FuzzyMatch(src, tgt, round(ratio, 3), origin)
+                                                 for src, tgt, ratio, origin in found))
+        segs.append(seg)
+    return replace(doc, segments=tuple(segs))
 
 
 def _memory(prep: _Prepared) -> TranslationMemory | None:

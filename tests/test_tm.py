@@ -67,3 +67,27 @@ def test_import_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     tsv.write_text("just some text\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["tm", "import", str(tsv)])
     assert r.exit_code == 1 and "expected aligned pairs" in r.output
+
+
+def test_similar_sentences_are_offered_not_applied(tmp_path: Path) -> None:
+    """A human translation of a sentence one figure away: offered in the JSONL, as an XLIFF
+    <alt-trans> with its match quality and on the review page; the English stays the model's,
+    and the XLIFF still merges back."""
+    pairs = tmp_path / "aligned.tsv"
+    pairs.write_text("zh\ten\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\t"
+                     "As of November 2019, 94,000 telecom fraud cases had been solved.\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["tm", "import", str(pairs)]).exit_code == 0
+    src = tmp_path / "r.txt"
+    src.write_text("截至2019年12月，共破获电信网络诈骗案件9.5万起。\n警方抓获犯罪嫌疑人。\n", encoding="utf-8")
+    run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary_mode="off", formats=("jsonl", "xliff", "html")),
+                  translator=FakeTranslator())
+    recs = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    [match] = recs[0]["matches"]
+    assert 0.8 <= match["similarity"] < 1 and match["target"].startswith("As of November 2019")
+    assert recs[0]["target"].startswith("EN<") and "reviewed" not in recs[0]["flags"]  # offered, not applied
+    assert "matches" not in recs[1]  # nothing like it remembered
+    xliff = (tmp_path / "o" / "r.xliff").read_text(encoding="utf-8")
+    assert f'match-quality="{round(match["similarity"] * 100)}%"' in xliff and "94,000 telecom fraud" in xliff
+    assert "94,000 telecom fraud cases had been solved." in (tmp_path / "o" / "r.html").read_text(encoding="utf-8")
+    r = CliRunner().invoke(main, ["merge", str(tmp_path / "o" / "r.xliff")])
+    assert r.exit_code == 0, r.output

@@ -10,6 +10,7 @@ the rest of the run with one warning, and the run goes on without it."""
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import hashlib
 import json
@@ -263,6 +264,24 @@ class TranslationMemory:
                 "SELECT source, target, reviewer, reviewed_at, origin FROM reviewed WHERE source LIKE ? ESCAPE '\\' "
                 "OR target LIKE ? ESCAPE '\\' ORDER BY created DESC LIMIT ?", (like, like, limit)).fetchall()
         return [tuple(r) for r in rows]
+
+    @_guarded(list)
+    def reviewed_similar(self, source: str, min_ratio: float = 0.8, k: int = 3,
+                         candidates: int = 40) -> list[tuple[str, str, float, str]]:
+        """Human translations of sentences like `source` (a fuzzy match, as CAT tools offer):
+        (source, English, similarity, origin), best first, at least min_ratio similar, the exact
+        sentence left out (that one is applied, not offered). Candidates come from the trigram
+        index (sentences sharing the most trigrams), then difflib's ratio decides."""
+        grams = list(dict.fromkeys(source[i : i + 3] for i in range(len(source) - 2)))[:64]
+        if not grams:
+            return []
+        query = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+        rows = self._conn().execute(
+            "SELECT f.source, f.target, r.origin FROM reviewed_fts f JOIN reviewed r ON r.source = f.source "
+            "WHERE reviewed_fts MATCH ? ORDER BY rank LIMIT ?", ("source : (" + query + ")", candidates)).fetchall()
+        scored = [(src, tgt, difflib.SequenceMatcher(None, source, src, autojunk=False).ratio(), origin)
+                  for src, tgt, origin in rows if src != source]
+        return sorted((r for r in scored if r[2] >= min_ratio), key=lambda r: -r[2])[:k]
 
     @_guarded(list)
     def reviewed_all(self) -> list[tuple[str, str, str | None, str | None, str]]:

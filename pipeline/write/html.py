@@ -43,6 +43,7 @@ header .zh-title { color: var(--muted); margin: 0 0 1rem; }
 .row .id { color: var(--muted); font-size: .75em; display: block; }
 .row.flagged { background: var(--flag); border-left: 4px solid var(--flagline); }
 .notes { grid-column: 1 / -1; color: var(--flagline); font-size: .9em; margin: 0; padding-left: 1.2rem; }
+.match { margin: .25rem 0 0; font-size: .9em; border-left: 3px solid var(--line); padding-left: .5rem; }
 .boilerplate { color: var(--muted); font-size: .85em; }
 mark.term { background: var(--term); padding: 0 .1em; border-radius: 2px; }
 mark.missing { background: none; border-bottom: 2px dashed var(--flagline); }
@@ -129,6 +130,12 @@ def _flagged_list(doc: Document) -> list[str]:
     return out
 
 
+def _matches(seg: Segment) -> str:
+    """Human translations of similar sentences, beside the machine English."""
+    return "".join(f'<p class="match"><span class="ref">{round(m.similarity * 100)}% match · {_e(m.origin)}</span> '
+                   f'{_e(m.target)}</p>' for m in seg.matches)
+
+
 def render(doc: Document) -> str:
     title_block = _page_title(doc)
     segs_by_block = dict(by_block(doc))
@@ -169,7 +176,7 @@ def render(doc: Document) -> str:
             parts.append(f'<div class="zh" lang="{zh_lang}"><span class="id">{_e(seg.id)}</span>{_zh(seg)}</div>')
             untranslated = '<span class="boilerplate">(not translated: page furniture)</span>'
             en = _en(seg) if seg.target is not None else untranslated
-            parts.append(f'<div class="en" lang="en">{en}</div>')
+            parts.append(f'<div class="en" lang="en">{en}{_matches(seg)}</div>')
             if notes:
                 parts.append('<ul class="notes">' + "".join(f"<li>⚠ {_e(n)}</li>" for n in notes) + "</ul>")
             parts.append("</div>")

@@ -17,6 +17,7 @@ from ..records import (
     Fact,
     FactCheck,
     Flag,
+    FuzzyMatch,
     GlossaryHit,
     Provenance,
     Review,
@@ -104,8 +105,9 @@ def load_document(jsonl: Path) -> Document:
                 checks = tuple(_flag(c) for c in rec.pop("checks", []))
                 rec = {k: v for k, v in rec.items() if k in fields}
                 review = Review.from_dict(rec["review"]) if rec.get("review") else None
+                matches = tuple(FuzzyMatch(**m) for m in rec.pop("matches", []))
                 segs.append(Segment(**{**rec, "hits": hits, "facts": facts, "checks": checks,
-                                       "flags": tuple(rec.get("flags", [])), "review": review}))
+                                       "flags": tuple(rec.get("flags", [])), "review": review, "matches": matches}))
             elif kind == "summary":
                 summary = Summary.from_record(rec)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:

@@ -75,6 +75,11 @@ def render(doc: Document) -> str:
             ET.SubElement(unit, q + "note", {"from": REVIEWER}).text = note  # the editor's own, kept
         for note in unit_notes(seg):
             ET.SubElement(unit, q + "note", {"from": "zhen"}).text = note
+        for m in seg.matches:  # human translations of similar sentences, as CAT tools offer them
+            alt = ET.SubElement(unit, q + "alt-trans", {"match-quality": f"{round(m.similarity * 100)}%",
+                                                       "origin": m.origin or "zhen memory"})
+            ET.SubElement(alt, q + "source", {XML_LANG: src_lang}).text = m.source
+            ET.SubElement(alt, q + "target", {XML_LANG: TGT_LANG}).text = m.target
     return to_xml(root)
 
 
