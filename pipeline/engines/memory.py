@@ -129,9 +129,16 @@ class TranslationMemory:
                 # A concordance over it (zhen tm search): trigrams find any phrase of 3 or more
                 # characters in either language. Kept in step by reviewed_put/forget themselves: an
                 # external-content index would miss the deletes of INSERT OR REPLACE.
-                if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviewed_fts'").fetchone():
-                    db.execute("CREATE VIRTUAL TABLE reviewed_fts USING fts5(source, target, tokenize='trigram')")
-                    db.execute("INSERT INTO reviewed_fts (source, target) SELECT source, target FROM reviewed")
+                # One transaction: runs opening a new memory at once must not both create and fill it.
+                db.execute("BEGIN IMMEDIATE")  # a busy memory raises here, and is retried below
+                try:
+                    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'reviewed_fts'").fetchone():
+                        db.execute("CREATE VIRTUAL TABLE reviewed_fts USING fts5(source, target, tokenize='trigram')")
+                        db.execute("INSERT INTO reviewed_fts (source, target) SELECT source, target FROM reviewed")
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
                 return
             except sqlite3.OperationalError as exc:
                 if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:

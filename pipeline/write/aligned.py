@@ -11,13 +11,11 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
-from xml.etree import ElementTree as ET
 
-from .. import __version__
 from ..errors import InputError
 from ..records import AlignedPair
-from .xliff import SRC_LANG, TGT_LANG, XML_LANG, to_xml
+from .tmx import DOCTYPE, add_unit, new_tmx
+from .xliff import to_xml
 
 TSV_COLUMNS = ("zh", "en", "score", "status", "bead", "doc", "zh_ids", "en_ids")
 
@@ -47,25 +45,14 @@ def render_tsv(pairs: Sequence[AlignedPair]) -> str:
 
 
 def render_tmx(pairs: Sequence[AlignedPair]) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    root = ET.Element("tmx", {"version": "1.4"})
-    ET.SubElement(root, "header", {
-        "creationtool": "zhen", "creationtoolversion": __version__, "datatype": "plaintext", "segtype": "sentence",
-        "adminlang": "en", "srclang": SRC_LANG, "o-tmf": "zhen-align", "creationdate": stamp,
-    })
-    body = ET.SubElement(root, "body")
+    root, body = new_tmx("zhen-align")
     for p in pairs:
-        if not (p.zh and p.en):
-            continue
-        tu = ET.SubElement(body, "tu", {"tuid": f"{p.doc}:{'+'.join(p.zh_ids)}"})
-        for key, value in (("x-document", p.doc), ("x-segments", " ".join(p.zh_ids)),
-                           ("x-english", " ".join(p.en_ids)), ("x-align-score", f"{p.score:.4f}"),
-                           ("x-align-status", p.status), ("x-origin", "human")):
-            ET.SubElement(tu, "prop", {"type": key}).text = value
-        for lang, text in ((SRC_LANG, p.zh_text), (TGT_LANG, p.en_text)):
-            tuv = ET.SubElement(tu, "tuv", {XML_LANG: lang})
-            ET.SubElement(tuv, "seg").text = text
-    return to_xml(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
+        if p.zh and p.en:
+            add_unit(body, p.zh_text, p.en_text, (
+                ("x-document", p.doc), ("x-segments", " ".join(p.zh_ids)), ("x-english", " ".join(p.en_ids)),
+                ("x-align-score", f"{p.score:.4f}"), ("x-align-status", p.status), ("x-origin", "human"),
+            ), tuid=f"{p.doc}:{'+'.join(p.zh_ids)}")
+    return to_xml(root, DOCTYPE)
 
 
 def parse_pairs(text: str, name: str) -> list[AlignedPair]:

@@ -3,6 +3,7 @@ reading a reviewed TMX back for zhen merge."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -11,6 +12,8 @@ from .. import __version__
 from ..errors import UsageError
 from ..records import Document
 from .xliff import SRC_LANG, TGT_LANG, XML_LANG, props, source_language, to_xml
+
+DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
 
 
 def render(doc: Document) -> str:
@@ -41,24 +44,36 @@ def render(doc: Document) -> str:
         for lang, text in ((src_lang, seg.text), (TGT_LANG, seg.target)):
             tuv = ET.SubElement(tu, "tuv", {XML_LANG: lang})
             ET.SubElement(tuv, "seg").text = text
-    return to_xml(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
+    return to_xml(root, DOCTYPE)
 
 
-def render_tmx_pairs(pairs: list[tuple[str, str]]) -> str:
-    """Plain translation pairs (zhen tm export) as TMX 1.4b."""
+def new_tmx(o_tmf: str) -> tuple[ET.Element, ET.Element]:
+    """An empty TMX 1.4b document (root, body) that zhen made now, in its o-tmf's name."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     root = ET.Element("tmx", {"version": "1.4"})
     ET.SubElement(root, "header", {
         "creationtool": "zhen", "creationtoolversion": __version__, "datatype": "plaintext", "segtype": "sentence",
-        "adminlang": "en", "srclang": SRC_LANG, "o-tmf": "zhen-memory", "creationdate": stamp,
+        "adminlang": "en", "srclang": SRC_LANG, "o-tmf": o_tmf, "creationdate": stamp,
     })
-    body = ET.SubElement(root, "body")
+    return root, ET.SubElement(root, "body")
+
+
+def add_unit(body: ET.Element, zh: str, en: str, props_: Sequence[tuple[str, str]] = (),
+             tuid: str | None = None) -> None:
+    tu = ET.SubElement(body, "tu", {"tuid": tuid} if tuid else {})
+    for key, value in props_:
+        ET.SubElement(tu, "prop", {"type": key}).text = value
+    for lang, text in ((SRC_LANG, zh), (TGT_LANG, en)):
+        tuv = ET.SubElement(tu, "tuv", {XML_LANG: lang})
+        ET.SubElement(tuv, "seg").text = text
+
+
+def render_tmx_pairs(pairs: Sequence[tuple[str, str]]) -> str:
+    """Plain translation pairs (zhen tm export) as TMX 1.4b."""
+    root, body = new_tmx("zhen-memory")
     for zh, en in pairs:
-        tu = ET.SubElement(body, "tu")
-        for lang, text in ((SRC_LANG, zh), (TGT_LANG, en)):
-            tuv = ET.SubElement(tu, "tuv", {XML_LANG: lang})
-            ET.SubElement(tuv, "seg").text = text
-    return to_xml(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n')
+        add_unit(body, zh, en)
+    return to_xml(root, DOCTYPE)
 
 
 def read_tmx_pairs(path: Path) -> list[tuple[str, str]]:
