@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .normalize import HAN
 from .speakers import is_person_name, is_speaker_label
 
 KINDS = ("title", "heading", "paragraph", "boilerplate")
@@ -71,7 +72,6 @@ _ENDERS = "。！？!?"
 _CLOSE = "”’」』》)）]】\"'"
 _END_SENT = re.compile(r"[。！？!?][。！？!?”’」』》)）\]】\"']*$")
 _ENDER_ANY = re.compile(r"[。！？!?]+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
 _ISO_DATE = re.compile(r"\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}|\d{1,2}-\d{1,2}-\d{4}")
@@ -191,12 +191,12 @@ def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 def _short_unpunct(n: str) -> bool:
-    return len(n) <= 24 and not _END_SENT.search(n) and bool(_CJK.search(n))
+    return len(n) <= 24 and not _END_SENT.search(n) and bool(HAN.search(n))
 
 
 def _is_body(n: str) -> bool:
     """A line that reads as article text: sentence-like (an end mark, or clauses) and not tiny."""
-    if len(n) < 15 or not _CJK.search(n):
+    if len(n) < 15 or not HAN.search(n):
         return False
     return bool(_ENDER_ANY.search(n)) or n.endswith(("；", ";")) or len(re.findall(r"[，,]", n)) >= 2
 
@@ -260,7 +260,7 @@ def _end_class(n: str) -> str:
         return "colon"
     if last in _CLOSE:
         return "closer"
-    if _CJK.match(last):
+    if HAN.match(last):
         return "cjk"
     if last.isdigit():
         return "digit"
@@ -292,11 +292,11 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["commas"] = min(commas, 6) / 6
     f["comma_rate"] = min(1.0, 10 * commas / max(1, length))
     total = max(1, length)
-    cjk = len(_CJK.findall(flat))
+    cjk = len(HAN.findall(flat))
     f["frac_cjk"] = cjk / total
     f["frac_latin"] = len(_LATIN.findall(flat)) / total
     f["frac_digit"] = len(_DIGIT.findall(flat)) / total
-    f["frac_symbol"] = sum(1 for c in flat if not c.isalnum() and not _CJK.match(c)) / total
+    f["frac_symbol"] = sum(1 for c in flat if not c.isalnum() and not HAN.match(c)) / total
     f["no_cjk"] = 1.0 if cjk == 0 else 0.0
     f["spaces"] = min(n.count(" "), 6) / 6
     tokens = n.split()

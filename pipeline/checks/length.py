@@ -13,9 +13,9 @@ import math
 import re
 from dataclasses import dataclass
 
+from ..normalize import HAN
 from ..records import Flag
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 MIN_SIZE = 4  # below this a source is a label or a number: any English length is plausible
@@ -23,7 +23,7 @@ MIN_SIZE = 4  # below this a source is a label or a number: any English length i
 
 def source_size(zh: str) -> float:
     """Han characters plus half the Latin letters and digits (copied names, figures)."""
-    return len(_HAN.findall(zh)) + 0.5 * len(_ALNUM.findall(zh))
+    return len(HAN.findall(zh)) + 0.5 * len(_ALNUM.findall(zh))
 
 
 def measures(en: str) -> tuple[int, int]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
+from ..normalize import HAN_WORD
 from ..records import Flag
 
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # A Chinese name glossed in brackets after its English (Wang Mu (王穆)) is deliberate, and so is one
 # character; four or more are a clause left in Chinese.
 _GLOSS = re.compile(r"[(（]\s*[\u3400-\u9fff]{1,8}\s*[)）]")
@@ -17,7 +17,7 @@ BAD_AT = 4
 def check(zh: str, en: str) -> list[Flag]:
     del zh  # the English alone decides
     glossed = {m.start() + i for m in _GLOSS.finditer(en) for i in range(m.end() - m.start())}
-    runs = [m for m in _HAN_RUN.finditer(en) if m.start() not in glossed]
+    runs = [m for m in HAN_WORD.finditer(en) if m.start() not in glossed]
     if not runs:
         return []
     n = sum(len(m.group()) for m in runs)
