@@ -14,9 +14,10 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import InputError, UsageError
 from .provenance import same_settings
@@ -24,6 +25,8 @@ from .records import Provenance, Source
 from .write import SUMMARY_SUFFIX, output_paths, summary_path
 
 INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+T = TypeVar("T")
+
 # zhen's outputs that a folder expansion would otherwise take for releases
 _OUTPUT_SUFFIXES = (SUMMARY_SUFFIX, ".en.txt", ".md", ".html")
 
@@ -184,16 +187,19 @@ def unique_names(sources: list[Source], out_dir: Path, formats: Sequence[str], s
     return [s if names[i] == s.name else replace(s, name=names[i]) for i, s in enumerate(sources)]
 
 
-def chunks(sources: Sequence[Source], max_chars: int = 60_000, max_docs: int = 32) -> list[list[Source]]:
-    """Documents grouped for the model: big enough to batch well, small enough to write often."""
-    out: list[list[Source]] = []
+def chunks(sources: Sequence[T], max_chars: int = 60_000, max_docs: int = 32,
+           chars: Callable[[T], int] = lambda s: len(s.raw)) -> list[list[T]]:  # type: ignore[attr-defined]
+    """Documents grouped for the model: big enough to batch well, small enough to write often.
+    A cluster run groups its documents the same way (by their size, `chars`), so that each
+    chunk meets the engine exactly as it would locally."""
+    out: list[list[T]] = []
     size = 0
     for src in sources:
-        if not out or size + len(src.raw) > max_chars or len(out[-1]) >= max_docs:
+        if not out or size + chars(src) > max_chars or len(out[-1]) >= max_docs:
             out.append([])
             size = 0
         out[-1].append(src)
-        size += len(src.raw)
+        size += chars(src)
     return out
 
 

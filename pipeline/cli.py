@@ -338,6 +338,8 @@ def _report(report: Any, kw: dict[str, Any]) -> None:
     if report.kept_reviewed:
         click.echo(f"reviewed: kept {report.kept_reviewed} reviewed segment(s) whose Chinese is unchanged "
                    "(--discard-reviewed to retranslate them)", err=True)
+    if getattr(report, "cluster", None) and not quiet:
+        click.echo(f"cluster: {report.cluster}", err=True)
     if report.cache and not quiet:
         c = report.cache
         click.echo(f"translation memory: {c['hits']} hits, {c['misses']} sent to the model", err=True)
@@ -393,9 +395,13 @@ def _stdin(inputs: tuple[str, ...]) -> bytes | None:
                    "(XLIFF 1.2, for review and zhen merge), html (review page).")
 @click.option("--summary", "with_summary", is_flag=True,
               help="Also write NAME.summary.md and a summary record in the JSONL (see zhen summarize).")
+@click.option("--cluster", envvar="ZHEN_CLUSTER", default=None, metavar="ADDRESS",
+              help="Run the batch on a Ray cluster: HOST:PORT of its head, auto (RAY_ADDRESS, or the cluster a "
+                   "`ray start` on this machine runs) or local (one started in this process). The same outputs "
+                   "as without it; needs pip install 'zhen[cluster]'. Env: ZHEN_CLUSTER.")
 @_summary_options
 def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str, formats: str, with_summary: bool,
-                  **kw: Any) -> None:
+                  cluster: str | None, **kw: Any) -> None:
     """Translate releases (files, folders, or - for stdin) and write aligned bilingual output.
 
     For each input NAME this writes NAME.jsonl (provenance, then one record per
@@ -417,9 +423,11 @@ def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str,
     stdin = text.encode("utf-8") if text is not None else _stdin(inputs)
     inputs = inputs or ("-",)
     summary = _summary(kw)
-    options = _options(kw, formats, summary if with_summary else None)
+    options = replace(_options(kw, formats, summary if with_summary else None), cluster=cluster or None)
     if kw["out_dir"] is None and inputs == ("-",):
         assert stdin is not None
+        if options.cluster:
+            raise click.UsageError("--cluster writes files: give an output folder with -o")
         english, report = run_translate_stream(stdin, options, stdout_format)
         click.echo(english, nl=False)
         _report(report, kw)

@@ -84,7 +84,7 @@ _LEGACY = ("gb18030", "big5")
 def read_source(path: str, data: bytes | None = None) -> Source:
     """Read and decode one input. `path` "-" reads stdin unless `data` is given."""
     if data is None:
-        data = _read_bytes(path)
+        data = read_bytes(path)
     name = "stdin" if path == "-" else Path(path).name
     limit = max_bytes()
     if len(data) > limit:
@@ -104,7 +104,8 @@ def read_source(path: str, data: bytes | None = None) -> Source:
                   warnings=tuple(warnings))
 
 
-def _read_bytes(path: str) -> bytes:
+def read_bytes(path: str) -> bytes:
+    """An input's bytes, refused before reading when over the size limit."""
     if path == "-":
         return sys.stdin.buffer.read()
     p = Path(path)

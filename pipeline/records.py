@@ -426,6 +426,7 @@ class TranslateOptions:
     force: bool = False  # translate again even where outputs are up to date (reviewed English is kept)
     discard_reviewed: bool = False  # let the model redo reviewed segments too (implies force)
     jobs: int = 1  # processes for reading and segmenting
+    cluster: str | None = None  # a Ray cluster's address, auto or local: the run goes there (pipeline.cluster)
 
 
 Risk = Literal["ok", "check", "bad"]

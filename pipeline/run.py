@@ -9,6 +9,7 @@ stages they call work over records only.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -28,6 +29,7 @@ from .batch import (
 )
 from .check_run import read_pairs
 from .checks import assess_segment
+from .cluster import Job, connect, import_ray, model_files, pool_size, read_all, translate_stream
 from .engines import load_translator
 from .engines.base import Translator
 from .engines.memory import CachedTranslator, TranslationMemory
@@ -40,8 +42,8 @@ from .merge import apply_review, merge
 from .mine import Candidate, mine
 from .mine import render_tsv as render_mined
 from .normalize import HAN, to_norm
-from .provenance import provenance, run_options
-from .read import max_bytes, read_source
+from .provenance import now, provenance, run_options
+from .read import max_bytes, read_bytes, read_source
 from .records import (
     AlignedPair,
     AlignOptions,
@@ -96,6 +98,7 @@ class RunReport:
     not_releases: list[str] = field(default_factory=list)  # files in folders that are not releases (README.md)
     kept_reviewed: int = 0  # reviewed segments whose source was unchanged, kept as the reviewer left them
     warnings: list[str] = field(default_factory=list)  # about the run, not one document (the memory)
+    cluster: str | None = None  # where a --cluster run ran (Ray version, address, nodes, actors)
 
     @property
     def failed(self) -> list[DocResult]:
@@ -150,25 +153,14 @@ def run_translate(
     """
     started = time.perf_counter()
     options = options or TranslateOptions()
+    if options.cluster:
+        return run_translate_cluster(inputs, out_dir, options, progress, stdin, summarizer)
     prep = _prepare(inputs, out_dir, options, translator, stdin, segment_now=False, formats=options.formats)
     report = RunReport(list(prep.failures), not_releases=prep.not_releases)
     if not prep.sources:
         report.seconds = time.perf_counter() - started
         return report
-    todo = []
-    redo = options.force or options.discard_reviewed
-    with_summary = options.summary is not None
-    for src in prep.sources:
-        if not redo and up_to_date(src, out_dir, options.formats, _expected(src, options, prep), with_summary):
-            outputs = list(output_paths(src.name, out_dir, options.formats).values())
-            report.results.append(DocResult(src.path, outputs, skipped=True))
-        elif edited := edited_exchange_files(src.name, out_dir, options.formats):
-            # a reviewer's edits not merged yet: this document waits, the others go on
-            report.results.append(DocResult(src.path, error=(
-                f"{edited[0]}: edited since zhen wrote it (a review not merged yet); run `zhen merge {edited[0]}` "
-                "first, or remove the file to let zhen write it again")))
-        else:
-            todo.append(src)
+    todo = _to_translate(prep.sources, out_dir, options, prep, report)
     bar = progress(len(todo), "Translating") if progress and todo else None
     opts = check_options(options.summary) if options.summary is not None else None
     if opts is not None and opts.method == "abstractive" and summarizer is None and todo:
@@ -180,13 +172,7 @@ def run_translate(
             report.results.extend(seg_failures)
             docs = _translate(replace(prep, docs=docs), options, None)
             for doc in docs:
-                doc, kept = keep_reviewed(doc, out_dir, options, prep)
-                doc = offer_matches(doc, prep)
-                report.kept_reviewed += kept
-                if opts is not None:
-                    doc = replace(doc, summary=summarize(doc, opts, summarizer))
-                report.results.append(_write(doc, out_dir, options.formats, summary_json=False))
-                all_docs.append(doc)
+                all_docs.append(_finish(doc, out_dir, options, prep, report, opts, summarizer))
             if bar is not None:
                 bar.update(len(chunk))
                 if hasattr(bar, "info"):
@@ -194,13 +180,184 @@ def run_translate(
     finally:
         if bar is not None and hasattr(bar, "finish"):
             bar.finish()
+    _tally(report, all_docs, prep, started)
+    return report
+
+
+def _to_translate(sources: Sequence[Source], out_dir: Path, options: TranslateOptions, prep: _Prepared,
+                  report: RunReport) -> list[Source]:
+    """The sources this run translates: not those up to date (skipped), nor those whose
+    exchange files a reviewer edited since (they fail, waiting for a merge)."""
+    todo = []
+    redo = options.force or options.discard_reviewed
+    with_summary = options.summary is not None
+    for src in sources:
+        if not redo and up_to_date(src, out_dir, options.formats, _expected(src, options, prep), with_summary):
+            outputs = list(output_paths(src.name, out_dir, options.formats).values())
+            report.results.append(DocResult(src.path, outputs, skipped=True))
+        elif edited := edited_exchange_files(src.name, out_dir, options.formats):
+            # a reviewer's edits not merged yet: this document waits, the others go on
+            report.results.append(DocResult(src.path, error=(
+                f"{edited[0]}: edited since zhen wrote it (a review not merged yet); run `zhen merge {edited[0]}` "
+                "first, or remove the file to let zhen write it again")))
+        else:
+            todo.append(src)
+    return todo
+
+
+def _finish(doc: Document, out_dir: Path, options: TranslateOptions, prep: _Prepared, report: RunReport,
+            opts: SummaryOptions | None, summarizer: Any) -> Document:
+    """A translated document's last steps, then its outputs: the reviewer's English kept, the
+    memory's fuzzy matches offered, its summary made."""
+    doc, kept = keep_reviewed(doc, out_dir, options, prep)
+    doc = offer_matches(doc, prep)
+    report.kept_reviewed += kept
+    if opts is not None:
+        doc = replace(doc, summary=summarize(doc, opts, summarizer))
+    report.results.append(_write(doc, out_dir, options.formats, summary_json=False))
+    return doc
+
+
+def _tally(report: RunReport, all_docs: list[Document], prep: _Prepared, started: float) -> None:
     report.terms = term_counts(all_docs)
     report.facts = summarize_checks([PairCheck(s.facts, ()) for d in all_docs for s in d.segments])
     report.risk = risk_counts(all_docs)
     report.cache = _cache_counts(prep)
     report.warnings = _memory_warnings(prep)
     report.seconds = time.perf_counter() - started
+
+
+def run_translate_cluster(
+    inputs: Sequence[str],
+    out_dir: Path,
+    options: TranslateOptions,
+    progress: ProgressFactory | None = None,
+    stdin: bytes | None = None,
+    summarizer: Any = None,
+    engine_kwargs: dict[str, Any] | None = None,
+) -> RunReport:
+    """run_translate on the Ray cluster options.cluster names (pipeline.cluster): the same
+    outputs, byte for byte, as a local run with the same inputs and options.
+
+    This driver lists the inputs and reads their bytes, chooses names and skips what is up to
+    date (after decoding and segmenting ran as cluster tasks), and writes each document as its
+    batch comes back from the actor pool, exactly once, by the same functions as a local run.
+    The translation memory is read by the actors from a snapshot and written here alone.
+    Ctrl-C stops the job (the driver leaving ends it); a second run does the rest.
+    `engine_kwargs` are for benchmarks (fixed output lengths), given to the engine everywhere."""
+    started = time.perf_counter()
+    assert options.cluster
+    glossary = _check_run(out_dir, options)
+    import_ray()  # a missing extra is a setup error, found before any work
+    found = find_inputs(inputs)
+    max_bytes()
+    report = RunReport([], not_releases=found.skipped)
+    items: list[dict[str, Any]] = []
+    for i, path in enumerate(found.files):
+        try:
+            data = stdin if path == "-" and stdin is not None else read_bytes(path)
+            items.append({"i": i, "path": path, "data": data})
+        except ZhenError as exc:
+            report.results.append(DocResult(path, error=str(exc)))
+    if not items:
+        report.seconds = time.perf_counter() - started
+        return report
+    engine = load_translator(options.engine)  # what decides provenance; a missing model stops here
+    if engine_kwargs:
+        engine = type(engine)(engine.model, options.engine, **engine_kwargs)
+    translator: Translator = engine
+    memory_warning = None
+    tm: TranslationMemory | None = None
+    if options.cache:
+        tm = TranslationMemory()
+        if tm.usable:
+            translator = CachedTranslator(engine, tm, {"glossary": glossary.sha256 if glossary else None,
+                                                       "glossary_mode": options.glossary_mode})
+        else:
+            memory_warning, tm = f"{tm.broken}; went on without it", None
+    prep = _Prepared([], [], translator, glossary, memory_warning=memory_warning)
+    context = translator.context if isinstance(translator, CachedTranslator) else None
+    job = Job(options, glossary, engine.engine, engine.model,
+              {name: len(blob) for name, blob in model_files(engine.model.path).items()},
+              (engine.model.path / "source.spm").read_bytes(), context, dict(engine_kwargs or {}))
+    # Settings that decide outputs and live in the environment travel with the job.
+    env = {k: os.environ[k] for k in ("SOURCE_DATE_EPOCH", "ZHEN_MAX_MB") if k in os.environ}
+    ray = connect(options.cluster, env)
+    bar = None
+    all_docs: list[Document] = []
+    written: set[int] = set()
+    try:
+        meta = read_all(ray, items, _read_one)
+        read_ok = [m for m in meta if not m["error"]]
+        report.results += [DocResult(m["path"], error=m["error"]) for m in meta if m["error"]]
+        with_summary = options.summary is not None
+        stubs = [Source(name=m["name"], path=m["path"], raw="", encoding="", sha256=m["sha256"]) for m in read_ok]
+        named = unique_names(stubs, out_dir, options.formats, with_summary, inputs=found.files)
+        remove_stale_temps([p for s in named for p in planned_outputs(s.name, out_dir, options.formats,
+                                                                        with_summary)])
+        todo = {id(s) for s in _to_translate(named, out_dir, options, prep, report)}
+        by_index = {it["i"]: it["data"] for it in items}
+        chosen = [(int(m["i"]), m["path"], src.name, by_index[m["i"]], int(m["chars"]))
+                  for m, src in zip(read_ok, named, strict=True) if id(src) in todo]
+        # The chunks of a local run, so that every chunk meets the engine as it would there.
+        groups = [[c[:4] for c in chunk] for chunk in chunks(chosen, chars=lambda c: c[4])]
+        opts = check_options(options.summary) if options.summary is not None else None
+        if opts is not None and opts.method == "abstractive" and summarizer is None and chosen:
+            summarizer = Seq2SeqSummarizer(opts.model, offline=opts.offline)
+        bar = progress(len(chosen), "Translating") if progress and chosen else None
+        actors = 0
+        if groups:
+            actors = pool_size(ray, job, len(groups))
+            model_ref = ray.put(model_files(engine.model.path))
+            memory_ref = ray.put(tm.entries(context) if tm is not None and context is not None else {})
+            for t in translate_stream(ray, groups, job, _read_one, _segment_one, translate_checked, model_ref,
+                                      memory_ref):
+                if t.index in written:
+                    continue  # a chunk Ray ran twice (its actor died as it finished): written already
+                written.add(t.index)
+                if t.memory is not None and tm is not None and context is not None:
+                    rows, hits, misses = t.memory
+                    tm.put_many(context, rows)
+                    tm.hits += hits
+                    tm.misses += misses
+                if t.doc is None:
+                    report.results.append(DocResult(t.path, error=t.error or f"{t.path}: not translated"))
+                else:
+                    all_docs.append(_finish(t.doc, out_dir, options, prep, report, opts, summarizer))
+                if bar is not None:
+                    bar.update(1)
+                    if hasattr(bar, "info"):
+                        bar.info = f"{sum(len(d.segments) for d in all_docs)} segments"
+        nodes = sum(1 for n in ray.nodes() if n.get("Alive"))
+        report.cluster = (f"Ray {ray.__version__} at {options.cluster}: {nodes} node(s), "
+                          f"{int(ray.cluster_resources().get('CPU', 0))} CPU(s), {actors} translation actor(s)")
+        _record_cluster_run(out_dir, report.cluster, [d.source.name for d in all_docs])
+    finally:
+        if bar is not None and hasattr(bar, "finish"):
+            bar.finish()
+        ray.shutdown()  # leaving ends the job: its actors and tasks stop with the driver
+    _tally(report, all_docs, prep, started)
     return report
+
+
+def _record_cluster_run(out_dir: Path, where: str, names: list[str]) -> None:
+    """A line per cluster run in OUT/.zhen-cluster.jsonl: which outputs it wrote, where. Kept
+    out of the outputs themselves, which are byte for byte those of a local run."""
+    if not names:
+        return
+    line = json.dumps({"cluster": where, "created": now(), "outputs": names}, ensure_ascii=False)
+    with (out_dir / ".zhen-cluster.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def _read_one(path: str, data: bytes) -> Source | str:
+    """One input read from its bytes (a cluster task): the source, or its one-line error."""
+    try:
+        return read_source(path, data=data)
+    except ZhenError as exc:
+        return str(exc)
+    except Exception as exc:  # a reader's bug must not sink the other inputs
+        return f"{path}: cannot read ({type(exc).__name__}: {exc})"
 
 
 def run_translate_stream(
@@ -348,15 +505,7 @@ def _prepare(inputs: Sequence[str], out_dir: Path | None, options: TranslateOpti
              stdin: bytes | None, segment_now: bool = True, formats: Sequence[str] = ()) -> _Prepared:
     """Check options and the output folder (None: nothing is written), read inputs, load the
     model (once, only if anything was readable)."""
-    if out_dir is not None:
-        check_out_dir(out_dir)
-    if options.max_tokens < 8:
-        raise UsageError("the longest model input must be at least 8 tokens", option="max_tokens")
-    check_mode(options.glossary_mode)
-    check_facts_mode(options.facts)
-    if options.summary is not None:
-        check_options(options.summary)
-    glossary = load_glossary(options.glossary) if options.glossary_mode != "off" else None
+    glossary = _check_run(out_dir, options)
     found = find_inputs(inputs)
     sources, failures = read_inputs(found.files, stdin)
     if out_dir is not None:
@@ -381,6 +530,19 @@ def _prepare(inputs: Sequence[str], out_dir: Path | None, options: TranslateOpti
         prep.docs, seg_failures = _segment_all(sources, options, prep)
         prep.failures.extend(seg_failures)
     return prep
+
+
+def _check_run(out_dir: Path | None, options: TranslateOptions) -> Glossary | None:
+    """The options and the output folder checked; the glossary loaded (None: off)."""
+    if out_dir is not None:
+        check_out_dir(out_dir)
+    if options.max_tokens < 8:
+        raise UsageError("the longest model input must be at least 8 tokens", option="max_tokens")
+    check_mode(options.glossary_mode)
+    check_facts_mode(options.facts)
+    if options.summary is not None:
+        check_options(options.summary)
+    return load_glossary(options.glossary) if options.glossary_mode != "off" else None
 
 
 def _expected(src: Source, options: TranslateOptions, prep: _Prepared) -> Any:
@@ -427,8 +589,16 @@ def _segment_one(src: Source, budget: int, count: TokenCounter) -> Document | st
 def _translate(prep: _Prepared, options: TranslateOptions, progress: ProgressFactory | None,
                only: set[tuple[str, str]] | None = None) -> list[Document]:
     assert prep.translator is not None
-    docs = translate_documents(prep.docs, prep.translator, progress, glossary=prep.glossary,
-                               mode=options.glossary_mode, only=only, options=run_options(options))
+    return translate_checked(prep.docs, prep.translator, prep.glossary, options, progress, only)
+
+
+def translate_checked(docs: Sequence[Document], translator: Translator, glossary: Glossary | None,
+                      options: TranslateOptions, progress: ProgressFactory | None = None,
+                      only: set[tuple[str, str]] | None = None) -> list[Document]:
+    """Glossary protect, translate, restore and verify, then the figures and the risk checks:
+    what a local run does to each chunk and a cluster's actors to each batch."""
+    docs = translate_documents(docs, translator, progress, glossary=glossary, mode=options.glossary_mode, only=only,
+                               options=run_options(options))
     return [replace(d, segments=tuple(assess_segment(check_segment(s, options.facts), options.min_confidence)
                                       for s in d.segments)) for d in docs]
 

@@ -189,6 +189,13 @@ class TranslationMemory:
                 out[want[k]] = json.loads(v)
         return out
 
+    @_guarded(dict)
+    def entries(self, context: str) -> dict[str, Translation]:
+        """Every machine entry of one context, by source text: the snapshot a cluster job's
+        actors read (they never open this file; the driver writes what they add)."""
+        rows = self._conn().execute("SELECT source, target, flags FROM tm WHERE context = ?", (context,)).fetchall()
+        return {source: _translation(target, json.loads(extra)) for source, target, extra in rows}
+
     @_guarded(lambda: None)
     def memo_put(self, namespace: str, items: dict[str, Any]) -> None:
         with self._conn():

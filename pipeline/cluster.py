@@ -1,0 +1,342 @@
+"""`zhen translate --cluster ADDRESS`: the same batch on a Ray cluster, through Ray Data.
+
+The driver (the machine zhen runs on) lists the inputs, reads their bytes (it alone needs to
+see the files) and writes every output; the work in between runs on the cluster:
+
+    driver: list, read bytes ─► tasks: decode, segment ─► driver: names, skip up to date
+        ─► actor pool: glossary protect, translate, check ─► driver: write each document
+
+Nothing here reads or writes the outputs, and nothing here knows the run: pipeline.run
+drives a job and hands in its own per-document functions (reading and segmenting, the
+translation stage with its checks), so that a cluster run does exactly what a local run does.
+
+Ray is imported inside the functions that need it: zhen without the `cluster` extra stays
+whole, and `--cluster` then says how to get it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+import socket
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .engines import engine_class
+from .engines.base import MarianEngine, SpmTokenCounter, Translator
+from .engines.memory import CachedTranslator
+from .errors import UsageError
+from .glossary import Glossary
+from .records import Document, ModelRef, Source, TranslateOptions, Translation
+
+INSTALL = "pip install 'zhen[cluster]'"
+# What pipeline.run hands in, so that each step is the one a local run takes: reading (path,
+# bytes) -> Source or its error line; segmenting (source, token budget, token counter) ->
+# Document or its error line; the translation stage with its checks.
+Read = Callable[[str, bytes], Source | str]
+Segment = Callable[[Source, int, Callable[[str], int]], Document | str]
+TranslateChecked = Callable[[Sequence[Document], Translator, Glossary | None, TranslateOptions], list[Document]]
+
+
+def import_ray() -> Any:
+    """Ray, or the one line that says how to install it (exit 2)."""
+    try:
+        # A bare `ray` imports ray.data but fails at the first dataset without pyarrow: ask for both.
+        import pyarrow  # noqa: F401
+        import ray
+        import ray.data
+    except ImportError:
+        raise UsageError(f"--cluster needs Ray (ray[data]), which this install lacks; install it with: {INSTALL}",
+                         option="cluster") from None
+    return ray
+
+
+def connect(address: str, env: dict[str, str]) -> Any:
+    """Join the cluster at `address` (host:port of its head), `auto` (RAY_ADDRESS, else the
+    cluster a `ray start` on this machine runs) or `local` (a cluster in this process, on this
+    machine's cores). `env` travels with the job to every worker."""
+    ray = import_ray()
+    if address not in ("auto", "local"):
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise UsageError(f"{address}: a Ray cluster is named HOST:PORT (its head's GCS port, 6379 by "
+                             "default), auto or local", option="cluster")
+        try:  # ray.init itself retries an unreachable address for minutes
+            socket.create_connection((host, int(port)), timeout=5).close()
+        except OSError as exc:
+            raise UsageError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); start it with "
+                             "`ray start --head` and give its address", option="cluster") from None
+    # Ray's own logs go to its session folder, not to zhen's stderr: the driver shows one bar and
+    # the report. (Its core worker would print, for instance, that Ray Data keeps the actors'
+    # constructor arguments in the object store, on every run.)
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+    logging.getLogger("ray").setLevel(logging.ERROR)
+    kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR,
+                              "runtime_env": {"env_vars": env} if env else None}
+    try:
+        if address == "local":
+            ray.init(include_dashboard=False, **kwargs)
+        else:
+            ray.init(address=address, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise UsageError(f"cannot join the Ray cluster at {address} ({exc})", option="cluster") from None
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    return ray
+
+
+# ---------------------------------------------------------------------------- the model on every node
+
+
+def model_files(folder: Path) -> dict[str, bytes]:
+    """The model folder's files by relative path: what the object store carries to nodes that lack it."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def _sizes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*")
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def stage_model(ref: ModelRef, sizes: dict[str, int], fetch: Callable[[], dict[str, bytes]]) -> Path:
+    """The model's folder on this node: its own path where this node sees the same files (a
+    shared or pre-staged folder), else a copy from the object store under the node's temporary
+    folder, written once per node and revision (a second actor of the node finds it there)."""
+    if ref.path.is_dir() and _sizes(ref.path) == sizes:
+        return ref.path
+    key = hashlib.sha256(f"{ref.id}\0{ref.revision}".encode()).hexdigest()[:16]
+    root = Path(tempfile.gettempdir()) / "zhen-cluster-models"
+    target = root / key
+    if target.is_dir() and _sizes(target) == sizes:
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+    for name, data in fetch().items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_bytes(data)
+    try:
+        os.replace(work, target)  # whole or not at all; an empty leftover from a killed actor is replaced
+    except OSError:
+        shutil.rmtree(work, ignore_errors=True)  # another actor of this node staged it first
+    return target
+
+
+# ---------------------------------------------------------------------------- the memory as the actors see it
+
+
+class SnapshotMemory:
+    """The translation memory inside an actor: the driver's entries for this job's context, read
+    once; what the actor translates anew is kept for the driver, which alone writes the memory
+    (one writer, no SQLite file shared across machines)."""
+
+    usable = True
+    broken = None
+
+    def __init__(self, entries: dict[str, Translation]) -> None:
+        self.entries = entries
+        self.new: list[tuple[str, Translation]] = []
+        self.memo: dict[str, dict[str, Any]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get_many(self, context: str, sources: Sequence[str]) -> dict[str, Translation]:
+        return {s: self.entries[s] for s in set(sources) if s in self.entries}
+
+    def put_many(self, context: str, rows: Sequence[tuple[str, Translation]]) -> None:
+        self.entries.update(rows)
+        self.new.extend(rows)
+
+    # Glossary matches are remembered for the actor's life only: cheap to redo, not worth a round trip.
+    def memo_get(self, namespace: str, keys: Sequence[str]) -> dict[str, Any]:
+        space = self.memo.get(namespace, {})
+        return {k: space[k] for k in keys if k in space}
+
+    def memo_put(self, namespace: str, items: dict[str, Any]) -> None:
+        self.memo.setdefault(namespace, {}).update(items)
+
+    def take(self) -> tuple[list[tuple[str, Translation]], int, int]:
+        """What the driver is to write and count since the last call."""
+        out = (self.new, self.hits, self.misses)
+        self.new, self.hits, self.misses = [], 0, 0
+        return out
+
+
+# ---------------------------------------------------------------------------- the job
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs, sent once with the job: the options and the glossary as the
+    driver loaded them, the model's identity (so that provenance matches a local run's) and
+    the memory's context."""
+
+    options: TranslateOptions
+    glossary: Glossary | None
+    engine: str
+    model: ModelRef
+    model_sizes: dict[str, int]
+    spm: bytes  # the source sentencepiece model: segmenting counts tokens with it
+    context: str | None  # the translation memory's key context; None: --no-cache
+    engine_kwargs: dict[str, Any] = field(default_factory=dict)  # benchmarks only (fixed output lengths)
+
+
+def _counter(spm: bytes) -> SpmTokenCounter:
+    key = hashlib.sha256(spm).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / "zhen-cluster-models" / f"{key}.spm"
+    if not path.is_file() or path.stat().st_size != len(spm):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{key}.{os.getpid()}.spm")
+        tmp.write_bytes(spm)
+        os.replace(tmp, path)
+    return SpmTokenCounter(path)
+
+
+def read_batch(batch: dict[str, Any], read: Read) -> dict[str, list[Any]]:
+    """Task: decode a batch of inputs; what the driver needs to name them and to decide what is
+    up to date comes back (name, checksum, size), or the input's one-line error."""
+    out: dict[str, list[Any]] = {"i": [], "path": [], "name": [], "sha256": [], "chars": [], "error": []}
+    for i, path, data in zip(batch["i"], batch["path"], batch["data"], strict=True):
+        src = read(str(path), bytes(data))
+        out["i"].append(int(i))
+        out["path"].append(str(path))
+        out["name"].append(src.name if isinstance(src, Source) else "")
+        out["sha256"].append(src.sha256 if isinstance(src, Source) else "")
+        out["chars"].append(len(src.raw) if isinstance(src, Source) else 0)
+        out["error"].append("" if isinstance(src, Source) else src)
+    return out
+
+
+def segment_chunk(batch: dict[str, Any], job: Job, read: Read, segment: Segment) -> dict[str, list[Any]]:
+    """Task: one chunk's documents read and segmented under the names the driver gave them."""
+    count = _counter(job.spm)
+    out: dict[str, list[Any]] = {"chunk": [], "docs": []}
+    for chunk, items in zip(batch["chunk"], batch["items"], strict=True):
+        docs: list[tuple[int, str, Document | str]] = []
+        for i, path, name, data in pickle.loads(items):
+            src = read(path, data)
+            if isinstance(src, Source):
+                docs.append((i, path, segment(replace(src, name=name), job.options.max_tokens, count)))
+            else:
+                docs.append((i, path, src))
+        out["chunk"].append(int(chunk))
+        out["docs"].append(pickle.dumps(docs))
+    return out
+
+
+class TranslateActor:
+    """One translation actor: loads the model once, then translates a chunk of documents per
+    call, their sentences together, as a local run translates each chunk. A document the chunk
+    cannot translate is retried alone, so that it fails alone."""
+
+    def __init__(self, job: Job, model_box: list[Any], memory_box: list[Any], translate: TranslateChecked) -> None:
+        import ray
+
+        self.job = job
+        self.translate = translate
+        # The boxes keep Ray from fetching the model's bytes for a node that already has the files.
+        folder = stage_model(job.model, job.model_sizes, lambda: ray.get(model_box[0]))
+        ref = replace(job.model, path=folder)
+        engine: MarianEngine = engine_class(job.engine)(ref, job.options.engine, **job.engine_kwargs)
+        self.memory = SnapshotMemory(ray.get(memory_box[0]) if job.context is not None else {})
+        self.translator: Translator = engine
+        if job.context is not None:
+            cached = CachedTranslator(engine, self.memory, {})
+            cached.context = job.context  # the driver's, so that the keys are those of its memory
+            self.translator = cached
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"i": [], "path": [], "doc": [], "error": [], "memory": [], "pid": []}
+        for blob in batch["docs"]:
+            items: list[tuple[int, str, Document | str]] = pickle.loads(blob)
+            docs = [d for _, _, d in items if isinstance(d, Document)]
+            try:
+                done: list[Document | str] = list(self.translate(docs, self.translator, self.job.glossary,
+                                                                 self.job.options))
+            except Exception:
+                done = [self._one(d) for d in docs]
+            results = iter(done)
+            new, hits, misses = self.memory.take()
+            for n, (i, path, d) in enumerate(items):
+                got = next(results) if isinstance(d, Document) else d
+                out["i"].append(i)
+                out["path"].append(path)
+                out["doc"].append(pickle.dumps(got) if isinstance(got, Document) else b"")
+                out["error"].append(got if isinstance(got, str) else "")
+                # the chunk's new memory entries ride on its first document
+                out["memory"].append(pickle.dumps((new, hits, misses)) if n == 0 else b"")
+                out["pid"].append(os.getpid())
+        return out
+
+    def _one(self, doc: Document) -> Document | str:
+        try:
+            return self.translate([doc], self.translator, self.job.glossary, self.job.options)[0]
+        except Exception as exc:  # one bad document must not sink its chunk
+            return f"{doc.source.path}: cannot translate ({type(exc).__name__}: {exc})"
+
+
+@dataclass
+class Translated:
+    """One document back at the driver: translated, or its one-line error."""
+
+    index: int
+    path: str
+    doc: Document | None
+    error: str | None
+    memory: tuple[list[tuple[str, Translation]], int, int] | None
+    pid: int  # the actor's process (a test kills one mid-run)
+
+
+def cpus(ray: Any) -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def read_all(ray: Any, items: list[dict[str, Any]], read: Read) -> list[dict[str, Any]]:
+    """Decoding as tasks over the whole cluster; names, checksums and sizes come back, in input order."""
+    ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), 4 * cpus(ray))))
+    rows = ds.map_batches(read_batch, fn_kwargs={"read": read}, batch_size=None).take_all()
+    return sorted(rows, key=lambda r: r["i"])
+
+
+def pool_size(ray: Any, job: Job, chunks: int) -> int:
+    """One actor per --threads CPUs of the cluster (default one per CPU), no more than chunks."""
+    return max(1, min(cpus(ray) // (job.options.engine.threads or 1), chunks))
+
+
+def translate_stream(ray: Any, chunks: list[list[tuple[int, str, str, bytes]]], job: Job, read: Read,
+                     segment: Segment, translate: TranslateChecked, model_files_ref: Any,
+                     memory_ref: Any) -> Iterator[Translated]:
+    """The chosen documents, chunk by chunk (index, path, output name, bytes), read and
+    segmented as tasks, then translated by the actor pool; each document yielded as soon as
+    its chunk is back.
+
+    Ray Data gives its actors max_restarts and max_task_retries of -1: an actor that dies (its
+    process killed, its node lost) is restarted and its chunk given to a live one; the driver
+    writes each document once."""
+    size = pool_size(ray, job, len(chunks))
+    ds = ray.data.from_items([{"chunk": k, "items": pickle.dumps(c)} for k, c in enumerate(chunks)],
+                             override_num_blocks=len(chunks))
+    # Reading and segmenting take no CPU of the actors' (a fraction of a chunk's translation time),
+    # so that a cluster whose CPUs all hold actors still feeds them.
+    docs = ds.map_batches(segment_chunk, fn_kwargs={"job": job, "read": read, "segment": segment}, batch_size=1,
+                          num_cpus=0, compute=ray.data.TaskPoolStrategy(size=size))
+    out = docs.map_batches(
+        TranslateActor, batch_size=1,
+        fn_constructor_kwargs={"job": job, "model_box": [model_files_ref], "memory_box": [memory_ref],
+                               "translate": translate},
+        compute=ray.data.ActorPoolStrategy(size=size), num_cpus=job.options.engine.threads or 1)
+    for row in out.iter_rows():
+        mem = pickle.loads(row["memory"]) if row["memory"] else None
+        yield Translated(int(row["i"]), str(row["path"]), pickle.loads(row["doc"]) if row["doc"] else None,
+                         row["error"] or None, mem, int(row["pid"]))
+
+
+__all__ = ["INSTALL", "Job", "SnapshotMemory", "TranslateActor", "Translated", "connect", "import_ray",
+           "model_files", "pool_size", "read_all", "stage_model", "translate_stream"]
