@@ -73,8 +73,8 @@ def connect(address: str, env: dict[str, str]) -> Any:
             raise UsageError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); start it with "
                              "`ray start --head` and give its address", option="cluster") from None
     # Ray's own logs go to its session folder, not to zhen's stderr: the driver shows one bar and
-    # the report. (Its core worker would print, for instance, that Ray Data keeps the actors'
-    # constructor arguments in the object store, on every run.)
+    # the report. (Its core worker would say on every run, as an error, that Ray Data keeps the
+    # actors' constructor arguments in the object store; it says that it read this instead.)
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     logging.getLogger("ray").setLevel(logging.ERROR)
     kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR,
@@ -86,6 +86,7 @@ def connect(address: str, env: dict[str, str]) -> Any:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise UsageError(f"cannot join the Ray cluster at {address} ({exc})", option="cluster") from None
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # Ray Data sets its own level at init
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
@@ -236,12 +237,16 @@ class TranslateActor:
     call, their sentences together, as a local run translates each chunk. A document the chunk
     cannot translate is retried alone, so that it fails alone."""
 
-    def __init__(self, job: Job, model_box: list[Any], memory_box: list[Any], translate: TranslateChecked) -> None:
+    def __init__(self, job_box: list[Any], model_box: list[Any], memory_box: list[Any],
+                 translate: TranslateChecked) -> None:
         import ray
 
+        # Everything big comes through the object store by reference, boxed so that Ray neither
+        # fetches it before the actor asks (the model, for a node that has its files) nor keeps
+        # the actor's arguments themselves there (the driver holds the references for the job).
+        job: Job = ray.get(job_box[0])
         self.job = job
         self.translate = translate
-        # The boxes keep Ray from fetching the model's bytes for a node that already has the files.
         folder = stage_model(job.model, job.model_sizes, lambda: ray.get(model_box[0]))
         ref = replace(job.model, path=folder)
         engine: MarianEngine = engine_class(job.engine)(ref, job.options.engine, **job.engine_kwargs)
@@ -329,8 +334,8 @@ def translate_stream(ray: Any, chunks: list[list[tuple[int, str, str, bytes]]], 
                           num_cpus=0, compute=ray.data.TaskPoolStrategy(size=size))
     out = docs.map_batches(
         TranslateActor, batch_size=1,
-        fn_constructor_kwargs={"job": job, "model_box": [model_files_ref], "memory_box": [memory_ref],
-                               "translate": translate},
+        fn_constructor_kwargs={"job_box": [ray.put(job)], "model_box": [model_files_ref],
+                               "memory_box": [memory_ref], "translate": translate},
         compute=ray.data.ActorPoolStrategy(size=size), num_cpus=job.options.engine.threads or 1)
     for row in out.iter_rows():
         mem = pickle.loads(row["memory"]) if row["memory"] else None
