@@ -337,10 +337,13 @@ def translate_stream(ray: Any, chunks: list[list[tuple[int, str, str, bytes]]], 
         fn_constructor_kwargs={"job_box": [ray.put(job)], "model_box": [model_files_ref],
                                "memory_box": [memory_ref], "translate": translate},
         compute=ray.data.ActorPoolStrategy(size=size), num_cpus=job.options.engine.threads or 1)
-    for row in out.iter_rows():
-        mem = pickle.loads(row["memory"]) if row["memory"] else None
-        yield Translated(int(row["i"]), str(row["path"]), pickle.loads(row["doc"]) if row["doc"] else None,
-                         row["error"] or None, mem, int(row["pid"]))
+    # Block by block, none held back: iter_rows would keep each chunk until the next one is in
+    # (it prefetches), and a chunk's documents are to be written as soon as they are back.
+    for block in out.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
+        for i, path, doc, error, memory, pid in zip(block["i"], block["path"], block["doc"], block["error"],
+                                                    block["memory"], block["pid"], strict=True):
+            yield Translated(int(i), str(path), pickle.loads(doc) if doc else None, str(error) or None,
+                             pickle.loads(memory) if memory else None, int(pid))
 
 
 __all__ = ["INSTALL", "Job", "SnapshotMemory", "TranslateActor", "Translated", "connect", "import_ray",

@@ -1,17 +1,18 @@
 """zhen translate --cluster on a real two-node Ray cluster on this machine, loopback only.
 
 The fixture starts a head node and a second node joining it (`ray start --block`, one CPU
-each, no dashboard, their own temporary folders) and stops both by the process groups it
-started. Ray rewrites 127.0.0.1 to the machine's routable address wherever it meets it
-(ray._private.services.resolve_ip_for_localhost), which would make a two-node cluster on one
-machine listen on every interface; the nodes and this driver are told to keep the loopback
-address as given, and a test checks that nothing of theirs listens anywhere else.
+each, no dashboard, their own temporary folders: bench/cluster.py's loopback_cluster) and
+stops both by the process groups it started. Ray rewrites 127.0.0.1 to the machine's routable
+address wherever it meets it (ray._private.services.resolve_ip_for_localhost), which would make
+a two-node cluster on one machine listen on every interface; the nodes and the drivers here are
+told to keep the loopback address as given, and a test checks that nothing of the cluster's
+listens anywhere else.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
+import importlib.util
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -34,10 +36,8 @@ from pipeline.cli import main
 from pipeline.cluster import SnapshotMemory, stage_model
 from pipeline.records import ModelRef, Translation
 
-# `ray start`, keeping a loopback address as given (see the module's docstring).
-LAUNCH = ("import sys, ray._private.services as s; s.resolve_ip_for_localhost = lambda host: host; "
-          "from ray.scripts.scripts import main; sys.argv[0] = 'ray'; main()")
-START_TIMEOUT = 120  # seconds for a node to come up on a loaded machine
+ROOT = Path(__file__).resolve().parents[1]
+EPOCH = "1700000000"  # SOURCE_DATE_EPOCH: outputs record this time, so that two runs can be compared
 PLACES = ["浙江", "江苏", "广东", "四川", "湖北", "山东", "河南", "福建"]
 CRIMES = ["电信网络诈骗", "非法集资", "网络赌博", "盗窃", "走私", "传销"]
 
@@ -49,70 +49,54 @@ class Cluster:
     logs: Path
 
 
+@dataclass
+class Batch:
+    inputs: Path
+    args: list[str]  # zhen translate's, without -o
+    local: dict[str, bytes]  # name -> bytes of every output of the local run
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _wait_started(proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if log.exists() and "Ray runtime started" in log.read_text(errors="replace"):
-            return
-        if proc.poll() is not None:
-            break
-        time.sleep(0.25)
-    raise AssertionError(f"ray start did not come up:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """The node and everything it started (its own process group, our child's id)."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        pass
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+def _bench_cluster() -> ModuleType:
+    # By file, as tests/test_bench.py does: bench/ is no package.
+    spec = importlib.util.spec_from_file_location("zhen_bench_cluster", ROOT / "bench" / "cluster.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    import ray._private.services as services
-
+    """The two nodes (bench/cluster.py starts them the same way for the benchmark)."""
     root = tmp_path_factory.mktemp("ray")
-    (root / "tmp").mkdir()
-    port = _free_port()
-    # TMPDIR: what the actors stage (zhen-cluster-models) stays in this test's folder
-    # RAY_AUTH_MODE: a token left in ~/.ray by some other Ray use must not turn authentication on
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
-           "RAY_AUTH_MODE": "disabled", "TMPDIR": str(root / "tmp")}
-    common = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--object-store-memory", "200000000",
-              "--disable-usage-stats", "--block"]
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        head_log, node_log = root / "head.log", root / "node.log"
-        with head_log.open("wb") as fh:
-            procs.append(subprocess.Popen(
-                [sys.executable, "-c", LAUNCH, "start", "--head", "--port", str(port), "--include-dashboard=false",
-                 "--temp-dir", str(root / "session"), *common], env=env, stdout=fh, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True))
-        _wait_started(procs[0], head_log)
-        with node_log.open("wb") as fh:
-            procs.append(subprocess.Popen(
-                [sys.executable, "-c", LAUNCH, "start", "--address", f"127.0.0.1:{port}", *common], env=env,
-                stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
-        _wait_started(procs[1], node_log)
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(services, "resolve_ip_for_localhost", lambda host: host)
-            yield Cluster(f"127.0.0.1:{port}", tuple(p.pid for p in procs), root)
-    finally:
-        for proc in reversed(procs):
-            _stop(proc)
+    with _bench_cluster().loopback_cluster(root) as (address, groups):
+        yield Cluster(address, groups, root)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Batch:
+    """40 releases and an empty file, and what a local run writes for them."""
+    root = tmp_path_factory.mktemp("batch")
+    inputs = root / "in"
+    inputs.mkdir()
+    for i in range(40):
+        (inputs / f"release-{i:02d}.txt").write_text(_release(i), encoding="utf-8")
+    (inputs / "empty.txt").write_text("   \n", encoding="utf-8")  # fails alone, with one line
+    args = ["translate", str(inputs), "--model", str(tiny_model), "--formats", "jsonl,md,txt,xliff"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        mp.setenv("ZHEN_HOME", str(root / "home-local"))
+        local = CliRunner().invoke(main, [*args, "-o", str(root / "local")])
+    assert local.exit_code == 1, local.output
+    want = _outputs(root / "local")
+    assert len(want) == 160
+    return Batch(inputs, args, want)
 
 
 def _processes(groups: tuple[int, ...]) -> dict[int, str]:
@@ -185,18 +169,9 @@ def test_nothing_of_the_cluster_listens_beyond_loopback(ray_cluster: Cluster) ->
 
 
 def test_cluster_run_is_the_local_run_byte_for_byte_even_when_an_actor_dies(
-        ray_cluster: Cluster, tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for i in range(40):
-        (inputs / f"release-{i:02d}.txt").write_text(_release(i), encoding="utf-8")
-    (inputs / "empty.txt").write_text("   \n", encoding="utf-8")  # fails alone, with one line
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # travels with the job to the actors
-    args = ["translate", str(inputs), "--model", str(tiny_model), "--formats", "jsonl,md,txt,xliff"]
-
-    monkeypatch.setenv("ZHEN_HOME", str(tmp_path / "home-local"))
-    local = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "local")])
-    assert local.exit_code == 1, local.output
+        ray_cluster: Cluster, batch: Batch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)  # travels with the job to the actors
+    args = batch.args
 
     # The cluster run, with a fresh translation memory so that the actors really translate; every
     # output write counted. The translation stage the actors run reports each call's process in a
@@ -260,8 +235,7 @@ def test_cluster_run_is_the_local_run_byte_for_byte_even_when_an_actor_dies(
     assert killed[0] not in producers  # its chunk came back from another actor process
     assert len(list(calls.iterdir())) >= 3  # two chunks, one of them twice
 
-    want = _outputs(tmp_path / "local")
-    assert len(want) == 160
+    want = batch.local
     got = _outputs(out)
     assert sorted(got) == sorted(want)
     assert [n for n in want if got[n] != want[n]] == []
@@ -331,3 +305,72 @@ def test_actors_read_the_memory_snapshot_and_hand_new_entries_back() -> None:
     assert memory.get_many("ctx", ["新句"]) == {"新句": Translation("New.")}  # the actor's later chunks see it
     assert memory.take() == ([("新句", Translation("New."))], 1, 1)
     assert memory.take() == ([], 0, 0)  # handed back once
+
+
+# A driver in its own process, for Ctrl-C: zhen's CLI, keeping the loopback address (as the
+# fixture's driver does), its actors' translation stage lingering on every chunk after the first
+# (this function travels by value), so that the interrupt lands while a chunk is at work.
+DRIVER = """
+import os, sys, time
+import ray._private.services as services
+services.resolve_ip_for_localhost = lambda host: host
+import pipeline.run as run
+real = run.translate_checked
+CALLS = sys.argv.pop(1)
+def lingering(docs, translator, glossary, options):
+    later = len(os.listdir(CALLS)) > 0
+    open(os.path.join(CALLS, f"{os.getpid()}-{time.monotonic_ns()}"), "w").close()
+    if later:
+        time.sleep(600)
+    return real(docs, translator, glossary, options)
+run.translate_checked = lingering
+from pipeline.cli import main
+sys.argv[0] = "zhen"
+main()
+"""
+
+
+def test_ctrl_c_stops_the_job_and_a_second_run_does_the_rest(
+        ray_cluster: Cluster, batch: Batch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, calls = tmp_path / "out", tmp_path / "calls"
+    calls.mkdir()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "ZHEN_HOME": str(tmp_path / "home")}
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(calls), *batch.args, "-o", str(out),
+                               "--cluster", ray_cluster.address], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        # Ctrl-C once the first chunk is written and the next one is at work
+        deadline, seen, stable_since = time.monotonic() + 300, -1, time.monotonic()
+        while time.monotonic() < deadline and driver.poll() is None:
+            done = len(list(out.glob("*.jsonl"))) if out.exists() else 0
+            if done != seen:
+                seen, stable_since = done, time.monotonic()
+            elif done and len(list(calls.iterdir())) >= 2 and time.monotonic() - stable_since > 2:
+                break
+            time.sleep(0.2)
+        assert driver.poll() is None, driver.communicate()
+        driver.send_signal(signal.SIGINT)
+        _, err = driver.communicate(timeout=120)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+            driver.wait()
+    stderr = err.decode()
+    assert driver.returncode == 130, stderr
+    assert "interrupted: finished documents are written in full" in stderr and "Traceback" not in stderr
+    written = _outputs(out)
+    assert 0 < len(written) < 160 and len(written) % 4 == 0  # whole documents, four files each
+    assert all(batch.local[name] == data for name, data in written.items())
+    assert not list(out.glob(".*.tmp"))
+    # the job went with its driver: no translation actor lives on (the lingering one included)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any("TranslateActor" in c for c in _processes(ray_cluster.groups).values()):
+        time.sleep(0.5)
+    assert not any("TranslateActor" in c for c in _processes(ray_cluster.groups).values())
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setenv("ZHEN_HOME", str(tmp_path / "home"))
+    rest = CliRunner().invoke(main, [*batch.args, "-o", str(out), "--cluster", ray_cluster.address])
+    before = len(written) // 4
+    assert f"documents: {40 - before} translated, {before} up to date, 1 failed" in rest.output, rest.output
+    assert _outputs(out) == batch.local
