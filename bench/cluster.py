@@ -101,8 +101,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tuple[str, tuple[int, ...]]]:
     """A head node and nodes-1 more joining it, on 127.0.0.1 only, `cpus` CPUs each, no
-    dashboard, Ray's files and the actors' temporary files under root; yields the head's
-    address and the nodes' process groups; stops every node by its PID."""
+    dashboard; the actors' temporary files under root, Ray's session in a short-named
+    temporary folder (its socket paths must stay under 108 bytes), removed at the end; yields
+    the head's address and the nodes' process groups; stops every node by its PID."""
     import ray._private.services as services
 
     (root / "tmp").mkdir(parents=True, exist_ok=True)
@@ -113,9 +114,10 @@ def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tupl
               "--disable-usage-stats", "--block"]
     procs: list[subprocess.Popen[bytes]] = []
     old = services.resolve_ip_for_localhost
+    session = Path(tempfile.mkdtemp(prefix="zhen-ray-"))
     try:
         for n in range(nodes):
-            where = (["--head", "--port", str(port), "--include-dashboard=false", "--temp-dir", str(root / "session")]
+            where = (["--head", "--port", str(port), "--include-dashboard=false", "--temp-dir", str(session)]
                      if n == 0 else ["--address", f"127.0.0.1:{port}"])
             log = root / f"node-{n}.log"
             with log.open("wb") as fh:
@@ -129,6 +131,7 @@ def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tupl
         services.resolve_ip_for_localhost = old
         for proc in reversed(procs):
             _stop(proc)
+        shutil.rmtree(session, ignore_errors=True)
 
 
 def actor_memory(groups: tuple[int, ...], peak: dict[str, float], stop: threading.Event) -> None:

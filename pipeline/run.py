@@ -154,6 +154,9 @@ def run_translate(
     started = time.perf_counter()
     options = options or TranslateOptions()
     if options.cluster:
+        if translator is not None:
+            raise UsageError("a cluster run loads the model on its nodes; it takes no translator object",
+                             option="cluster")
         return run_translate_cluster(inputs, out_dir, options, progress, stdin, summarizer)
     prep = _prepare(inputs, out_dir, options, translator, stdin, segment_now=False, formats=options.formats)
     report = RunReport(list(prep.failures), not_releases=prep.not_releases)
