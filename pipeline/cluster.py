@@ -297,7 +297,7 @@ class Translated:
     doc: Document | None
     error: str | None
     memory: tuple[list[tuple[str, Translation]], int, int] | None
-    pid: int  # the actor's process (a test kills one mid-run)
+    pid: int  # the process of the actor that translated it
 
 
 def cpus(ray: Any) -> int:
