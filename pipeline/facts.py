@@ -45,14 +45,22 @@ def cn_to_number(s: str) -> float:
             value *= _CN_UNIT.get(ch) or _CN_BIG.get(ch) or 1
         return round(value, 6)  # 9.2亿 is 920000000, not 919999999.9999999
     if s and all(c in _CN_DIGIT for c in s) and len(s) > 1:
+        if len(s) == 2 and not set(s) & set("零〇○"):
+            return float(_CN_DIGIT[s[0]])  # 一两, 三四: "one or two", a range read at its low end
         return float("".join(str(_CN_DIGIT[c]) for c in s))  # 二〇一九 -> 2019
     total = 0.0
     section = 0.0
     digit = 0.0
+    prev = ""
     for ch in s:
         if ch in _CN_DIGIT:
-            digit = _CN_DIGIT[ch]
-        elif ch in _CN_UNIT:
+            # 六七十: "sixty or seventy", read at its low end; after 零 (一千零五) the digit is the figure's.
+            if not (prev in _CN_DIGIT and prev not in "零〇○" and digit):
+                digit = _CN_DIGIT[ch]
+            prev = ch
+            continue
+        prev = ch
+        if ch in _CN_UNIT:
             section += (digit or 1) * _CN_UNIT[ch]
             digit = 0
         elif ch in _CN_BIG:

@@ -87,6 +87,8 @@ def _supported(g: Fact, zh: str, values: set[float], digits: str) -> bool:
                 continue
             if which == "y" and (_ZH_YEAR_WORDS.search(zh) or any(f_ in zh for f_ in ("月", "日"))):
                 continue  # a year added to a bare 12月
+            if which == "m" and g.day is not None and float(g.day) in values and re.search(r"[日号號]", zh):
+                continue  # a month added to a bare 31号 ("October 31")
             if float(v) not in values:
                 return False
         return True
