@@ -45,6 +45,14 @@ FIGURES = [
      "On the afternoon of October 31, the task force caught him in the city.", []),
     ("三十一号下午，专案组在该市将其抓获。", "On the afternoon of October 13, the task force caught him in the city.",
      ["fact-changed", "fact-extra"]),
+    # A year may stand in for 今年, but not beside its own "this year".
+    ("今年以来，全市共破获电诈案件300余起。", "Since the start of 2023, the city has solved more than 300 fraud cases.", []),
+    ("今年以来，全市共破获电诈案件300余起。",
+     "Since the start of this year, the city has solved more than 300 fraud cases in 2019.", ["fact-extra"]),
+    # 个小时 is a duration: its unit is checked.
+    ("民警连续奋战11个小时，将嫌疑人抓获。", "Police worked for 11 hours straight and caught the suspect.", []),
+    ("民警连续奋战11个小时，将嫌疑人抓获。", "Police worked for 11 days straight and caught the suspect.",
+     ["fact-changed"]),
     # Adjacent numerals are a rough range ("one or two", "sixty or seventy"), not 12 or 67.
     ("案发后一两天内，民警即锁定嫌疑人。", "Within one or two days of the crime, police identified the suspect.", []),
     ("该团伙六七十人分工明确。", "The gang of 60 to 70 people had a clear division of labour.", []),
