@@ -46,7 +46,8 @@ FIGURES = [
     ("三十一号下午，专案组在该市将其抓获。", "On the afternoon of October 13, the task force caught him in the city.",
      ["fact-changed", "fact-extra"]),
     # A year may stand in for 今年, but not beside its own "this year".
-    ("今年以来，全市共破获电诈案件300余起。", "Since the start of 2023, the city has solved more than 300 fraud cases.", []),
+    ("今年以来，全市共破获电诈案件300余起。",
+     "Since the start of 2023, the city has solved more than 300 fraud cases.", []),
     ("今年以来，全市共破获电诈案件300余起。",
      "Since the start of this year, the city has solved more than 300 fraud cases in 2019.", ["fact-extra"]),
     # 个小时 is a duration: its unit is checked.

@@ -124,7 +124,8 @@ def extra_figures(zh: str, en: str, facts_zh: list[Fact] | None = None,
     src = facts_zh if facts_zh is not None else extract_zh(zh)
     values = source_values(zh, src)
     digits = "|".join(_ZH_DIGITS.findall(zh.replace(" ", "").replace("-", "")))
-    return [g for g in (facts_en if facts_en is not None else extract_en(en)) if not _supported(g, zh, en, values, digits)]
+    found = facts_en if facts_en is not None else extract_en(en)
+    return [g for g in found if not _supported(g, zh, en, values, digits)]
 
 
 _EN_ROUND = {10.0: re.compile(r"\bdecades?\b", re.I), 100.0: re.compile(r"\bcentur(y|ies)\b", re.I),
