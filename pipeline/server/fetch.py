@@ -60,7 +60,7 @@ def address_refusal(ip: IPAddress) -> str | None:
             return f"{why} (inside the IPv6 address {ip})" if why else None
     for test, what in ((ip.is_unspecified, "an unspecified address"), (ip.is_loopback, "a loopback address"),
                        (ip.is_link_local, "a link-local address"), (ip.is_multicast, "a multicast address"),
-                       (ip.is_private, "a private address"), (ip.is_reserved, "a reserved address")):
+                       (ip.is_reserved, "a reserved address"), (ip.is_private, "a private address")):
         if test:
             return what
     # is_global also leaves out the shared (carrier-grade NAT) range and other special blocks
