@@ -4,17 +4,15 @@ way through a tiny page server on 127.0.0.1 (started and stopped here; the opera
 
 from __future__ import annotations
 
-import gzip
 import ipaddress
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import FakeTranslator
 from fastapi.testclient import TestClient
+from release_pages import METADATA, TITLE, Pages, page_server
 
 from pipeline.server import ServerConfig, create_app
 from pipeline.server.fetch import FetchLimits, IPAddress, address_refusal, fetch_page
@@ -24,75 +22,10 @@ TOKEN = "fetch-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 LOCAL = "http://127.0.0.1"
 
-# Composed for these tests in the style of a Ministry of Public Security release (not a real one).
-TITLE = "公安部部署开展夏季治安打击整治行动"
-RELEASE_PAGE = f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{TITLE}_公安部网站</title></head>
-<body>
-<nav><a href="/">首页</a> | <a href="/news">新闻中心</a> | <a href="/about">机构设置</a></nav>
-<article>
-<h1>{TITLE}</h1>
-<p>6月10日，公安部召开视频会议，部署全国公安机关开展夏季治安打击整治行动。</p>
-<p>会议要求，各地公安机关要坚持以人民为中心，依法严厉打击各类违法犯罪活动。</p>
-<p>据统计，今年以来全国公安机关共破获刑事案件12.3万起，抓获犯罪嫌疑人8.6万名。</p>
-<p>会议强调，要持续加强社会治安整体防控，切实维护人民群众生命财产安全。</p>
-</article>
-<footer>版权所有：中华人民共和国公安部 京ICP备00000000号</footer>
-</body></html>
-"""
-METADATA = "http://169.254.169.254/latest/meta-data/"
-
-
-class _Pages(BaseHTTPRequestHandler):
-    hosts: list[str] = []
-
-    def log_message(self, *_args: Any) -> None:  # quiet: pytest shows failures, not access logs
-        pass
-
-    def _send(self, status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8",
-              extra: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        _Pages.hosts.append(self.headers.get("Host", ""))
-        routes: dict[str, tuple[int, bytes, str, dict[str, str]]] = {
-            "/release.html": (200, RELEASE_PAGE.encode(), "text/html; charset=utf-8", {}),
-            "/gbk.html": (200, RELEASE_PAGE.replace('charset="utf-8"', 'charset="gbk"').encode("gbk"),
-                          "text/html; charset=GBK", {}),
-            "/gzip.html": (200, gzip.compress(RELEASE_PAGE.encode()), "text/html; charset=utf-8",
-                           {"Content-Encoding": "gzip"}),
-            "/moved": (302, b"", "text/html", {"Location": "/release.html"}),
-            "/to-metadata": (302, b"", "text/html", {"Location": METADATA}),
-            "/to-file": (302, b"", "text/html", {"Location": "file:///etc/passwd"}),
-            "/loop": (302, b"", "text/html", {"Location": "/loop"}),
-            "/image.png": (200, b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png", {}),
-            "/big.html": (200, b"<html><body><p>" + "公安部。".encode() * 100_000 + b"</p></body></html>",
-                          "text/html; charset=utf-8", {}),
-            "/bomb.html": (200, gzip.compress(b"<p>" + b" " * 5_000_000 + b"</p>"), "text/html",
-                           {"Content-Encoding": "gzip"}),
-        }
-        status, body, ctype, extra = routes.get(self.path, (404, b"not here", "text/plain", {}))
-        self._send(status, body, ctype, extra)
-
-
 @pytest.fixture
 def pages() -> Iterator[str]:
-    """One page server on a free loopback port, shut down and joined when the test ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with page_server() as url:
+        yield url
 
 
 def _client(tmp_path: Path, allow: bool) -> TestClient:
@@ -175,10 +108,10 @@ def test_a_name_is_looked_up_once_and_the_checked_address_is_the_one_connected(p
     def only_our_page_server(ip: IPAddress) -> str | None:
         return None if str(ip) == "127.0.0.1" else address_refusal(ip)
 
-    _Pages.hosts.clear()
+    Pages.hosts.clear()
     page = fetch_page(f"http://release.test:{port}/release.html", check=only_our_page_server, lookup=lookup)
     assert asked == ["release.test"] and TITLE in page.body.decode()
-    assert _Pages.hosts == [f"release.test:{port}"]  # the name went in the Host header, the checked IP got it
+    assert Pages.hosts == [f"release.test:{port}"]  # the name went in the Host header, the checked IP got it
     # a name that resolves to a public and a private address is refused whole
     with pytest.raises(JobError) as err:
         fetch_page("http://mixed.test/", lookup=lambda *_: ["8.8.8.8", "10.0.0.1"])
@@ -238,7 +171,7 @@ def test_a_release_page_by_url_end_to_end(pages: str, tmp_path: Path) -> None:
 
 
 def test_without_the_option_loopback_urls_are_refused(pages: str, tmp_path: Path) -> None:
-    _Pages.hosts.clear()
+    Pages.hosts.clear()
     with _client(tmp_path, allow=False) as c:
         for url in (f"{pages}/release.html", pages.replace("127.0.0.1", "localhost") + "/release.html",
                     f"http://[::ffff:127.0.0.1]:{pages.rsplit(':', 1)[1]}/release.html", METADATA):
@@ -247,4 +180,4 @@ def test_without_the_option_loopback_urls_are_refused(pages: str, tmp_path: Path
             assert "refused" in r.json()["error"] and "--allow-private-urls" in r.json()["error"]
         assert c.post("/api/jobs", json={"url": "file:///etc/passwd"}, headers=AUTH).status_code == 400
         assert c.get("/api/jobs").json()["jobs"] == []  # nothing was queued
-    assert _Pages.hosts == []  # and the page server never heard from it
+    assert Pages.hosts == []  # and the page server never heard from it

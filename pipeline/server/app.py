@@ -235,14 +235,20 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
 
     # ------------------------------------------------------------------ jobs
 
-    @app.post("/api/jobs", status_code=202, summary="Submit a release: JSON text or a file upload", openapi_extra={
+    @app.post("/api/jobs", status_code=202, summary="Submit a release: JSON text or URL, or a file upload", openapi_extra={
         "requestBody": {"content": {
             "application/json": {"schema": JobIn.model_json_schema()},
             "multipart/form-data": {"schema": {"type": "object", "properties": {
                 "file": {"type": "string", "format": "binary"}}, "required": ["file"]}}},
             "required": True}})
     async def submit(request: Request) -> dict[str, Any]:
-        """The release is queued for the translation workers; poll GET /api/jobs/{id}. A full queue answers 503."""
+        """The release is queued for the translation workers; poll GET /api/jobs/{id}. A full queue answers 503.
+
+        With `{"url": ...}` the server fetches the page first (http or https; HTML or plain text) and
+        reads it as an .html file: its title and main text. Addresses that are not public (loopback,
+        private, link-local, multicast, reserved) are refused with 403 unless the server was started
+        with --allow-private-urls, at every redirect too; a bad URL answers 400, a page over the size
+        limit 413, one that is not HTML or text 415, an upstream failure 502."""
         ctype = request.headers.get("content-type", "")
         if ctype.startswith("multipart/form-data"):
             form = await request.form()

@@ -1,4 +1,4 @@
-"""/docs for `zhen serve` without the network: Swagger UI from the swagger-ui-bundle package.
+"""/docs for `zhen serve` without the network: Swagger UI from the files fastapi-offline ships.
 
 FastAPI's own /docs loads Swagger UI from a CDN, which fails offline and would make the page
 load code from elsewhere. Here the two files it needs are served from the installed package, by
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.resources
 import re
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
-from swagger_ui_bundle import swagger_ui_path
 
+# Only its static files are used (its FastAPIOffline class would mount the whole folder):
+# Swagger UI 5, which reads the OpenAPI 3.1 that FastAPI writes.
+STATIC = Path(str(importlib.resources.files("fastapi_offline") / "static"))
 ASSETS = {  # route name -> (file in the package, media type)
     "swagger-ui-bundle.js": ("swagger-ui-bundle.js", "text/javascript"),
     "swagger-ui.css": ("swagger-ui.css", "text/css"),
-    "favicon.png": ("favicon-32x32.png", "image/png"),
+    "favicon.png": ("favicon.png", "image/png"),
 }
 _INLINE = re.compile(r"<script>(.*?)</script>", re.S)
 
@@ -47,7 +50,6 @@ def docs_page(openapi_url: str, title: str) -> tuple[str, str]:
 def add_docs(app: FastAPI) -> None:
     """GET /docs and its assets; the OpenAPI document learns the bearer token."""
     html, csp = docs_page(app.openapi_url or "/openapi.json", f"{app.title}: API")
-    folder = Path(str(swagger_ui_path))
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -57,7 +59,7 @@ def add_docs(app: FastAPI) -> None:
     def asset_route(name: str, file: str, media: str) -> None:
         @app.get(f"/docs/{name}", include_in_schema=False, name=f"docs-{name}")
         def asset() -> FileResponse:
-            return FileResponse(folder / file, media_type=media,
+            return FileResponse(STATIC / file, media_type=media,
                                 headers={"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"})
 
     for name, (file, media) in ASSETS.items():
