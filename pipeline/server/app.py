@@ -235,7 +235,7 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
 
     # ------------------------------------------------------------------ jobs
 
-    @app.post("/api/jobs", status_code=202, summary="Submit a release: JSON text or URL, or a file upload", openapi_extra={
+    @app.post("/api/jobs", status_code=202, summary="Submit a release: text, URL or file", openapi_extra={
         "requestBody": {"content": {
             "application/json": {"schema": JobIn.model_json_schema()},
             "multipart/form-data": {"schema": {"type": "object", "properties": {
