@@ -89,6 +89,7 @@ def test_address_check(address: str, refused: str | None) -> None:
     ("http://user:pw@example.com/", "user name or password"),
     ("http://example.com:99999/", "not a valid URL"),
     ("http://exa mple.com/", "spaces or control"),
+    ("http://a..bé.com/", "not a valid domain name"),
 ])
 def test_bad_urls_answer_400(url: str, words: str) -> None:
     with pytest.raises(JobError) as err:

@@ -124,10 +124,15 @@ def _target(url: str) -> tuple[str, str, int, str]:
         raise JobError("URLs with a user name or password are not fetched", 400)
     if any(ord(c) < 33 or ord(c) == 127 for c in url.strip()):
         raise JobError("the URL holds spaces or control characters", 400)
+    try:
+        # an internationalised name is looked up, and sent as Host, in its ASCII form
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise JobError(f"the host name {parts.hostname[:80]!r} is not a valid domain name", 400) from None
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
 
 
 def _checked_address(host: str, port: int, check: Callable[[IPAddress], str | None],
