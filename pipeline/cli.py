@@ -493,6 +493,8 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
 @click.option("--glossary", "glossary_file", type=click.Path(dir_okay=False), default=None,
               help="The glossary file the server uses and edits. Default: DATA/glossary.tsv (a copy of the "
                    "term base shipped with zhen, made on first start).")
+@click.option("--allow-private-urls", is_flag=True,
+              help="Let submitted URLs reach loopback, private and link-local addresses (refused by default).")
 @click.option("--model", envvar="ZHEN_MODEL", default=DEFAULT_MODEL, show_default=True,
               help="Hugging Face model id or local folder, as for zhen translate.")
 @click.option("--offline", is_flag=True, default=None, help="Never touch the network (as for zhen translate).")
@@ -502,7 +504,7 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
               show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for the model.")
 def serve_cmd(host: str, port: int, workers: int, queue_size: int, token: str | None, data_dir: str | None,
-              glossary_file: str | None, **kw: Any) -> None:
+              glossary_file: str | None, allow_private_urls: bool, **kw: Any) -> None:
     """Serve the review page and the JSON API (OpenAPI at /openapi.json and /docs).
 
     Prints the access token at start ("token: ..."); writes need 'Authorization: Bearer TOKEN',
@@ -512,7 +514,7 @@ def serve_cmd(host: str, port: int, workers: int, queue_size: int, token: str | 
     from .server import ServerConfig, serve
 
     config = ServerConfig(data_dir=Path(data_dir) if data_dir else zhen_home() / "server", host=host,
-                          workers=workers, queue_size=queue_size,
+                          workers=workers, queue_size=queue_size, allow_private_urls=allow_private_urls,
                           glossary_file=Path(glossary_file) if glossary_file else None)
     if token:
         config = replace(config, token=token)
