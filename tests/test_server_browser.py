@@ -15,7 +15,8 @@ from pipeline.server import ServerConfig, create_app, serving
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TOKEN = "browser-test-token"
-RELEASE = "公安部召开新闻发布会。\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\n记者：请介绍一下情况。\n"
+RELEASE = ("公安部召开新闻发布会。\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\n记者：请介绍一下情况。\n"
+           "公安部刑偵局舉行發(fā)布會(huì)。\n")  # traditional script with pinyin glosses, as pages are copied
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
 
@@ -57,11 +58,13 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             # the review view: one row per segment, Chinese beside English
             row = page.locator("tr", has_text="9.4万起")
             expect(row.locator("textarea.edit")).to_be_visible()
-            expect(page.locator("#rows tr")).to_have_count(3)
+            expect(page.locator("#rows tr")).to_have_count(4)
             # glossary terms are marked in the Chinese, their English on hover
             term = page.locator("#rows tr", has_text="公安部召开").locator("mark.term").first
             expect(term).to_have_text("公安部")
             expect(term).to_have_attribute("title", "Ministry of Public Security")
+            # traditional script (its pinyin glosses gone) is marked where its simplified form is a term
+            expect(page.locator("#rows tr", has_text="舉行").locator("mark.term").nth(1)).to_have_text("刑偵局")
             page.screenshot(path=str(ARTIFACTS / "server-review.png"), full_page=True)
             # the checks run as the reviewer types: a figure the Chinese does not have is flagged at once
             row.locator("textarea.edit").fill("As of November 2019, 94,000 cases were solved and 777 people held.")

@@ -98,18 +98,19 @@ function riskCell(seg) {
 }
 
 function zhText(seg) {
-  // glossary terms marked, their English on hover; hits point into norm, which has the
-  // displayed text's length unless normalizing changed it (then the text goes unmarked)
-  const out = el("span", {});
-  const hits = (seg.hits || []).filter((h) => h.end <= seg.text.length).sort((a, b) => a.start - b.start);
-  if (seg.text.length !== seg.norm.length) { out.append(seg.text); return out; }
+  // glossary terms marked, their English on hover. Hits point into norm; where normalizing
+  // changed the length (traditional script with pinyin glosses, 發(fā)布會(huì)) the normalized text
+  // is shown, so the marks still fall on their terms, and the text as published is on hover.
+  const text = seg.text.length === seg.norm.length ? seg.text : seg.norm;
+  const out = el("span", text === seg.text ? {} : {class: "normalized", title: seg.text});
+  const hits = (seg.hits || []).filter((h) => h.end <= text.length).sort((a, b) => a.start - b.start);
   let at = 0;
   for (const h of hits) {
     if (h.start < at) continue;
-    out.append(seg.text.slice(at, h.start), el("mark", {class: "term " + h.status, title: h.en}, seg.text.slice(h.start, h.end)));
+    out.append(text.slice(at, h.start), el("mark", {class: "term " + h.status, title: h.en}, text.slice(h.start, h.end)));
     at = h.end;
   }
-  out.append(seg.text.slice(at));
+  out.append(text.slice(at));
   return out;
 }
 
