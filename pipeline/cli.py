@@ -576,9 +576,12 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one object per pair with line, risk (ok, check or bad) and its flags.")
 @click.option("--no-glossary", is_flag=True, help="Skip the glossary check.")
+@click.option("--min-confidence", type=float, default=None,
+              help="With a zhen OUTPUT.jsonl: also flag segments the model scored below this mean token "
+                   "log-probability (try thresholds without translating again; zhen eval calibrates them).")
 @_glossary_option
 def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt: str, no_glossary: bool,
-              glossary: tuple[str, ...]) -> None:
+              min_confidence: float | None, glossary: tuple[str, ...]) -> None:
     """Which lines need a human: every check on each pair (figures, omission and addition,
     untranslated text, names, loops, glossary terms) and a risk of ok, check or bad.
 
@@ -588,7 +591,8 @@ def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt:
     from .check_run import check_files, summary
 
     try:
-        pairs = check_files(output, zh_file, en_file, glossary, use_glossary=not no_glossary)
+        pairs = check_files(output, zh_file, en_file, glossary, use_glossary=not no_glossary,
+                            min_confidence=min_confidence)
     except ZhenError as exc:  # 1 means "some pair needs a look" here: a run that cannot start is 2
         raise UsageError(str(exc), option=exc.option) from None
     for p in pairs:
