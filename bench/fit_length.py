@@ -4,8 +4,12 @@ English length is modelled conditional on the source's: log(1 + en) = a + b·log
 n = Han characters + 0.5 × Latin letters and digits in the Chinese (copied text is about half
 as long per character as Han text is per translated meaning), for two English measures: letters
 and digits, and words. The spread is wider for short segments, so σ(n) = c + d/√(1 + n), fitted
-to the absolute residuals. A pair's z is the mean of the two measures' z; omission is flagged
-below the fit's OMISSION_QUANTILE of z, addition above its ADDITION_QUANTILE.
+to the absolute residuals. A pair's z is the mean of the two measures' z; addition is flagged
+above the fit's ADDITION_QUANTILE of z.
+
+Omission is a logistic score over z and lexical coverage (pipeline.checks.length), fitted on the
+pairs against copies of them with 40% of the English words dropped (a contiguous stretch at a
+place drawn per pair), and flagged above the score's OMISSION_QUANTILE on the pairs themselves.
 
 No sentencepiece model of opus-mt ships with the repository or its tests, so pieces are not a
 measure here; characters and words are what the check can always compute.
@@ -24,15 +28,19 @@ import csv
 import math
 import random
 import sys
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.checks.length import LengthModel, measures, source_size
+import numpy as np
+
+from pipeline.checks.length import LengthModel, coverage, measures, omission_features, source_size
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wmt18-zh-en.tsv"
-OMISSION_QUANTILE = 0.02
+OMISSION_QUANTILE = 0.97
 ADDITION_QUANTILE = 0.99
+RIDGE = 1.0
 
 
 def load_pairs(path: Path) -> list[tuple[str, str]]:
@@ -72,9 +80,34 @@ def fit(pairs: list[tuple[str, str]]) -> LengthModel:
         absr = [abs(r) * math.sqrt(math.pi / 2) for r in res]
         c, d = _ols([1 / math.sqrt(1 + sizes[i]) for i in keep], absr)
         params.append((a, b, c, d))
-    model = LengthModel(params[0], params[1], -99.0, 99.0)
+    model = LengthModel(params[0], params[1], (0.0,) * 9, 99.0, 99.0)
     zs = [model.z(z, e) for z, e in pairs]
-    return LengthModel(params[0], params[1], _quantile(zs, OMISSION_QUANTILE), _quantile(zs, ADDITION_QUANTILE))
+    addition_z = _quantile(zs, ADDITION_QUANTILE)
+    dropped = [(z, drop_words(e, 0.4, random.Random(zlib.crc32(e.encode())))) for z, e in pairs if len(e.split()) >= 5]
+    ref = [omission_features(zv, coverage(z, e)) for (z, e), zv in zip(pairs, zs, strict=True)]
+    bad = [omission_features(model.z(z, e), coverage(z, e)) for z, e in dropped]
+    weights = _logistic(np.array(ref + bad), np.r_[np.zeros(len(ref)), np.ones(len(bad))])
+    scored = LengthModel(params[0], params[1], weights, 99.0, addition_z)
+    at = _quantile([scored.omission_score(z, e, zv) for (z, e), zv in zip(pairs, zs, strict=True)
+                    if source_size(z) >= 4], OMISSION_QUANTILE)
+    return LengthModel(params[0], params[1], weights, at, addition_z)
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, iterations: int = 25) -> tuple[float, ...]:
+    """Ridge-penalized logistic regression by Newton's method on standardized features; the
+    weights come back for the raw features (bias first)."""
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    xs = np.c_[np.ones(len(x)), (x - mu) / sd]
+    w = np.zeros(xs.shape[1])
+    penalty = RIDGE * np.eye(xs.shape[1])
+    penalty[0, 0] = 0.0
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-xs @ w))
+        grad = xs.T @ (p - y) + penalty @ w
+        hess = (xs * (p * (1 - p))[:, None]).T @ xs + penalty
+        w = w - np.linalg.solve(hess, grad)
+    raw = w[1:] / sd
+    return (float(w[0] - (raw * mu).sum()), *(float(v) for v in raw))
 
 
 def drop_words(en: str, share: float, rng: random.Random) -> str:
@@ -95,7 +128,7 @@ def cross_validate(pairs: list[tuple[str, str]], folds: int, seed: int = 17) -> 
         train = [pairs[i] for j, i in enumerate(order) if j % folds != f]
         m = fit(train)
         ref = [m.verdict(z, e) for z, e in test]
-        drop = [m.verdict(z, drop_words(e, 0.4, rng)) for z, e in test if len(e.split()) >= 3]
+        drop = [m.verdict(z, drop_words(e, 0.4, rng)) for z, e in test if len(e.split()) >= 5]
         out.append((sum(v is not None for v in ref) / len(ref), sum(v == "addition" for v in ref) / len(ref),
                     sum(v == "omission" for v in drop) / len(drop)))
     return out
@@ -110,7 +143,8 @@ def main() -> None:
     m = fit(pairs)
     print(f"CHARS = {tuple(round(v, 4) for v in m.chars)}")
     print(f"WORDS = {tuple(round(v, 4) for v in m.words)}")
-    print(f"OMISSION_Z = {m.omission_z:.3f}")
+    print(f"OMISSION = {tuple(round(v, 4) for v in m.omission)}")
+    print(f"OMISSION_AT = {m.omission_at:.3f}")
     print(f"ADDITION_Z = {m.addition_z:.3f}")
     for i, (flagged, added, caught) in enumerate(cross_validate(pairs, args.folds)):
         print(f"fold {i}: held-out references flagged {flagged:.1%} (addition {added:.1%}), "

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .checks import assess
+from .checks import assess, low_confidence, risk_of
 from .errors import UsageError
 from .glossary import load_glossary
 from .normalize import to_norm
@@ -57,14 +57,31 @@ def read_pairs(output: str | None, zh_file: str | None,
 
 
 def check_files(output: str | None = None, zh_file: str | None = None, en_file: str | None = None,
-                glossary: Sequence[str] = (), use_glossary: bool = True) -> list[CheckedPair]:
+                glossary: Sequence[str] = (), use_glossary: bool = True,
+                min_confidence: float | None = None) -> list[CheckedPair]:
     """Every check on every pair. Line files are checked against the glossary (the default one
-    unless files are given); a JSONL output against the glossary hits it records."""
+    unless files are given); a JSONL output against the glossary hits it records, and, with
+    min_confidence, against the model's score of each segment."""
+    if min_confidence is not None and not output:
+        raise UsageError("only a zhen OUTPUT.jsonl carries the model's scores; line files have none",
+                         option="min_confidence")
     pairs = read_pairs(output, zh_file, en_file)
     g = None
     if use_glossary and any(h is None for *_, h in pairs):
         g = load_glossary(glossary)
-    return [CheckedPair(zh, en, assess(zh, en, line, hits, g)) for line, zh, en, hits in pairs]
+    scores: dict[int, float] = {}
+    if min_confidence is not None and output:
+        scores = {no: rec["score"] for no, rec in translated_records(Path(output))
+                  if isinstance(rec.get("score"), (int, float))}
+    out = []
+    for line, zh, en, hits in pairs:
+        result = assess(zh, en, line, hits, g)
+        unsure = low_confidence(scores.get(line), min_confidence)
+        if unsure is not None:
+            flags = (*result.flags, unsure)
+            result = PairRisk(line, risk_of(flags), flags)
+        out.append(CheckedPair(zh, en, result))
+    return out
 
 
 def summary(pairs: Sequence[CheckedPair]) -> dict[str, int]:

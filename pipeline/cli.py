@@ -501,6 +501,8 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
 @click.option("--glossary", "glossary_file", type=click.Path(dir_okay=False), default=None,
               help="The glossary file the server uses and edits. Default: DATA/glossary.tsv (a copy of the "
                    "term base shipped with zhen, made on first start).")
+@click.option("--allow-private-urls", is_flag=True,
+              help="Let submitted URLs reach loopback, private and link-local addresses (refused by default).")
 @click.option("--model", envvar="ZHEN_MODEL", default=DEFAULT_MODEL, show_default=True,
               help="Hugging Face model id or local folder, as for zhen translate.")
 @click.option("--offline", is_flag=True, default=None, help="Never touch the network (as for zhen translate).")
@@ -510,7 +512,7 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
               show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for the model.")
 def serve_cmd(host: str, port: int, workers: int, queue_size: int, token: str | None, data_dir: str | None,
-              glossary_file: str | None, **kw: Any) -> None:
+              glossary_file: str | None, allow_private_urls: bool, **kw: Any) -> None:
     """Serve the review page and the JSON API (OpenAPI at /openapi.json and /docs).
 
     Prints the access token at start ("token: ..."); writes need 'Authorization: Bearer TOKEN',
@@ -520,7 +522,7 @@ def serve_cmd(host: str, port: int, workers: int, queue_size: int, token: str | 
     from .server import ServerConfig, serve
 
     config = ServerConfig(data_dir=Path(data_dir) if data_dir else zhen_home() / "server", host=host,
-                          workers=workers, queue_size=queue_size,
+                          workers=workers, queue_size=queue_size, allow_private_urls=allow_private_urls,
                           glossary_file=Path(glossary_file) if glossary_file else None)
     if token:
         config = replace(config, token=token)
@@ -582,9 +584,12 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: one object per pair with line, risk (ok, check or bad) and its flags.")
 @click.option("--no-glossary", is_flag=True, help="Skip the glossary check.")
+@click.option("--min-confidence", type=float, default=None,
+              help="With a zhen OUTPUT.jsonl: also flag segments the model scored below this mean token "
+                   "log-probability (try thresholds without translating again; zhen eval calibrates them).")
 @_glossary_option
 def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt: str, no_glossary: bool,
-              glossary: tuple[str, ...]) -> None:
+              min_confidence: float | None, glossary: tuple[str, ...]) -> None:
     """Which lines need a human: every check on each pair (figures, omission and addition,
     untranslated text, names, loops, glossary terms) and a risk of ok, check or bad.
 
@@ -594,7 +599,8 @@ def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt:
     from .check_run import check_files, summary
 
     try:
-        pairs = check_files(output, zh_file, en_file, glossary, use_glossary=not no_glossary)
+        pairs = check_files(output, zh_file, en_file, glossary, use_glossary=not no_glossary,
+                            min_confidence=min_confidence)
     except ZhenError as exc:  # 1 means "some pair needs a look" here: a run that cannot start is 2
         raise UsageError(str(exc), option=exc.option) from None
     for p in pairs:

@@ -45,14 +45,22 @@ def cn_to_number(s: str) -> float:
             value *= _CN_UNIT.get(ch) or _CN_BIG.get(ch) or 1
         return round(value, 6)  # 9.2亿 is 920000000, not 919999999.9999999
     if s and all(c in _CN_DIGIT for c in s) and len(s) > 1:
+        if len(s) == 2 and not set(s) & set("零〇○"):
+            return float(_CN_DIGIT[s[0]])  # 一两, 三四: "one or two", a range read at its low end
         return float("".join(str(_CN_DIGIT[c]) for c in s))  # 二〇一九 -> 2019
     total = 0.0
     section = 0.0
     digit = 0.0
+    prev = ""
     for ch in s:
         if ch in _CN_DIGIT:
-            digit = _CN_DIGIT[ch]
-        elif ch in _CN_UNIT:
+            # 六七十: "sixty or seventy", read at its low end; after 零 (一千零五) the digit is the figure's.
+            if not (prev in _CN_DIGIT and prev not in "零〇○" and digit):
+                digit = _CN_DIGIT[ch]
+            prev = ch
+            continue
+        prev = ch
+        if ch in _CN_UNIT:
             section += (digit or 1) * _CN_UNIT[ch]
             digit = 0
         elif ch in _CN_BIG:
@@ -84,7 +92,8 @@ _MEASURE = (
     "架|艘|吨|克|米|岁|倍|成|级|省|市|县|国|种|类|场|篇|期|轮|头|枚|座|套|道|位|页|届|亩|公顷|栋|间|颗|棵|匹|发|秒|"
     "周年|世纪|号"
 )
-_DURATION = r"(?P<dur>周年|个多月|个月|多个月|多年|年来|年间|年多|年|天|日来|日元|日|小时|分钟|周|星期)"
+_DURATION = (r"(?P<dur>周年|个多月|个月|多个月|多年|年来|年间|年多|年|天|日来|日元|日|个多小时|个小时|小时|分钟|"
+             r"个多星期|个星期|周|星期)")
 
 _DATE_FULL = re.compile(
     r"(?P<y>\d{4}|[二〇○零一三四五六七八九]{4})年(?:(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})月"
@@ -265,7 +274,7 @@ def _number_fact(text: str, m: re.Match[str], taken: bytearray) -> Fact | None:
         return Fact("date", None, raw, s, e, day=int(value))
     if dur:
         unit_d = {"天": "day", "日来": "day", "日": "day", "小时": "hour", "分钟": "minute", "周": "week",
-                  "星期": "week"}.get(dur) or ("month" if "月" in dur else "year")
+                  "星期": "week"}.get(dur.replace("个", "").replace("多", "")) or ("month" if "月" in dur else "year")
         return Fact("duration", value, raw, s, e, unit=unit_d, approx=approx)
     if unit in _CURRENCIES:
         cur, times = _CURRENCIES[unit]

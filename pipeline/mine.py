@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .align import english_stems
 from .glossary import Glossary, jieba_module, match
+from .lexicon import english_stems
 from .normalize import HAN_WORD, to_norm
 from .records import AlignedPair
 from .speakers import is_person_name

@@ -40,6 +40,23 @@ FIGURES = [
     # A year added to a bare month and day is what a translator does.
     ("12月3日，民警在该小区将其抓获。",
      "On December 3, 2019, police officers arrested him in the residential compound.", []),
+    # ... and so is a month added to a bare day; a wrong day is still caught.
+    ("三十一号下午，专案组在该市将其抓获。",
+     "On the afternoon of October 31, the task force caught him in the city.", []),
+    ("三十一号下午，专案组在该市将其抓获。", "On the afternoon of October 13, the task force caught him in the city.",
+     ["fact-changed", "fact-extra"]),
+    # A year may stand in for 今年, but not beside its own "this year".
+    ("今年以来，全市共破获电诈案件300余起。",
+     "Since the start of 2023, the city has solved more than 300 fraud cases.", []),
+    ("今年以来，全市共破获电诈案件300余起。",
+     "Since the start of this year, the city has solved more than 300 fraud cases in 2019.", ["fact-extra"]),
+    # 个小时 is a duration: its unit is checked.
+    ("民警连续奋战11个小时，将嫌疑人抓获。", "Police worked for 11 hours straight and caught the suspect.", []),
+    ("民警连续奋战11个小时，将嫌疑人抓获。", "Police worked for 11 days straight and caught the suspect.",
+     ["fact-changed"]),
+    # Adjacent numerals are a rough range ("one or two", "sixty or seventy"), not 12 or 67.
+    ("案发后一两天内，民警即锁定嫌疑人。", "Within one or two days of the crime, police identified the suspect.", []),
+    ("该团伙六七十人分工明确。", "The gang of 60 to 70 people had a clear division of labour.", []),
     # Spelled-out numbers and ordinals.
     ("两名民警受轻伤。", "Two police officers were slightly injured.", []),
     ("这是今年第三次专项行动。", "This is the third special operation this year.", []),
@@ -170,6 +187,35 @@ def test_length_passes_a_full_translation() -> None:
 def test_length_flags_an_omission_and_an_addition() -> None:
     assert kinds(length.check(ZH_LONG, "Police cracked a case.")) == ["omission"]
     assert kinds(length.check(ZH_LONG, " ".join([EN_LONG] * 3))) == ["addition"]
+
+
+# A press-conference sentence whose English leaves out the middle of the Chinese: the length is
+# within what translators do, but none of the middle's content words shows in the English.
+ZH_CONF = ("会上，市公安局副局长介绍，今年以来，全市公安机关坚持打防并举，深入开展打击整治养老诈骗专项行动，"
+           "依法严厉打击侵害老年人合法权益的违法犯罪活动，取得了明显成效。")
+EN_CONF = ("At the press conference, the deputy director of the municipal public security bureau said that since the "
+           "beginning of this year, the city's public security organs have combined crackdown and prevention, carried "
+           "out a special campaign against elder fraud, severely punished illegal and criminal activities that "
+           "infringe on the lawful rights and interests of the elderly in accordance with the law, and achieved "
+           "marked results.")
+EN_CONF_CUT = ("At the press conference, the deputy director of the municipal public security bureau said that since "
+               "the beginning of this year, the city's public security organs have achieved marked results.")
+
+
+def test_omission_names_the_chinese_left_without_english() -> None:
+    assert length.check(ZH_CONF, EN_CONF) == []
+    (flag,) = length.check(ZH_CONF, EN_CONF_CUT)
+    (a, b), = flag.zh_spans
+    assert flag.kind == "omission" and "养老诈骗" in ZH_CONF[a:b] and "公安机关" not in ZH_CONF[a:b]
+    assert "no English found for 「坚持打防并举" in flag.reason
+
+
+def test_omission_score_uses_coverage_beyond_length() -> None:
+    # The same English length, with the content words of the source or without them.
+    z = length.MODEL.z(ZH_CONF, EN_CONF_CUT)
+    unrelated = "At the press conference, the weather in the northern suburbs was described as windy and cold today."
+    assert length.coverage(ZH_CONF, EN_CONF_CUT).found > length.coverage(ZH_CONF, unrelated).found
+    assert length.MODEL.omission_score(ZH_CONF, unrelated, z) > length.MODEL.omission_score(ZH_CONF, EN_CONF_CUT, z)
 
 
 def test_length_flags_an_empty_side() -> None:

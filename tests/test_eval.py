@@ -51,3 +51,44 @@ def test_eval_compare_runs_a_paired_bootstrap(tmp_path: Path) -> None:
 def test_eval_misaligned_is_a_usage_error(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["eval", _write(tmp_path, "h.txt", REF), "--ref", _write(tmp_path, "r.txt", REF[:2])])
     assert r.exit_code == 2 and "must align" in r.output and "Traceback" not in r.output
+
+
+def _jsonl(tmp_path: Path, targets: list[str], scores: list[float]) -> str:
+    """A zhen JSONL output as translate writes it (segments only: what eval and check read)."""
+    recs = [{"type": "segment", "id": f"s{i}", "text": z, "norm": z, "target": t, "score": s}
+            for i, (z, t, s) in enumerate(zip(ZH * 5, targets, scores, strict=True), 1)]
+    p = tmp_path / "out.jsonl"
+    p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    return str(p)
+
+
+def test_eval_calibrates_the_confidence_threshold(tmp_path: Path) -> None:
+    # The broken English is the one the model was unsure of: its low scores should single it out.
+    targets = [b if i % 2 else r for i, (r, b) in enumerate(zip(REF * 5, BROKEN * 5, strict=True))]
+    # the worst English ("Police officers arrived.", every fourth segment from the second) scored lowest
+    scores = [(-3.0 if i % 4 == 1 else -2.0 if i % 2 else -0.3) - i / 100 for i in range(20)]
+    ref = _write(tmp_path, "ref.txt", REF * 5)
+    r = CliRunner().invoke(main, ["eval", _jsonl(tmp_path, targets, scores), "--ref", ref, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    conf = json.loads(r.stdout)["systems"][0]["confidence"]
+    assert conf["segments"] == 20 and conf["spearman"] > 0.5
+    # every threshold below the gap flags only broken segments, whose chrF is lower than the rest's
+    for t in conf["thresholds"]:
+        assert t["min_confidence"] <= -2.0 and t["chrf_flagged"] < t["chrf_rest"]
+    assert [t["flagged"] for t in conf["thresholds"]] == [0.05, 0.1, 0.2, 0.3]
+    text = CliRunner().invoke(main, ["eval", _jsonl(tmp_path, targets, scores), "--ref", ref])
+    assert "Spearman" in text.stdout and "--min-confidence -2" in text.stdout
+
+
+def test_check_tries_a_confidence_threshold_on_an_output(tmp_path: Path) -> None:
+    out = _jsonl(tmp_path, REF * 5, [-0.2] * 19 + [-3.5])
+    r = CliRunner().invoke(main, ["check", out, "--no-glossary", "--min-confidence", "-1", "--format", "json"])
+    assert r.exit_code == 1, r.output
+    flagged = [json.loads(x) for x in r.stdout.splitlines() if "low-confidence" in x]
+    assert len(flagged) == 1 and flagged[0]["risk"] == "check"
+    assert "confidence (-3.50) is below -1" in flagged[0]["flags"][0]["reason"]
+    assert CliRunner().invoke(main, ["check", out, "--no-glossary"]).exit_code == 0
+    # line files have no scores: asking for a threshold there is a usage error, not a silent no-op
+    bad = CliRunner().invoke(main, ["check", "--zh", _write(tmp_path, "z.txt", ZH), "--en",
+                                    _write(tmp_path, "e.txt", REF), "--min-confidence", "-1"])
+    assert bad.exit_code == 2 and "--min-confidence" in bad.output and "Traceback" not in bad.output

@@ -45,7 +45,10 @@ def test_pair_golden(zh: str, en: str, statuses: list[str]) -> None:
 
 @pytest.mark.parametrize(("zh", "value"), [("三十五点三", 35.3), ("一千六百六十四", 1664), ("两万一千", 21000),
                                            ("1.6亿", 1.6e8), ("9.4万", 94000), ("万亿", 1e12), ("二〇一九", 2019),
-                                           ("十五点二亿", 1.52e9), ("十", 10), ("一百零四", 104)])
+                                           ("十五点二亿", 1.52e9), ("十", 10), ("一百零四", 104),
+                                           # a rough range reads at its low end; 零 still holds a place
+                                           ("一两", 1), ("三四万", 30000), ("六七十", 60), ("一千零五", 1005),
+                                           ("一一〇", 110)])
 def test_cn_to_number(zh: str, value: float) -> None:
     assert cn_to_number(zh) == value
 

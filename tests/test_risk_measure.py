@@ -6,7 +6,7 @@ is the only fitted part, so it is cross-validated: each fold is checked with a m
 the other folds (bench/fit_length.py), never on its own pairs.
 
 Floors are what the checks reach today, so a regression fails. Where a floor is below issue 17's
-bar (ISSUE_BAR: dropping 40% of the English is caught ~71% of the time), the gap is recorded
+bar (ISSUE_BAR: dropping 40% of the English is caught ~77% of the time), the gap is recorded
 there and in the README, not hidden behind an expected failure.
 """
 
@@ -30,9 +30,10 @@ pytestmark = pytest.mark.skipif(not WMT18.exists(), reason=f"{WMT18} is not here
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-# Reached on 2026-11-29 (5 folds): figure 99.5%, add-figure 98.6%, drop-40% 70.9%, untranslated 99.9%,
-# drop-name 100% (on all pairs: too few number-bearing ones name a person), loop 100%; references ok 90.8%.
-FLOORS = {"figure": 0.98, "add-figure": 0.97, "drop-40%": 0.68, "untranslated": 0.99, "drop-name": 0.98,
+# Reached on 2026-11-29 (5 folds): figure 99.7%, add-figure 99.3%, drop-40% 77.1%, untranslated 99.9%,
+# drop-name 100% (on all pairs: too few number-bearing ones name a person), loop 100%; references ok 90.9%.
+# (Length alone caught 70.9% of the drops at 90.8% of references ok; coverage added the rest.)
+FLOORS = {"figure": 0.98, "add-figure": 0.98, "drop-40%": 0.75, "untranslated": 0.99, "drop-name": 0.98,
           "loop": 0.99}
 ISSUE_BAR = {"figure": 0.98, "add-figure": 0.98, "drop-40%": 0.95, "untranslated": 0.95, "drop-name": 0.95,
              "loop": 0.95}

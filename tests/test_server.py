@@ -254,3 +254,92 @@ def test_two_workers_finish_every_job(tmp_path: Path) -> None:
         assert len(set(ids)) == 6
         assert all(wait_done(c, i)["status"] == "done" for i in ids)
         assert {j["id"] for j in c.get("/api/jobs").json()["jobs"]} == set(ids)
+
+
+def test_edit_checks_run_without_saving(client: TestClient) -> None:
+    job = submit(client)
+    fact = next(s for s in job["segments"] if "9.4万起" in s["text"])
+    url = f"/api/jobs/{job['id']}/segments/{fact['id']}/check"
+    assert client.post(url, json={"target": "x"}).status_code == 401  # a POST: the token, as for writes
+    # an English figure the Chinese does not have is flagged as the reviewer types
+    r = client.post(url, json={"target": "As of November 2019, 94,000 cases were solved and 777 people held."},
+                    headers=AUTH)
+    assert r.status_code == 200, r.text
+    live = r.json()
+    assert live["risk"] in ("check", "bad") and any("777" in c["reason"] for c in live["checks"])
+    assert "reviewed" in live["flags"]  # as it would be once saved
+    # nothing was written: the job's segment and its outputs are as they were
+    again = client.get(f"/api/jobs/{job['id']}").json()["segments"]
+    assert next(s for s in again if s["id"] == fact["id"])["target"] == fact["target"]
+    assert "777 people held" not in client.get(f"/api/jobs/{job['id']}/output/xliff").text
+    assert client.post(url, json={"target": " "}, headers=AUTH).status_code == 400
+    r = client.post(f"/api/jobs/{job['id']}/segments/s999/check", json={"target": "x"}, headers=AUTH)
+    assert r.status_code == 404
+
+
+def test_glossary_export_and_import(client: TestClient) -> None:
+    r = client.get("/api/glossary/export")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/tab-separated-values")
+    assert "attachment" in r.headers["content-disposition"]
+    exported = r.text
+    assert exported.startswith("zh\ten\tkind\tnote") and "公安部\tMinistry of Public Security" in exported
+    upload = ("zh\ten\tkind\tnote\n"
+              "# a comment line\n"
+              "夏安行动\tOperation Summer Peace\tcampaign\tcomposed for this test\n"
+              "公安部\tPolice Ministry\n"  # another English for a term already there: a conflict
+              "坏行\t\n"  # no English
+              "净网\tClean Network\tnonsense-kind\n"
+              "反诈中心\tAnti-Fraud Centre\torg\n")
+    files = {"file": ("../../etc/mine.tsv", upload.encode(), "text/tab-separated-values")}
+    assert client.post("/api/glossary/import", files=files).status_code == 401
+    r = client.post("/api/glossary/import", files=files, headers=AUTH)
+    assert r.status_code == 200, r.text
+    res = r.json()
+    assert (res["added"], res["updated"], res["rejected"]) == (2, 0, 3)
+    why = {x["line"]: x["reason"] for x in res["rejections"]}
+    assert set(why) == {4, 5, 6}
+    assert "conflict" in why[4] and "Ministry of Public Security" in why[4]
+    assert "empty zh or en" in why[5] and "mine.tsv:5" in why[5]  # the upload's name only, never its path
+    assert "unknown kind" in why[6]
+    terms = {t["zh"]: t for t in client.get("/api/glossary", params={"q": "Summer Peace"}).json()["terms"]}
+    assert terms["夏安行动"]["kind"] == "campaign"
+    # with overwrite the conflict becomes an update
+    files = {"file": ("mine.tsv", "zh\ten\n公安部\tPolice Ministry\n".encode(), "text/plain")}
+    res = client.post("/api/glossary/import", params={"overwrite": "true"}, files=files, headers=AUTH).json()
+    assert (res["added"], res["updated"], res["rejected"]) == (0, 1, 0)
+    assert res["changes"] == [{"zh": "公安部", "from": "Ministry of Public Security", "to": "Police Ministry"}]
+    # the export has the import in it, and reads back as a glossary
+    assert "夏安行动\tOperation Summer Peace\tcampaign" in client.get("/api/glossary/export").text
+    # a file that is not a glossary changes nothing
+    for bad in (b"english\tchinese\nx\ty\n", "zh\ten\n公安部\tx\n".encode("utf-16"), b""):
+        r = client.post("/api/glossary/import", files={"file": ("bad.tsv", bad, "text/plain")}, headers=AUTH)
+        assert r.status_code == 422 and r.json()["error"], r.text
+    assert client.get("/api/glossary/export").text.count("\n") == exported.count("\n") + 2
+
+
+def test_docs_are_served_without_the_network(client: TestClient) -> None:
+    import re
+
+    r = client.get("/docs")
+    assert r.status_code == 200 and "swagger" in r.text.lower()
+    assert "http://" not in r.text and "https://" not in r.text and "//cdn" not in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self' 'sha256-" in csp and "http" not in csp
+    refs = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert {"/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"} <= set(refs)
+    for ref in refs:
+        got = client.get(ref)
+        assert got.status_code == 200 and len(got.content) > 500, ref
+    assert client.get("/redoc").status_code == 404  # ReDoc would load from a CDN: not offered
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for p in ("/api/jobs/{job_id}/segments/{seg_id}/check", "/api/glossary/import", "/api/glossary/export"):
+        assert p in spec["paths"]
+
+
+def test_docs_beyond_loopback_need_the_token(tmp_path: Path) -> None:
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path, token=TOKEN, host="0.0.0.0"))
+    with TestClient(app, base_url=LOCAL) as c:
+        assert c.get("/docs").status_code == 401
+        assert c.get("/docs/swagger-ui-bundle.js").status_code == 401
+        assert c.get("/docs", headers=AUTH).status_code == 200

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeTranslator
+from release_pages import TITLE, page_server
 
 from pipeline.server import ServerConfig, create_app, serving
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 TOKEN = "browser-test-token"
-RELEASE = "公安部召开新闻发布会。\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\n记者：请介绍一下情况。\n"
+RELEASE = ("公安部召开新闻发布会。\n截至2019年11月，共破获电信网络诈骗案件9.4万起。\n记者：请介绍一下情况。\n"
+           "公安部刑偵局舉行發(fā)布會(huì)。\n")  # traditional script with pinyin glosses, as pages are copied
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
 
@@ -22,7 +24,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """The app on a free loopback port, in a thread; stopped (and joined) when the test ends."""
-    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path / "data", token=TOKEN))
+    # allow_private_urls: the release page to fetch is on a loopback page server of this test
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path / "data", token=TOKEN, allow_private_urls=True))
     with serving(app) as url:
         yield url
 
@@ -55,12 +58,19 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             # the review view: one row per segment, Chinese beside English
             row = page.locator("tr", has_text="9.4万起")
             expect(row.locator("textarea.edit")).to_be_visible()
-            expect(page.locator("#rows tr")).to_have_count(3)
+            expect(page.locator("#rows tr")).to_have_count(4)
             # glossary terms are marked in the Chinese, their English on hover
             term = page.locator("#rows tr", has_text="公安部召开").locator("mark.term").first
             expect(term).to_have_text("公安部")
             expect(term).to_have_attribute("title", "Ministry of Public Security")
+            # traditional script (its pinyin glosses gone) is marked where its simplified form is a term
+            expect(page.locator("#rows tr", has_text="舉行").locator("mark.term").nth(1)).to_have_text("刑偵局")
             page.screenshot(path=str(ARTIFACTS / "server-review.png"), full_page=True)
+            # the checks run as the reviewer types: a figure the Chinese does not have is flagged at once
+            row.locator("textarea.edit").fill("As of November 2019, 94,000 cases were solved and 777 people held.")
+            expect(row.locator("td.risk")).to_contain_text("checked as typed")
+            expect(row.locator("td.risk")).to_contain_text("777")
+            page.screenshot(path=str(ARTIFACTS / "server-live-check.png"), full_page=True)
             row.locator("textarea.edit").fill(fixed)
             row.locator("button.save").click()
             expect(page.locator("#status")).to_contain_text("saved")
@@ -95,6 +105,18 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             expect(page.locator("#g-rows tr", has_text="Anti-Fraud Centre")).to_have_count(0)
             page.click("#g-lint")
             expect(page.locator("#status")).to_contain_text("lint findings")
+            # export the glossary as TSV; import one with a good row and a bad one
+            with page.expect_download() as info:
+                page.click("#g-export")
+            exported = tmp_path / "glossary.tsv"
+            info.value.save_as(exported)
+            assert exported.read_text(encoding="utf-8").startswith("zh\ten\tkind")
+            desk = "zh\ten\tkind\n夏安行动\tOperation Summer Peace\tcampaign\n坏行\t\n"  # line 3: no English
+            page.set_input_files("#g-file", files=[{"name": "desk.tsv", "mimeType": "text/tab-separated-values",
+                                                     "buffer": desk.encode()}])
+            page.click("#g-import")
+            expect(page.locator("#status")).to_contain_text("1 added, 0 updated, 1 rejected")
+            expect(page.locator("#g-findings")).to_contain_text("rejected line 3")
             # a file upload (GB18030, as many release pages are saved) takes the same way
             page.goto(f"{server}/#")
             page.set_input_files("#file", files=[{"name": "briefing.txt", "mimeType": "text/plain",
@@ -102,6 +124,25 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             page.click("#go")
             expect(page.locator("#title")).to_have_text("briefing.txt")
             expect(page.locator("#rows tr", has_text="9.4万起")).to_have_count(1)
+            # a release page by its address: fetched by the server, read as an .html file is
+            with page_server() as pages:
+                page.goto(f"{server}/#")
+                page.fill("#url", f"{pages}/release.html")
+                page.click("#go")
+                expect(page.locator("#title")).to_have_text(f"{pages}/release.html")
+                expect(page.locator("#rows tr", has_text="12.3万起")).to_have_count(1)
+                expect(page.locator("#rows tr").first).to_contain_text(TITLE)
+            # /docs works offline: every request it makes is to this server, and Swagger UI renders
+            asked: list[str] = []
+            errors: list[str] = []
+            page.on("request", lambda r: asked.append(r.url))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"{server}/docs")
+            expect(page.locator(".swagger-ui .info .title")).to_contain_text("zhen")
+            expect(page.locator(".swagger-ui .opblock-summary-path", has_text="/api/glossary/import")).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "server-docs.png"))
+            assert asked and all(u.startswith(server) or u.startswith("data:") for u in asked), asked
+            assert not [e for e in errors if "Content Security Policy" in e], errors
         finally:
             browser.close()
     assert (ARTIFACTS / "server-review.png").stat().st_size > 10_000

@@ -53,3 +53,12 @@ def test_serve_takes_the_token_from_zhen_token(served: dict[str, Any], tmp_path:
     with TestClient(served["app"], base_url="http://127.0.0.1") as c:
         assert c.get("/api/jobs").status_code == 401  # beyond loopback, reads need it too
         assert c.get("/api/jobs", headers={"Authorization": "Bearer from-the-environment"}).status_code == 200
+
+
+def test_serve_allows_private_urls_only_when_told(served: dict[str, Any], tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0 and "allow-private-urls" not in res.output
+    assert served["app"].state.config.allow_private_urls is False
+    res = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path), "--allow-private-urls"])
+    assert res.exit_code == 0, res.output
+    assert served["app"].state.config.allow_private_urls is True and "private addresses" in res.output

@@ -61,12 +61,19 @@ def assess_segment(seg: Segment, min_confidence: float | None = None) -> Segment
     if not seg.target:
         return seg
     found = list(assess(seg.norm, seg.target, hits=seg.hits).flags)
-    if min_confidence is not None and seg.score is not None and seg.score < min_confidence:
+    unsure = low_confidence(seg.score, min_confidence)
+    if unsure is not None:
         seg = replace(seg, flags=(*seg.flags, "low-confidence"))
-        found.append(Flag("low-confidence", (), (), f"the model's own confidence ({seg.score:.2f}) is below "
-                                                    f"{min_confidence:g}"))
+        found.append(unsure)
     return replace(seg, risk=risk_of(found), checks=tuple(found))
 
 
+def low_confidence(score: float | None, min_confidence: float | None) -> Flag | None:
+    """The flag for English the model itself scored below min_confidence (None: no flag)."""
+    if min_confidence is None or score is None or score >= min_confidence:
+        return None
+    return Flag("low-confidence", (), (), f"the model's own confidence ({score:.2f}) is below {min_confidence:g}")
+
+
 NAMES = (*CHECKS, "terms")
-__all__ = ["CHECKS", "NAMES", "assess", "assess_segment", "risk_of"]
+__all__ = ["CHECKS", "NAMES", "assess", "assess_segment", "low_confidence", "risk_of"]

@@ -33,6 +33,10 @@ _ZH_DIGITS = re.compile(r"\d+")
 # Relative years: an English year may be added for them (今年 -> "this year, 2017").
 _ZH_YEAR_WORDS = re.compile(
     r"今年|去年|明年|前年|后年|上年|本年|当年|同年|年初|年底|年末|年内|年度|本届|今后|近年|此前")
+# ... and the English that renders one ("this year"): a year is added in place of 今年, not beside it.
+_EN_YEAR_WORDS = re.compile(
+    r"\b(?:this|last|next|that|the same|the previous|the following|the current)\s+year\b|\byear-end\b"
+    r"|\bend of the year\b|\b(?:in )?(?:the )?future\b|\brecent years\b|\bpreviously\b|\bfrom now on\b", re.I)
 _EN_FIRST_MONTHS = re.compile(r"\bfirst\s+(\w+)\s+months\b", re.I)
 _ZH_RANGE = re.compile(r"([一二三四五六七八九])([一二三四五六七八九])([十百千万])")
 _ZH_UNIT_VALUE = {"十": 10.0, "百": 100.0, "千": 1000.0, "万": 10000.0}
@@ -75,18 +79,26 @@ def source_values(zh: str, facts: list[Fact]) -> set[float]:
     return values
 
 
-def _supported(g: Fact, zh: str, values: set[float], digits: str) -> bool:
+def _year_word_left(zh: str, en: str) -> bool:
+    """A relative year of the Chinese (今年, 去年) that the English does not say in words, so a
+    year it names may stand for it."""
+    return len(_ZH_YEAR_WORDS.findall(zh)) > len(_EN_YEAR_WORDS.findall(en))
+
+
+def _supported(g: Fact, zh: str, en: str, values: set[float], digits: str) -> bool:
     if g.weak or _SPELLED_ORDINALS.match(g.text.strip()) or _BARE_SCALE.match(g.text.strip()):
         return True  # "one of the", "first": not a claim about a figure
     if g.kind == "date":
         if g.year is not None and g.month is None and g.day is None:
-            return float(g.year) in values or bool(_ZH_YEAR_WORDS.search(zh))
+            return float(g.year) in values or _year_word_left(zh, en)
         parts = [(g.year, "y"), (g.month, "m"), (g.day, "d")]
         for v, which in parts:
             if v is None:
                 continue
             if which == "y" and (_ZH_YEAR_WORDS.search(zh) or any(f_ in zh for f_ in ("月", "日"))):
                 continue  # a year added to a bare 12月
+            if which == "m" and g.day is not None and float(g.day) in values and re.search(r"[日号號]", zh):
+                continue  # a month added to a bare 31号 ("October 31")
             if float(v) not in values:
                 return False
         return True
@@ -112,7 +124,8 @@ def extra_figures(zh: str, en: str, facts_zh: list[Fact] | None = None,
     src = facts_zh if facts_zh is not None else extract_zh(zh)
     values = source_values(zh, src)
     digits = "|".join(_ZH_DIGITS.findall(zh.replace(" ", "").replace("-", "")))
-    return [g for g in (facts_en if facts_en is not None else extract_en(en)) if not _supported(g, zh, values, digits)]
+    found = facts_en if facts_en is not None else extract_en(en)
+    return [g for g in found if not _supported(g, zh, en, values, digits)]
 
 
 _EN_ROUND = {10.0: re.compile(r"\bdecades?\b", re.I), 100.0: re.compile(r"\bcentur(y|ies)\b", re.I),

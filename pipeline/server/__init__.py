@@ -35,6 +35,8 @@ def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable
     echo(f"open http://{shown}:{port}/#token={config.token}")
     if not config.loopback:
         echo(f"warning: bound to {config.host}, beyond loopback: every request needs the token")
+    if config.allow_private_urls:
+        echo("warning: --allow-private-urls: submitted URLs may reach loopback and private addresses")
     uvicorn.run(app, host=config.host, port=port, log_level="warning")
 
 

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import hashlib
 import secrets
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
@@ -30,6 +31,8 @@ from ..normalize import to_norm
 from ..records import Term
 from ..termbase import edit_file, lint_files
 from ..write import FORMATS
+from .docs import add_docs
+from .fetch import FetchLimits, Page, address_refusal, fetch_page
 from .jobs import JobError, JobStore, segment_record
 from .page import PAGE, SCRIPT
 
@@ -48,6 +51,8 @@ class ServerConfig:
     max_sync_chars: int = 5000  # POST /api/translate answers at once only for short texts
     sync_timeout: float = 120.0  # seconds a synchronous translation may wait for a worker
     glossary_file: Path | None = None
+    allow_private_urls: bool = False  # let POST /api/jobs {"url"} reach loopback and private addresses
+    max_fetches: int = 4  # pages being fetched at once; more answer 429
 
     @property
     def loopback(self) -> bool:
@@ -59,12 +64,17 @@ class TranslateIn(BaseModel):
 
 
 class JobIn(BaseModel):
-    text: str = Field(description="The Chinese release, as plain text")
-    name: str = Field("pasted text", description="A name to show in the job list")
+    text: str | None = Field(None, description="The Chinese release, as plain text")
+    url: str | None = Field(None, description="Or: the http(s) address of the release page, fetched by the server")
+    name: str | None = Field(None, description="A name to show in the job list (default: the URL, or 'pasted text')")
 
 
 class EditIn(BaseModel):
     target: str = Field(description="The reviewed English of this segment")
+
+
+class CheckIn(BaseModel):
+    target: str = Field(description="English being typed for this segment (not saved)")
 
 
 class ApproveIn(BaseModel):
@@ -144,7 +154,8 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         finally:
             store.stop()
 
-    app = FastAPI(title="zhen", lifespan=lifespan,
+    # /docs is served from the swagger-ui-bundle package (docs.py), never a CDN; ReDoc has no local copy
+    app = FastAPI(title="zhen", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Chinese government and police press releases into English: translate, review, "
                               "approve, keep the glossary. Writes need `Authorization: Bearer TOKEN` (printed "
                               "by `zhen serve` at start).")
@@ -224,14 +235,20 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
 
     # ------------------------------------------------------------------ jobs
 
-    @app.post("/api/jobs", status_code=202, summary="Submit a release: JSON text or a file upload", openapi_extra={
+    @app.post("/api/jobs", status_code=202, summary="Submit a release: text, URL or file", openapi_extra={
         "requestBody": {"content": {
             "application/json": {"schema": JobIn.model_json_schema()},
             "multipart/form-data": {"schema": {"type": "object", "properties": {
                 "file": {"type": "string", "format": "binary"}}, "required": ["file"]}}},
             "required": True}})
     async def submit(request: Request) -> dict[str, Any]:
-        """The release is queued for the translation workers; poll GET /api/jobs/{id}. A full queue answers 503."""
+        """The release is queued for the translation workers; poll GET /api/jobs/{id}. A full queue answers 503.
+
+        With `{"url": ...}` the server fetches the page first (http or https; HTML or plain text) and
+        reads it as an .html file: its title and main text. Addresses that are not public (loopback,
+        private, link-local, multicast, reserved) are refused with 403 unless the server was started
+        with --allow-private-urls, at every redirect too; a bad URL answers 400, a page over the size
+        limit 413, one that is not HTML or text 415, an upstream failure 502."""
         ctype = request.headers.get("content-type", "")
         if ctype.startswith("multipart/form-data"):
             form = await request.form()
@@ -244,12 +261,32 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
             try:
                 body = JobIn.model_validate_json(await request.body())
             except ValueError:
-                raise JobError('send JSON {"text": "..."} or a multipart upload with a \'file\' field', 422) from None
-            if not body.text.strip():
+                raise JobError('send JSON {"text": "..."} or {"url": "..."}, or a multipart upload with a '
+                               "'file' field", 422) from None
+            if (body.text is None) == (body.url is None):
+                raise JobError('send either "text" or "url", not both or neither', 422)
+            if body.url is not None:
+                page = await fetch(body.url)
+                job = await asyncio.to_thread(store.submit, page.body, body.name or page.url, page.suffix)
+                return job.to_dict()
+            if not (body.text or "").strip():
                 raise JobError("the text is empty (nothing to translate)", 400)
-            data, name = body.text.encode("utf-8"), body.name
+            data, name = (body.text or "").encode("utf-8"), body.name or "pasted text"
         job = await asyncio.to_thread(store.submit, data, name)
         return job.to_dict()
+
+    fetching = threading.BoundedSemaphore(config.max_fetches)
+    limits = FetchLimits(max_bytes=config.max_body)
+    check = (lambda _ip: None) if config.allow_private_urls else address_refusal
+
+    async def fetch(url: str) -> Page:
+        # Each fetch holds a thread for up to its deadline: a bounded number at once, the rest told to wait.
+        if not fetching.acquire(blocking=False):
+            raise JobError(f"{config.max_fetches} pages are being fetched already; try again shortly", 429)
+        try:
+            return await asyncio.to_thread(fetch_page, url, limits, check)
+        finally:
+            fetching.release()
 
     @app.get("/api/jobs", summary="Every job, newest first")
     def jobs() -> dict[str, Any]:
@@ -287,6 +324,12 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         """The edit is recorded (`reviewed` flag); figures, glossary terms and risk are checked again."""
         return segment_record(store.edit(job_id, seg_id, body.target))
 
+    @app.post("/api/jobs/{job_id}/segments/{seg_id}/check",
+              summary="Check English for a segment without saving it (as the reviewer types)")
+    def check_edit(job_id: str, seg_id: str, body: CheckIn) -> dict[str, Any]:
+        """The segment as saving this English would make it (flags, checks, risk): nothing is written."""
+        return segment_record(store.check_edit(job_id, seg_id, body.target))
+
     @app.post("/api/jobs/{job_id}/approve", summary="Approve segments (or the whole release)")
     def approve(job_id: str, body: ApproveIn | None = None) -> dict[str, Any]:
         ids = store.approve(job_id, body.segments if body is not None else None)
@@ -310,6 +353,28 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         return {"findings": [{"where": f.where.replace(str(store.glossary_file), store.glossary_file.name),
                               "level": f.level, "message": f.message} for f in found]}
 
+    @app.get("/api/glossary/export", summary="The glossary as a TSV file (as `zhen glossary export`)")
+    def export_glossary() -> Response:
+        return Response(store.export_glossary(), media_type="text/tab-separated-values; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="glossary.tsv"',
+                                 "X-Content-Type-Options": "nosniff"})
+
+    @app.post("/api/glossary/import", summary="Merge a TSV upload into the glossary (as `zhen glossary import`)",
+              openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
+                  "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+                  "required": ["file"]}}}, "required": True}})
+    async def import_glossary(request: Request, overwrite: bool = False) -> dict[str, Any]:
+        """Counts of added, updated and rejected rows, with each rejection's line and reason. A conflict
+        (another English for a term already there) is rejected unless `overwrite=true`."""
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise JobError("multipart upload needs a 'file' field", 400)
+        data = await upload.read()
+        # the upload's own name only labels its rows (a path in it is dropped)
+        origin = Path(upload.filename or "upload.tsv").name[:80] or "upload.tsv"
+        return await asyncio.to_thread(store.import_glossary, data, origin, overwrite)
+
     @app.post("/api/glossary", summary="Add a term, or change its English")
     def add_term(body: TermIn) -> dict[str, Any]:
         if body.kind not in KINDS:
@@ -331,6 +396,7 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
             raise JobError(f"no term {zh[:40]!r} in the glossary", 404)
         return {"removed": [_term(t) for t in res.removed]}
 
+    add_docs(app)
     return app
 
 

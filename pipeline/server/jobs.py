@@ -27,13 +27,14 @@ from ..engines.memory import TranslationMemory
 from ..errors import ZhenError
 from ..facts import check_segment
 from ..files import atomic_write
-from ..glossary import Glossary, load_glossary, packaged_glossary_dir
+from ..glossary import Glossary, GlossaryError, load_glossary, packaged_glossary_dir, parse_tsv, split_lines
 from ..merge import merge
 from ..provenance import now, run_options
 from ..read import read_source
-from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, TranslateOptions
+from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, Term, TranslateOptions
 from ..segment import segment
 from ..summarize import summarize
+from ..termbase import check_term, edit_file, export_terms
 from ..translate import translate_documents
 from ..write import FORMATS, write_document
 from ..write.jsonl import load_document
@@ -170,6 +171,51 @@ class JobStore:
                 self._glossary = (stamp, load_glossary([str(self.glossary_file)]))
             return self._glossary[1]
 
+    def import_glossary(self, data: bytes, origin: str, overwrite: bool = False) -> dict[str, Any]:
+        """Merge an uploaded TSV into the server's glossary as `zhen glossary import` does (the same
+        parser and field checks, one locked atomic edit); a bad row is rejected with its reason
+        rather than refusing the rows around it, and so is a conflict unless `overwrite`."""
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise JobError(f"{origin}: a glossary file must be UTF-8 text", 422) from None
+        lines = split_lines(text)
+        at = next((i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None)
+        if at is None:
+            raise JobError(f"{origin}: no header row (zh<TAB>en<TAB>kind<TAB>note)", 422)
+        try:
+            parse_tsv(lines[at], origin)  # the header alone: refused whole if it is not ours
+        except GlossaryError as exc:
+            raise JobError(str(exc), 422) from None
+        terms: list[Term] = []
+        rejected: list[dict[str, Any]] = []
+        for i in range(at + 1, len(lines)):
+            if not lines[i].strip() or lines[i].lstrip().startswith("#"):
+                continue
+            # blank lines in between keep the parser's line numbers those of the upload
+            try:
+                row = parse_tsv(lines[at] + "\n" * (i - at) + lines[i], origin, default_kind="")
+                for t in row:
+                    check_term(t)
+                terms += row
+            except GlossaryError as exc:
+                rejected.append({"line": i + 1, "zh": lines[i].split("\t", 1)[0][:40], "reason": str(exc)})
+        try:
+            res = edit_file(self.glossary_file, add=terms, overwrite=overwrite)
+        except GlossaryError as exc:
+            raise JobError(str(exc), 422) from None
+        rejected += [{"line": int(new.origin.rsplit(":", 1)[1]), "zh": new.zh,
+                      "reason": f"conflict: keeping {old.en!r}, not {new.en!r} (import with overwrite to take it)"}
+                     for old, new in res.conflicts]
+        return {"added": len(res.added), "updated": len(res.changed), "rejected": len(rejected),
+                "unchanged": len(terms) - len(res.added) - len(res.changed) - len(res.conflicts),
+                "changes": [{"zh": new.zh, "from": old.en, "to": new.en} for old, new in res.changed],
+                "rejections": sorted(rejected, key=lambda r: r["line"])}
+
+    def export_glossary(self) -> str:
+        """The server's glossary as TSV, every column (as `zhen glossary export`)."""
+        return export_terms(load_glossary([str(self.glossary_file)]).terms, "tsv")
+
     # ------------------------------------------------------------------ jobs
 
     def folder(self, job_id: str) -> Path:
@@ -187,9 +233,11 @@ class JobStore:
     def all(self) -> list[Job]:
         return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
 
-    def submit(self, data: bytes, name: str = "pasted text") -> Job:
-        """Store the input, then queue it; a full queue refuses the job (nothing is kept)."""
-        suffix = next((s for s in UPLOAD_SUFFIXES if name.lower().endswith(s)), ".txt")
+    def submit(self, data: bytes, name: str = "pasted text", suffix: str | None = None) -> Job:
+        """Store the input, then queue it; a full queue refuses the job (nothing is kept). The
+        suffix (how the input is read) follows the name unless given (a fetched page's type)."""
+        if suffix not in UPLOAD_SUFFIXES:
+            suffix = next((s for s in UPLOAD_SUFFIXES if name.lower().endswith(s)), ".txt")
         job = Job(id=secrets.token_hex(8), name=name[:200], created=now(), suffix=suffix)
         if self.queue.full():
             raise JobError("the translation queue is full; try again in a minute", 503)
@@ -241,20 +289,14 @@ class JobStore:
         """New English for one segment through merge, as a reviewed XLIFF unit would come back:
         facts, glossary and risk checked again, the summary following; every output rewritten."""
         with self._job_lock(job_id):
-            doc = self.document(job_id)
-            seg = _find(doc, seg_id)
-            if not target.strip():
-                raise JobError("the English of a segment cannot be empty", 400)
-            result = merge(doc, ReviewedFile("xliff", (ReviewedUnit(seg.id, target),)), f"edit of {seg_id}")
-            new = result.doc
-            if result.changed:
-                # New English needs approving again: an earlier sign-off was for other words.
-                new = replace(new, segments=tuple(
-                    replace(s, flags=tuple(f for f in s.flags if f != "approved"),
-                            review=replace(s.review, state=None, at=now()) if s.review else Review(at=now()))
-                    if s.id == seg.id else s for s in new.segments))
+            new = _edited(self.document(job_id), seg_id, target)
             self._write(job_id, new)
             return _find(new, seg_id)
+
+    def check_edit(self, job_id: str, seg_id: str, target: str) -> Segment:
+        """What `edit` would make of the segment (its checks and risk), nothing written: the page
+        calls it as the reviewer types."""
+        return _find(_edited(self.document(job_id), seg_id, target), seg_id)
 
     def approve(self, job_id: str, seg_ids: Sequence[str] | None) -> list[str]:
         """Sign segments off (all translated ones when None): flags reviewed and approved in the
@@ -330,6 +372,21 @@ class JobStore:
             self._finish(job, error=str(exc))
         except Exception as exc:  # one bad job must not kill the worker
             self._finish(job, error=f"cannot translate ({type(exc).__name__}: {exc})")
+
+
+def _edited(doc: Document, seg_id: str, target: str) -> Document:
+    seg = _find(doc, seg_id)
+    if not target.strip():
+        raise JobError("the English of a segment cannot be empty", 400)
+    result = merge(doc, ReviewedFile("xliff", (ReviewedUnit(seg.id, target),)), f"edit of {seg_id}")
+    new = result.doc
+    if result.changed:
+        # New English needs approving again: an earlier sign-off was for other words.
+        new = replace(new, segments=tuple(
+            replace(s, flags=tuple(f for f in s.flags if f != "approved"),
+                    review=replace(s.review, state=None, at=now()) if s.review else Review(at=now()))
+            if s.id == seg.id else s for s in new.segments))
+    return new
 
 
 def _find(doc: Document, seg_id: str) -> Segment:

@@ -54,13 +54,15 @@ async function showList() {
 }
 
 async function submit() {
-  const text = $("#text").value, file = $("#file").files[0];
+  const text = $("#text").value, file = $("#file").files[0], url = $("#url").value.trim();
   let body;
   if (file) { body = new FormData(); body.append("file", file); }
+  else if (url) { body = {url}; if ($("#name").value) body.name = $("#name").value; status("fetching " + url); }
   else if (text.trim()) body = {text, name: $("#name").value || "pasted text"};
-  else { status("paste a release or choose a file first", true); return; }
+  else { status("paste a release, choose a file or give the page's address first", true); return; }
   try {
     const job = await (await api("POST", "/api/jobs", body)).json();
+    for (const id of ["#file", "#url", "#text", "#name"]) $(id).value = "";  // the next release starts afresh
     location.hash = "job=" + job.id;
   } catch (e) { status(e.message, true); }
 }
@@ -75,7 +77,7 @@ async function showJob(id) {
     try { job = await (await api("GET", "/api/jobs/" + id)).json(); } catch (e) { status(e.message, true); return; }
     if (location.hash !== "#job=" + id) return;  // the reader went elsewhere
     $("#title").textContent = job.name;
-    if (job.status === "done") { bar.hidden = true; current = job; renderJob(job); status("translated: " + job.segments + " segments"); return; }
+    if (job.status === "done") { bar.hidden = true; current = job; renderJob(job); status("translated: " + job.segments.length + " segments"); return; }
     if (job.status === "failed") { bar.hidden = true; status("failed: " + job.error, true); return; }
     bar.hidden = false; bar.max = job.total || 1; bar.value = job.done;
     status(job.status + (job.total ? ": " + job.done + " of " + job.total + " sentences" : ""));
@@ -96,18 +98,19 @@ function riskCell(seg) {
 }
 
 function zhText(seg) {
-  // glossary terms marked, their English on hover; hits point into norm, which has the
-  // displayed text's length unless normalizing changed it (then the text goes unmarked)
-  const out = el("span", {});
-  const hits = (seg.hits || []).filter((h) => h.end <= seg.text.length).sort((a, b) => a.start - b.start);
-  if (seg.text.length !== seg.norm.length) { out.append(seg.text); return out; }
+  // glossary terms marked, their English on hover. Hits point into norm; where normalizing
+  // changed the length (traditional script with pinyin glosses, 發(fā)布會(huì)) the normalized text
+  // is shown, so the marks still fall on their terms, and the text as published is on hover.
+  const text = seg.text.length === seg.norm.length ? seg.text : seg.norm;
+  const out = el("span", text === seg.text ? {} : {class: "normalized", title: seg.text});
+  const hits = (seg.hits || []).filter((h) => h.end <= text.length).sort((a, b) => a.start - b.start);
   let at = 0;
   for (const h of hits) {
     if (h.start < at) continue;
-    out.append(seg.text.slice(at, h.start), el("mark", {class: "term " + h.status, title: h.en}, seg.text.slice(h.start, h.end)));
+    out.append(text.slice(at, h.start), el("mark", {class: "term " + h.status, title: h.en}, text.slice(h.start, h.end)));
     at = h.end;
   }
-  out.append(seg.text.slice(at));
+  out.append(text.slice(at));
   return out;
 }
 
@@ -121,6 +124,23 @@ function row(seg) {
   if (seg.target) {
     const box = el("textarea", {class: "edit", rows: "3"});
     box.value = seg.target;
+    // the checks run again as the reviewer types (a pause of 400 ms), nothing saved until Save
+    let timer = null, asked = 0;
+    box.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++asked;
+        if (!box.value.trim()) return;
+        try {
+          const s = await (await api("POST", "/api/jobs/" + current.id + "/segments/" + seg.id + "/check", {target: box.value})).json();
+          if (mine !== asked) return;  // a later keystroke's answer wins
+          const cell = riskCell(s); cell.classList.add("live");
+          cell.prepend(el("small", {class: "unsaved"}, "checked as typed, not saved"));
+          tr.querySelector("td.risk").replaceWith(cell);
+          tr.className = "risk-" + (s.risk || "none");
+        } catch (e) { status(e.message, true); }
+      }, 400);
+    });
     const save = el("button", {class: "save", onclick: async () => {
       try {
         const s = await (await api("PUT", "/api/jobs/" + current.id + "/segments/" + seg.id, {target: box.value})).json();
@@ -213,6 +233,26 @@ $("#g-lint").addEventListener("click", async () => {
   } catch (e) { status(e.message, true); }
 });
 $("#g-add").addEventListener("click", addTerm);
+$("#g-export").addEventListener("click", async () => {
+  try {
+    const blob = await (await api("GET", "/api/glossary/export")).blob();
+    const a = el("a", {href: URL.createObjectURL(blob), download: "glossary.tsv"});
+    document.body.append(a); a.click(); a.remove();
+  } catch (e) { status(e.message, true); }
+});
+$("#g-import").addEventListener("click", async () => {
+  const file = $("#g-file").files[0];
+  if (!file) { status("choose a TSV file to import first", true); return; }
+  const form = new FormData(); form.append("file", file);
+  try {
+    const r = await (await api("POST", "/api/glossary/import?overwrite=" + $("#g-overwrite").checked, form)).json();
+    const list = $("#g-findings"); list.replaceChildren();
+    for (const c of r.changes) list.append(el("li", {}, "updated " + c.zh + ": " + c.from + " \u2192 " + c.to));
+    for (const x of r.rejections) list.append(el("li", {class: "bad"}, "rejected line " + x.line + " (" + x.zh + "): " + x.reason));
+    $("#g-file").value = "";
+    showGlossary("imported " + file.name + ": " + r.added + " added, " + r.updated + " updated, " + r.rejected + " rejected");
+  } catch (e) { status(e.message, true); }
+});
 $("#go").addEventListener("click", submit);
 $("#approve-all").addEventListener("click", async () => {
   try { await api("POST", "/api/jobs/" + current.id + "/approve", {}); await reload(); status("approved every segment"); }
@@ -241,7 +281,7 @@ td.zh { width: 38%; } td.en { width: 38%; } td.id { color: #777; width: 3em; } t
 tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { border-left: 4px solid #c00; }
 .r-check { color: #8a6d00; } .r-bad, .bad { color: #c00; } .ok { color: #070; } .muted, small { color: #777; }
 .who { font-weight: 600; } mark.term { background: #e6f0ff; } mark.term.missing { background: #ffe0e0; } .st.done { color: #070; } .st.failed { color: #c00; }
-#status { min-height: 1.5em; } progress { width: 100%; }
+#status { min-height: 1.5em; } progress { width: 100%; } .unsaved { display: block; font-style: italic; }
 @media (max-width: 700px) { td.id, td.risk { display: none; } }
 </style></head>
 <body>
@@ -252,6 +292,7 @@ tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { bord
 <section id="home">
 <h2>New release</h2>
 <p><input id="name" placeholder="name (optional)"> or upload <input id="file" type="file" accept=".txt,.md,.html,.htm"></p>
+<p><input id="url" type="url" size="60" placeholder="or the address of the release page (http or https)"></p>
 <textarea id="text" placeholder="Paste the Chinese release here"></textarea>
 <p><button id="go">Translate</button></p>
 <h2>Jobs</h2><ul id="jobs"></ul>
@@ -274,6 +315,8 @@ Download: <button data-fmt="xliff">XLIFF</button> <button data-fmt="jsonl">JSONL
 <ul id="g-findings"></ul>
 <p>Add or change: <input id="g-zh" placeholder="zh" size="10"> <input id="g-en" placeholder="English">
 <select id="g-newkind">""" + _KINDS + """</select> <input id="g-note" placeholder="note"> <button id="g-add">Add</button></p>
+<p><button id="g-export">Export TSV</button> Import TSV: <input id="g-file" type="file" accept=".tsv,.txt">
+<label><input id="g-overwrite" type="checkbox"> take the imported English where it differs</label> <button id="g-import">Import</button></p>
 <table><tbody id="g-rows"></tbody></table>
 </section>
 <script>""" + SCRIPT + """</script>
