@@ -86,6 +86,15 @@ def _wait(proc: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> Non
     raise RuntimeError(f"ray start did not come up:\n{log.read_text(errors='replace')[-3000:]}")
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the process that started it dies (a killed test
+    run must not leave a cluster behind; `ray start --block` stops its node on SIGTERM)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG, Linux only
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """A node and everything it started: its own process group, named by our child's PID."""
     with contextlib.suppress(ProcessLookupError):
@@ -123,7 +132,7 @@ def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tupl
             with log.open("wb") as fh:
                 procs.append(subprocess.Popen([sys.executable, "-c", LAUNCH, "start", *where, *common], env=env,
                                               stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                              start_new_session=True))
+                                              start_new_session=True, preexec_fn=_die_with_parent))
             _wait(procs[-1], log)
         services.resolve_ip_for_localhost = lambda host: host  # this driver keeps the loopback address too
         yield f"127.0.0.1:{port}", tuple(p.pid for p in procs)
