@@ -146,7 +146,9 @@ def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tupl
 def actor_memory(groups: tuple[int, ...], peak: dict[str, float], stop: threading.Event) -> None:
     """The largest resident memory of a translation actor, sampled while the cluster runs (the
     actors are the nodes' descendants whose title names TranslateActor)."""
-    while not stop.wait(0.5):
+    # Every 2 s: a scan of /proc takes CPU from the run it measures, and an actor's memory
+    # changes slowly (the model, then the chunks in turn).
+    while not stop.wait(2.0):
         parent: dict[int, int] = {}
         group: dict[int, int] = {}
         rss: dict[int, float] = {}

@@ -191,16 +191,29 @@ def chunks(sources: Sequence[T], max_chars: int = 60_000, max_docs: int = 32,
            chars: Callable[[T], int] = lambda s: len(s.raw)) -> list[list[T]]:  # type: ignore[attr-defined]
     """Documents grouped for the model: big enough to batch well, small enough to write often.
     A cluster run groups its documents the same way (by their size, `chars`), so that each
-    chunk meets the engine exactly as it would locally."""
-    out: list[list[T]] = []
-    size = 0
-    for src in sources:
-        if not out or size + chars(src) > max_chars or len(out[-1]) >= max_docs:
-            out.append([])
-            size = 0
-        out[-1].append(src)
-        size += chars(src)
-    return out
+    chunk meets the engine exactly as it would locally.
+
+    As many chunks as filling each to max_docs would make, but evened out (300 documents: 10
+    of 30, not 9 of 32 and one of 12), so that on a cluster no translation actor is left with
+    a whole chunk to do after the others have finished."""
+
+    def fill(most: Callable[[int], int]) -> list[list[T]]:
+        out: list[list[T]] = []
+        size = 0
+        for src in sources:
+            if not out or size + chars(src) > max_chars or len(out[-1]) >= most(len(out) - 1):
+                out.append([])
+                size = 0
+            out[-1].append(src)
+            size += chars(src)
+        return out
+
+    greedy = fill(lambda _: max_docs)
+    if len(greedy) < 2:
+        return greedy
+    q, r = divmod(len(sources), len(greedy))  # sizes differing by one at most: the first r get one more
+    even = fill(lambda i: q + 1 if i < r else q)
+    return even if len(even) == len(greedy) else greedy
 
 
 def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Provenance, summary: bool = False) -> bool:

@@ -280,3 +280,24 @@ def test_a_reader_crash_fails_that_input_alone(tmp_path: Path, monkeypatch: pyte
                            translator=FakeTranslator())
     assert [r.error for r in report.failed] == [f"{bad}: cannot read (RuntimeError: decoder exploded)"]
     assert (tmp_path / "o" / "good.jsonl").exists() and not (tmp_path / "o" / "bad.jsonl").exists()
+
+
+@pytest.mark.parametrize(("docs", "sizes"), [
+    (32, [32]),
+    (33, [17, 16]),  # not 32 and a lone remainder
+    (300, [30] * 10),
+    (301, [31] + [30] * 9),
+])
+def test_chunks_are_even(docs: int, sizes: list[int]) -> None:
+    from pipeline.batch import chunks
+
+    assert [len(c) for c in chunks(list(range(docs)), chars=lambda _: 100)] == sizes
+
+
+def test_chunks_keep_the_character_limit() -> None:
+    from pipeline.batch import chunks
+
+    sizes = [900 if i % 7 == 0 else 100 for i in range(40)]
+    got = chunks(list(range(40)), max_chars=1000, chars=lambda i: sizes[i])
+    assert [i for c in got for i in c] == list(range(40))  # every document once, in order
+    assert all(sum(sizes[i] for i in c) <= 1000 or len(c) == 1 for c in got)
