@@ -177,13 +177,6 @@ def actor_memory(groups: tuple[int, ...], peak: dict[str, float], stop: threadin
                     break
 
 
-def load_average() -> str:
-    try:
-        return Path("/proc/loadavg").read_text().split()[0]
-    except OSError:
-        return "unknown"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=300)
@@ -196,7 +189,7 @@ def main() -> None:
     _, ct2, _ = bench.build(bench.WORK)
     work = Path(tempfile.mkdtemp(prefix="zhen-cluster-bench-"))
     os.environ["ZHEN_HOME"] = str(work / "home")
-    started, load_at_start = time.perf_counter(), load_average()
+    started, load_at_start = time.perf_counter(), bench.load_average()
     try:
         inputs = work / "in"
         segments_planned = compose(inputs, args.docs, bench.pairs())
@@ -240,7 +233,7 @@ def main() -> None:
     print(f"translation actor: peak resident memory {peak.get('actor_mb', math.nan):.0f} MiB; the model's files "
           f"(what the object store carries to a node without them) {model_mb:.0f} MiB")
     print(f"wall time {time.perf_counter() - started:.0f} s; load average {load_at_start} at the start, "
-          f"{load_average()} at the end (2 cores, shared)")
+          f"{bench.load_average()} at the end (2 cores, shared)")
 
 
 if __name__ == "__main__":
