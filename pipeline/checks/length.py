@@ -58,9 +58,9 @@ class Coverage:
 @lru_cache(maxsize=8192)
 def coverage(zh: str, en: str) -> Coverage:
     concepts = sorted(han_concepts(zh) + latin_concepts(zh))
-    have = english_stems(en) | number_keys(extract_en(en), en)
-    hit = [not g.isdisjoint(have) for _, _, g in concepts]
     words = english_stems(en)
+    have = words | number_keys(extract_en(en), en)
+    hit = [not g.isdisjoint(have) for _, _, g in concepts]
     known = frozenset().union(*(g for _, _, g in concepts)) if concepts else frozenset()
     gap, i = (0, 0), 0
     while i < len(concepts):
