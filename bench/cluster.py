@@ -143,38 +143,48 @@ def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tupl
         shutil.rmtree(session, ignore_errors=True)
 
 
+def cluster_processes(groups: tuple[int, ...]) -> dict[int, str]:
+    """pid -> command line of every process of these process groups and of their descendants
+    (the raylet starts its workers, the translation actors among them, in groups of their own)."""
+    parent: dict[int, int] = {}
+    group: dict[int, int] = {}
+    cmds: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmds[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parent[int(entry.name)], group[int(entry.name)] = int(fields[1]), int(fields[2])
+
+    def ours(pid: int) -> bool:
+        for _ in range(64):
+            if group.get(pid) in groups:
+                return True
+            if pid not in parent or pid <= 1:
+                return False
+            pid = parent[pid]
+        return False
+
+    return {pid: cmd for pid, cmd in cmds.items() if ours(pid)}
+
+
 def actor_memory(groups: tuple[int, ...], peak: dict[str, float], stop: threading.Event) -> None:
-    """The largest resident memory of a translation actor, sampled while the cluster runs (the
-    actors are the nodes' descendants whose title names TranslateActor)."""
+    """The largest resident memory of a translation actor, sampled while the cluster runs."""
     # Every 2 s: a scan of /proc takes CPU from the run it measures, and an actor's memory
     # changes slowly (the model, then the chunks in turn).
     while not stop.wait(2.0):
-        parent: dict[int, int] = {}
-        group: dict[int, int] = {}
-        rss: dict[int, float] = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
+        for pid, cmd in cluster_processes(groups).items():
+            if "TranslateActor" not in cmd:
                 continue
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                cmd = (entry / "cmdline").read_bytes()
-                status = (entry / "status").read_text()
+                status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            pid = int(entry.name)
-            parent[pid], group[pid] = int(fields[1]), int(fields[2])
-            if b"TranslateActor" in cmd:
-                rss[pid] = next((int(line.split()[1]) / 1024 for line in status.splitlines()
-                                 if line.startswith("VmRSS:")), 0.0)
-        for pid, mb in rss.items():
-            p = pid
-            for _ in range(64):
-                if group.get(p) in groups:
-                    peak["actor_mb"] = max(peak.get("actor_mb", 0.0), mb)
-                    break
-                p = parent.get(p, 0)
-                if p <= 1:
-                    break
+            mb = next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0.0)
+            peak["actor_mb"] = max(peak.get("actor_mb", 0.0), mb)
 
 
 def main() -> None:

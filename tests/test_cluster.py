@@ -12,6 +12,7 @@ listens anywhere else.
 from __future__ import annotations
 
 import collections
+import functools
 import importlib.util
 import os
 import signal
@@ -62,6 +63,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@functools.lru_cache(maxsize=1)
 def _bench_cluster() -> ModuleType:
     # By file, as tests/test_bench.py does: bench/ is no package.
     spec = importlib.util.spec_from_file_location("zhen_bench_cluster", ROOT / "bench" / "cluster.py")
@@ -100,31 +102,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Batch:
 
 
 def _processes(groups: tuple[int, ...]) -> dict[int, str]:
-    """pid -> command line of every process of these process groups and of their descendants
-    (the raylet starts its workers, the translation actors among them, in groups of their own)."""
-    parent: dict[int, int] = {}
-    group: dict[int, int] = {}
-    cmds: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            cmds[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        parent[int(entry.name)], group[int(entry.name)] = int(fields[1]), int(fields[2])
-
-    def ours(pid: int) -> bool:
-        for _ in range(64):
-            if group.get(pid) in groups:
-                return True
-            if pid not in parent or pid <= 1:
-                return False
-            pid = parent[pid]
-        return False
-
-    return {pid: cmd for pid, cmd in cmds.items() if ours(pid)}
+    return dict(_bench_cluster().cluster_processes(groups))
 
 
 def _listening(groups: tuple[int, ...]) -> list[str]:
