@@ -259,6 +259,10 @@ def _model_options(f: Any) -> Any:
                      show_default=True,
                      help="enforce: protect glossary terms through translation and put in the glossary's English; "
                           "check: translate freely, then report terms whose English is missing; off: no glossary."),
+        click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE",
+                     help="For a term whose official English changed, the rendering in force on DATE (YYYY-MM-DD) "
+                          "for releases without a date line of their own; default today. A release's date line "
+                          "always wins. For archives."),
         click.option("--facts", "facts", type=click.Choice(["off", "check", "fix"]), default="check",
                      show_default=True,
                      help="check: compare every number, date, percentage and amount of the Chinese with the "
@@ -297,7 +301,7 @@ def _options(kw: dict[str, Any], formats: str = "jsonl,md,txt",
     return TranslateOptions(
         engine=_engine_options(kw), formats=tuple(parse_formats(formats)), max_tokens=kw["max_tokens"],
         glossary=kw["glossary"], glossary_mode=kw["glossary_mode"], facts=kw["facts"], summary=summary,
-        min_confidence=kw["min_confidence"],
+        min_confidence=kw["min_confidence"], as_of=kw["as_of"].date().isoformat() if kw.get("as_of") else None,
         cache=not kw["no_cache"], force=kw["force"], jobs=kw["jobs"], discard_reviewed=kw["discard_reviewed"],
     )
 
@@ -891,7 +895,7 @@ def cache_clear(model: str | None, yes: bool) -> None:
 
 @main.group("glossary")
 def glossary_group() -> None:
-    """Keep the term base: list, add, remove, lint, import, export, suggest, check.
+    """Keep the term base: list, add, remove, lint, diff, import, export, suggest, check.
 
     The term base is plain TSV (zh, en, kind, note, variants, source), one term a line, sorted by zh.
     Edits go to the last --glossary FILE, or to ./glossary/police.tsv.
@@ -972,25 +976,49 @@ def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
 @glossary_group.command("lint")
 @_glossary_option
 @click.option("--strict", is_flag=True, help="Warnings count as errors.")
-def glossary_lint(glossary: tuple[str, ...], strict: bool) -> None:
-    """Check the term base: duplicates, conflicting renderings, untrimmed fields,
+@click.option("--allow-list", "allow_list", type=click.Path(exists=True, dir_okay=False),
+              help="The allowed source hosts (host<TAB>publisher lines). Default: allowed-sources.txt beside the "
+                   "glossary file, else the list shipped with zhen.")
+def glossary_lint(glossary: tuple[str, ...], strict: bool, allow_list: str | None) -> None:
+    """Check the term base: duplicates, conflicting renderings, untrimmed or invisible characters,
     traditional script, and terms whose English disagrees with a term they contain;
-    warn on an entry without a source, and on English that contradicts what its source
-    quotes or that a variant form's other entry renders differently.
+    warn on an entry without a source, a source from a host outside the allow-list, a source
+    none of whose quotations holds the English as a whole phrase, and English that a variant
+    form's other entry renders differently.
 
     Exits 1 when it finds errors (or warnings, with --strict).
     """
     from .glossary import glossary_paths
-    from .termbase import lint_files
+    from .termbase import allowed_sources, lint_files
 
     paths = glossary_paths(glossary)
-    findings = lint_files(paths)
+    findings = lint_files(paths, allowed_sources(Path(allow_list)) if allow_list else None)
     for f in findings:
         click.echo(str(f))
     errors = [f for f in findings if f.level == "error" or strict]
     click.echo(f"{len(paths)} file(s), {len(errors)} error(s), {len(findings) - len(errors)} warning(s)", err=True)
     if errors:
         sys.exit(1)
+
+
+@glossary_group.command("diff")
+@click.argument("old", type=click.Path(exists=True))
+@click.argument("new", type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def glossary_diff(old: str, new: str, fmt: str) -> None:
+    """What changed between two versions of a term base (files or folders): to review a
+    colleague's edits before they are published.
+
+    One line each: `+` added, `-` removed, `~` re-rendered (the English or its dated renderings
+    changed: old -> new), `*` the same English with other fields changed (kind, note, variants,
+    source). Exits 0 either way; the counts go to standard error.
+    """
+    from .termbase import diff_terms
+
+    d = diff_terms(_load((old,)).terms, _load((new,)).terms)
+    click.echo(d.to_json() if fmt == "json" else "\n".join(d.lines()), nl=fmt == "json" or bool(d))
+    click.echo(f"{len(d.added)} added, {len(d.removed)} removed, {len(d.rerendered)} re-rendered, "
+               f"{len(d.changed)} otherwise changed", err=True)
 
 
 @glossary_group.command("import")

@@ -40,6 +40,9 @@ class GlossaryHit:
     end: int
     kind: str = "term"
     status: str = "found"  # found, enforced, missing
+    # For a term whose rendering changed over time (Term.earlier): which rendering applied and
+    # why, for the reviewer ("" for terms with one rendering).
+    dated: str = ""
 
 
 @dataclass(frozen=True)
@@ -405,6 +408,9 @@ class Term:
     # Where the English comes from: 'Publisher year[, URL]: "quoted English"', or
     # 'convention: <rule>' for a rendering made by a stated rule (pinyin names, ranks by statute).
     source: str = ""
+    # Renderings `en` replaced, oldest first: (the ISO date from which the next one applies, English).
+    # `en` applies from the last of these dates; a release dated before it gets the older English.
+    earlier: tuple[tuple[str, str], ...] = ()
 
 
 # ---------------------------------------------------------------------------- a run's options
@@ -427,6 +433,7 @@ class TranslateOptions:
     discard_reviewed: bool = False  # let the model redo reviewed segments too (implies force)
     jobs: int = 1  # processes for reading and segmenting
     cluster: str | None = None  # a Ray cluster's address, auto or local: the run goes there (pipeline.cluster)
+    as_of: str | None = None  # ISO date for glossary renderings of releases without a date line (else today)
 
 
 Risk = Literal["ok", "check", "bad"]

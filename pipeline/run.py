@@ -601,7 +601,7 @@ def translate_checked(docs: Sequence[Document], translator: Translator, glossary
     """Glossary protect, translate, restore and verify, then the figures and the risk checks:
     what a local run does to each chunk and a cluster's actors to each batch."""
     docs = translate_documents(docs, translator, progress, glossary=glossary, mode=options.glossary_mode, only=only,
-                               options=run_options(options))
+                               options=run_options(options), as_of=options.as_of)
     return [replace(d, segments=tuple(assess_segment(check_segment(s, options.facts), options.min_confidence)
                                       for s in d.segments)) for d in docs]
 

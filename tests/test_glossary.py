@@ -28,7 +28,7 @@ from pipeline.glossary import (
 from pipeline.records import Term, Translation
 from pipeline.run import TranslateOptions, run_translate
 from pipeline.segment import segment_text
-from pipeline.termbase import agrees, edit_file, export_terms, import_terms, lint_files
+from pipeline.termbase import edit_file, export_terms, import_terms, lint_files, whole_phrase
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "glossary" / "police.tsv"
@@ -442,24 +442,31 @@ def _lint(tmp_path: Path, body: str, header: str = "zh\ten\tkind\tnote\tvariants
 
 
 def test_lint_warns_on_missing_sources_and_contradicting_english(tmp_path: Path) -> None:
+    url = "http://en.people.cn/n3/2020/0710/c90000-1.html"
     body = (
         "云剑\tCloud Sword\tcampaign\t\t\t\n"
-        "套路贷\ttaolu loan\tterm\t\t\tXinhua 2020-07-10: gangs involved in \"trap loan\" frauds\n"
+        f"套路贷\ttaolu loan\tterm\t\t\tXinhua 2020-07-10, {url}: gangs involved in \"trap loan\" frauds\n"
         "技侦\ttechnical investigation\tterm\t\t\tconvention:\n"
-        "洗钱\tmoney laundering\tterm\t\t\tsomewhere: \"money laundering\"\n"
-        "追逃\tpursuit of fugitives\tterm\t\t\tXinhua 2019: \"The pursuit of the fugitives\"\n"
+        f"洗钱\tmoney laundering\tterm\t\t\tsomewhere, {url}: \"money laundering\"\n"
+        f"追逃\tpursuit of fugitives\tterm\t\t\tXinhua 2019, {url}: \"The pursuit of the fugitives\"\n"
         "黑恶势力\tmafia-style organizations and other criminal gangs\tterm\t\t\t"
-        "China Daily 2020: \"mafia-style organizations\" and \"other gangs\"\n"
+        f"China Daily 2020, {url}: \"mafia-style organizations\" and \"other gangs\"\n"
+        "在逃人员\tfugitive\tterm\t\t\tXinhua 2019: \"fugitives captured during the campaign\"\n"
     )
     assert _lint(tmp_path, body) == [
         "warning: 云剑 has no source: name where 'Cloud Sword' comes from (publisher, year, URL) "
         "or 'convention: <rule>'",
-        "warning: 套路贷: 'taolu loan' contradicts its source, which has 'trap loan'",
+        "warning: 套路贷: no quotation in its source holds 'taolu loan' as a whole phrase (it quotes 'trap loan')",
         "warning: 技侦: the convention does not state its rule",
-        "warning: 洗钱: the source names no year: 'somewhere: \"money laundering\"'",
-    ]  # the plural, the articles and the second of two quotations agree: no warning for 追逃 or 黑恶势力
+        "warning: 洗钱: the source names no year: 'somewhere, http://en.people.cn/n3/2020/0710/c90000-1.html: "
+        "\"money laundering\"'",
+        # two quotations that each hold part of the English are not evidence for the whole
+        "warning: 黑恶势力: no quotation in its source holds 'mafia-style organizations and other criminal gangs' as "
+        "a whole phrase (it quotes 'mafia-style organizations', 'other gangs')",
+        "warning: 在逃人员: the source gives no URL: cite the page ('Publisher date, URL: \"quoted English\"')",
+    ]  # the plural and the articles agree: no warning for 追逃
     r = CliRunner().invoke(main, ["glossary", "lint", "--glossary", str(tmp_path / "g.tsv")])
-    assert r.exit_code == 0 and "0 error(s), 4 warning(s)" in r.output
+    assert r.exit_code == 0 and "0 error(s), 6 warning(s)" in r.output
     r = CliRunner().invoke(main, ["glossary", "lint", "--strict", "--glossary", str(tmp_path / "g.tsv")])
     assert r.exit_code == 1
 
@@ -491,17 +498,20 @@ def test_lint_containment_follows_words_and_derived_forms(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(("en", "phrase", "ok"), [
-    ("Operation Cloud Sword", "Cloud Sword", True),
     ("criminal case", "criminal cases", True),
     ("fugitive", "fugitives captured during the campaign", True),
     ("pursuit of fugitives", "The pursuit of the fugitives", True),
     ("Commission for Political and Legal Affairs of the CPC Central Committee",
      "the Commission for Political and Legal Affairs of the Communist Party of China Central Committee", True),
+    ("Superintendent, First Class", "(4) Superintendent: First Class, Second Class", True),
+    # a quotation holding only part of the English is no evidence for it
+    ("Operation Cloud Sword", "Cloud Sword", False),
+    ("Criminal Investigation Bureau", "bureau", False),
     ("taolu loan", "trap loan", False),
     ("Police Superintendent, First Class", "Supervisor: First Class", False),
 ])
-def test_agrees(en: str, phrase: str, ok: bool) -> None:
-    assert agrees(en, phrase) is ok
+def test_whole_phrase(en: str, phrase: str, ok: bool) -> None:
+    assert whole_phrase(en, phrase) is ok
 
 
 def test_shipped_base_has_a_source_for_every_entry_and_lints_strict() -> None:
