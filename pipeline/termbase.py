@@ -528,6 +528,7 @@ def _lint_containment(terms: list[Term]) -> list[Finding]:
 # ---------------------------------------------------------------------------- import / export
 
 TBX_NS = "urn:iso:std:iso:30042:ed-2"
+SUPERSEDED = "supersededTerm-admn-sts"
 
 
 def export_terms(terms: Sequence[Term], fmt: str, source: bool = False) -> str:
@@ -571,6 +572,11 @@ def _to_tbx(terms: Sequence[Term]) -> str:
         ET.SubElement(en_sec, f"{{{TBX_NS}}}term").text = t.en
         if t.source:
             ET.SubElement(en_sec, f"{{{TBX_NS}}}admin", {"type": "source"}).text = t.source
+        for until, old in t.earlier:  # a rendering en replaced: superseded, with the date it ended
+            sec = ET.SubElement(en, f"{{{TBX_NS}}}termSec")
+            ET.SubElement(sec, f"{{{TBX_NS}}}term").text = old
+            ET.SubElement(sec, f"{{{TBX_NS}}}termNote", {"type": "administrativeStatus"}).text = SUPERSEDED
+            ET.SubElement(sec, f"{{{TBX_NS}}}admin", {"type": "validUntil"}).text = until
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -619,6 +625,26 @@ def _lang(el: ET.Element) -> str:
     return (el.get("{http://www.w3.org/XML/1998/namespace}lang") or el.get("lang") or "").lower()
 
 
+def _tbx_terms(lang_sec: ET.Element) -> list[tuple[str, str]]:
+    """(term, until) for each term of a language section; `until` is set for a superseded
+    term that carries the date it ended (admin validUntil), as our export writes them."""
+    out = []
+    for el in lang_sec.iter():
+        if _local(el.tag) != "term":
+            continue
+        out.append((visible_text(el.text or ""), ""))
+    secs = [sec for sec in lang_sec.iter() if _local(sec.tag) in ("termSec", "tig", "ntig")]
+    for sec in secs:
+        status = [(n.text or "").strip() for n in sec.iter()
+                  if _local(n.tag) == "termNote" and n.get("type") == "administrativeStatus"]
+        until = [(a.text or "").strip() for a in sec.iter()
+                 if _local(a.tag) == "admin" and a.get("type") == "validUntil"]
+        term = next((visible_text(t.text or "") for t in sec.iter() if _local(t.tag) == "term"), "")
+        if SUPERSEDED in status and until and (term, "") in out:
+            out[out.index((term, ""))] = (term, until[0])
+    return out
+
+
 def _from_tbx(text: str, origin: str) -> list[Term]:
     try:
         root = ET.fromstring(text.encode("utf-8"))
@@ -631,6 +657,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
         kind, note, source = "", "", ""  # no subjectField: merging keeps the base's kind
         zh_forms: list[str] = []
         en_forms: list[str] = []
+        earlier: list[tuple[str, str]] = []
         for el in entry.iter():
             tag = _local(el.tag)
             if tag == "descrip" and el.get("type") == "subjectField" and (el.text or "").strip() in KINDS:
@@ -640,13 +667,17 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
             elif tag == "admin" and el.get("type") == "source" and el.text and not source:
                 source = visible_text(el.text)
             elif tag in ("langSec", "langSet"):
-                forms = [visible_text(t.text or "") for t in el.iter() if _local(t.tag) == "term"]
                 lang = _lang(el)
                 bucket = zh_forms if lang.startswith("zh") else en_forms if lang.startswith("en") else []
-                bucket.extend(f for f in forms if f)
+                for form, until in _tbx_terms(el):
+                    if until and lang.startswith("en"):
+                        earlier.append((until, form))
+                    elif form:
+                        bucket.append(form)
         if zh_forms and en_forms:
             where = f"{origin}:{entry.get('id', '')}"
-            out.append(Term(zh_forms[0], en_forms[0], kind, note, tuple(zh_forms[1:]), where, source))
+            out.append(Term(zh_forms[0], en_forms[0], kind, note, tuple(zh_forms[1:]), where, source,
+                            tuple(sorted(earlier))))
     if not out:
         raise GlossaryError(f"{origin}: no zh-en term entries found")
     return out

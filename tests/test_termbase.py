@@ -114,10 +114,10 @@ def test_shipped_base_is_complete_official_and_passes_strict() -> None:
 
 
 COMMON = {  # issue 28's list of terms every release uses, with the official English
-    "出入境管理局": "exit and entry administration", "禁毒局": "Narcotics Control Bureau",
+    "出入境管理局": "exit and entry administration bureau", "禁毒局": "Narcotics Control Bureau",
     "辅警": "auxiliary police officer", "交警": "traffic police", "特警": "special police",
     "治安拘留": "administrative detention", "行政拘留": "administrative detention",
-    "立案侦查": "file a case for investigation", "取保候审": "bail pending trial",
+    "立案侦查": "file a case for investigation", "取保候审": "release on bail or a guarantor",
     "批准逮捕": "approve the arrest", "提起公诉": "initiate public prosecution",
     "命案积案": "longstanding homicide case", "红色通缉令": "red notice",
     "反有组织犯罪法": "Anti-Organized Crime Law", "总体国家安全观": "holistic approach to national security",
