@@ -47,10 +47,11 @@ _ONLY_DATE = re.compile(r"\s*(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日
 
 def release_date(doc: Document) -> dt.date | None:
     """The date on the release's own date line: a segment the structure marked `dateline`, else a
-    short line near the top with a full date and a source or time label (2024年8月27日 来源：公安部),
-    else a notice's closing date line (a line that is only a date, among its last three)."""
+    short line near the top with a full date and a source or time label (2024年8月27日 来源：公安部)
+    or nothing much else (国新办 2022-03-10), else a notice's closing date line (a line that is
+    only a date, among its last three)."""
     segs = doc.segments
-    near_top = [s for s in segs[:6] if len(s.norm) <= 60 and _META.search(s.norm)]
+    near_top = [s for s in segs[:6] if len(s.norm) <= 60 and (_META.search(s.norm) or len(s.norm) <= 30)]
     closing = [s for s in segs[-3:] if _ONLY_DATE.fullmatch(s.norm)]
     for seg in [*(s for s in segs if "dateline" in s.flags), *near_top, *closing]:
         day = date_in(seg.norm)
