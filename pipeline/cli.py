@@ -897,8 +897,9 @@ def cache_clear(model: str | None, yes: bool) -> None:
 def glossary_group() -> None:
     """Keep the term base: list, add, remove, lint, diff, import, export, suggest, check.
 
-    The term base is plain TSV (zh, en, kind, note, variants, source), one term a line, sorted by zh.
-    Edits go to the last --glossary FILE, or to ./glossary/police.tsv.
+    The term base is plain TSV (zh, en, kind, note, variants, source, earlier), one term a line,
+    sorted by zh; glossary/README.md describes it. Edits go to the last --glossary FILE, or to
+    ./glossary/police.tsv.
     """
 
 
