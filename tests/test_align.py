@@ -276,7 +276,7 @@ class _TableTranslator:
 
 def test_model_realigns_only_the_unsure_stretch(tmp_path: Path) -> None:
     from pipeline.records import AlignOptions
-    from pipeline.run import run_align
+    from pipeline.corpus import run_align
 
     # Transliterated names and a verb in the past tense: no dictionary evidence at all.
     zh_text = ZH.replace("其中，抓获在逃人员3.1万名。\n", "其中，抓获在逃人员3.1万名。\n拉斯科纳会见了阿尔卡扎。\n")
