@@ -34,10 +34,10 @@ from .batch import DocResult
 from .cedict import cedict_gloss
 from .engines import engine_class, load_translator
 from .engines.base import MarianEngine, SpmTokenCounter, Translator
-from .engines.memory import CachedTranslator
 from .errors import UsageError, ZhenError
 from .flow import ON_ACTORS, Context, Stage, pipe, read_one, segment_one
 from .glossary import Glossary, jieba_module
+from .memory import CachedTranslator
 from .provenance import now
 from .read import max_bytes, read_bytes
 from .records import Document, ModelRef, Source, TranslateOptions, Translation

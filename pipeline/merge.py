@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .batch import summary_files
 from .checks import assess_segment
-from .engines.memory import TranslationMemory
 from .errors import UsageError
 from .facts import check_segment, describe, unsupported
 from .glossary import verify
+from .memory import TranslationMemory
 from .read import max_bytes, sanitize
 from .records import Document, Review, ReviewedFile, ReviewedUnit, Segment, Summary
 from .summarize import headline_text

@@ -7,7 +7,7 @@ directly (and may pass their own translator). Functions here read and write file
 stages they run work over records only. A translate run has two backends, local (this
 process, in chunks) and Ray (pipeline.cluster): both plan, finish and write the same way.
 The corpus commands (facts and glossary checks of files, align, mine, the memory) are in
-pipeline.corpus; merge's driver is in pipeline.merge.
+pipeline.corpus.commands; merge's driver is in pipeline.merge.
 """
 
 from __future__ import annotations

@@ -86,8 +86,8 @@ def _cli(mod: str) -> bool:
 
 # The run layer: the drivers that read and write files and call the stages. The command line
 # calls these only (and reads the records, the errors and the name tables its options list).
-RUN_LAYER = {"pipeline.run", "pipeline.corpus", "pipeline.merge", "pipeline.check_run", "pipeline.eval_run",
-             "pipeline.score", "pipeline.server", "pipeline.engines.store"}
+RUN_LAYER = {"pipeline.run", "pipeline.merge", "pipeline.corpus.commands", "pipeline.corpus.check",
+             "pipeline.corpus.evaluate", "pipeline.corpus.score", "pipeline.server", "pipeline.engines.store"}
 CLI_READS = {"pipeline", "pipeline.records", "pipeline.errors", "pipeline.engines", "pipeline.facts",
              "pipeline.glossary", "pipeline.summarize", "pipeline.write"}
 
@@ -130,3 +130,13 @@ def test_the_command_line_only_parses_and_renders_in_small_pieces() -> None:
 def test_the_driver_of_a_run_stays_small() -> None:
     """run.py drives; the stages, the flow, the backends and the corpus commands live elsewhere."""
     assert len((PKG / "run.py").read_text(encoding="utf-8").splitlines()) <= 300
+
+
+def test_the_layout_shows_the_architecture() -> None:
+    """The memory is no engine; the corpus tools have their own package; CC-CEDICT sits beside the
+    lexicon, not in the term base's file keeping; the flow imports no driver."""
+    g = graph()
+    assert "pipeline.memory" in g and not any(m.startswith("pipeline.engines.memory") for m in g)
+    assert {"pipeline.corpus.align", "pipeline.corpus.mine", "pipeline.corpus.commands"} <= set(g)
+    assert "pipeline.cedict" in g["pipeline.lexicon"] and "pipeline.termbase" not in g["pipeline.lexicon"]
+    assert not {"pipeline.run", "pipeline.cluster", "pipeline.corpus.commands"} & set(g["pipeline.flow"])

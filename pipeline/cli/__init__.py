@@ -1,5 +1,5 @@
 """The `zhen` command line: it parses options and renders results; the run layer (pipeline.run,
-pipeline.corpus, merge's and the server's drivers) does the work.
+pipeline.corpus.commands, merge's and the server's drivers) does the work.
 
     app.py       the group, the one place that maps errors to exit codes, Ctrl-C, progress
     options.py   options built from the options dataclasses' fields; shared decorators

@@ -61,8 +61,8 @@ def _segment_line(row: dict[str, Any]) -> str:
 
 
 def _score(folder: str, fmt: str) -> None:
-    """zhen segment --score DIR: the figures of pipeline.score, as text or JSON."""
-    from ..score import score_dir
+    """zhen segment --score DIR: the figures of pipeline.corpus.score, as text or JSON."""
+    from ..corpus.score import score_dir
 
     report = score_dir(folder)
     render_one(report, fmt, lambda r: [r.format_text()], indent=2)
@@ -101,7 +101,7 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
 
     Exits 0 when every pair is ok, 1 when any figure changed or went missing.
     """
-    from ..corpus import run_facts_check
+    from ..corpus.commands import run_facts_check
 
     _one_source(output, zh_file, en_file)
     rows = run_facts_check(output, zh_file, en_file)
@@ -129,7 +129,7 @@ def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt:
     --zh FILE --en FILE (line-aligned), or a zhen OUTPUT.jsonl. Exits 0 when every pair is ok,
     1 otherwise, 2 on a usage error. `zhen facts check` is the figures-only view.
     """
-    from ..check_run import check_files, summary
+    from ..corpus.check import check_files, summary
 
     pairs = check_files(output, zh_file, en_file, glossary, use_glossary=not no_glossary,
                         min_confidence=min_confidence)
@@ -155,7 +155,7 @@ def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt:
 def eval_cmd(hyp: str, ref: str, src: str | None, compare: str | None, fmt: str, glossary: tuple[str, ...]) -> None:
     """Score HYP (a zhen JSONL output or a line file) against references: sacrebleu BLEU and chrF
     with signatures, term accuracy, figure agreement and the share of segments per risk level."""
-    from ..eval_run import evaluate, render_text
+    from ..corpus.evaluate import evaluate, render_text
 
     render_one(evaluate(hyp, ref, src, compare, glossary), fmt, render_text)
 
@@ -184,7 +184,7 @@ def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output:
     score and a status: ok, low (under --min-score: check it) or unaligned. TSV and JSONL keep
     every pair; TMX keeps the links, low ones marked by an x-align-status property.
     """
-    from ..corpus import align_options, read_pair_list, run_align
+    from ..corpus.commands import align_options, read_pair_list, run_align
 
     if pairs and (zh_doc or en_doc):
         raise click.UsageError("give either ZH_DOC EN_DOC or --pairs LIST.tsv, not both")

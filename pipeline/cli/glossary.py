@@ -38,7 +38,7 @@ def _text(value: str, name: str) -> str:
 @click.option("--source", "show_source", is_flag=True, help="Add a fourth column: where the English comes from.")
 def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | None, show_source: bool) -> None:
     """Print entries, one a line: zh, en, kind (tab-separated); with --source, also the source."""
-    from ..corpus import run_glossary_list
+    from ..corpus.commands import run_glossary_list
 
     terms = run_glossary_list(glossary, _text(pattern, "--grep") if pattern else None, kind)
     render(terms, "text", lambda t: f"{t.zh}\t{t.en}\t{t.kind}" + (f"\t{t.source}" if show_source else ""))
@@ -56,7 +56,7 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
 def glossary_add(zh: str, en: str, kind: str, note: str, variants: tuple[str, ...], source: str,
                  glossary: tuple[str, ...]) -> None:
     """Add a term (or change its English if it is there already)."""
-    from ..corpus import run_glossary_edit
+    from ..corpus.commands import run_glossary_edit
 
     term = Term(zh.strip(), en.strip(), kind, note.strip(), tuple(variants), source=source.strip())
     path, res = run_glossary_edit(glossary, add=[term])
@@ -69,7 +69,7 @@ def glossary_add(zh: str, en: str, kind: str, note: str, variants: tuple[str, ..
 @glossary_option
 def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
     """Remove a term (matched in simplified form)."""
-    from ..corpus import run_glossary_edit
+    from ..corpus.commands import run_glossary_edit
 
     path, res = run_glossary_edit(glossary, remove=[_text(zh, "ZH")])
     if not res.removed:
@@ -88,7 +88,7 @@ def glossary_lint(glossary: tuple[str, ...], strict: bool) -> None:
 
     Exits 1 when it finds errors (or warnings, with --strict).
     """
-    from ..corpus import run_glossary_lint
+    from ..corpus.commands import run_glossary_lint
 
     paths, findings = run_glossary_lint(glossary)
     render(findings, "text", str)
@@ -108,7 +108,7 @@ def glossary_import(file: str, glossary: tuple[str, ...], overwrite: bool) -> No
     Reports added, changed and conflicting entries; conflicts keep the existing English
     unless --overwrite.
     """
-    from ..corpus import run_glossary_import
+    from ..corpus.commands import run_glossary_import
 
     path, res = run_glossary_import(Path(file), glossary, overwrite)
     render(res.conflicts, "text", lambda c: f"conflict: {c[0].zh}: keeping {c[0].en!r}, imported {c[1].en!r}")
@@ -125,7 +125,7 @@ def glossary_import(file: str, glossary: tuple[str, ...], overwrite: bool) -> No
               help="csv: a header row and a third column, source (tsv and tbx always carry it).")
 def glossary_export(glossary: tuple[str, ...], fmt: str, output: str | None, with_source: bool) -> None:
     """Export the term base."""
-    from ..corpus import run_glossary_export
+    from ..corpus.commands import run_glossary_export
 
     n, text = run_glossary_export(glossary, fmt, with_source, Path(output) if output else None)
     if output:
@@ -146,7 +146,7 @@ def glossary_suggest(inputs: tuple[str, ...], glossary: tuple[str, ...], limit: 
     in the releases but are rare in general Chinese, each with its count, an example and a
     CC-CEDICT gloss as a hint. Columns: zh, hint, kind, count, why, example.
     """
-    from ..corpus import run_glossary_suggest
+    from ..corpus.commands import run_glossary_suggest
 
     found = run_glossary_suggest(inputs, glossary, limit, stdin=read_stdin(inputs))
     render(found, fmt, lambda s: f"{s.zh}\t{s.hint}\t{s.kind}\t{s.count}\t{s.why}\t{s.example}")
@@ -172,7 +172,7 @@ def glossary_mine(aligned: tuple[str, ...], glossary: tuple[str, ...], min_count
     renders them, are skipped. Columns: zh, en, kind, note,
     variants, count, score, example: review it, then `zhen glossary import FILE`.
     """
-    from ..corpus import run_glossary_mine
+    from ..corpus.commands import run_glossary_mine
 
     rep = run_glossary_mine(aligned, glossary, min_count, limit, include_low, Path(output) if output else None,
                             keep_everyday)
@@ -187,7 +187,7 @@ def glossary_mine(aligned: tuple[str, ...], glossary: tuple[str, ...], min_count
 @glossary_option
 def glossary_check(output: str, glossary: tuple[str, ...]) -> None:
     """Check a zhen JSONL output against the glossary; exit 1 if any term's English is missing."""
-    from ..corpus import run_glossary_check
+    from ..corpus.commands import run_glossary_check
 
     misses = run_glossary_check(Path(output), glossary)
     render(misses, "text", lambda m: f"{m['id']}\t{m['zh']}\texpected {m['en']!r}\t{m['target']}")

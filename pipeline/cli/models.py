@@ -94,7 +94,7 @@ def models_shortlist(model: str, corpus: str, per_source: int, common: int) -> N
     reference English the shortlist still allows; a shortlist from a small corpus leaves out
     rare words' pieces. Translation uses it from then on; --no-shortlist turns it off.
     """
-    from ..corpus import run_shortlist
+    from ..corpus.commands import run_shortlist
 
     r = run_shortlist(model, Path(corpus), per_source, common)
     say(f"{r.folder}/vmap.txt: {r.entries} source pieces, {r.always} always allowed")
@@ -120,7 +120,7 @@ def tm_group() -> None:
 def tm_import(file: str) -> None:
     """Store FILE's pairs as human translations: a TMX from any tool, or `zhen align` output
     (TSV or JSONL; links marked low or unaligned are left out)."""
-    from ..corpus import run_tm_import
+    from ..corpus.commands import run_tm_import
 
     stored, left = run_tm_import(Path(file))
     say(f"{file}: {stored} pair(s) stored as human translations"
@@ -133,7 +133,7 @@ def tm_import(file: str) -> None:
 @format_option(["text", "json"])
 def tm_search(text: str, limit: int, fmt: str) -> None:
     """Human translations whose Chinese or English contains TEXT (a concordance), newest first."""
-    from ..corpus import run_tm_search
+    from ..corpus.commands import run_tm_search
 
     rows = run_tm_search(text, limit)
     render(rows, fmt, lambda r: f"{r[0]}\t{r[1]}\t{r[4]}",
@@ -147,7 +147,7 @@ def tm_search(text: str, limit: int, fmt: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
 def tm_export(fmt: str, output: str | None) -> None:
     """Every human translation of the memory (imported, merged, approved)."""
-    from ..corpus import run_tm_export
+    from ..corpus.commands import run_tm_export
 
     text = run_tm_export(fmt, Path(output) if output else None)
     if not output:
@@ -162,7 +162,7 @@ def cache_group() -> None:
 @cache_group.command("stats")
 def cache_stats() -> None:
     """Entries, contexts and size of the translation memory."""
-    from ..corpus import run_cache_count, run_cache_stats
+    from ..corpus.commands import run_cache_count, run_cache_stats
 
     st = run_cache_stats()
     if st is None:
@@ -178,7 +178,7 @@ def cache_stats() -> None:
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def cache_clear(model: str | None, yes: bool) -> None:
     """Remove translations from the memory (after asking, unless --yes)."""
-    from ..corpus import run_cache_clear, run_cache_count
+    from ..corpus.commands import run_cache_clear, run_cache_count
 
     path, n = run_cache_count(model)
     which = f" made with {model}" if model else ""

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..engines.base import Translator
-from ..engines.memory import TranslationMemory
 from ..errors import ZhenError
 from ..files import atomic_write
 from ..flow import Context, pipe, token_counter
 from ..glossary import Glossary, GlossaryError, load_glossary, packaged_glossary_dir, parse_tsv, split_lines
+from ..memory import TranslationMemory
 from ..merge import merge
 from ..provenance import now
 from ..read import read_source

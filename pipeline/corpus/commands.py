@@ -11,26 +11,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .align import AlignCounts, align_document, check_format, count, format_for, split_english_sentences
-from .check_run import read_pairs
-from .engines import load_translator
-from .engines.base import Translator
-from .engines.memory import TranslationMemory, default_path
-from .engines.shortlist import MIN_COVERAGE, build_checked
-from .engines.shortlist import read_pairs as read_corpus
-from .engines.store import converted_folder
-from .errors import InputError, UsageError, ZhenError
-from .facts import check_pair, describe
-from .files import atomic_write
-from .flow import read_one
-from .glossary import glossary_paths, load_glossary
-from .mine import Candidate, mine
-from .mine import render_tsv as render_mined
-from .normalize import HAN, to_norm
-from .read import read_source
-from .records import AlignedPair, AlignOptions, Document, EngineOptions, PairCheck, Term
-from .segment import segment
-from .termbase import (
+from ..engines import load_translator
+from ..engines.base import Translator
+from ..engines.shortlist import MIN_COVERAGE, build_checked
+from ..engines.shortlist import read_pairs as read_corpus
+from ..engines.store import converted_folder
+from ..errors import InputError, UsageError, ZhenError
+from ..facts import check_pair, describe
+from ..files import atomic_write
+from ..flow import read_one
+from ..glossary import glossary_paths, load_glossary
+from ..memory import TranslationMemory, default_path
+from ..normalize import HAN, to_norm
+from ..read import read_source
+from ..records import AlignedPair, AlignOptions, Document, EngineOptions, PairCheck, Term
+from ..segment import segment
+from ..termbase import (
     Edit,
     Finding,
     Suggestion,
@@ -42,9 +38,13 @@ from .termbase import (
     missing_terms,
     suggest,
 )
-from .write import aligned as aligned_out
-from .write.jsonl import translated_records
-from .write.tmx import read_tmx_pairs, render_tmx_pairs
+from ..write import aligned as aligned_out
+from ..write.jsonl import translated_records
+from ..write.tmx import read_tmx_pairs, render_tmx_pairs
+from .align import AlignCounts, align_document, check_format, count, format_for, split_english_sentences
+from .check import read_pairs
+from .mine import Candidate, mine
+from .mine import render_tsv as render_mined
 
 
 @dataclass
