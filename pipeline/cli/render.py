@@ -44,3 +44,9 @@ def render_one(value: Any, fmt: str, lines: Callable[[Any], Iterable[str]], inde
 def say(message: str) -> None:
     """A line for the person at the terminal (stderr): counts, warnings, where outputs went."""
     click.echo(message, err=True)
+
+
+def say_each(label: str, items: Iterable[object]) -> None:
+    """One stderr line per item, each under its label (warning: ..., figure: ...)."""
+    for item in items:
+        say(f"{label}: {item}")

@@ -21,7 +21,7 @@ from .options import (
     summary_options,
     translate_options_of,
 )
-from .render import say
+from .render import say, say_each
 
 
 @main.command("translate")
@@ -120,8 +120,7 @@ def report_run(report: Any, options: TranslateOptions, quiet: bool) -> None:
     if report.risk and sum(report.risk.values()):
         r = report.risk
         say(f"risk: {r['check'] + r['bad']} of {sum(r.values())} segments to check ({r['bad']} bad)")
-    for w in report.warnings:
-        say(f"warning: {w}")
+    say_each("warning", report.warnings)
     if report.kept_reviewed:
         say(f"reviewed: kept {report.kept_reviewed} reviewed segment(s) whose Chinese is unchanged "
             "(--discard-reviewed to retranslate them)")
@@ -186,10 +185,8 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
     changed = res.changed
     say(f"{res.reviewed}: {len(changed)} segment(s) changed ({', '.join(changed[:10])}"
         f"{'…' if len(changed) > 10 else ''}) -> {', '.join(str(p) for p in res.written)}")
-    for w in res.warnings:
-        say(f"warning: {w}")
-    for f in res.figures:
-        say(f"figure: {f}")
+    say_each("warning", res.warnings)
+    say_each("figure", res.figures)
     if res.figures:
         say(f"facts: {len(res.figures)} figure(s) in the reviewed English differ from the Chinese; see the outputs' "
             "notes")
