@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,22 @@ from pipeline.records import ModelRef, Translation
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "cloud-sword-2019-12-25.txt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_shared(*paths): reads these files of ../shared; a quality gate "
+                            "that skips where they are absent, and fails under CI, which must have them")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A gate on shared data must not pass by skipping in CI: there a missing file is a failure."""
+    for mark in item.iter_markers("needs_shared"):
+        missing = [str(p) for p in map(Path, mark.args) if not p.exists()]
+        if not missing:
+            continue
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{', '.join(missing)} missing: CI must have ../shared beside the clone", pytrace=False)
+        pytest.skip(f"{', '.join(missing)} is not here (CI has it)")
 
 
 @pytest.fixture(scope="session")
