@@ -261,7 +261,7 @@ def _plain(text: str) -> str:
 
 
 def _attested_words(text: str) -> list[str]:
-    """Words for comparing a rendering with a quotation, by their stems (no plural endings)."""
+    """Words for comparing a rendering with a quotation, by their stems (no plural or tense endings)."""
     return stems(re.findall(r"[A-Za-z0-9]+", _plain(text)))
 
 
@@ -272,7 +272,7 @@ def _within(inner: list[str], outer: list[str]) -> bool:
 
 def agrees(en: str, phrase: str) -> bool:
     """The rendering and an attested phrase agree when one contains the other, ignoring case,
-    plurals, punctuation and articles ("Communist Party of China" counts as "CPC"):
+    word endings (Snowball stems), punctuation and articles ("Communist Party of China" counts as "CPC"):
     'Operation Cloud Sword' agrees with "Cloud Sword", 'pursuit of fugitives' with "the
     pursuit of the fugitives", 'trap loan fraud' with "trap loan"."""
     a, b = _attested_words(en), _attested_words(phrase)
