@@ -1,25 +1,13 @@
 """Fit the length model of pipeline.checks.length on human translations, and cross-validate it.
 
-English length is modelled conditional on the source's: log(1 + en) = a + b·log(1 + n), with
-n = Han characters + 0.5 × Latin letters and digits in the Chinese (copied text is about half
-as long per character as Han text is per translated meaning), for two English measures: letters
-and digits, and words. The spread is wider for short segments, so σ(n) = c + d/√(1 + n), fitted
-to the absolute residuals. A pair's z is the mean of the two measures' z; addition is flagged
-above the fit's ADDITION_QUANTILE of z.
-
-Omission is a logistic score over z and lexical coverage (pipeline.checks.length), fitted on the
-pairs against copies of them with 40% of the English words dropped (a contiguous stretch at a
-place drawn per pair), and flagged above the score's OMISSION_QUANTILE on the pairs themselves.
-
-No sentencepiece model of opus-mt ships with the repository or its tests, so pieces are not a
-measure here; characters and words are what the check can always compute.
+The model and how it is fitted: tests/length_fit.py (tests/test_risk_measure.py refits it per
+fold). Usage:
 
     python bench/fit_length.py [../shared/eval/wmt18-zh-en.tsv] [--folds 5]
 
 prints the constants to paste into pipeline/checks/length.py and the cross-validated rates:
 the share of held-out human references flagged, and the share of held-out pairs caught when
-40% of their English words are dropped. The fit itself is tests/length_fit.py (which
-tests/test_risk_measure.py refits per fold).
+40% of their English words are dropped.
 """
 
 from __future__ import annotations
