@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,6 +8,8 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+from shared_data import require
 
 from pipeline.records import ModelRef, Translation
 
@@ -22,14 +23,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A gate on shared data must not pass by skipping in CI: there a missing file is a failure."""
     for mark in item.iter_markers("needs_shared"):
-        missing = [str(p) for p in map(Path, mark.args) if not p.exists()]
-        if not missing:
-            continue
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{', '.join(missing)} missing: CI must have ../shared beside the clone", pytrace=False)
-        pytest.skip(f"{', '.join(missing)} is not here (CI has it)")
+        require(mark.args)
 
 
 @pytest.fixture(scope="session")
