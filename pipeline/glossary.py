@@ -349,7 +349,7 @@ def _words(text: str) -> list[str]:
 
 
 def contains_term(target: str, en: str) -> bool:
-    """The glossary English appears in the target, ignoring case, inflection (Snowball stems:
+    """The glossary English appears in the target, ignoring case, inflection (Porter stems:
     policies/policy, arrested/arrest) and punctuation."""
     want = _words(en)
     have = _words(target)

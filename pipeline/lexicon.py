@@ -38,7 +38,7 @@ ZH_STOP = frozenset("的 了 在 是 和 与 及 也 都 而 就 对 把 被 将
 
 
 def stem(word: str) -> str:
-    """A word's Snowball stem cut to 5 letters: the stem folds inflections (arrests, arrested,
+    """A word's Porter stem cut to 5 letters: the stem folds inflections (arrests, arrested,
     arresting), the prefix most derivations (investigate, investigation), as length-and-dictionary
     aligners do (hunalign, Moore's)."""
     return english_stem(word)[:5]

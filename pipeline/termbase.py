@@ -272,7 +272,7 @@ def _within(inner: list[str], outer: list[str]) -> bool:
 
 def agrees(en: str, phrase: str) -> bool:
     """The rendering and an attested phrase agree when one contains the other, ignoring case,
-    word endings (Snowball stems), punctuation and articles ("Communist Party of China" counts as "CPC"):
+    word endings (Porter stems), punctuation and articles ("Communist Party of China" counts as "CPC"):
     'Operation Cloud Sword' agrees with "Cloud Sword", 'pursuit of fugitives' with "the
     pursuit of the fugitives", 'trap loan fraud' with "trap loan"."""
     a, b = _attested_words(en), _attested_words(phrase)
