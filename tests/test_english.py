@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.english import split_english_sentences
+from pipeline.english import split_english_sentences, stem
 
 GOLDEN: list[tuple[str, list[str]]] = [
     # abbreviations and initials end no sentence
@@ -58,3 +58,21 @@ def test_golden(text: str, sentences: list[str]) -> None:
 def test_markdown_marks_are_not_sentences() -> None:
     assert split_english_sentences("# Title\n- One item.\n> A quote. Two.", markdown=True) == [
         "Title", "One item.", "A quote.", "Two."]
+
+
+STEMS = [  # word forms that must meet, and words that must stay apart
+    (["bureaus", "bureau", "Bureau"], True),  # Porter2 keeps this s; police releases are full of it
+    (["NGOs", "NGO"], True),
+    (["policies", "policy"], True),
+    (["fugitives", "fugitive"], True),
+    (["cases", "case"], True),
+    (["boxes", "box"], True),
+    (["arrests", "arrested", "arresting", "arrest"], True),
+    (["minister", "ministries"], False),
+    (["fraud", "fraudster"], False),
+]
+
+
+@pytest.mark.parametrize(("words", "meet"), STEMS, ids=["/".join(w) for w, _ in STEMS])
+def test_stems(words: list[str], meet: bool) -> None:
+    assert (len({stem(w) for w in words}) == 1) is meet
