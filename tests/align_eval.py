@@ -20,7 +20,7 @@ from pathlib import Path
 
 from shared_data import WMT18
 
-from pipeline.align import AlignParams, align_sentences
+from pipeline.corpus.align import AlignParams, align_sentences
 
 DEFAULT = WMT18
 

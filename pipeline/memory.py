@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 
 from rapidfuzz.distance import Indel
 
-from ..errors import ZhenError
-from ..files import zhen_home
-from ..records import Translation
-from .base import Progress, Translator
+from .engines.base import Progress, Translator
+from .errors import ZhenError
+from .files import zhen_home
+from .records import Translation
 
 # How long to wait for another run holding the memory (seconds); tests lower it.
 BUSY_TIMEOUT = 30.0
