@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from align_bench import DEFAULT, load_pairs, split
+from align_eval import DEFAULT, load_pairs, split
 
 from pipeline.normalize import to_norm
 

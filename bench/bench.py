@@ -7,13 +7,17 @@ the weights say. Nothing it produces is a translation.
 
     python bench/bench.py                # the first 200 WMT18 sentences
     python bench/bench.py --quick        # 8 of them, evenly spread, every row (its time: below)
-    python bench/bench.py --stock-sweep  # stock CTranslate2 settings side by side (how STOCK_BEST was chosen)
+    python bench/bench.py --stock-sweep  # only the stock CTranslate2 rows
 
 The ratios that count are against the fair baselines: transformers with 16 sentences per
 generate() call (what its user gets for free: padding, input order, fp32) and stock
-CTranslate2 at the best of the stock settings --stock-sweep tried (STOCK_BEST below; its
-defaults are a row too). The model card's one sentence per generate() call stays as a row,
-for reference.
+CTranslate2 at the best of its stock settings in this run: every run sweeps them
+(tests/stock_ct2.py: one translator on both cores or one per core, batches of 4 to 32
+sentences or 256 to 1,024 tokens, int8 and float32, CTranslate2's defaults) on the timed
+sentences, and the fastest at each beam width is the "x stock" baseline; the last line names
+it. (A constant chosen by an earlier sweep read a third slower than the best stock setting of
+a quieter day: the best setting moves with the load.) The model card's one sentence per
+generate() call stays as a row, for reference.
 
 Every row translates the same sentences, after a warm-up on the WARMUP shortest of them
 (naive loop included). Decoding lengths are fixed per model call (1.3x the longest source of
@@ -50,6 +54,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from stock_ct2 import best_stock, stock_batches, stock_grid, stock_name  # noqa: E402
+
 CONFIG = ROOT / "bench" / "opus-mt-zh-en.config.json"
 WMT = Path(os.environ.get("ZHEN_EVAL_TSV", ROOT.parent / "shared" / "eval" / "wmt18-zh-en.tsv"))
 WORK = Path(os.environ.get("ZHEN_BENCH_DIR", ROOT / "bench" / ".work"))
@@ -60,11 +68,6 @@ QUICK = 8  # sentences in --quick: the naive loop at beam 4 dominates its time
 SWEEP = 48  # sentences in --stock-sweep: enough for batches of 16 to keep two translators busy
 WARMUP = 2  # the shortest sentences, translated before timing: they load and warm up every code path cheaply
 TRANSFORMERS_BATCH = 16  # the batched-transformers baseline: sentences per generate() call
-# The best stock CTranslate2 settings --stock-sweep found (48 sentences, beam 4, 2 cores at load
-# average 10-15, 2026-11-29): one translator on both cores, batches of at most 256 source tokens
-# (2.27 sent/s; batches of 8 sentences 1.85, 2 translators x 1 thread at best 1.57, float32 0.27).
-STOCK_BEST: dict[str, Any] = {"compute_type": "int8", "inter": 1, "intra": 2, "max_batch_size": 256,
-                              "batch_type": "tokens"}
 # CTranslate2's own defaults: compute type as converted (int8 here), one translator with its
 # default threads, and translate_file's max_batch_size of 32 sentences.
 STOCK_PLAIN: dict[str, Any] = {"compute_type": "default", "inter": 1, "intra": 0, "max_batch_size": 32,
@@ -211,26 +214,6 @@ def peak_mb() -> float:
     return float("nan")
 
 
-def stock_batches(lengths: Sequence[int], max_batch_size: int, batch_type: str) -> list[list[int]]:
-    """The batches (as indices) that CTranslate2's translate_batch forms from its input
-    (rebatch_input in its batch_reader.cc): longest source first, then chunks of at most
-    max_batch_size sentences, or source tokens with batch_type "tokens"; 0 is one batch."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    if max_batch_size <= 0:
-        return [order] if order else []
-    out: list[list[int]] = []
-    size = 0
-    for i in order:
-        step = lengths[i] if batch_type == "tokens" else 1
-        if out and size + step <= max_batch_size:
-            out[-1].append(i)
-            size += step
-        else:  # a sentence longer than the token budget still gets a batch of its own, as in CTranslate2
-            out.append([i])
-            size = step
-    return out
-
-
 def _naive(folder: Path, batch: int) -> Runner:
     """transformers as its model card shows it, `batch` sentences per generate() call, in input order."""
     import torch
@@ -326,13 +309,6 @@ def run_one(spec: Spec) -> dict[str, dict[str, float]]:
     return out
 
 
-def stock_name(s: Spec) -> str:
-    threads = f"{s['inter']}x{s['intra'] or 'auto'} thr"
-    unit = " tok" if s["batch_type"] == "tokens" else ""
-    batch = f"batch {s['max_batch_size']}{unit}" if s["max_batch_size"] else "one batch"
-    return f"{s['compute_type']}, {threads}, {batch}"
-
-
 def variants(hf: str, ct2: str, whole: str) -> list[tuple[str, Spec]]:
     zhen_ct2 = {"engine": "ct2", "workers": 2, "threads": 1, "batch": 8}
     return [
@@ -342,7 +318,7 @@ def variants(hf: str, ct2: str, whole: str) -> list[tuple[str, Spec]]:
         ("zhen torch: length-sorted batches of 16, fp32", {"engine": "torch", "folder": hf, "dtype": "float32"}),
         ("zhen torch: same, int8 linear layers", {"engine": "torch", "folder": hf, "dtype": "int8"}),
         ("ctranslate2 stock defaults (batches of 32)", {"engine": "stock", "folder": ct2, **STOCK_PLAIN}),
-        (f"ctranslate2 stock best: {stock_name(STOCK_BEST)}", {"engine": "stock", "folder": ct2, **STOCK_BEST}),
+        *sweep_variants(ct2),
         ("zhen ctranslate2: batches of 8, 2 workers x 1", {**zhen_ct2, "folder": ct2, "vmap": False}),
         ("zhen ctranslate2: same, only English-side pieces", {**zhen_ct2, "folder": whole, "vmap": True}),
         ("zhen ctranslate2: same + vocabulary shortlist", {**zhen_ct2, "folder": ct2, "vmap": True}),
@@ -350,21 +326,8 @@ def variants(hf: str, ct2: str, whole: str) -> list[tuple[str, Spec]]:
 
 
 def sweep_variants(ct2: str) -> list[tuple[str, Spec]]:
-    """Stock CTranslate2 settings worth trying on a CPU: the converted int8 (its "default"
-    compute type) with both cores in one translator or one translator per core, batches by
-    sentences or by source tokens; CTranslate2's own thread default and float32 (the default
-    of a model converted without quantization) on the likeliest batch sizes. One batch of
-    everything (max_batch_size 0) is left out: 7x slower than batches of 8 when tried."""
-    batchings = [(4, "examples"), (8, "examples"), (16, "examples"), (32, "examples"),
-                 (256, "tokens"), (512, "tokens"), (1024, "tokens")]
-    grid = [("int8", inter, intra, mbs, kind) for inter, intra in ((1, 2), (2, 1)) for mbs, kind in batchings]
-    grid += [("int8", 1, 0, mbs, "examples") for mbs in (8, 16)]
-    grid += [("float32", inter, intra, 8, "examples") for inter, intra in ((1, 2), (2, 1))]
-    out = []
-    for compute, inter, intra, mbs, kind in grid:
-        s = {"compute_type": compute, "inter": inter, "intra": intra, "max_batch_size": mbs, "batch_type": kind}
-        out.append((f"ct2 stock: {stock_name(s)}", {"engine": "stock", "folder": ct2, **s}))
-    return out
+    """The stock CTranslate2 settings every run times (tests/stock_ct2.py's grid)."""
+    return [(f"ct2 stock: {stock_name(s)}", {"engine": "stock", "folder": ct2, **s}) for s in stock_grid()]
 
 
 def measure(configs: list[tuple[str, Spec]]) -> list[tuple[str, Spec, dict[str, dict[str, float]]]]:
@@ -426,6 +389,7 @@ def main() -> None:
           f"{'x 1-by-1':>8} {'x batched':>9} {'x stock':>7}")
     base4: dict[str, float] = {}
     best4: tuple[float, str] | None = None
+    stock4 = ("", math.nan)
     for beams in beam_widths:
         speeds = [(name, spec, len(timed) / r[str(beams)]["secs"], r[str(beams)]["peak_mb"]) for name, spec, r in rows]
         base = {"one-at-a-time": [s for _, sp, s, _ in speeds if sp["engine"] == "transformers" and sp["batch"] == 1],
@@ -439,6 +403,7 @@ def main() -> None:
                   f"{ratio(sent, base_s['stock']):>7}")
         if beams == 4:
             base4 = base_s
+            stock4 = best_stock([(name, s) for name, sp, s, _ in speeds if sp["engine"] == "stock"])
             best4 = max(((s, name) for name, sp, s, _ in speeds if sp["engine"] in ("torch", "ct2")), default=None)
 
     def took() -> str:
@@ -446,9 +411,8 @@ def main() -> None:
                 f"{load_average()} at the end")
 
     if args.stock_sweep:
-        fastest = max(((len(timed) / r["4"]["secs"], name) for name, _, r in rows), default=None)
-        if fastest:
-            print(f"\nbest stock setting at beam 4: {fastest[1]} ({fastest[0]:.2f} sent/s)")
+        if stock4[0]:
+            print(f"\nbest stock setting at beam 4: {stock4[0]} ({stock4[1]:.2f} sent/s)")
         print(took())
         return
     from pipeline.engines.shortlist import coverage
@@ -468,7 +432,8 @@ def main() -> None:
     print(took())
     if best4 is not None:  # the headline, last
         sent, name = best4
-        print(f"beam4 best: {sent:.1f} sent/s, {sent / base4['stock']:.1f}× stock ctranslate2, "
+        print(f"beam4 best: {sent:.1f} sent/s, {sent / stock4[1]:.1f}× stock ctranslate2 at its best in this run "
+              f"({stock4[0]}, {stock4[1]:.2f} sent/s), "
               f"{sent / base4['batched']:.1f}× batched transformers, {sent / base4['one-at-a-time']:.1f}× "
               f"one-at-a-time, {100 * sent / ceiling[4]:.0f}% of ceiling ({name})")
 

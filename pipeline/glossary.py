@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .english import stems
 from .errors import UsageError, ZhenError
 from .normalize import is_han, to_norm, to_simplified
 from .records import GlossaryHit, Term
@@ -420,25 +421,13 @@ def tidy_english(text: str, inserted: Sequence[str]) -> str:
 # ---------------------------------------------------------------------------- verify
 
 
-def stem(word: str) -> str:
-    """A word without its plural ending: policies -> policy, boxes -> box, but fugitives ->
-    fugitive and cases -> case (-es is an ending only after s, x, z, ch, sh)."""
-    w = word.lower()
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("sses", "xes", "zes", "ches", "shes")):
-        return w[:-2]
-    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
-        return w[:-1]
-    return w
-
-
 def _words(text: str) -> list[str]:
-    return [stem(w) for w in re.findall(r"[A-Za-z0-9]+", text)]
+    return stems(re.findall(r"[A-Za-z0-9]+", text))
 
 
 def contains_term(target: str, en: str) -> bool:
-    """The glossary English appears in the target, ignoring case, plurals and punctuation."""
+    """The glossary English appears in the target, ignoring case, inflection (Porter stems:
+    policies/policy, arrested/arrest) and punctuation."""
     want = _words(en)
     have = _words(target)
     if not want:

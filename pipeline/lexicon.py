@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from .cedict import cedict_gloss
+from .english import stem as english_stem
 from .glossary import jieba_module
 from .normalize import HAN_WORD
 from .records import Fact
@@ -37,20 +38,14 @@ ZH_STOP = frozenset("的 了 在 是 和 与 及 也 都 而 就 对 把 被 将
 
 
 def stem(word: str) -> str:
-    """A crude English stem: lower case, a plural or tense ending off, then a 5-letter prefix.
-
-    Prefixes are what length-and-dictionary aligners use (hunalign, Moore's); they fold
-    arrests/arrested/arresting and most derivations without a stemmer's dependencies."""
-    w = word.lower()
-    for suffix in ("ing", "ied", "ies", "ed", "es", "s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)]
-            break
-    return w[:5]
+    """A word's Porter stem cut to 5 letters: the stem folds inflections (arrests, arrested,
+    arresting), the prefix most derivations (investigate, investigation), as length-and-dictionary
+    aligners do (hunalign, Moore's)."""
+    return english_stem(word)[:5]
 
 
 def english_stems(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in _EN_WORD.findall(text) if w.lower() not in EN_STOP and len(w) > 1)
+    return frozenset(english_stem(w)[:5] for w in _EN_WORD.findall(text) if w.lower() not in EN_STOP and len(w) > 1)
 
 
 def number_keys(facts: Sequence[Fact], text: str) -> set[str]:

@@ -7,7 +7,6 @@ nothing of ours so that any stage, test or tool can depend on it.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -294,13 +293,6 @@ class Document:
 
 # ---------------------------------------------------------------------------- summaries
 
-_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"'(])")
-
-
-def split_english(text: str) -> list[str]:
-    return [s.strip() for s in _SENT_END.split(text.strip()) if s.strip()]
-
-
 @dataclass(frozen=True)
 class SummaryOptions:
     """What a summary is. Each field's help is the command line's (pipeline.cli builds the options)."""
@@ -332,14 +324,18 @@ class Summary:
     ranker: str | None
     headline: str
     picks: list[Pick]
-    text: str = ""  # abstractive output after the faithfulness filter
+    abstract: list[str] = field(default_factory=list)  # abstractive output: its sentences the faithfulness filter kept
     dropped: list[dict[str, Any]] = field(default_factory=list)
     model: str | None = None
 
     @property
+    def text(self) -> str:
+        return " ".join(self.abstract)
+
+    @property
     def sentences(self) -> list[str]:
         if self.method == "abstractive":
-            return split_english(self.text)
+            return list(self.abstract)
         return [p.en or "" for p in self.picks]
 
     def to_record(self) -> dict[str, Any]:
@@ -361,9 +357,9 @@ class Summary:
         sents = rec.get("sentences") or []
         if rec.get("method") == "abstractive":
             return cls("abstractive", rec.get("ranker"), rec.get("headline", ""), [],
-                       " ".join(s.get("en", "") for s in sents), list(rec.get("dropped") or []), rec.get("model"))
+                       [s.get("en", "") for s in sents], list(rec.get("dropped") or []), rec.get("model"))
         picks = [Pick(s.get("id", ""), s.get("zh", ""), s.get("en"), float(s.get("score", 0.0))) for s in sents]
-        return cls(rec.get("method", "extractive"), rec.get("ranker"), rec.get("headline", ""), picks, "",
+        return cls(rec.get("method", "extractive"), rec.get("ranker"), rec.get("headline", ""), picks, [],
                    list(rec.get("dropped") or []), rec.get("model"))
 
 

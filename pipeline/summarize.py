@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .engines.models import resolve_model
+from .english import split_english_sentences
 from .errors import UsageError
 from .facts import extract_zh, unsupported
 from .glossary import jieba_module
-from .records import Document, Fact, Pick, Segment, Summary, SummaryOptions, split_english
+from .records import Document, Fact, Pick, Segment, Summary, SummaryOptions
 
 RANKERS = ("textrank", "embedding")
 SUMMARIZERS = ("extractive", "abstractive")
@@ -328,8 +329,8 @@ class Seq2SeqSummarizer:
 def abstractive(doc: Document, summarizer: Seq2SeqSummarizer) -> Summary:
     english = [s.target for s in doc.segments if s.translatable and s.target and not is_question_turn(s, doc)]
     raw = summarizer.summarize(english)
-    kept, dropped = faithful(split_english(raw), "\n".join(s.norm for s in doc.segments))
-    return Summary("abstractive", None, headline_text(doc), [], " ".join(kept), dropped, summarizer.ref.id)
+    kept, dropped = faithful(split_english_sentences(raw), "\n".join(s.norm for s in doc.segments))
+    return Summary("abstractive", None, headline_text(doc), [], kept, dropped, summarizer.ref.id)
 
 
 def needs_full_translation(opts: SummaryOptions) -> bool:

@@ -20,7 +20,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
+from defusedxml.ElementTree import fromstring as defused_fromstring  # TBX from anywhere: no entity expansion
+
 from .cedict import cedict_gloss
+from .english import stems
 from .files import atomic_write, locked
 from .glossary import (
     COLUMNS,
@@ -40,7 +43,6 @@ from .glossary import (
     parse_tsv,
     read_text,
     split_lines,
-    stem,
     term_forms,
     visible_text,
     word_bounds,
@@ -156,16 +158,15 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
                 continue
             # An import that gives no kind (a CSV, a TBX without subjectField) keeps the entry's own.
             new = new if new.kind else replace(new, kind=old.kind)
-            if (old.en, old.kind, old.note, old.variants, old.source, old.earlier) == (
-                new.en, new.kind, new.note, new.variants, new.source or old.source, new.earlier or old.earlier
-            ):
+            merged = replace(old, en=new.en, kind=new.kind, note=new.note or old.note,
+                             variants=new.variants or old.variants, source=new.source or old.source,
+                             earlier=new.earlier or old.earlier)
+            # Empty fields keep the entry's own: an edit that leaves every field as it was is no change.
+            if merged == old:
                 continue
             if not overwrite and old.en != new.en:
                 result.conflicts.append((old, new))
                 continue
-            merged = replace(old, en=new.en, kind=new.kind, note=new.note or old.note,
-                             variants=new.variants or old.variants, source=new.source or old.source,
-                             earlier=new.earlier or old.earlier)
             if key in new_rows:
                 new_rows[key] = merged
             else:
@@ -345,8 +346,8 @@ def _plain(text: str) -> str:
 
 
 def _attested_words(text: str) -> list[str]:
-    """Words for comparing a rendering with a quotation, without plural endings."""
-    return [stem(w) for w in re.findall(r"[A-Za-z0-9]+", _plain(text))]
+    """Words for comparing a rendering with a quotation, by their stems (no plural or tense endings)."""
+    return stems(re.findall(r"[A-Za-z0-9]+", _plain(text)))
 
 
 def _within(inner: list[str], outer: list[str]) -> bool:
@@ -647,8 +648,8 @@ def _tbx_terms(lang_sec: ET.Element) -> list[tuple[str, str]]:
 
 def _from_tbx(text: str, origin: str) -> list[Term]:
     try:
-        root = ET.fromstring(text.encode("utf-8"))
-    except ET.ParseError as exc:
+        root = defused_fromstring(text.encode("utf-8"))
+    except (ET.ParseError, ValueError) as exc:
         raise GlossaryError(f"{origin}: not valid TBX/XML ({exc})") from None
     out = []
     for entry in root.iter():

@@ -9,10 +9,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from shared_data import require
+
 from pipeline.records import ModelRef, Translation
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "cloud-sword-2019-12-25.txt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_shared(*paths): reads these files of ../shared; a quality gate "
+                            "that skips where they are absent, and fails under CI, which must have them")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs_shared"):
+        require(mark.args)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from align_eval import build_documents, load_pairs, run, score, split
 from click.testing import CliRunner
+from shared_data import WMT18
 
 from pipeline.cli import main
 from pipeline.corpus.align import (
@@ -23,12 +25,8 @@ from pipeline.records import AlignedPair
 from pipeline.write.aligned import parse_pairs, render
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from align_bench import build_documents, load_pairs, run, score, split  # noqa: E402
-
-WMT = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "wmt18-zh-en.tsv"
-needs_wmt = pytest.mark.skipif(not WMT.exists(), reason="../shared/eval/wmt18-zh-en.tsv is not here")
+WMT = WMT18
+needs_wmt = pytest.mark.needs_shared(WMT)
 
 ZH = """“云剑”行动取得显著成效
 

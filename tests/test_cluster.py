@@ -1,7 +1,7 @@
 """zhen translate --cluster on a real two-node Ray cluster on this machine, loopback only.
 
 The fixture starts a head node and a second node joining it (`ray start --block`, one CPU
-each, no dashboard, their own temporary folders: bench/cluster.py's loopback_cluster) and
+each, no dashboard, their own temporary folders: tests/ray_nodes.py's loopback_cluster) and
 stops both by the process groups it started. Ray rewrites 127.0.0.1 to the machine's routable
 address wherever it meets it (ray._private.services.resolve_ip_for_localhost), which would make
 a two-node cluster on one machine listen on every interface; the nodes and the drivers here are
@@ -12,11 +12,8 @@ listens anywhere else.
 from __future__ import annotations
 
 import collections
-import functools
-import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,11 +22,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from ray_nodes import cluster_processes, free_port, loopback_cluster
 
 import pipeline.cluster
 import pipeline.write
@@ -57,27 +54,11 @@ class Batch:
     local: dict[str, bytes]  # name -> bytes of every output of the local run
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@functools.lru_cache(maxsize=1)
-def _bench_cluster() -> ModuleType:
-    # By file, as tests/test_bench.py does: bench/ is no package.
-    spec = importlib.util.spec_from_file_location("zhen_bench_cluster", ROOT / "bench" / "cluster.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """The two nodes (bench/cluster.py starts them the same way for the benchmark)."""
+    """The two nodes (tests/ray_nodes.py; bench/cluster.py starts them the same way for the benchmark)."""
     root = tmp_path_factory.mktemp("ray")
-    with _bench_cluster().loopback_cluster(root) as (address, groups):
+    with loopback_cluster(root) as (address, groups):
         yield Cluster(address, groups, root)
 
 
@@ -102,7 +83,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Batch:
 
 
 def _processes(groups: tuple[int, ...]) -> dict[int, str]:
-    return dict(_bench_cluster().cluster_processes(groups))
+    return dict(cluster_processes(groups))
 
 
 def _listening(groups: tuple[int, ...]) -> list[str]:
@@ -242,7 +223,7 @@ def test_without_ray_cluster_says_how_to_install_it(tmp_path: Path, monkeypatch:
 def test_an_address_nobody_answers_is_a_setup_error(tmp_path: Path, tiny_model: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "a.txt").write_text(_release(0), encoding="utf-8")
-    monkeypatch.setenv("ZHEN_CLUSTER", f"127.0.0.1:{_free_port()}")  # the environment names it too
+    monkeypatch.setenv("ZHEN_CLUSTER", f"127.0.0.1:{free_port()}")  # the environment names it too
     r = CliRunner().invoke(main, ["translate", str(tmp_path / "a.txt"), "-o", str(tmp_path / "out"),
                                   "--model", str(tiny_model)])
     assert r.exit_code == 2, r.output

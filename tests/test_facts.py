@@ -13,17 +13,14 @@ from conftest import FakeTranslator
 from facts_cases import EN, PAIRS, ZH
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_data import WMT18
 
 from pipeline.cli import main
 from pipeline.facts import check_pair, cn_to_number, english_number, extract_en, extract_zh, fix_english
 from pipeline.run import TranslateOptions, run_segment, run_translate
 
 ROOT = Path(__file__).resolve().parents[1]
-WMT = Path(os.environ.get("ZHEN_EVAL_TSV", ROOT.parent / "shared" / "eval" / "wmt18-zh-en.tsv"))
-
-
-def test_golden_table_is_large() -> None:
-    assert len(ZH) + len(EN) + len(PAIRS) >= 150
+WMT = Path(os.environ.get("ZHEN_EVAL_TSV", WMT18))
 
 
 @pytest.mark.parametrize(("text", "labels"), ZH, ids=[c[0] for c in ZH])
@@ -121,15 +118,9 @@ def test_fix_leaves_ambiguous_changes_alone() -> None:
 # ---------------------------------------------------------------------------- WMT18 references
 
 
+@pytest.mark.needs_shared(WMT)
 def test_checker_accepts_human_references() -> None:
-    if not WMT.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{WMT} is missing: CI must have ../shared beside the clone")
-        pytest.skip(f"{WMT} not present on this machine (CI has it)")
-    import sys
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    from facts_eval import evaluate, load_pairs
+    from facts_rate import evaluate, load_pairs
 
     r = evaluate(load_pairs(WMT))
     assert r["with_numbers"] >= 1300

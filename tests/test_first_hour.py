@@ -53,6 +53,10 @@ def test_an_imported_model_is_found_by_its_store_name(tiny_model: Path, tmp_path
     r = CliRunner().invoke(main, ["translate", str(src), "--model", name, "-o", str(tmp_path / "out"),
                                   "--beams", "1"])
     assert r.exit_code == 0, r.output
+    assert f"r.txt: 1 segments -> {tmp_path / 'out' / 'r.jsonl'}" in r.output
+    # the store's folder name found the model imported as team/tiny, which the output names
+    prov = json.loads((tmp_path / "out" / "r.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert name == "team--tiny--torch" and prov["model"] == "team/tiny"
 
 
 @pytest.mark.parametrize("model", ["Helsinki-NLP/opus-mt-zh-en", "no-such-model"])

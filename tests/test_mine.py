@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from shared_data import WMT18
 
 from pipeline.cli import main
 from pipeline.corpus.mine import en_candidates, mine, zh_candidates
@@ -14,7 +15,7 @@ from pipeline.records import AlignedPair
 from pipeline.termbase import export_terms
 from pipeline.write.aligned import parse_pairs, render
 
-WMT = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "wmt18-zh-en.tsv"
+WMT = WMT18
 
 # 反诈中心 is always "anti-fraud center"; 公安部 and 电信网络诈骗 are in the glossary; 天气 is
 # translated many ways.
@@ -83,7 +84,7 @@ def test_mine_command_output_imports_into_the_glossary(tmp_path: Path) -> None:
     assert "反诈中心\tanti-fraud center" in target.read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(not WMT.exists(), reason="../shared/eval/wmt18-zh-en.tsv is not here")
+@pytest.mark.needs_shared(WMT)
 def test_mine_on_wmt18_golden() -> None:
     pairs = parse_pairs(WMT.read_text(encoding="utf-8"), "wmt18")
     top = {c.zh: c.en for c in mine(pairs, load_glossary(), limit=30)}

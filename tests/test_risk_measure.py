@@ -3,7 +3,7 @@
 Errors are planted into the number-bearing pairs (tests/planting.py); a plant counts as caught
 when the damaged pair is not `ok` and carries a flag the untouched pair did not. The length model
 is the only fitted part, so it is cross-validated: each fold is checked with a model fitted on
-the other folds (bench/fit_length.py), never on its own pairs.
+the other folds (tests/length_fit.py), never on its own pairs.
 
 Floors are what the checks reach today, so a regression fails. Where a floor is below issue 17's
 bar (ISSUE_BAR: dropping 40% of the English is caught ~77% of the time), the gap is recorded
@@ -13,22 +13,19 @@ there and in the README, not hidden behind an expected failure.
 from __future__ import annotations
 
 import random
-import sys
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 from planting import PLANTERS, number_bearing
+from shared_data import WMT18
 
 from pipeline.checks import CHECKS, length, risk_of
 from pipeline.normalize import to_norm
 from pipeline.records import Flag
 
-WMT18 = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "wmt18-zh-en.tsv"
 FOLDS = 5
-pytestmark = pytest.mark.skipif(not WMT18.exists(), reason=f"{WMT18} is not here")
+pytestmark = pytest.mark.needs_shared(WMT18)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 # Reached on 2026-11-29 (5 folds): figure 99.7%, add-figure 99.3%, drop-40% 77.1%, untranslated 99.9%,
 # drop-name 100% (on all pairs: too few number-bearing ones name a person), loop 100%; references ok 90.9%.
@@ -50,7 +47,7 @@ def _flags(zh: str, en: str, model: length.LengthModel) -> list[Flag]:
 
 @lru_cache(maxsize=1)
 def measure() -> tuple[dict[str, float], float, dict[str, int]]:
-    from fit_length import fit, load_pairs
+    from length_fit import fit, load_pairs
 
     all_pairs = [(to_norm(z), e) for z, e in load_pairs(WMT18)]
     order = list(range(len(all_pairs)))

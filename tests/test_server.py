@@ -195,8 +195,15 @@ def test_a_job_left_running_resumes_after_a_restart(tmp_path: Path) -> None:
 def test_glossary_search_add_remove(client: TestClient) -> None:
     found = client.get("/api/glossary", params={"q": "公安部"}).json()["terms"]
     assert any(t["zh"] == "公安部" for t in found)
+    # the term base has 云剑 as Cloud Sword: the same English again changes nothing (empty fields keep
+    # the entry's note and source), another English changes it and keeps them
     r = client.post("/api/glossary", json={"zh": "云剑", "en": "Cloud Sword", "kind": "campaign"}, headers=AUTH)
-    assert r.status_code == 200 and r.json()["result"] in ("added", "changed", "unchanged")
+    assert r.status_code == 200 and r.json()["result"] == "unchanged"
+    r = client.post("/api/glossary", json={"zh": "云剑", "en": "Cloud Sword campaign", "kind": "campaign"},
+                    headers=AUTH)
+    assert r.status_code == 200 and r.json()["result"] == "changed"
+    now = next(t for t in client.get("/api/glossary", params={"q": "云剑"}).json()["terms"] if t["zh"] == "云剑")
+    assert now["en"] == "Cloud Sword campaign" and now["note"].startswith("the operation's name")
     r = client.post("/api/glossary", json={"zh": "测试词", "en": "test term"}, headers=AUTH)
     assert r.json()["result"] == "added"
     assert [t["en"] for t in client.get("/api/glossary", params={"q": "测试词"}).json()["terms"]] == ["test term"]

@@ -209,7 +209,7 @@ def test_score_dir_refuses_a_folder_without_pairs(tmp_path: Path) -> None:
         score_dir(tmp_path)
 
 
-@pytest.mark.skipif(not PAGES_DEV.is_dir(), reason="../shared/pages-dev is not beside the repository")
+@pytest.mark.needs_shared(PAGES_DEV)
 def test_floors_on_pages_dev() -> None:
     report = score_dir(PAGES_DEV)
     assert report.gold > 500
@@ -237,6 +237,8 @@ def test_cli_score_bad_folder_is_one_line(tmp_path: Path) -> None:
 def test_cli_segment_needs_input_or_score() -> None:
     r = CliRunner().invoke(main, ["segment"])
     assert r.exit_code == 2
+    last = r.output.strip().splitlines()[-1]  # the usage error says what is missing
+    assert last.startswith("Error:") and "input" in last and "--score" in last, r.output
 
 
 # ---------------------------------------------------------------- HTML pages

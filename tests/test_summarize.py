@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import FakeTranslator
 
 from pipeline.cli import main
-from pipeline.records import Document, SummaryOptions, split_english
+from pipeline.records import Document, SummaryOptions
 from pipeline.run import TranslateOptions, run_segment, run_summarize, run_translate
 from pipeline.summarize import (
     Seq2SeqSummarizer,
@@ -22,16 +22,13 @@ from pipeline.summarize import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = sorted((ROOT / "samples").glob("*.txt"))
+# By name, not by glob: a sample that goes missing fails its tests instead of leaving them out.
+SAMPLES = [ROOT / "samples" / name for name in ("cloud-sword-2019-12-25.txt", "news-report-fugitives.txt",
+                                                "press-conference-fraud-prevention.txt")]
 
 
 def _doc(path: Path) -> Document:
     return run_segment([str(path)])[0]
-
-
-def test_three_samples() -> None:
-    assert [p.name for p in SAMPLES] == ["cloud-sword-2019-12-25.txt", "news-report-fugitives.txt",
-                                         "press-conference-fraud-prevention.txt"]
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
@@ -220,8 +217,3 @@ def test_missing_summary_model_is_a_clear_error(sample_path: Path, tmp_path: Pat
     assert r.exit_code == 2, r.output
     assert f"model {tmp_path / 'nope'}" in r.output and "Traceback" not in r.output
     assert not list(tmp_path.glob("*.summary.*"))
-
-
-def test_split_english() -> None:
-    assert split_english("Police acted. Cases fell 3.5 percent. “Good,” he said.") == [
-        "Police acted.", "Cases fell 3.5 percent.", "“Good,” he said."]

@@ -1,7 +1,7 @@
 """Stage: sentence alignment of a Chinese release with an English version made by people.
 
 The Chinese side is zhen's own segments (their normalized text); the English side is a list of
-sentences (pysbd splits them, see `split_english_sentences`). A dynamic program picks the
+sentences (pysbd splits them: pipeline.english). A dynamic program picks the
 cheapest sequence of links 1-1, 1-2, 2-1, 1-0, 0-1 (and 2-2) where a link costs
 
     Gale-Church length cost + the link type's prior + LEXICAL * (1 - lexical similarity)
@@ -18,11 +18,11 @@ the English sentence's word stems.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from ..english import split_english_sentences
 from ..errors import UsageError
 from ..facts import extract_en, extract_zh
 from ..glossary import Glossary, match
@@ -381,29 +381,6 @@ def align_sentences(zh: Sequence[str], en: Sequence[str], glossary: Glossary | N
 
 
 # ---------------------------------------------------------------------------- documents
-
-
-_MD_MARK = re.compile(r"^\s*(?:#{1,6}\s+|[-*+]\s+|>\s*)")
-
-
-def split_english_sentences(text: str, markdown: bool = False) -> list[str]:
-    """English sentences by pysbd, line by line: a line (title, heading, paragraph) never shares
-    a sentence with the next one. Markdown loses its heading, list and quote marks."""
-    seg = _pysbd()
-    out: list[str] = []
-    for line in text.splitlines():
-        line = _MD_MARK.sub("", line).strip() if markdown else line.strip()
-        if not line:
-            continue
-        out.extend(s.strip() for s in seg.segment(line) if s.strip())
-    return out
-
-
-@lru_cache(maxsize=1)
-def _pysbd():  # type: ignore[no-untyped-def]
-    import pysbd
-
-    return pysbd.Segmenter(language="en", clean=False)
 
 
 def align_document(doc: Document, english: Sequence[str], options: AlignOptions | None = None,

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from defusedxml.ElementTree import parse as defused_parse  # TMX from any tool: no entity expansion
+
 from .. import __version__
 from ..errors import UsageError
 from ..records import Document
@@ -79,7 +81,7 @@ def render_tmx_pairs(pairs: Sequence[tuple[str, str]]) -> str:
 def read_tmx_pairs(path: Path) -> list[tuple[str, str]]:
     """(Chinese, English) of every <tu> of a TMX from any tool that has both languages."""
     try:
-        root = ET.parse(path).getroot()
+        root = defused_parse(path).getroot()
     except (ET.ParseError, OSError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable TMX file ({exc})") from None
     if root.tag != "tmx":

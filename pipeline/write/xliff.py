@@ -7,6 +7,10 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+# A reviewer's file comes from outside: entity declarations (billion laughs) and external
+# references are refused, not expanded.
+from defusedxml.ElementTree import parse as defused_parse
+
 from .. import __version__
 from ..errors import UsageError
 from ..normalize import is_traditional
@@ -94,7 +98,7 @@ def read_reviewed(path: Path) -> ReviewedFile:
     """Every unit of a reviewed XLIFF or TMX, in file order (duplicated ids kept for merge to
     refuse), with its Chinese, its document and what the reviewer left: state, notes, who, when."""
     try:
-        root = ET.parse(path).getroot()
+        root = defused_parse(path).getroot()
     except (ET.ParseError, OSError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable XLIFF or TMX file ({exc})") from None
     kind = _local(root.tag)
