@@ -167,7 +167,10 @@ def _glossary_option(f: Any) -> Any:
     help="Score segmentation on a folder of annotated pages (NN.txt + NN.expected.json): sentence F1, "
          "kind and speaker accuracy, overall and per file (text, or JSON with --format json).",
 )
-def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: str | None) -> None:
+@click.option("--explain", is_flag=True,
+              help="Show every line with its kind, its speaker and the features or rules that decided them "
+                   "(kind label: a speaker-label line, which makes no block).")
+def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: str | None, explain: bool) -> None:
     """Show the segments the translator will see (no model needed).
 
     Each segment has its id, block index and kind (title, heading, paragraph, turn,
@@ -175,6 +178,9 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: s
     any speaker label; a turn's label is at speaker_start:speaker_end), the text as
     displayed (own script, pinyin annotations removed) and the normalized text (simplified,
     punctuation unified) that the model reads.
+
+    The JSON rows carry the input's checksum: edit a kind or a speaker in them and give the
+    file to zhen translate --structure to translate with that structure.
     """
     from .run import run_segment
 
@@ -185,13 +191,20 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: s
         return
     if not inputs:
         raise click.UsageError("give an input file (or - for standard input), or --score DIR")
+    if explain:
+        from .structure_run import format_explain, run_explain
+
+        # A table unless a format is asked for explicitly (json is the segments' default).
+        given = click.get_current_context().get_parameter_source("fmt") is not click.core.ParameterSource.DEFAULT
+        click.echo(format_explain(run_explain(inputs, _stdin(inputs)), fmt if given else "text"))
+        return
     with _interruptible(writes=False):
         docs = run_segment(inputs, budget=max_tokens, stdin=_stdin(inputs))
     rows: list[dict[str, Any]] = []
     for doc in docs:
         for seg in doc.segments:
             d = seg.to_dict()
-            row = {k: d[k] for k in SEGMENT_VIEW}
+            row = {k: d[k] for k in SEGMENT_VIEW} | {"source_sha256": doc.source.sha256}
             if len(docs) > 1:
                 row = {"input": doc.source.path, **row}
             rows.append(row)
@@ -399,9 +412,12 @@ def _stdin(inputs: tuple[str, ...]) -> bytes | None:
               help="Run the batch on a Ray cluster: HOST:PORT of its head, auto (RAY_ADDRESS, or the cluster a "
                    "`ray start` on this machine runs) or local (one started in this process). The same outputs "
                    "as without it; needs pip install 'zhen[cluster]'. Env: ZHEN_CLUSTER.")
+@click.option("--structure", "structure", type=click.Path(dir_okay=False), default=None,
+              help="Use this structure: zhen segment FILE --format json, with kinds or speakers corrected. "
+                   "Refused (exit 2) when it was made from another file or its segment texts differ.")
 @_summary_options
 def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str, formats: str, with_summary: bool,
-                  cluster: str | None, **kw: Any) -> None:
+                  cluster: str | None, structure: str | None, **kw: Any) -> None:
     """Translate releases (files, folders, or - for stdin) and write aligned bilingual output.
 
     For each input NAME this writes NAME.jsonl (provenance, then one record per
@@ -423,7 +439,8 @@ def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str,
     stdin = text.encode("utf-8") if text is not None else _stdin(inputs)
     inputs = inputs or ("-",)
     summary = _summary(kw)
-    options = replace(_options(kw, formats, summary if with_summary else None), cluster=cluster or None)
+    options = replace(_options(kw, formats, summary if with_summary else None), cluster=cluster or None,
+                      structure=structure)
     if kw["out_dir"] is None and inputs == ("-",):
         assert stdin is not None
         if options.cluster:

@@ -427,6 +427,7 @@ class TranslateOptions:
     discard_reviewed: bool = False  # let the model redo reviewed segments too (implies force)
     jobs: int = 1  # processes for reading and segmenting
     cluster: str | None = None  # a Ray cluster's address, auto or local: the run goes there (pipeline.cluster)
+    structure: str | None = None  # a corrected structure (zhen segment --format json, edited): pipeline.structure_file
 
 
 Risk = Literal["ok", "check", "bad"]

@@ -59,6 +59,7 @@ from .records import (
     TranslateOptions,
 )
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
+from .structure_file import apply_structure_file
 from .summarize import (
     Seq2SeqSummarizer,
     check_options,
@@ -577,7 +578,7 @@ def _segment_all(sources: Sequence[Source], options: TranslateOptions,
             failures.append(DocResult(src.path, error=out))
         else:
             docs.append(out)
-    return docs, failures
+    return apply_structure_file(docs, options.structure), failures
 
 
 def _segment_one(src: Source, budget: int, count: TokenCounter) -> Document | str:
