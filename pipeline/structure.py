@@ -373,6 +373,7 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["dup_later"] = 1.0 if doc.last_seen[n] > i else 0.0
     su = _short_unpunct(n)
     f["short_unpunct"] = 1.0 if su else 0.0
+    f["headline_like"] = 1.0 if su and len(flat) <= 40 and not re.search(r"[，,、；;：:]", n) else 0.0
     f["phrase_share"] = doc.phrase_share
     f["short_unpunct_x_share"] = doc.phrase_share if su else 0.0
     f["underscores"] = min(n.count("_"), 4) / 4
@@ -545,10 +546,13 @@ class LineWhy:
     rules: tuple[str, ...] = ()
 
 
-def _allowed(parses: Sequence[LabelParse | None]) -> list[tuple[str, ...]]:
+def _allowed(parses: Sequence[LabelParse | None], feats: Sequence[Mapping[str, float]],
+             rules: frozenset[str]) -> list[tuple[str, ...]]:
     out = []
-    for p in parses:
-        states = ["title", "heading", "paragraph", "boilerplate", "turn"]
+    for p, f in zip(parses, feats, strict=True):
+        states = ["title", "heading", "paragraph", "boilerplate"]
+        if not ("headline_ends_run" in rules and f.get("headline_like")):
+            states.append("turn")  # a headline (short, no end mark, no clause) never goes on with a speech
         if p is not None:
             states.append("label" if p.alone else "lturn")
         out.append(tuple(states))
@@ -556,15 +560,15 @@ def _allowed(parses: Sequence[LabelParse | None]) -> list[tuple[str, ...]]:
 
 
 def viterbi(model: StructureModel, feats: Sequence[Mapping[str, float]],
-            parses: Sequence[LabelParse | None]) -> list[str]:
+            parses: Sequence[LabelParse | None], rules: frozenset[str] | None = None) -> list[str]:
     """The best state sequence under the grammar: a label state only where the grammar
     parses a label, a turn only after a label or a turn."""
     if not feats:
         return []
-    allowed = _allowed(parses)
+    allowed = _allowed(parses, feats, model.rules if rules is None else rules)
     unary = [model.scores(f) for f in feats]
     neg = -1e18
-    best: list[dict[str, float]] = [{s: unary[0][s] if s != "turn" else neg for s in allowed[0]}]
+    best: list[dict[str, float]] = [{s: unary[0][s] for s in allowed[0] if s != "turn"}]
     back: list[dict[str, str]] = [{}]
     for i in range(1, len(feats)):
         row: dict[str, float] = {}
@@ -597,38 +601,42 @@ def decide(
     model = model or load_model()
     parses, feats = page_features(texts, norms)
     states = viterbi(model, feats, parses)
-    kinds = [s if s in KINDS else "turn" for s in states]
-    before = list(kinds)
-    fired: dict[int, list[str]] = {}
     md = [bool(_MD_HEADING.match(t)) if markdown else False for t in texts]
+    kinds, fired = line_kinds(model, states, norms, feats, md, texts)
+    out = _speakers(texts, states, kinds, parses)
+    if why is not None:
+        for i, st in enumerate(states):
+            top = tuple((k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4])
+            why.append(LineWhy(st, top, tuple(fired.get(i, ()))))
+    return out
+
+
+def line_kinds(model: StructureModel, states: Sequence[str], norms: Sequence[str],
+               feats: Sequence[Mapping[str, float]], md: Sequence[bool], texts: Sequence[str] = (),
+               rules: frozenset[str] | None = None) -> tuple[list[str], dict[int, list[str]]]:
+    """Each line's kind from its state, after the hand rules the model keeps (rules: others,
+    for choosing them); speech lines are the sequence's alone. Also which rules changed what."""
+    rules = model.rules if rules is None else rules
     speech = [s in SPEECH for s in states]
-    probs = [_softmax(model.scores(f)) for f in feats]
-    rules = model.rules
+    kinds = [s if s in KINDS else "paragraph" for s in states]
+    fired: dict[int, list[str]] = {}
     for i in range(len(norms)):
         if speech[i]:
             continue
-        if "hard_rule" in rules and feats[i].get("hard_rule"):
+        if "hard_rule" in rules and feats[i].get("hard_rule") and kinds[i] != "boilerplate":
             kinds[i] = "boilerplate"
-        elif md[i]:
+            fired.setdefault(i, []).append("hard_rule")
+        elif md[i] and texts:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
-    plain = [k if not speech[i] else "paragraph" for i, k in enumerate(kinds)]
+    probs = [_softmax(model.scores(f)) for f in feats] if "one_title" in rules else []
     for name, rule in _RULES:
         if name in rules:
-            snapshot = list(plain)
-            rule(plain, norms, feats, probs, md)
-            for i, (a, b) in enumerate(zip(snapshot, plain, strict=True)):
+            snapshot = list(kinds)
+            rule(kinds, norms, feats, probs, list(md))
+            for i, (a, b) in enumerate(zip(snapshot, kinds, strict=True)):
                 if a != b and not speech[i]:
                     fired.setdefault(i, []).append(name)
-    for i in range(len(kinds)):
-        if not speech[i]:
-            kinds[i] = plain[i]
-    out = _speakers(texts, states, kinds, parses, speech)
-    if why is not None:
-        for i, st in enumerate(states):
-            shown = st if kinds[i] == before[i] else kinds[i]
-            top = tuple((k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4])
-            why.append(LineWhy(shown, top, tuple(fired.get(i, ()))))
-    return out
+    return [("turn" if speech[i] else k) for i, k in enumerate(kinds)], fired
 
 
 def _softmax(scores: Mapping[str, float]) -> dict[str, float]:
@@ -639,7 +647,7 @@ def _softmax(scores: Mapping[str, float]) -> dict[str, float]:
 
 
 def _speakers(texts: Sequence[str], states: Sequence[str], kinds: Sequence[str],
-              parses: Sequence[LabelParse | None], speech: Sequence[bool]) -> list[LineDecision]:
+              parses: Sequence[LabelParse | None]) -> list[LineDecision]:
     """Blocks from states: a label opens a turn that runs until the next label or a non-speech line."""
     out: list[LineDecision] = []
     speaker: str | None = None
@@ -791,8 +799,8 @@ _RULES: tuple[tuple[str, Rule], ...] = (
     ("after_related", lambda k, n, f, p, m: _after_related(k, n)),
     ("notice_head", lambda k, n, f, p, m: _notice_head(k, n, f)),
 )
-RULE_NAMES = ("hard_rule", *(name for name, _ in _RULES))
+RULE_NAMES = ("headline_ends_run", "hard_rule", *(name for name, _ in _RULES))
 
 
 __all__ = ["BOILERPLATE", "KINDS", "RULE_NAMES", "STATES", "LabelMatch", "LineDecision", "LineWhy", "StructureModel",
-           "decide", "find_label", "line_features", "load_model", "page_features", "viterbi"]
+           "decide", "find_label", "line_features", "line_kinds", "load_model", "page_features", "viterbi"]

@@ -175,25 +175,100 @@ class Composer:
 
 
 def synth_pages(n: int, seed: int = 0) -> list[SynthPage]:
-    """n pages: transcripts (most), news with look-alike heads, notices, profiles."""
+    """n pages: transcripts (most), news with look-alike heads, notices, profiles; each in the
+    furniture of some kind of site (portal menus, tag clouds, counters, repost tails), some
+    with a photo table, some bilingual, some in traditional script."""
     c = Composer(seed)
     pages: list[SynthPage] = []
     for i in range(n):
         kind = c.r.random()
         page = SynthPage(f"synth-{seed}-{i:04d}")
+        site = Composer(seed * 100_003 + i)  # the site's furniture draws apart: the pages' labels stay as they are
         _furniture_top(c, page)
+        _site_top(site, page)
         if kind < 0.6:
             _transcript(c, page)
         elif kind < 0.75:
             _news(c, page)
+            _photo_table(site, page)
         elif kind < 0.9:
             _notice(c, page)
         else:
             _profile(c, page)
         if c.r.random() < 0.6:
             page.lines.append((c.fill(c.pick(FURNITURE[4:])), "boilerplate", None, False))
+        _site_tail(site, page)
+        if site.r.random() < 0.2:
+            _traditional(page)
         pages.append(page)
     return pages
+
+
+MENU_ITEMS = ["媒体", "分类", "新闻", "要闻", "时政", "社会", "法治", "图片", "视频", "评论", "专题", "国际", "财经",
+              "体育", "娱乐", "科技", "教育", "健康", "旅游", "政务", "服务", "互动", "English", "繁体", "无障碍"]
+MENU_HEADLINES = ["{org}开展夏季治安打击整治行动", "{place}举办反诈宣传进社区活动", "{org}召开年度工作会议",
+                  "{place}发布暴雨预警 市民注意出行安全", "{org}局长{name}会见来访代表团", "多部门联合推广便民服务",
+                  "{place}文化节周末开幕", "{org}网上服务平台正式上线", "春运首日{place}客流平稳有序"]
+TAGS = ["反诈", "民警", "110", "扫黑除恶", "交通安全", "防骗", "警情通报", "平安", "禁毒", "网络安全", "未成年人",
+        "校园"]
+REPOST_TAIL = ["阅读原文", "在看", "点个“在看”,你最好看", "长按识别二维码关注我们",
+               "本文转载自微信公众号“{org}”,如有侵权请联系删除。", "喜欢就点个“赞”和“在看”吧!", "留言(0) 人气({n})",
+               "发表在 某某博客 留言(0) 人气()", "往期回顾", "关注我们,获取更多警务资讯", "编辑:{name} 审核:{name}",
+               "投稿邮箱:news{n}@example.com", "0", "{n}", "分享至", "链接已复制", "相关文章:"]
+COUNTERS = ["{n}次", "阅读 {n}", "{place}发布 {y}-0{mo}-1{mo} {n}次", "@{org} 等 {y}-0{mo}-1{mo} 10:05:57",
+            "跳至主要内容", "当前位置:首页 > 新闻中心 > 正文", "图片实录 更多>>", "{y}年{mo}月5日(星期五)"]
+ENGLISH_NEWS = ["Police in the city have cracked a major telecom fraud case, arresting dozens of suspects.",
+                "The ministry said it would keep up the pressure on cross-border gambling",
+                "Officials urged residents to report clues by calling 110.",
+                "Полиция раскрыла крупное дело о мошенничестве"]
+CAPTION_CELLS = ["{org}新闻发布会主会场", "{org}负责人在发布会现场", "民警参加新闻发布会", "社会各界代表",
+                 "{name}副局长回答记者提出的问题", "{org}民警向群众发放宣传资料"]
+
+
+def _site_top(c: Composer, page: SynthPage) -> None:
+    """Furniture above the article of some kind of site: a portal's menu, a tag cloud, counters."""
+    x = c.r.random()
+    add = page.lines.append
+    if x < 0.25:
+        for _ in range(c.r.randint(3, 20)):
+            bullet = c.pick(["• ", "·", "", "- "]) if c.r.random() < 0.3 else "• "
+            item = c.pick(MENU_ITEMS) if c.r.random() < 0.4 else c.fill(c.pick(MENU_HEADLINES))
+            add((bullet + item if c.r.random() < 0.9 else item, "boilerplate", None, False))
+    elif x < 0.4:
+        for _ in range(c.r.randint(1, 3)):
+            add((" ".join(c.r.sample(TAGS, c.r.randint(4, 9))), "boilerplate", None, False))
+    elif x < 0.6:
+        for _ in range(c.r.randint(1, 2)):
+            add((c.fill(c.pick(COUNTERS)), "boilerplate", None, False))
+
+
+def _site_tail(c: Composer, page: SynthPage) -> None:
+    """A repost's tail (WeChat, blog) or a site's counters under the article."""
+    if c.r.random() < 0.35:
+        for _ in range(c.r.randint(1, 5)):
+            page.lines.append((c.fill(c.pick(REPOST_TAIL)), "boilerplate", None, False))
+
+
+def _photo_table(c: Composer, page: SynthPage) -> None:
+    """A photo table kept as lines: captions ending in a cell bar are content, lone bars furniture;
+    or, on a bilingual page, a translation under each paragraph."""
+    x = c.r.random()
+    if x < 0.3:
+        for _ in range(c.r.randint(2, 6)):
+            page.lines.append((c.fill(c.pick(CAPTION_CELLS)) + " |", "paragraph", None, False))
+            if c.r.random() < 0.7:
+                page.lines.append(("|", "boilerplate", None, False))
+    elif x < 0.45:
+        for _ in range(c.r.randint(1, 3)):
+            page.lines.append((c.pick(ENGLISH_NEWS), "paragraph", None, False))
+
+
+def _traditional(page: SynthPage) -> None:
+    """The same page in traditional script (Hong Kong, Macau, Taiwan sites and converters)."""
+    import opencc
+
+    conv = opencc.OpenCC("s2t")
+    page.lines = [(conv.convert(t), s, conv.convert(w) if w else w, la) for t, s, w, la in page.lines]
 
 
 def _furniture_top(c: Composer, page: SynthPage) -> None:

@@ -454,8 +454,10 @@ def test_cli_segment_explain_shows_kind_speaker_and_why(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["segment", str(src), "--explain"])
     assert r.exit_code == 0, r.output
     rows = [ln.split("\t") for ln in r.stdout.splitlines()]
-    assert [(row[0], row[1], row[2]) for row in rows] == [("L1", "title", "-"), ("L2", "turn", "记者"),
-                                                          ("L3", "turn", "张某某"), ("L4", "boilerplate", "-")]
+    blocks = segment(read_source(str(src))).blocks
+    assert [row[0] for row in rows] == ["L1", "L2", "L3", "L4"]
+    assert [(row[1], None if row[2] == "-" else row[2]) for row in rows] == [(b.kind, b.speaker) for b in blocks]
+    assert [row[2] for row in rows[1:]] == ["记者", "张某某", "-"]
     assert all(row[4].startswith("[") and "+" in row[4] for row in rows)  # the features that decided each line
     r = CliRunner().invoke(main, ["segment", str(src), "--explain", "--format", "json"])
     data = json.loads(r.stdout)
