@@ -155,6 +155,9 @@ def run_translate(
     started = time.perf_counter()
     options = options or TranslateOptions()
     if options.cluster:
+        if options.structure is not None:
+            raise UsageError("--structure applies to one release on this machine, not to a cluster run",
+                             option="structure")
         if translator is not None:
             raise UsageError("a cluster run loads the model on its nodes; it takes no translator object",
                              option="cluster")

@@ -175,14 +175,6 @@ def _is_credit(flat: str) -> bool:
     return 2 <= len(parts) <= 4 and parts[0].endswith(("记者", "通讯员", "编辑", "摄影", "摄"))
 
 
-def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s] in " \u3000":
-        s += 1
-    while e > s and text[e - 1] in " \u3000":
-        e -= 1
-    return s, e
-
-
 # ---------------------------------------------------------------- features
 
 
