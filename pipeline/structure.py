@@ -121,6 +121,7 @@ _VOCAB: dict[str, tuple[str, ...]] = {
                  "公众号", "原创", "发表在", "热搜", "置顶", "打赏", "小编"),
 }
 _COUNTER = re.compile(r"[（(]\s*\d*\s*[)）]|^\d{1,6}$|\d+\s*(次|人|条|赞|阅读|浏览)$")
+_FUNCTION = re.compile(r"[了的在着把被将向从对就也都又还才]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
@@ -381,6 +382,8 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["unpunct_run_long"] = 1.0 if doc.unpunct_run[i] >= 5 else 0.0
     f["lead_run"] = doc.lead_run[i] / 8  # a list: lines that open with the same bullet
     f["digits_only"] = 1.0 if flat.isdigit() else 0.0
+    # Narrative reads with function words; menus, tags and headlines mostly do without them.
+    f["function_words"] = min(1.0, 8 * len(_FUNCTION.findall(flat)) / max(1, length))
     f["next_meta"] = 1.0 if i + 1 < N and _is_meta(doc.norms[i + 1]) else 0.0
     f["prev_meta"] = 1.0 if i > 0 and _is_meta(doc.norms[i - 1]) else 0.0
     f["is_meta"] = 1.0 if _is_meta(n) else 0.0

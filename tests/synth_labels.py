@@ -19,6 +19,7 @@ lturn (a turn opened by a label in the line), turn (a turn continuing the last l
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
@@ -191,8 +192,12 @@ def synth_pages(n: int, seed: int = 0) -> list[SynthPage]:
         elif kind < 0.75:
             _news(c, page)
             _photo_table(site, page)
+            if site.r.random() < 0.35:
+                _phrase_story(site, page)
         elif kind < 0.9:
             _notice(c, page)
+            if site.r.random() < 0.5:
+                _reward_items(site, page)
         else:
             _profile(c, page)
         if c.r.random() < 0.6:
@@ -261,6 +266,29 @@ def _photo_table(c: Composer, page: SynthPage) -> None:
     elif x < 0.45:
         for _ in range(c.r.randint(1, 3)):
             page.lines.append((c.pick(ENGLISH_NEWS), "paragraph", None, False))
+
+
+def _phrase_story(c: Composer, page: SynthPage) -> None:
+    """A phone-first repost that breaks a story into phrases, one a line, most without end marks:
+    each line is its own paragraph (not a menu, not a heading)."""
+    for _ in range(c.r.randint(2, 5)):
+        for piece in re.split(r"(?<=[,。;!?])", c.speech(c.r.randint(1, 2))):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if c.r.random() < 0.7:
+                piece = piece.rstrip(",。;")
+            if piece:
+                page.lines.append((piece, "paragraph", None, False))
+    page.lines.append((c.pick(["转发提醒!", "扩散周知!", "请转给身边的人!"]), "paragraph", None, False))
+
+
+def _reward_items(c: Composer, page: SynthPage) -> None:
+    """A reward notice's items, each condition and its amount on lines of their own: paragraphs."""
+    for _ in range(c.r.randint(2, 4)):
+        what = c.pick(["破获一个诈骗团伙", "抓获一名在逃人员", "捣毁一处赌博窝点", "查获一批涉案银行卡"])
+        page.lines.append((f"对提供线索协助警方{what}的举报人", "paragraph", None, False))
+        page.lines.append((f"给予奖励{c.r.randint(1, 20)}000元;", "paragraph", None, False))
 
 
 def _traditional(page: SynthPage) -> None:
