@@ -77,10 +77,18 @@ def apply_structure(doc: Document, rows: Sequence[Mapping[str, Any]], name: str 
                     or _flat(r["text"] for r in by_block[b]) != _flat(texts[b])), None)
         raise UsageError(f"{name}: its segment texts are not {doc.source.path}'s (block {bad} differs; only kinds "
                          "and speakers may be changed)", option="structure")
-    blocks = []
+    blocks: list[Block] = []
     for block in doc.blocks:
         kind, speaker = _choice(block, by_block.get(block.index, []))
-        blocks.append(_edited_block(block, kind, speaker))
+        new_block = _edited_block(block, kind, speaker)
+        prev = blocks[-1] if blocks else None
+        changed = new_block is not block or (prev is not None and prev is not doc.blocks[prev.index])
+        if changed and new_block.kind == "turn" and new_block.speaker:
+            # The outputs name the speaker where a run starts: a block whose speaker differs
+            # from the one above now starts one (and one that continues it does not).
+            starts = prev is None or prev.kind != "turn" or prev.speaker != new_block.speaker
+            new_block = replace(new_block, labelled=starts or (new_block.labelled and block.speaker == speaker))
+        blocks.append(new_block)
     new = {b.index: b for b in blocks}
     segments = [_edited(seg, new[seg.block]) for seg in doc.segments]
     return replace(doc, segments=tuple(segments), blocks=tuple(blocks))
@@ -116,6 +124,17 @@ def _edited(seg: Segment, block: Block) -> Segment:
                    speaker_start=seg.speaker_start if same else None, speaker_end=seg.speaker_end if same else None)
 
 
+def restructure_block(doc: Document, block: int, kind: str, speaker: str | None) -> Document:
+    """The document with one block's kind and speaker changed (the review page's edit); the
+    same checks as a structure file's (UsageError for a kind or speaker that cannot be)."""
+    if not any(b.index == block for b in doc.blocks):
+        raise UsageError(f"no block {block} in this release", option="structure")
+    rows = [{"source_sha256": doc.source.sha256, "id": s.id, "block": s.block, "text": s.text,
+             "kind": kind if s.block == block else s.kind,
+             "speaker": (speaker or None) if s.block == block else s.speaker} for s in doc.segments]
+    return apply_structure(doc, rows, "edit")
+
+
 def apply_structure_file(docs: Sequence[Document], path: str | Path | None) -> list[Document]:
     """Lay a structure file over the one document it was made from (by checksum); refused
     when it fits none of them."""
@@ -134,4 +153,4 @@ def apply_structure_file(docs: Sequence[Document], path: str | Path | None) -> l
     return out
 
 
-__all__ = ["apply_structure", "apply_structure_file", "load_structure", "structure_digest"]
+__all__ = ["apply_structure", "apply_structure_file", "load_structure", "restructure_block", "structure_digest"]

@@ -293,6 +293,20 @@ class JobStore:
             self._write(job_id, new)
             return _find(new, seg_id)
 
+    def restructure(self, job_id: str, block: int, kind: str, speaker: str | None) -> Document:
+        """A block's kind and speaker as the reviewer corrects them; the English stays, every
+        output is written again (the Markdown and the page group turns by the new speaker)."""
+        from ..errors import UsageError
+        from ..structure_file import restructure_block
+
+        with self._job_lock(job_id):
+            try:
+                new = restructure_block(self.document(job_id), block, kind, speaker)
+            except UsageError as exc:
+                raise JobError(str(exc), 400) from exc
+            self._write(job_id, new)
+            return new
+
     def check_edit(self, job_id: str, seg_id: str, target: str) -> Segment:
         """What `edit` would make of the segment (its checks and risk), nothing written: the page
         calls it as the reviewer types."""
