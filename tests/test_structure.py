@@ -495,3 +495,26 @@ def test_structure_file_with_changed_text_is_refused() -> None:
     rows[1]["kind"] = "chapter"
     with pytest.raises(UsageError, match="kind"):
         apply_structure(doc, rows)
+
+
+def _trainer():  # type: ignore[no-untyped-def]
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "train_structure.py"
+    spec = importlib.util.spec_from_file_location("zhen_train_structure", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cross_validation_groups_pages_by_site() -> None:
+    site_of = _trainer().site_of
+    assert site_of("https://c.m.163.com/news/a/X.html") == site_of("https://www.163.com/dy/article/Y.html") == "163.com"
+    # a mirror stands for the site it copies
+    assert site_of("https://mirror.example.com/TuniS/www.info.gov.hk/gia/general/P1.htm") == "info.gov.hk"
+    assert site_of("https://sc.isd.gov.hk/TuniS/www.info.gov.hk/gia/x.htm") == "info.gov.hk"
+    assert site_of("http://www.ogcio.gov.hk/tc/news/x.html") == "ogcio.gov.hk"
+    assert site_of("https://news.sina.com.cn/c/x.shtml") == "sina.com.cn"
