@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .glossary import packaged_glossary_dir
 from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, pos_tagger
 
 # Roles: who speaks named by what they do in the conversation.
@@ -66,8 +67,6 @@ _SURNAME = set(SINGLE_SURNAMES) | set("傅寿钟柴滕萧欧阎綦扎")
 def title_words() -> tuple[str, ...]:
     """The title vocabulary: the built-in words plus every `title` entry of the packaged term base and
     its last two characters (一级警督 gives 警督, 副总队长 gives 队长), longest first."""
-    from .glossary import packaged_glossary_dir
-
     words = set(_TITLE_WORDS)
     text = ""
     for path in sorted(packaged_glossary_dir().glob("*.tsv")):

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import __version__
 from .records import Provenance, Source, SummaryOptions, TranslateOptions
+from .structure_file import structure_digest
 
 # What a re-run must agree on for outputs to count as up to date (the input's path and the
 # time may differ: a moved file with the same bytes is the same release).
@@ -26,8 +27,6 @@ def run_options(options: TranslateOptions) -> dict[str, Any]:
     if options.min_confidence is not None:  # absent when off, so earlier outputs stay up to date
         out["min_confidence"] = options.min_confidence
     if options.structure is not None:  # a corrected structure changes the output: its digest is part of it
-        from .structure_file import structure_digest
-
         out["structure_sha256"] = structure_digest(options.structure)
     return out
 

@@ -24,7 +24,7 @@ from typing import Any
 from ..checks import assess_segment
 from ..engines.base import Translator
 from ..engines.memory import TranslationMemory
-from ..errors import ZhenError
+from ..errors import UsageError, ZhenError
 from ..facts import check_segment
 from ..files import atomic_write
 from ..glossary import Glossary, GlossaryError, load_glossary, packaged_glossary_dir, parse_tsv, split_lines
@@ -33,6 +33,7 @@ from ..provenance import now, run_options
 from ..read import read_source
 from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, Term, TranslateOptions
 from ..segment import segment
+from ..structure_file import restructure_block
 from ..summarize import summarize
 from ..termbase import check_term, edit_file, export_terms
 from ..translate import translate_documents
@@ -296,9 +297,6 @@ class JobStore:
     def restructure(self, job_id: str, block: int, kind: str, speaker: str | None) -> Document:
         """A block's kind and speaker as the reviewer corrects them; the English stays, every
         output is written again (the Markdown and the page group turns by the new speaker)."""
-        from ..errors import UsageError
-        from ..structure_file import restructure_block
-
         with self._job_lock(job_id):
             try:
                 new = restructure_block(self.document(job_id), block, kind, speaker)
