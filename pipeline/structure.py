@@ -601,8 +601,10 @@ def decide(
     out = _speakers(texts, states, kinds, parses)
     if why is not None:
         for i, st in enumerate(states):
-            top = tuple((k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4])
-            why.append(LineWhy(st, top, tuple(fired.get(i, ()))))
+            top = [(k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4]]
+            if i:  # what the line above weighs for this state (a turn goes on after a label or a turn)
+                top.append((f"after {states[i - 1]}", round(model.transitions.get((states[i - 1], st), 0.0), 2)))
+            why.append(LineWhy(st, tuple(top), tuple(fired.get(i, ()))))
     return out
 
 
