@@ -10,9 +10,10 @@ pipeline.structure's own Viterbi under the label grammar's constraints.
 What it prints, all held out:
 - leave-one-site-out cross-validation on the development pages: the pages are grouped by
   the site that published them (the host of index.tsv's url, a mirror's embedded original
-  host, reduced to its registrable domain); each group is segmented by a model trained,
-  and whose hand rules were chosen, on the other groups only. Per-site table, then the
-  pooled sentence F1, kind accuracy and speaker accuracy.
+  host, reduced to its registrable domain); each group is segmented by a model trained on
+  the other groups only. A hand rule is kept where dropping it from these held-out decodes
+  costs (what each costs is printed, and the figures with every rule). Per-site table, then
+  the pooled sentence F1, kind accuracy and speaker accuracy.
 - trained on pages 01-30 only, measured on 31-60 (a proxy for new sites).
 - the label detector (a line the decoder makes a label, alone or inline) against the
   annotation: precision and recall on the real pages (cross-validated decodes) and on a
@@ -233,44 +234,6 @@ def decoded_states(model: StructureModel, page: Page) -> list[str]:
     return structure.viterbi(model, feats, parses)  # type: ignore[arg-type]
 
 
-def choose_rules(held: Sequence[tuple[StructureModel, Page]]) -> frozenset[str]:
-    """Keep a hand rule only where dropping it lowers kind plus speaker accuracy (sentences
-    counted, as the figures count them) on training pages each decoded by a model that did
-    not train on it (an inner cross-validation: on pages a model fits, every rule looks idle)."""
-    cache: dict[tuple[str, bool], list[str]] = {}
-
-    def figures(rules: frozenset[str]) -> float:
-        kind_ok = spk_ok = total = turns = 0
-        for model, p in held:
-            texts, norms, parses, feats = _features(p.raw)
-            key = (p.name, "headline_ends_run" in rules)
-            if key not in cache:
-                cache[key] = structure.viterbi(model, feats, parses, rules)  # type: ignore[arg-type]
-            states = cache[key]
-            kinds, _ = structure.line_kinds(model, states, norms, feats, [False] * len(states),  # type: ignore[arg-type]
-                                            texts, rules)
-            said = structure._speakers(texts, states, kinds, parses)  # type: ignore[arg-type]
-            for gold, got, dec, who, n in zip(p.states, kinds, said, p.speakers, p.sentences or [], strict=True):
-                if gold == "label":
-                    continue
-                total += n
-                kind_ok += n * (("turn" if gold in SPEECH else gold) == got)
-                if gold in SPEECH:
-                    turns += n
-                    spk_ok += n * (dec.speaker is not None and who is not None
-                                   and comparable(dec.speaker) == comparable(who))
-        return kind_ok / max(1, total) + spk_ok / max(1, turns)
-
-    rules = set(RULE_NAMES)
-    base = figures(frozenset(rules))
-    for r in RULE_NAMES:
-        trial = figures(frozenset(rules - {r}))
-        if trial >= base:
-            rules.discard(r)
-            base = trial
-    return frozenset(rules)
-
-
 def label_pr(model: StructureModel, pages: Sequence[Page]) -> tuple[float, float, int, int]:
     """Precision and recall of label lines (alone or inline) as decoded, and counts."""
     tp = fp = fn = 0
@@ -303,7 +266,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--c1", type=float, default=0.0, help="L1 penalty of the CRF")
     ap.add_argument("--c2", type=float, default=1.0, help="L2 penalty of the CRF")
     ap.add_argument("--no-cv", action="store_true", help="skip the held-out measurements")
-    ap.add_argument("--no-rule-choice", action="store_true", help="keep every hand rule (faster; for exploring)")
     ap.add_argument("--no-write", action="store_true", help="do not overwrite pipeline/structure_model.json")
     ap.add_argument("--json", type=Path, help="write the figures as JSON here")
     args = ap.parse_args(argv)
@@ -331,34 +293,37 @@ def main(argv: list[str] | None = None) -> int:
         return variants[usable]
 
     def train(pages: Sequence[Page]) -> StructureModel:
-        synth = synth_for(pages)
-        model = fit([*pages, *extra, *synth], args.c1, args.c2, all_rules)
-        if args.no_rule_choice:
-            return model
-        # The rules are chosen inside the training pages: two inner folds of their sites.
-        inner_sites = sorted({p.site for p in pages})
-        held: list[tuple[StructureModel, Page]] = []
-        for k in (0, 1):
-            out = {s for i, s in enumerate(inner_sites) if i % 2 == k}
-            inner = fit([*(p for p in pages if p.site not in out), *extra, *synth], args.c1, args.c2, all_rules)
-            held += [(inner, p) for p in pages if p.site in out]
-        return replace(model, rules=choose_rules(held))
+        return fit([*pages, *extra, *synth_for(pages)], args.c1, args.c2, all_rules)
 
+    keep = all_rules
     figures: dict[str, object] = {}
     if not args.no_cv:
         groups: dict[str, list[Page]] = {}
         for p in dev:
             groups.setdefault(p.site, []).append(p)
-        by_site: dict[str, list[FileScore]] = {}
-        cv_states: list[tuple[Page, list[str]]] = []
-        kept: Counter[str] = Counter()
-        for site, held in groups.items():
-            model = train([p for p in dev if p.site != site])
-            kept.update(model.rules)
-            by_site[site] = [evaluate(model, p) for p in held]
-            cv_states.extend((p, decoded_states(model, p)) for p in held)
+        folds = [(train([p for p in dev if p.site != site]), held) for site, held in groups.items()]
+
+        def cv(rules: frozenset[str], names: Sequence[str] = ()) -> dict[str, list[FileScore]]:
+            return {held[0].site: [evaluate(replace(m, rules=rules), p) for p in held]
+                    for m, held in folds if not names or held[0].name in names}
+
+        def value(scores: dict[str, list[FileScore]]) -> float:
+            rep = ScoreReport(tuple(s for v in scores.values() for s in v))
+            return rep.f1 + rep.kind_accuracy + rep.speaker_accuracy
+
+        # A hand rule is kept where cross-validation shows it helps: dropping it from the
+        # held-out decodes lowers F1 + kind + speaker accuracy.
+        every = cv(all_rules)
+        delta = {r: value(every) - value(cv(all_rules - {r})) for r in RULE_NAMES}
+        keep = frozenset(r for r in RULE_NAMES if delta[r] > 0)
+        print("hand rules, what dropping each costs the cross-validated F1 + kind + speaker: "
+              + ", ".join(f"{r} {delta[r]:+.3f}" for r in RULE_NAMES))
+        every_rep = ScoreReport(tuple(s for v in every.values() for s in v))
+        print(f"with every rule: sentence F1 {every_rep.f1:.3f}  kind accuracy {every_rep.kind_accuracy:.3f}  "
+              f"speaker accuracy {every_rep.speaker_accuracy:.3f}")
+        by_site = cv(keep)
         print(f"== leave-one-site-out cross-validation: {len(dev)} pages, {len(groups)} sites "
-              f"({len(composed)} synthetic pages train every fold)")
+              f"({len(composed)} synthetic pages train every fold); rules kept: {', '.join(sorted(keep)) or 'none'}")
         print("\n".join(site_table(by_site)))
         rep = ScoreReport(tuple(s for v in by_site.values() for s in v))
         print(f"pooled: sentence F1 {rep.f1:.3f}  kind accuracy {rep.kind_accuracy:.3f}  "
@@ -368,27 +333,31 @@ def main(argv: list[str] | None = None) -> int:
         spk = Counter(e for s in rep.files for e in s.speaker_errors)
         if spk:
             print("speaker errors: " + ", ".join(f"{a or '-'} -> {b or '-'} {n}" for (a, b), n in spk.most_common(8)))
-        print("hand rules kept, folds out of " + str(len(groups)) + ": "
-              + ", ".join(f"{r} {kept[r]}" for r in RULE_NAMES))
         tp = fp = fn = 0
-        for p, got in cv_states:
-            for g, d in zip(p.states, got, strict=True):
-                gl, dl = g in ("label", "lturn"), d in ("label", "lturn")
-                tp, fp, fn = tp + (gl and dl), fp + (dl and not gl), fn + (gl and not dl)
+        for m, held in folds:
+            for p in held:
+                for g, d in zip(p.states, decoded_states(replace(m, rules=keep), p), strict=True):
+                    gl, dl = g in ("label", "lturn"), d in ("label", "lturn")
+                    tp, fp, fn = tp + (gl and dl), fp + (dl and not gl), fn + (gl and not dl)
         real_p, real_r = tp / max(1, tp + fp), tp / max(1, tp + fn)
         print(f"label detector, real pages (cross-validated decodes): precision {real_p:.3f} recall {real_r:.3f} "
               f"({tp + fn} label lines)")
         figures["cv"] = {**rep.to_dict(), "sites": {s: ScoreReport(tuple(v)).to_dict() for s, v in by_site.items()},
-                         "label_precision": real_p, "label_recall": real_r}
+                         "label_precision": real_p, "label_recall": real_r, "rules": sorted(keep),
+                         "rule_deltas": delta, "every_rule": every_rep.to_dict()}
         first = [p for p in dev if p.name < "31"]
         later = [p for p in dev if p.name >= "31"]
-        model = train(first)
+        # Its rules are chosen on the folds that hold out pages 01-30 only.
+        names = [p.name for p in first]
+        early = cv(all_rules, names)
+        keep_early = frozenset(r for r in RULE_NAMES if value(early) - value(cv(all_rules - {r}, names)) > 0)
+        model = replace(train(first), rules=keep_early)
         rep2 = ScoreReport(tuple(evaluate(model, p) for p in later))
         print(f"== trained on 01-30 only, measured on 31-60: sentence F1 {rep2.f1:.3f}  kind accuracy "
               f"{rep2.kind_accuracy:.3f}  speaker accuracy {rep2.speaker_accuracy:.3f}  "
-              f"({rep2.gold} sentences, {rep2.turns} in turns)")
+              f"({rep2.gold} sentences, {rep2.turns} in turns); rules: {', '.join(sorted(keep_early))}")
         figures["first30_to_last30"] = rep2.to_dict()
-    model = train(dev)
+    model = replace(train(dev), rules=keep)
     sp, sr, _, _ = label_pr(model, synth_test)
     labels, looks = label_lines([p for p in synth_pages(max(1, args.synth // 4), seed=2)])
     print(f"== label detector, held-out synthetic pages ({len(synth_test)} pages, {labels} labels, "

@@ -366,7 +366,9 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["dup_later"] = 1.0 if doc.last_seen[n] > i else 0.0
     su = _short_unpunct(n)
     f["short_unpunct"] = 1.0 if su else 0.0
-    f["headline_like"] = 1.0 if su and len(flat) <= 40 and not re.search(r"[，,、；;：:]", n) else 0.0
+    f["headline_like"] = 1.0 if (not _END_SENT.search(n) and HAN.search(n) and length <= 40
+                                 and not re.search(r"[，,、；;：:]", n)) else 0.0
+    f["stage_note"] = 1.0 if re.fullmatch(r"[（(][^（）()]+[)）]", n.strip()) and HAN.search(n) else 0.0
     f["phrase_share"] = doc.phrase_share
     f["short_unpunct_x_share"] = doc.phrase_share if su else 0.0
     f["underscores"] = min(n.count("_"), 4) / 4
@@ -546,8 +548,11 @@ def _allowed(parses: Sequence[LabelParse | None], feats: Sequence[Mapping[str, f
     out = []
     for p, f in zip(parses, feats, strict=True):
         states = ["title", "heading", "paragraph", "boilerplate"]
-        if not ("headline_ends_run" in rules and f.get("headline_like")):
-            states.append("turn")  # a headline (short, no end mark, no clause) never goes on with a speech
+        ends = (("headline_ends_run" in rules and f.get("headline_like"))  # short, no end mark, no clause
+                or ("caption_ends_run" in rules and f.get("caption"))  # 图为…, (记者 某某 摄)
+                or ("note_ends_run" in rules and f.get("stage_note")))  # (现场播放视频), (以下为…。)
+        if not ends:
+            states.append("turn")
         if p is not None:
             states.append("label" if p.alone else "lturn")
         out.append(tuple(states))
@@ -673,25 +678,39 @@ def _speakers(texts: Sequence[str], states: Sequence[str], kinds: Sequence[str],
     return out
 
 
-def _line_rules(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:
-    """What the conventions name outright, over the model's guess."""
-    for i, n in enumerate(norms):
-        if _DOC_NUMBER.match(n.replace(" ", "")):
-            kinds[i] = "paragraph"
-        elif _BRACKET_META.match(n) and not feats[i].get("cand_inline"):
-            kinds[i] = "boilerplate"
-        elif (feats[i].get("caption") and not feats[i].get("dup_earlier") and not feats[i].get("hard_rule")):
-            kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
-        elif (kinds[i] == "paragraph" and feats[i].get("colon_heading") and not feats[i].get("cand_inline")
-              and not feats[i].get("vocab_density")):
-            kinds[i] = "heading"
-        elif kinds[i] in ("title", "heading") and feats[i].get("end_full_stop"):
-            kinds[i] = "paragraph"  # a line closed by 。 is a sentence, not a headline
-        elif feats[i].get("event_meta") and not feats[i].get("iso_date") and not feats[i].get("hard_rule"):
-            kinds[i] = "paragraph"  # 时间:/地点:/嘉宾: of a press conference are content
-        elif (feats[i].get("numbered") and _short_unpunct(n) and not re.search(r"[，,；;：:]", n)
-              and len(n) <= 20 and not feats[i].get("cand_inline")):
-            kinds[i] = "heading"  # 二、案件情况
+# What the conventions name outright, over the model's guess: one rule each, so that
+# cross-validation keeps each on its own merit.
+_LineRule = Callable[[str, str, Mapping[str, float]], str | None]
+_LINE_RULES: tuple[tuple[str, _LineRule], ...] = (
+    # An official document's number (郴公通字〔2017〕01号) is part of the notice.
+    ("doc_number", lambda k, n, f: "paragraph" if _DOC_NUMBER.match(n.replace(" ", "")) else None),
+    # Database or CMS fields in lenticular brackets: 【时效性】尚未施行
+    ("bracket_meta", lambda k, n, f: "boilerplate" if _BRACKET_META.match(n) and not f.get("cand_inline") else None),
+    # Photo captions are content.
+    ("caption", lambda k, n, f: "paragraph" if f.get("caption") and not f.get("dup_earlier")
+     and not f.get("hard_rule") else None),
+    # A two-part subheading, topic and gist: 当前形势:打击成效良好但总体形势依然严峻
+    ("colon_heading", lambda k, n, f: "heading" if k == "paragraph" and f.get("colon_heading")
+     and not f.get("cand_inline") and not f.get("vocab_density") else None),
+    # A line closed by 。 is a sentence, not a headline.
+    ("full_stop", lambda k, n, f: "paragraph" if k in ("title", "heading") and f.get("end_full_stop") else None),
+    # 时间:/地点:/嘉宾: of a press conference are content.
+    ("event_meta", lambda k, n, f: "paragraph" if f.get("event_meta") and not f.get("iso_date")
+     and not f.get("hard_rule") else None),
+    # 二、案件情况
+    ("numbered_heading", lambda k, n, f: "heading" if f.get("numbered") and _short_unpunct(n)
+     and not re.search(r"[，,；;：:]", n) and len(n) <= 20 and not f.get("cand_inline") else None),
+)
+
+
+def _line_rule(rule: _LineRule) -> Rule:
+    def apply(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]],
+              probs: list[dict[str, float]], md: list[bool]) -> None:
+        for i, n in enumerate(norms):
+            kind = rule(kinds[i], n, feats[i])
+            if kind is not None:
+                kinds[i] = kind
+    return apply
 
 
 _RELATED_HEADER = re.compile(
@@ -789,14 +808,16 @@ Rule = Callable[[list[str], Sequence[str], Sequence[Mapping[str, float]], list[d
 # The hand rules, in the order they run over the non-speech lines; a model names the ones it keeps
 # (bench/train_structure.py keeps a rule only where leave-one-site-out cross-validation shows it helps).
 _RULES: tuple[tuple[str, Rule], ...] = (
-    ("line_rules", lambda k, n, f, p, m: _line_rules(k, n, f)),
+    *((name, _line_rule(rule)) for name, rule in _LINE_RULES),
     ("signature", lambda k, n, f, p, m: _signature(k, n, f)),
     ("one_title", lambda k, n, f, p, m: _one_title(k, p, m, f)),
     ("duplicates", lambda k, n, f, p, m: _duplicates(k, n, f)),
     ("after_related", lambda k, n, f, p, m: _after_related(k, n)),
     ("notice_head", lambda k, n, f, p, m: _notice_head(k, n, f)),
 )
-RULE_NAMES = ("headline_ends_run", "hard_rule", *(name for name, _ in _RULES))
+# Rules that end a speaker's run (conventions, rule 14): the line cannot go on with a turn.
+_RUN_ENDERS = ("headline_ends_run", "caption_ends_run", "note_ends_run")
+RULE_NAMES = (*_RUN_ENDERS, "hard_rule", *(name for name, _ in _RULES))
 
 
 __all__ = ["BOILERPLATE", "KINDS", "RULE_NAMES", "STATES", "LabelMatch", "LineDecision", "LineWhy", "StructureModel",
