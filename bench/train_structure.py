@@ -11,8 +11,8 @@ What it prints, all held out:
 - leave-one-site-out cross-validation on the development pages: the pages are grouped by
   the site that published them (the host of index.tsv's url, a mirror's embedded original
   host, reduced to its registrable domain); each group is segmented by a model trained on
-  the other groups only. A hand rule is kept where dropping it from these held-out decodes
-  costs (what each costs is printed, and the figures with every rule). Per-site table, then
+  the other groups only. A hand rule is dropped where dropping it from these held-out
+  decodes raises the figures (what each costs is printed, and the figures with every rule). Per-site table, then
   the pooled sentence F1, kind accuracy and speaker accuracy.
 - trained on pages 01-30 only, measured on 31-60 (a proxy for new sites).
 - the label detector (a line the decoder makes a label, alone or inline) against the
@@ -311,11 +311,12 @@ def main(argv: list[str] | None = None) -> int:
             rep = ScoreReport(tuple(s for v in scores.values() for s in v))
             return rep.f1 + rep.kind_accuracy + rep.speaker_accuracy
 
-        # A hand rule is kept where cross-validation shows it helps: dropping it from the
-        # held-out decodes lowers F1 + kind + speaker accuracy.
+        # A hand rule goes where cross-validation shows it hurts: dropping it from the held-out
+        # decodes raises F1 + kind + speaker accuracy. One that changes nothing here stays: each
+        # writes down a convention (structure-conventions.md) for pages these 60 lack.
         every = cv(all_rules)
         delta = {r: value(every) - value(cv(all_rules - {r})) for r in RULE_NAMES}
-        keep = frozenset(r for r in RULE_NAMES if delta[r] > 0)
+        keep = frozenset(r for r in RULE_NAMES if delta[r] >= 0)
         print("hand rules, what dropping each costs the cross-validated F1 + kind + speaker: "
               + ", ".join(f"{r} {delta[r]:+.3f}" for r in RULE_NAMES))
         every_rep = ScoreReport(tuple(s for v in every.values() for s in v))
@@ -350,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         # Its rules are chosen on the folds that hold out pages 01-30 only.
         names = [p.name for p in first]
         early = cv(all_rules, names)
-        keep_early = frozenset(r for r in RULE_NAMES if value(early) - value(cv(all_rules - {r}, names)) > 0)
+        keep_early = frozenset(r for r in RULE_NAMES if value(early) - value(cv(all_rules - {r}, names)) >= 0)
         model = replace(train(first), rules=keep_early)
         rep2 = ScoreReport(tuple(evaluate(model, p) for p in later))
         print(f"== trained on 01-30 only, measured on 31-60: sentence F1 {rep2.f1:.3f}  kind accuracy "

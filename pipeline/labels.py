@@ -161,7 +161,7 @@ def analyse(content: str, colon: bool) -> tuple[str, dict[str, float]] | None:
     if re.search(r"[A-Za-z]", bare) and not re.search(r"[\u4e00-\u9fff]{2}", bare):
         return None
     pieces = [p for p in re.split(r"[\s、，,]+", bare) if p]
-    if len(pieces) > 6:
+    if not pieces or len(pieces) > 6:
         return None
     last = pieces[-1]
     head = ""

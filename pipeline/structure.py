@@ -786,8 +786,10 @@ def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
         kinds[notice[0]] = "title"
         return
     # A headline does not end with a full stop, and the rules' furniture is never one.
+    # SEO spam (成人, 无码, 彩票…) heads many a scraped page and is never its headline.
     pool = [i for i in range(len(kinds)) if (feats[i].get("before_body") or kinds[i] == "title")
-            and not feats[i].get("hard_rule") and not feats[i].get("end_full_stop")]
+            and not feats[i].get("hard_rule") and not feats[i].get("end_full_stop")
+            and not any(k.startswith("v_spam") for k in feats[i])]
     best = max(pool, key=lambda i: probs[i]["title"], default=None)
     if best is not None and probs[best]["title"] < TITLE_RESCUE:
         best = None
