@@ -66,7 +66,8 @@ def test_composed_pages_cover_the_issue_rows() -> None:
 
 def test_label_line_without_colon_opens_turns() -> None:
     text = ("某省召开新闻发布会\n2024年3月1日,某省召开新闻发布会,通报全省打击电信诈骗工作情况。\n"
-            "某省公安厅一级巡视员 张某某\n各位记者朋友:\n大家好。今天通报有关情况,今年以来全省破获案件1200起。\n二、案件情况\n据介绍,案件已告破。")
+            "某省公安厅一级巡视员 张某某\n各位记者朋友:\n大家好。今天通报有关情况,今年以来全省破获案件1200起。\n"
+            "二、案件情况\n据介绍,案件已告破。")
     doc = segment_text(text)
     table = [(b.kind, b.speaker) for b in doc.blocks]
     assert table == [("title", None), ("paragraph", None), ("turn", "某省公安厅一级巡视员 张某某"),
