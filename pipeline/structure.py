@@ -767,7 +767,7 @@ def _notice_head(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping
 
 
 def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
-               feats: Sequence[Mapping[str, float]]) -> None:
+               feats: Sequence[Mapping[str, float]], norms: Sequence[str]) -> None:
     """At most one title, chosen over the page: the line above the article body (or already
     taken for a title) with the highest title probability, if that is plausible at all; other
     lines the model took for titles get their next likeliest kind."""
@@ -789,7 +789,7 @@ def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
     # SEO spam (成人, 无码, 彩票…) heads many a scraped page and is never its headline.
     pool = [i for i in range(len(kinds)) if (feats[i].get("before_body") or kinds[i] == "title")
             and not feats[i].get("hard_rule") and not feats[i].get("end_full_stop")
-            and not any(k.startswith("v_spam") for k in feats[i])]
+            and not any(w in norms[i] for w in _VOCAB["v_spam"])]
     best = max(pool, key=lambda i: probs[i]["title"], default=None)
     if best is not None and probs[best]["title"] < TITLE_RESCUE:
         best = None
@@ -812,7 +812,7 @@ Rule = Callable[[list[str], Sequence[str], Sequence[Mapping[str, float]], list[d
 _RULES: tuple[tuple[str, Rule], ...] = (
     *((name, _line_rule(rule)) for name, rule in _LINE_RULES),
     ("signature", lambda k, n, f, p, m: _signature(k, n, f)),
-    ("one_title", lambda k, n, f, p, m: _one_title(k, p, m, f)),
+    ("one_title", lambda k, n, f, p, m: _one_title(k, p, m, f, n)),
     ("duplicates", lambda k, n, f, p, m: _duplicates(k, n, f)),
     ("after_related", lambda k, n, f, p, m: _after_related(k, n)),
     ("notice_head", lambda k, n, f, p, m: _notice_head(k, n, f)),
