@@ -751,6 +751,13 @@ def _duplicates(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[
                 kinds[i] = "boilerplate"
 
 
+def _one_line(kinds: list[str], feats: Sequence[Mapping[str, float]]) -> None:
+    """A text of one line (`zhen translate --text`, the server's quick translation) is the
+    text itself: furniture needs a page around it."""
+    if len(kinds) == 1 and kinds[0] == "boilerplate" and not feats[0].get("hard_rule"):
+        kinds[0] = "paragraph"
+
+
 def _notice_head(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:
     """A notice's head: issuer lines above a 关于…通告 title and the title's second line are headings."""
     t = next((i for i, k in enumerate(kinds) if k == "title"), None)
@@ -816,6 +823,7 @@ _RULES: tuple[tuple[str, Rule], ...] = (
     ("duplicates", lambda k, n, f, p, m: _duplicates(k, n, f)),
     ("after_related", lambda k, n, f, p, m: _after_related(k, n)),
     ("notice_head", lambda k, n, f, p, m: _notice_head(k, n, f)),
+    ("one_line", lambda k, n, f, p, m: _one_line(k, f)),
 )
 # Rules that end a speaker's run (conventions, rule 14): the line cannot go on with a turn.
 _RUN_ENDERS = ("headline_ends_run", "caption_ends_run", "note_ends_run")

@@ -527,3 +527,9 @@ def test_cross_validation_groups_pages_by_site() -> None:
     assert site_of("https://sc.isd.gov.hk/TuniS/www.info.gov.hk/gia/x.htm") == "info.gov.hk"
     assert site_of("http://www.ogcio.gov.hk/tc/news/x.html") == "ogcio.gov.hk"
     assert site_of("https://news.sina.com.cn/c/x.shtml") == "sina.com.cn"
+
+
+def test_a_text_of_one_line_is_content() -> None:
+    # zhen translate --text and the server's quick translation give one sentence: never furniture.
+    for text in ("这是测试词。", "公安部召开新闻发布会。", "某市警方破获一起电信诈骗案,抓获嫌疑人5名。"):
+        assert [b.kind for b in segment_text(text).blocks] in (["paragraph"], ["title"]), text
