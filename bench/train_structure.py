@@ -42,10 +42,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from synth_labels import SynthPage, label_lines, synth_pages  # noqa: E402
 
 import pipeline.structure as structure  # noqa: E402
-from pipeline.normalize import clean  # noqa: E402
-from pipeline.read import read_source  # noqa: E402
-from pipeline.records import Source  # noqa: E402
-from pipeline.score import (  # noqa: E402
+from pipeline.corpus.score import (  # noqa: E402
     FileScore,
     ScoreReport,
     annotated_pairs,
@@ -55,6 +52,9 @@ from pipeline.score import (  # noqa: E402
     load_annotation,
     score_units,
 )
+from pipeline.normalize import clean  # noqa: E402
+from pipeline.read import read_source  # noqa: E402
+from pipeline.records import Source  # noqa: E402
 from pipeline.segment import _lines, segment  # noqa: E402
 from pipeline.structure import MODEL_FILE, RULE_NAMES, SPEECH, STATES, StructureModel, load_model  # noqa: E402
 

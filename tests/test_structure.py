@@ -10,10 +10,7 @@ from click.testing import CliRunner
 from synth_labels import SynthPage, label_lines, synth_pages
 
 from pipeline.cli import main
-from pipeline.errors import InputError
-from pipeline.normalize import clean, to_norm
-from pipeline.read import read_source
-from pipeline.score import (
+from pipeline.corpus.score import (
     Unit,
     annotated_pairs,
     comparable,
@@ -23,6 +20,9 @@ from pipeline.score import (
     score_dir,
     score_units,
 )
+from pipeline.errors import InputError
+from pipeline.normalize import clean, to_norm
+from pipeline.read import read_source
 from pipeline.segment import segment, segment_text
 from pipeline.structure import find_label, load_model
 
