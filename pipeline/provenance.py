@@ -26,13 +26,10 @@ def run_options(options: TranslateOptions) -> dict[str, Any]:
            "summary": asdict(summary) if summary is not None else None}
     if options.min_confidence is not None:  # absent when off, so earlier outputs stay up to date
         out["min_confidence"] = options.min_confidence
-<<<<<<< HEAD
-    if options.structure is not None:  # a corrected structure changes the output: its digest is part of it
-        out["structure_sha256"] = structure_digest(options.structure)
-=======
     if options.as_of:  # which of a term's dated renderings apply; absent by default, as above
         out["as_of"] = options.as_of
->>>>>>> main
+    if options.structure is not None:  # a corrected structure changes the output: its digest is part of it
+        out["structure_sha256"] = structure_digest(options.structure)
     return out
 
 

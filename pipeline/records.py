@@ -482,15 +482,12 @@ class TranslateOptions:
                                     "or the cluster a `ray start` on this machine runs) or local (one started in this "
                                     "process). The same outputs as without it; needs pip install 'zhen[cluster]'. "
                                     "Env: ZHEN_CLUSTER.", envvar="ZHEN_CLUSTER", metavar="ADDRESS")
-<<<<<<< HEAD
-    structure: str | None = cli_field(None, "Use this structure: zhen segment FILE --format json, with kinds or "
-                                      "speakers corrected. Refused (exit 2) when it was made from another file or "
-                                      "its segment texts differ.", metavar="FILE")
-=======
     as_of: str | None = cli_field(None, "For a term whose official English changed, the rendering in force on DATE "
                                   "(YYYY-MM-DD) for releases without a date line of their own; default today. A "
                                   "release's date line always wins. For archives.", type=iso_date, metavar="DATE")
->>>>>>> main
+    structure: str | None = cli_field(None, "Use this structure: zhen segment FILE --format json, with kinds or "
+                                      "speakers corrected. Refused (exit 2) when it was made from another file or "
+                                      "its segment texts differ.", metavar="FILE")
 
 
 Risk = Literal["ok", "check", "bad"]
