@@ -11,6 +11,7 @@ from typing import Any
 
 from . import __version__
 from .records import Provenance, Source, SummaryOptions, TranslateOptions
+from .structure_file import structure_digest
 
 # What a re-run must agree on for outputs to count as up to date (the input's path and the
 # time may differ: a moved file with the same bytes is the same release).
@@ -27,6 +28,8 @@ def run_options(options: TranslateOptions) -> dict[str, Any]:
         out["min_confidence"] = options.min_confidence
     if options.as_of:  # which of a term's dated renderings apply; absent by default, as above
         out["as_of"] = options.as_of
+    if options.structure is not None:  # a corrected structure changes the output: its digest is part of it
+        out["structure_sha256"] = structure_digest(options.structure)
     return out
 
 

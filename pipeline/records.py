@@ -481,6 +481,9 @@ class TranslateOptions:
     as_of: str | None = cli_field(None, "For a term whose official English changed, the rendering in force on DATE "
                                   "(YYYY-MM-DD) for releases without a date line of their own; default today. A "
                                   "release's date line always wins. For archives.", type=iso_date, metavar="DATE")
+    structure: str | None = cli_field(None, "Use this structure: zhen segment FILE --format json, with kinds or "
+                                      "speakers corrected. Refused (exit 2) when it was made from another file or "
+                                      "its segment texts differ.", metavar="FILE")
 
 
 Risk = Literal["ok", "check", "bad"]

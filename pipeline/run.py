@@ -40,6 +40,7 @@ from .read import max_bytes, read_source
 from .records import Document, Source, SummaryOptions, TranslateOptions
 from .report import RunReport, term_counts
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
+from .structure_file import apply_structure_file
 from .summarize import Seq2SeqSummarizer, check_options, headline_segments, needs_full_translation, select
 from .translate import ProgressFactory
 from .write import FORMATS, output_paths
@@ -122,6 +123,9 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
     glossary = check_run(out_dir, options)
     backend: Any = LocalBackend(translator)
     if options.cluster:
+        if options.structure is not None:
+            raise UsageError("--structure applies to one release on this machine, not to a cluster run",
+                             option="structure")
         if translator is not None:
             raise UsageError("a cluster run loads the model on its nodes; it takes no translator object",
                              option="cluster")
@@ -219,7 +223,7 @@ def segment_all(sources: Sequence[Source], ctx: Context) -> tuple[list[Document]
             failures.append(DocResult(src.path, error=out))
         else:
             docs.append(out)
-    return docs, failures
+    return apply_structure_file(docs, options.structure), failures
 
 
 def run_translate_stream(stdin: bytes, options: TranslateOptions | None = None, fmt: str = "txt",

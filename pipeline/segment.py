@@ -18,7 +18,7 @@ from typing import cast
 from .normalize import CJK, clean, to_norm
 from .records import Block, BlockKind, Document, Segment, Source
 from .speakers import speaker_in_english
-from .structure import StructureModel, decide
+from .structure import LineWhy, StructureModel, decide
 
 DEFAULT_TOKEN_BUDGET = 200
 
@@ -57,15 +57,17 @@ def segment(
     budget: int = DEFAULT_TOKEN_BUDGET,
     count_tokens: TokenCounter = char_count,
     model: StructureModel | None = None,
+    why: list[LineWhy] | None = None,
 ) -> Document:
     """Segment a Source into a Document of blocks and sentence segments.
 
     model: the structure model's weights (the shipped ones by default).
+    why: a list to fill with each non-empty line's explanation (see explain_lines).
     """
     cleaned = clean(source.raw)
     lines = list(_lines(cleaned.text))
     decisions = decide([ln.text for ln in lines], [ln.norm for ln in lines], model,
-                       markdown=source.media_type == "text/markdown")
+                       markdown=source.media_type == "text/markdown", why=why)
     garbled = [m.span() for m in _MOJIBAKE.finditer(cleaned.text)]
     blocks: list[Block] = []
     segments: list[Segment] = []
@@ -243,6 +245,26 @@ def _pack(text: str, s: int, e: int, cuts: list[int], budget: int, count: TokenC
 _MOJIBAKE = re.compile(rf"[{CJK}]\?[!！][^\n]{{0,12}}|[^\n]{{0,12}}\?[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\)")
 
 
+def explain_lines(source: Source, model: StructureModel | None = None) -> list[dict[str, object]]:
+    """Every non-empty line of a release with its kind, speaker and what decided them: the
+    strongest features of the sequence model's choice and the hand rules that changed it
+    (zhen segment --explain). A speaker-label line has kind "label" and makes no block."""
+    why: list[LineWhy] = []
+    cleaned = clean(source.raw)
+    lines = list(_lines(cleaned.text))
+    decisions = decide([ln.text for ln in lines], [ln.norm for ln in lines], model,
+                       markdown=source.media_type == "text/markdown", why=why)
+    rows: list[dict[str, object]] = []
+    for n, (line, dec, w) in enumerate(zip(lines, decisions, why, strict=True), 1):
+        kind = dec.kind or "label"
+        speaker = dec.speaker
+        if dec.kind is None:
+            speaker = line.text  # the label itself; the turns below carry it without decoration
+        rows.append({"line": n, "kind": kind, "state": w.state, "speaker": speaker, "text": line.text,
+                     "features": [[k, v] for k, v in w.features], "rules": list(w.rules)})
+    return rows
+
+
 def segment_text(raw: str, name: str = "text", budget: int = DEFAULT_TOKEN_BUDGET) -> Document:
     """Convenience for tests and the API: segment a string as if it were a file."""
     import hashlib
@@ -251,4 +273,4 @@ def segment_text(raw: str, name: str = "text", budget: int = DEFAULT_TOKEN_BUDGE
     return segment(src, budget=budget)
 
 
-__all__ = ["DEFAULT_TOKEN_BUDGET", "char_count", "segment", "segment_text"]
+__all__ = ["DEFAULT_TOKEN_BUDGET", "char_count", "explain_lines", "segment", "segment_text"]

@@ -120,37 +120,8 @@ def speaker_in_english(label_norm: str) -> str | None:
     return " ".join(words) if words else None
 
 
-# Titles of officials as they end a label (公安部刑事侦查局副局长, 保安局局长, 一级巡视员); the
-# label may go on with the official's name. Longest alternatives first where one ends another.
-_TITLE = (
-    r"(负责人|负责同志|新闻发言人|发言人|主持人|局长|部长|主任|总队长|支队长|大队长|中队长|队长|所长|处长|科长|股长|"
-    r"厅长|署长|司长|院长|检察长|审判长|庭长|书记|政委|教导员|巡视员|督察长|警务专员|专员|委员|主席|总理|市长|省长|"
-    r"区长|县长|镇长|乡长|秘书长|理事长|会长|组长|代表|专家|教授|研究员|顾问|参事|民警|警官|记者|嘉宾|网友|网民|"
-    r"董事长|总经理|经理|律师|法官|检察官|总监|指挥长|部长助理|助理)"
-)
-_TITLE_END = re.compile(_TITLE + "$")
-_MEDIA = re.compile(r"^[\u4e00-\u9fff]{1,5}(网|报|社|台|日报|晚报|频道|客户端)$")
-_NOT_IN_LABEL = re.compile(r"[，。！？；、“”‘’《》（）()\"'!?;,.…|/<>＞@#&*~=+_\[\]【】0-9A-Za-z─—–\-·]")
-# Words that end in a title suffix or look like an outlet but head site furniture, not speech.
-_NOT_SPEAKERS = {"相关新闻", "新闻", "来源", "图片来源", "编辑", "责任编辑", "通讯员", "作者", "原标题"}
-_NAMELESS_ROLES = {"网友", "网民"}
-_WORD_ENDS = set("省市县区镇乡村局部厅处科所队院会委办组室站性率度化业级式型类品量者员人家方面时期年月日天")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
-_PAREN = re.compile(r"[（(][^（）()]{1,30}[)）]")
-
-
-def _confirmed_name(name: str) -> bool:
-    """A person's name as jieba also reads it: 成绩 and 江苏 pass is_person_name but are words."""
-    if not is_person_name(name):
-        return False
-    if "某" in name:
-        return True
-    words = list(_pos_tagger().cut(name))
-    return not (len(words) == 1 and not words[0].flag.startswith("nr"))
-
-
 @lru_cache(maxsize=1)
-def _pos_tagger():  # type: ignore[no-untyped-def]
+def pos_tagger():  # type: ignore[no-untyped-def]
     """A private jieba POS tagger (the global one may carry other programs' words), quiet."""
     import logging
 
@@ -159,56 +130,3 @@ def _pos_tagger():  # type: ignore[no-untyped-def]
 
     jieba.setLogLevel(logging.WARNING)
     return jieba.posseg.POSTokenizer(jieba.Tokenizer())
-
-
-def is_speaker_label(label: str, alone: bool = False) -> bool:
-    """Whether a simplified string names who speaks: a role (记者, 问), a person's name, an
-    official's title with or without the name (公安部刑事侦查局副局长 孙劲峰, 保安局局长), an
-    outlet (人民网) or a netizen's handle (网友 宇宙观察员).
-
-    alone: the string stands on its own line without a colon, where a heading could look
-    the same, so that outlets are not accepted there and a bare name must read as a name.
-    """
-    c = label.strip()
-    flat = c.replace(" ", "")
-    inner = _PAREN.search(flat)
-    if inner and _PAREN.sub("", flat) and not re.search(r"[。！？!?“”]", inner.group()):
-        # 孙劲峰(公安部刑侦局副局长), 记者(人民日报): the label outside the brackets decides.
-        return is_speaker_label(_PAREN.sub("", flat), alone)
-    pieces = re.split(r"[、，,]", flat)
-    if len(pieces) > 1:
-        # 公安部党委委员、副部长，国家移民管理局局长许甘露 / 中新社、中新网记者: every piece is
-        # itself an office, a title with a name, or an outlet.
-        return len(flat) <= 48 and all(p and is_speaker_label(p) for p in pieces)
-    # Alone on its line a label is short; a longer line ending in a titled name is a headline
-    # (…访保安局局长李某某).
-    if not flat or len(flat) > (26 if alone else 32) or flat in _NOT_SPEAKERS:
-        return False
-    parts = c.split()
-    if parts[0] in _NAMELESS_ROLES and 1 <= len(parts) <= 2:
-        return True
-    # Latin letters only in an outlet's name before a title (DVB电视台记者).
-    checked = re.sub(r"[A-Za-z]+", "", flat) if _TITLE_END.search(flat) and _CJK_RUN.search(flat) else flat
-    if _NOT_IN_LABEL.search(checked) or len(parts) > 4:
-        return False
-    if flat in ROLES or (parts[0] in ROLES and len(parts) == 2 and is_person_name(parts[1])):
-        return True
-    role, name = split_label(c)
-    if role is not None and name is not None:
-        return True
-    for k in (4, 3, 2):
-        tail, prefix = flat[-k:], flat[:-k]
-        if len(flat) < k or not is_person_name(tail):
-            continue
-        if not prefix:
-            if not alone and len(tail) == 3 and tail[-1] not in _WORD_ENDS:
-                # 孙劲峰: before its speech. Three-character words that start with a surname
-                # mostly end like words (江苏省, 安全性); jieba (slow to load) is kept for the
-                # two-character case (成绩, 江苏) and for lines that stand alone.
-                return True
-            return _confirmed_name(tail)
-        if _TITLE_END.search(prefix) or any(prefix.endswith(r) for r in ROLES):
-            return True
-    if _TITLE_END.search(flat) and len(flat) >= 2:
-        return True
-    return bool(not alone and _MEDIA.match(flat)) or bool(_MEDIA_REPORTER.match(flat))

@@ -14,15 +14,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .normalize import HAN
-from .speakers import is_person_name, is_speaker_label
+from .labels import LabelParse, parse_label
+from .normalize import HAN, to_norm
 
 KINDS = ("title", "heading", "paragraph", "boilerplate")
 TITLE_RESCUE = 0.2  # the title probability at which a line above the body is taken as the missing title
@@ -32,7 +32,7 @@ MODEL_FILE = "structure_model.json"
 BOILERPLATE = [
     re.compile(p)
     for p in (
-        r"^[◆•·■□●▶\-\s]*(本文来源|来源|责任编辑|编辑|作者|校对|审核|审校|通讯员|供稿|出处|原标题|稿源|字号|字体|责编)\s*[:：]",
+        r"^[◆•·■□●▶\-\s]*[（(【\[]?\s*(本文来源|来源|责任编辑|编辑|作者|校对|审核|审校|通讯员|供稿|出处|原标题|稿源|字号|字体|责编)\s*[:：]",
         r"^(【?(打印本?页|打印|关闭窗口|关闭|收藏|返回顶部|分享到?|扫一扫.*|上一篇.*|下一篇.*)】?\s*)+$",
         r"^(分享|分享到)\s*[:：]?.*$",
         r"^【?\s*字号?\s*[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?\s*】?$",
@@ -116,7 +116,13 @@ _VOCAB: dict[str, tuple[str, ...]] = {
                "娱乐城", "棋牌", "AV"),
     "v_site": ("版权", "copyright", "Copyright", "©", "备案", "ICP", "网站简介", "联系我们", "隐私", "无障碍",
                "欢迎访问", "门户网站", "投稿", "电子报", "报纸"),
+    # A WeChat or blog repost's tail: 阅读原文, 在看, 长按识别二维码, 留言, 人气
+    "v_repost": ("阅读原文", "在看", "长按", "识别二维码", "点击关注", "关注我们", "星标", "人气", "转载自",
+                 "公众号", "原创", "发表在", "热搜", "置顶", "打赏", "小编"),
 }
+_COUNTER = re.compile(r"[（(]\s*\d*\s*[)）]|^\d{1,6}$|\d+\s*(次|人|条|赞|阅读|浏览)$")
+_FUNCTION = re.compile(r"[了的在着把被将向从对就也都又还才]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 @dataclass(frozen=True)
@@ -142,49 +148,32 @@ class LineDecision:
 
 # ---------------------------------------------------------------- speaker labels
 
-_BRACKET_LABEL = re.compile(r"^[▲△■□●◆◇★☆•·]?\s*[\[【［〔]\s*([^\]】］〕\[【]{1,40}?)\s*[\]】］〕]\s*(?:[:：]\s*)?")
-# A marker may lead the label (▲某某电视台记者:), outside the speaker's name.
-_COLON_LABEL = re.compile(r"^[▲△■□●◆◇★☆•·]?\s*([^:：▲△■□●◆◇★☆•·][^:：]{0,39}?)\s*[:：]\s*")
 _META_ROLES = ("主持人", "嘉宾", "发布人", "出席")
 
 
 def find_label(text: str, norm: str) -> LabelMatch | None:
-    """A speaker label opening the line: `记者:`, `[主持人]:`, `【张业遂】`, or a line that is a
-    label alone (`公安部刑事侦查局副局长 孙劲峰`, `主持人:`). norm is the simplified form of text
-    (same length: the label's offsets are found on it and used on text)."""
-    if len(norm) != len(text):
-        norm = text
-    for pattern in (_BRACKET_LABEL, _COLON_LABEL):
-        m = pattern.match(norm)
-        if m is None:
-            continue
-        body = norm[m.end():].strip()
-        if not is_speaker_label(m.group(1), alone=not body):
-            continue
-        if m.group(1).strip().endswith(_META_ROLES) and body and not _ENDER_ANY.search(body):
-            # `主持人:郭林 公安部新闻发言人` says who hosts: a metadata line, not speech.
-            return None
-        s, e = _strip_span(text, m.start(1), m.end(1))
-        return LabelMatch(s, e, m.end() if body else len(text))
-    flat = norm.strip()
-    if flat and is_speaker_label(flat, alone=True) and not _is_credit(flat):
-        s, e = _strip_span(text, 0, len(text))
-        return LabelMatch(s, e, len(text))
-    return None
+    """A speaker label opening the line, as the grammar reads it (pipeline.labels), less the
+    forms that say who hosts (`主持人:郭林 公安部新闻发言人`) or credit a reporter (`记者 张三`):
+    `记者:`, `[主持人]:`, `【张业遂】`, or a line that is a label alone (`公安部刑事侦查局副局长 孙劲峰`,
+    `主持人:`). Whether a found label opens speech on its page is the sequence model's call."""
+    p = parse_label(text, norm if len(norm) == len(text) else text)
+    if p is None:
+        return None
+    body = norm[p.body_start:].strip() if len(norm) == len(text) else text[p.body_start:].strip()
+    name = text[p.speaker_start:p.speaker_end]
+    if to_norm(name).endswith(_META_ROLES) and body and not _ENDER_ANY.search(body):
+        return None
+    if p.alone and _is_credit(to_norm(text.strip())):
+        return None
+    if p.features.get("g_prefix_verbs") and p.features.get("g_prefix_known", 0) < 0.5:
+        return None
+    return LabelMatch(p.speaker_start, p.speaker_end, p.body_start)
 
 
 def _is_credit(flat: str) -> bool:
     # `记者 张三` or `本报记者 张三` alone on a line is a byline, not the reporter about to speak.
     parts = flat.split()
     return 2 <= len(parts) <= 4 and parts[0].endswith(("记者", "通讯员", "编辑", "摄影", "摄"))
-
-
-def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s] in " \u3000":
-        s += 1
-    while e > s and text[e - 1] in " \u3000":
-        e -= 1
-    return s, e
 
 
 # ---------------------------------------------------------------- features
@@ -221,6 +210,9 @@ class _Doc:
     first_seen: Mapping[str, int]  # where each line's text first occurs
     last_seen: Mapping[str, int]
     furniture_run_to_body: Sequence[bool]  # only furniture from here (exclusive) to the first body line
+    short_run: Sequence[int]  # length of the run of short lines without end marks this line is in (0: not one)
+    unpunct_run: Sequence[int]  # the same for lines of any length up to 60 without end marks
+    lead_run: Sequence[int]  # the run of lines opening with the same bullet or symbol
 
 
 def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
@@ -242,7 +234,28 @@ def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
     for i in range(min(first, len(norms)) - 1, -1, -1):
         run[i] = ok
         ok = ok and (hard[i] or boilerish[i])
-    return _Doc(norms, body, first, last, share, hard, labels, boilerish, first_soft, first_seen, last_seen, run)
+    short = _runs([len(n) <= 14 and not _ENDER_ANY.search(n) for n in norms])
+    unpunct = _runs([len(n) <= 60 and not _ENDER_ANY.search(n) for n in norms])
+    leads = [n[:1] if n[:1] and not HAN.match(n[:1]) and not n[:1].isalnum() and n[:1] not in "“「(（" else ""
+             for n in norms]
+    lead = _runs([bool(c) and ((i > 0 and leads[i - 1] == c) or (i + 1 < len(leads) and leads[i + 1] == c))
+                  for i, c in enumerate(leads)])
+    return _Doc(norms, body, first, last, share, hard, labels, boilerish, first_soft, first_seen, last_seen, run,
+                short, unpunct, lead)
+
+
+def _runs(flags: Sequence[bool]) -> list[int]:
+    """For each line, the length (up to 8) of the run of flagged lines it is in; 0 if not flagged."""
+    out = [0] * len(flags)
+    i = 0
+    while i < len(flags):
+        j = i
+        while j < len(flags) and flags[j]:
+            j += 1
+        for k in range(i, j):
+            out[k] = min(j - i, 8)
+        i = max(j, i + 1)
+    return out
 
 
 def _end_class(n: str) -> str:
@@ -353,9 +366,26 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     f["dup_later"] = 1.0 if doc.last_seen[n] > i else 0.0
     su = _short_unpunct(n)
     f["short_unpunct"] = 1.0 if su else 0.0
+    f["headline_like"] = 1.0 if (not _END_SENT.search(n) and HAN.search(n) and length <= 40
+                                 and not re.search(r"[，,、；;：:]", n)) else 0.0
+    f["stage_note"] = 1.0 if re.fullmatch(r"[（(][^（）()]+[)）]", n.strip()) and HAN.search(n) else 0.0
     f["phrase_share"] = doc.phrase_share
     f["short_unpunct_x_share"] = doc.phrase_share if su else 0.0
     f["underscores"] = min(n.count("_"), 4) / 4
+    # Furniture of other site types: counters (留言(0), a bare 0), photo-table cells (`… |`, `|`),
+    # menus and tag clouds (runs of short unpunctuated lines), a second script (bilingual pages).
+    f["counter"] = 1.0 if _COUNTER.search(n) else 0.0
+    f["pipe_end"] = 1.0 if n.endswith("|") and len(n) > 2 else 0.0
+    f["pipe_only"] = 1.0 if set(flat) <= set("|｜") else 0.0
+    f["cyrillic"] = 1.0 if _CYRILLIC.search(n) else 0.0
+    f["short_run"] = doc.short_run[i] / 8
+    f["short_run_long"] = 1.0 if doc.short_run[i] >= 5 else 0.0
+    f["unpunct_run"] = doc.unpunct_run[i] / 8
+    f["unpunct_run_long"] = 1.0 if doc.unpunct_run[i] >= 5 else 0.0
+    f["lead_run"] = doc.lead_run[i] / 8  # a list: lines that open with the same bullet
+    f["digits_only"] = 1.0 if flat.isdigit() else 0.0
+    # Narrative reads with function words; menus, tags and headlines mostly do without them.
+    f["function_words"] = min(1.0, 8 * len(_FUNCTION.findall(flat)) / max(1, length))
     f["next_meta"] = 1.0 if i + 1 < N and _is_meta(doc.norms[i + 1]) else 0.0
     f["prev_meta"] = 1.0 if i > 0 and _is_meta(doc.norms[i - 1]) else 0.0
     f["is_meta"] = 1.0 if _is_meta(n) else 0.0
@@ -414,34 +444,58 @@ def _next_content(doc: _Doc, i: int) -> int | None:
 
 # ---------------------------------------------------------------- the model
 
+# A line's state: its block kind, or for speech whether a label opens it. `label` is a label
+# alone on its line (no block); `lturn` a turn whose label is in the line; `turn` a turn that
+# goes on with the last label's speaker.
+STATES = ("title", "heading", "paragraph", "boilerplate", "label", "lturn", "turn")
+SPEECH = ("label", "lturn", "turn")
+
 
 @dataclass(frozen=True)
 class StructureModel:
-    """Multinomial logistic regression: one weight vector per kind, over named features."""
+    """A linear-chain CRF over a page's lines: state weights per feature and transition
+    weights between states (trained by bench/train_structure.py with CRFsuite, decoded here
+    by Viterbi in plain Python, under the grammar's constraints)."""
 
     classes: tuple[str, ...]
-    weights: Mapping[str, Mapping[str, float]]  # class -> feature -> weight
-    bias: Mapping[str, float]
+    weights: Mapping[str, Mapping[str, float]]  # feature -> state -> weight
+    transitions: Mapping[tuple[str, str], float]
+    rules: frozenset[str] = frozenset()  # the hand rules cross-validation kept
 
-    def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
-        scores = {}
-        for c in self.classes:
-            w = self.weights[c]
-            scores[c] = self.bias[c] + sum(v * w.get(k, 0.0) for k, v in features.items())
-        top = max(scores.values())
-        exp = {c: math.exp(s - top) for c, s in scores.items()}
-        z = sum(exp.values())
-        return {c: e / z for c, e in exp.items()}
+    def scores(self, features: Mapping[str, float]) -> dict[str, float]:
+        out = dict.fromkeys(self.classes, 0.0)
+        for k, v in features.items():
+            w = self.weights.get(k)
+            if w:
+                for c, x in w.items():
+                    out[c] += v * x
+        return out
+
+    def contributions(self, features: Mapping[str, float], state: str) -> list[tuple[str, float]]:
+        """Each feature's push towards state, over its mean push towards the other states."""
+        others = [c for c in self.classes if c != state]
+        out = []
+        for k, v in features.items():
+            w = self.weights.get(k)
+            if not w or not v:
+                continue
+            push = v * (w.get(state, 0.0) - sum(w.get(c, 0.0) for c in others) / len(others))
+            out.append((k, push))
+        return sorted(out, key=lambda kv: -kv[1])
 
     def to_json(self) -> dict[str, Any]:
-        return {"classes": list(self.classes), "bias": dict(self.bias),
-                "weights": {c: dict(sorted(w.items())) for c, w in self.weights.items()}}
+        return {"classes": list(self.classes), "rules": sorted(self.rules),
+                "transitions": {f"{a}>{b}": round(w, 4) for (a, b), w in sorted(self.transitions.items())},
+                "weights": {k: {c: round(x, 4) for c, x in sorted(w.items())} for k, w in sorted(self.weights.items())}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StructureModel:
-        classes = tuple(data["classes"])
-        weights = {c: dict(data["weights"][c]) for c in classes}
-        return cls(classes, weights, {c: float(data["bias"][c]) for c in classes})
+        trans: dict[tuple[str, str], float] = {}
+        for k, v in data["transitions"].items():
+            a, b = k.split(">", 1)
+            trans[(a, b)] = float(v)
+        return cls(tuple(data["classes"]), {k: dict(v) for k, v in data["weights"].items()},
+                   trans, frozenset(data.get("rules", ())))
 
 
 @lru_cache(maxsize=4)
@@ -457,126 +511,206 @@ def load_model(path: str | None = None) -> StructureModel:
 # ---------------------------------------------------------------- decoding
 
 
-def page_features(texts: Sequence[str], norms: Sequence[str]) -> tuple[list[LabelMatch | None], list[dict[str, float]]]:
-    """Speaker labels and model features of every line of a page."""
-    labels = [find_label(t, n) for t, n in zip(texts, norms, strict=True)]
-    doc = _doc(norms, [lab is not None for lab in labels])
-    return labels, [line_features(doc, i) for i in range(len(norms))]
+def page_features(texts: Sequence[str], norms: Sequence[str]) -> tuple[list[LabelParse | None], list[dict[str, float]]]:
+    """Speaker-label parses and CRF features of every line of a page."""
+    parses = [parse_label(t, n) for t, n in zip(texts, norms, strict=True)]
+    doc = _doc(norms, [p is not None for p in parses])
+    feats = [line_features(doc, i) for i in range(len(norms))]
+    for i, p in enumerate(parses):
+        f = feats[i]
+        if p is not None:
+            f.update(p.features)
+            f["cand_alone" if p.alone else "cand_inline"] = 1.0
+            f["cand_meta_role"] = 1.0 if texts[i][p.speaker_start:p.speaker_end].endswith(_META_ROLES) else 0.0
+        for name, j in (("prev", i - 1), ("next", i + 1)):
+            if 0 <= j < len(parses) and parses[j] is not None:
+                q = parses[j]
+                assert q is not None
+                f[f"{name}_cand_{'alone' if q.alone else 'inline'}"] = 1.0
+        if i + 1 < len(norms):
+            m = norms[i + 1]
+            f["next_speechlike"] = 1.0 if (_ENDER_ANY.search(m) or len(re.findall(r"[，,]", m)) >= 2) \
+                and len(m) > 12 else 0.0
+    return parses, feats
+
+
+@dataclass(frozen=True)
+class LineWhy:
+    """Why a line got its state: the strongest features, and the rules that changed it."""
+
+    state: str
+    features: tuple[tuple[str, float], ...]
+    rules: tuple[str, ...] = ()
+
+
+def _allowed(parses: Sequence[LabelParse | None], feats: Sequence[Mapping[str, float]],
+             rules: frozenset[str]) -> list[tuple[str, ...]]:
+    out = []
+    for p, f in zip(parses, feats, strict=True):
+        states = ["title", "heading", "paragraph", "boilerplate"]
+        ends = (("headline_ends_run" in rules and f.get("headline_like"))  # short, no end mark, no clause
+                or ("caption_ends_run" in rules and f.get("caption"))  # 图为…, (记者 某某 摄)
+                or ("note_ends_run" in rules and f.get("stage_note")))  # (现场播放视频), (以下为…。)
+        if not ends:
+            states.append("turn")
+        if p is not None:
+            states.append("label" if p.alone else "lturn")
+        out.append(tuple(states))
+    return out
+
+
+def viterbi(model: StructureModel, feats: Sequence[Mapping[str, float]],
+            parses: Sequence[LabelParse | None], rules: frozenset[str] | None = None) -> list[str]:
+    """The best state sequence under the grammar: a label state only where the grammar
+    parses a label, a turn only after a label or a turn."""
+    if not feats:
+        return []
+    allowed = _allowed(parses, feats, model.rules if rules is None else rules)
+    unary = [model.scores(f) for f in feats]
+    neg = -1e18
+    best: list[dict[str, float]] = [{s: unary[0][s] for s in allowed[0] if s != "turn"}]
+    back: list[dict[str, str]] = [{}]
+    for i in range(1, len(feats)):
+        row: dict[str, float] = {}
+        ptr: dict[str, str] = {}
+        for s in allowed[i]:
+            cands = [(best[-1][p] + model.transitions.get((p, s), 0.0), p) for p in best[-1]
+                     if s != "turn" or p in SPEECH]
+            if not cands:
+                row[s], ptr[s] = neg, next(iter(best[-1]))
+                continue
+            score, prev = max(cands)
+            row[s], ptr[s] = score + unary[i][s], prev
+        best.append(row)
+        back.append(ptr)
+    state = max(best[-1], key=best[-1].__getitem__)
+    path = [state]
+    for i in range(len(feats) - 1, 0, -1):
+        state = back[i][state]
+        path.append(state)
+    return path[::-1]
 
 
 def decide(
     texts: Sequence[str], norms: Sequence[str], model: StructureModel | None = None, markdown: bool = False,
+    why: list[LineWhy] | None = None,
 ) -> list[LineDecision]:
-    """Decide every line of a page (texts as displayed, norms simplified, one per non-empty line)."""
+    """Decide every line of a page (texts as displayed, norms simplified, one per non-empty line).
+
+    why: a list to fill with each line's explanation (zhen segment --explain)."""
     model = model or load_model()
-    labels, feats = page_features(texts, norms)
-    probs = [model.probabilities(f) for f in feats]
-    kinds = [max(p, key=p.__getitem__) for p in probs]
+    parses, feats = page_features(texts, norms)
+    states = viterbi(model, feats, parses)
     md = [bool(_MD_HEADING.match(t)) if markdown else False for t in texts]
-    for i in range(len(norms)):
-        if feats[i].get("hard_rule"):
-            kinds[i] = "boilerplate"
-        elif md[i]:
-            kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
-    _line_rules(kinds, norms, feats, labels)
-    _signature(kinds, norms, feats)
-    _one_title(kinds, probs, md, feats)
-    _duplicates(kinds, norms, feats)
-    _after_related(kinds, norms)
-    _notice_head(kinds, norms, feats)
-    out: list[LineDecision] = []
-    speaker: str | None = None
-    origin: tuple[int, tuple[int, int]] = (0, (0, 0))  # where the current speaker's label is written
-    pending: int | None = None  # a label-only line waiting for its speech
-    for i, text in enumerate(texts):
-        kind = kinds[i]
-        lab = labels[i]
-        if kind == "boilerplate" and (lab is None or feats[i].get("hard_rule")):
-            out.append(LineDecision("boilerplate"))
-            speaker = pending = None
-            continue
-        if md[i]:
-            body = _MD_HEADING.match(text).end()  # type: ignore[union-attr]
-            out.append(LineDecision(kind, body_start=body))
-            speaker = pending = None
-            continue
-        if lab is not None and lab.body_start >= len(text):
-            out.append(LineDecision(None))
-            pending, speaker = i, None
-            continue
-        if lab is not None and _quote_subhead(norms[i], lab, i == len(texts) - 1):
-            out.append(LineDecision("heading"))
-            speaker = pending = None
-            continue
-        if lab is not None:
-            name = text[lab.speaker_start:lab.speaker_end]
-            origin = (i, (lab.speaker_start, lab.speaker_end))
-            out.append(LineDecision("turn", name, lab.body_start, origin[0], origin[1], True))
-            speaker, pending = name, None
-            continue
-        if pending is not None:
-            plab = labels[pending]
-            assert plab is not None
-            if kind in ("heading", "title") or _headline_like(norms[i]):
-                # A label line over a headline (a newspaper's layout): the headline ends the run.
-                out.append(LineDecision(kind if kind in ("heading", "title") else "heading"))
-                speaker = pending = None
-                continue
-            name = texts[pending][plab.speaker_start:plab.speaker_end]
-            origin = (pending, (plab.speaker_start, plab.speaker_end))
-            out.append(LineDecision("turn", name, 0, origin[0], origin[1], True))
-            speaker, pending = name, None
-            continue
-        if kind in ("heading", "title"):
-            out.append(LineDecision(kind))
-            speaker = None
-        elif speaker is not None and not _ends_speech(norms[i], feats[i]):
-            out.append(LineDecision("turn", speaker, 0, origin[0], origin[1], False))
-        else:
-            out.append(LineDecision("paragraph"))
-            speaker = None
-    if pending is not None:
-        # A label with nothing after it: keep its text (nothing is lost) as a paragraph.
-        out[pending] = LineDecision("paragraph")
+    kinds, fired = line_kinds(model, states, norms, feats, md, texts)
+    out = _speakers(texts, states, kinds, parses)
+    if why is not None:
+        for i, st in enumerate(states):
+            top = [(k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4]]
+            if i:  # what the line above weighs for this state (a turn goes on after a label or a turn)
+                top.append((f"after {states[i - 1]}", round(model.transitions.get((states[i - 1], st), 0.0), 2)))
+            why.append(LineWhy(st, tuple(top), tuple(fired.get(i, ()))))
     return out
 
 
-def _line_rules(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]],
-                labels: Sequence[LabelMatch | None]) -> None:
-    """What the conventions name outright, over the model's guess."""
-    for i, n in enumerate(norms):
-        if _DOC_NUMBER.match(n.replace(" ", "")):
-            kinds[i] = "paragraph"
-        elif _BRACKET_META.match(n) and labels[i] is None:
+def line_kinds(model: StructureModel, states: Sequence[str], norms: Sequence[str],
+               feats: Sequence[Mapping[str, float]], md: Sequence[bool], texts: Sequence[str] = (),
+               rules: frozenset[str] | None = None) -> tuple[list[str], dict[int, list[str]]]:
+    """Each line's kind from its state, after the hand rules the model keeps (rules: others,
+    for choosing them); speech lines are the sequence's alone. Also which rules changed what."""
+    rules = model.rules if rules is None else rules
+    speech = [s in SPEECH for s in states]
+    kinds = [s if s in KINDS else "paragraph" for s in states]
+    fired: dict[int, list[str]] = {}
+    for i in range(len(norms)):
+        if speech[i]:
+            continue
+        if "hard_rule" in rules and feats[i].get("hard_rule") and kinds[i] != "boilerplate":
             kinds[i] = "boilerplate"
-        elif (feats[i].get("caption") and not feats[i].get("dup_earlier") and not feats[i].get("hard_rule")):
-            kinds[i] = "paragraph"  # photo captions are content (and end a speaker's run)
-        elif (kinds[i] == "paragraph" and feats[i].get("colon_heading") and labels[i] is None
-              and not feats[i].get("vocab_density")):
-            kinds[i] = "heading"
-        elif kinds[i] in ("title", "heading") and feats[i].get("end_full_stop"):
-            kinds[i] = "paragraph"  # a line closed by 。 is a sentence, not a headline
-        elif feats[i].get("event_meta") and not feats[i].get("iso_date") and not feats[i].get("hard_rule"):
-            kinds[i] = "paragraph"  # 时间:/地点:/嘉宾: of a press conference are content
-        elif (feats[i].get("numbered") and _short_unpunct(n) and not re.search(r"[，,；;：:]", n)
-              and len(n) <= 20 and labels[i] is None):
-            kinds[i] = "heading"  # 二、案件情况
+            fired.setdefault(i, []).append("hard_rule")
+        elif md[i] and texts:
+            kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
+    probs = [_softmax(model.scores(f)) for f in feats] if "one_title" in rules else []
+    for name, rule in _RULES:
+        if name in rules:
+            snapshot = list(kinds)
+            rule(kinds, norms, feats, probs, list(md))
+            for i, (a, b) in enumerate(zip(snapshot, kinds, strict=True)):
+                if a != b and not speech[i]:
+                    fired.setdefault(i, []).append(name)
+    return [("turn" if speech[i] else k) for i, k in enumerate(kinds)], fired
 
 
-def _quote_subhead(norm: str, lab: LabelMatch, last: bool) -> bool:
-    """A news subheading in the form `Name: gist` (马某:打诈、扫黑和肃枪已是一体三面): a person's
-    bare name, then a short gist without any end mark. Speech ends its sentences; a cut-off
-    last line and a bracketed topic ((检阅感受)) are still turns."""
-    body = norm[lab.body_start:].strip()
-    if last or not body or len(body) > 30 or _ENDER_ANY.search(body) or body[:1] in "（(【[":
-        return False
-    name = norm[lab.speaker_start:lab.speaker_end].strip()
-    return is_person_name(name) and not body.endswith(("，", ",", "：", ":", "……", "…"))
+def _softmax(scores: Mapping[str, float]) -> dict[str, float]:
+    top = max(scores.values())
+    exp = {c: math.exp(s - top) for c, s in scores.items()}
+    z = sum(exp.values())
+    return {c: e / z for c, e in exp.items()}
 
 
-def _ends_speech(norm: str, feats: Mapping[str, float]) -> bool:
-    """A content line that is not the speaker's: a photo caption or an editor's note in brackets."""
-    return bool(feats.get("caption") or (feats.get("in_brackets") and len(norm) > 12 and feats.get("enders")))
+def _speakers(texts: Sequence[str], states: Sequence[str], kinds: Sequence[str],
+              parses: Sequence[LabelParse | None]) -> list[LineDecision]:
+    """Blocks from states: a label opens a turn that runs until the next label or a non-speech line."""
+    out: list[LineDecision] = []
+    speaker: str | None = None
+    origin: tuple[int, tuple[int, int]] = (0, (0, 0))
+    pending = False  # the speaker's label is on a line of its own, not yet used by a turn
+    for i, st in enumerate(states):
+        p = parses[i]
+        if st in ("label", "lturn") and p is not None:
+            speaker = texts[i][p.speaker_start:p.speaker_end]
+            origin = (i, (p.speaker_start, p.speaker_end))
+            if st == "label":
+                out.append(LineDecision(None))
+                pending = True
+            else:
+                out.append(LineDecision("turn", speaker, p.body_start, i, origin[1], True))
+                pending = False
+            continue
+        if st == "turn" and speaker is not None:
+            out.append(LineDecision("turn", speaker, 0, origin[0], origin[1], pending))
+            pending = False
+            continue
+        out.append(LineDecision(kinds[i] if kinds[i] != "turn" else "paragraph"))
+        speaker, pending = None, False
+    if states and states[-1] == "label":
+        out[-1] = LineDecision("paragraph")  # a label with nothing after it: keep its text
+    return out
+
+
+# What the conventions name outright, over the model's guess: one rule each, so that
+# cross-validation keeps each on its own merit.
+_LineRule = Callable[[str, str, Mapping[str, float]], str | None]
+_LINE_RULES: tuple[tuple[str, _LineRule], ...] = (
+    # An official document's number (郴公通字〔2017〕01号) is part of the notice.
+    ("doc_number", lambda k, n, f: "paragraph" if _DOC_NUMBER.match(n.replace(" ", "")) else None),
+    # Database or CMS fields in lenticular brackets: 【时效性】尚未施行
+    ("bracket_meta", lambda k, n, f: "boilerplate" if _BRACKET_META.match(n) and not f.get("cand_inline") else None),
+    # Photo captions are content.
+    ("caption", lambda k, n, f: "paragraph" if f.get("caption") and not f.get("dup_earlier")
+     and not f.get("hard_rule") else None),
+    # A two-part subheading, topic and gist: 当前形势:打击成效良好但总体形势依然严峻
+    ("colon_heading", lambda k, n, f: "heading" if k == "paragraph" and f.get("colon_heading")
+     and not f.get("cand_inline") and not f.get("vocab_density") else None),
+    # A line closed by 。 is a sentence, not a headline.
+    ("full_stop", lambda k, n, f: "paragraph" if k in ("title", "heading") and f.get("end_full_stop") else None),
+    # 时间:/地点:/嘉宾: of a press conference are content.
+    ("event_meta", lambda k, n, f: "paragraph" if f.get("event_meta") and not f.get("iso_date")
+     and not f.get("hard_rule") else None),
+    # 二、案件情况
+    ("numbered_heading", lambda k, n, f: "heading" if f.get("numbered") and _short_unpunct(n)
+     and not re.search(r"[，,；;：:]", n) and len(n) <= 20 and not f.get("cand_inline") else None),
+)
+
+
+def _line_rule(rule: _LineRule) -> Rule:
+    def apply(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]],
+              probs: list[dict[str, float]], md: list[bool]) -> None:
+        for i, n in enumerate(norms):
+            kind = rule(kinds[i], n, feats[i])
+            if kind is not None:
+                kinds[i] = kind
+    return apply
 
 
 _RELATED_HEADER = re.compile(
@@ -617,6 +751,13 @@ def _duplicates(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[
                 kinds[i] = "boilerplate"
 
 
+def _one_line(kinds: list[str], feats: Sequence[Mapping[str, float]]) -> None:
+    """A text of one line (`zhen translate --text`, the server's quick translation) is the
+    text itself: furniture needs a page around it."""
+    if len(kinds) == 1 and kinds[0] == "boilerplate" and not feats[0].get("hard_rule"):
+        kinds[0] = "paragraph"
+
+
 def _notice_head(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping[str, float]]) -> None:
     """A notice's head: issuer lines above a 关于…通告 title and the title's second line are headings."""
     t = next((i for i, k in enumerate(kinds) if k == "title"), None)
@@ -632,13 +773,8 @@ def _notice_head(kinds: list[str], norms: Sequence[str], feats: Sequence[Mapping
         kinds[nxt] = "heading"
 
 
-def _headline_like(n: str) -> bool:
-    """A short line without end marks or clauses: under a label-only line it is a headline."""
-    return _short_unpunct(n) and not re.search(r"[，,、；;：:]", n)
-
-
 def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
-               feats: Sequence[Mapping[str, float]]) -> None:
+               feats: Sequence[Mapping[str, float]], norms: Sequence[str]) -> None:
     """At most one title, chosen over the page: the line above the article body (or already
     taken for a title) with the highest title probability, if that is plausible at all; other
     lines the model took for titles get their next likeliest kind."""
@@ -657,14 +793,16 @@ def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
         kinds[notice[0]] = "title"
         return
     # A headline does not end with a full stop, and the rules' furniture is never one.
+    # SEO spam (成人, 无码, 彩票…) heads many a scraped page and is never its headline.
     pool = [i for i in range(len(kinds)) if (feats[i].get("before_body") or kinds[i] == "title")
-            and not feats[i].get("hard_rule") and not feats[i].get("end_full_stop")]
+            and not feats[i].get("hard_rule") and not feats[i].get("end_full_stop")
+            and not any(w in norms[i] for w in _VOCAB["v_spam"])]
     best = max(pool, key=lambda i: probs[i]["title"], default=None)
     if best is not None and probs[best]["title"] < TITLE_RESCUE:
         best = None
     for i in cands:
         if i != best:
-            kinds[i] = max((k for k in probs[i] if k != "title"), key=probs[i].__getitem__)
+            kinds[i] = max((k for k in probs[i] if k != "title" and k in KINDS), key=probs[i].__getitem__)
     if best is not None:
         kinds[best] = "title"
         return
@@ -675,5 +813,22 @@ def _one_title(kinds: list[str], probs: list[dict[str, float]], md: list[bool],
         kinds[lead] = "title"
 
 
-__all__ = ["BOILERPLATE", "KINDS", "LabelMatch", "LineDecision", "StructureModel", "decide", "find_label",
-           "line_features", "load_model", "page_features"]
+Rule = Callable[[list[str], Sequence[str], Sequence[Mapping[str, float]], list[dict[str, float]], list[bool]], None]
+# The hand rules, in the order they run over the non-speech lines; a model names the ones it keeps
+# (bench/train_structure.py keeps a rule only where leave-one-site-out cross-validation shows it helps).
+_RULES: tuple[tuple[str, Rule], ...] = (
+    *((name, _line_rule(rule)) for name, rule in _LINE_RULES),
+    ("signature", lambda k, n, f, p, m: _signature(k, n, f)),
+    ("one_title", lambda k, n, f, p, m: _one_title(k, p, m, f, n)),
+    ("duplicates", lambda k, n, f, p, m: _duplicates(k, n, f)),
+    ("after_related", lambda k, n, f, p, m: _after_related(k, n)),
+    ("notice_head", lambda k, n, f, p, m: _notice_head(k, n, f)),
+    ("one_line", lambda k, n, f, p, m: _one_line(k, f)),
+)
+# Rules that end a speaker's run (conventions, rule 14): the line cannot go on with a turn.
+_RUN_ENDERS = ("headline_ends_run", "caption_ends_run", "note_ends_run")
+RULE_NAMES = (*_RUN_ENDERS, "hard_rule", *(name for name, _ in _RULES))
+
+
+__all__ = ["BOILERPLATE", "KINDS", "RULE_NAMES", "STATES", "LabelMatch", "LineDecision", "LineWhy", "StructureModel",
+           "decide", "find_label", "line_features", "line_kinds", "load_model", "page_features", "viterbi"]

@@ -286,13 +286,16 @@ def test_numbers_only_segments_are_copied(tmp_path: Path) -> None:
     src = tmp_path / "r.txt"
     # As turns: alone on their lines, a bare number and an English line are page furniture
     # under the structure conventions, and furniture is never translated at all.
-    src.write_text("记者:12345\n记者:Press release 2019\n公安部。\n", encoding="utf-8")
+    # (the speech around them makes the lines turns: the structure model reads a bare number
+    # after 记者: as no speech)
+    src.write_text("记者:请问如何?12345\n记者:请介绍一下。Press release 2019\n公安部。\n", encoding="utf-8")
     tr = FakeTranslator()
     run_translate([str(src)], tmp_path / "o", TranslateOptions(glossary_mode="off"), translator=tr)
     segs = [json.loads(x) for x in (tmp_path / "o" / "r.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
-    assert [s["target"] for s in segs] == ["12345", "Press release 2019", "EN<公安部。>"]
-    assert "copied" in segs[0]["flags"]
-    assert tr.calls == [["公安部。"]]
+    assert [s["target"] for s in segs] == ["EN<请问如何？>", "12345", "EN<请介绍一下。>", "Press release 2019",
+                                           "EN<公安部。>"]
+    assert "copied" in segs[1]["flags"]
+    assert tr.calls == [["请问如何？", "请介绍一下。", "公安部。"]]  # the copied ones never reach the model
 
 
 @pytest.mark.parametrize("change", ["beams", "glossary"])

@@ -124,7 +124,10 @@ def test_sample_mojibake_is_flagged_not_hidden(doc) -> None:  # type: ignore[no-
         ("记者:请问成效如何?\n孙劲峰\n成效显著。", [("turn", "记者"), ("turn", "孙劲峰")]),
         ("来源:公安部网站\n责任编辑:张三\n2019-12-25 10:30\n分享:\n【字号 大 中 小】\nEND",
          [("boilerplate", None)] * 6),
-        ("首页 > 新闻中心 > 警务要闻\n公安部通报云剑行动。", [("boilerplate", None), ("paragraph", None)]),
+        # (a page of one sentence under a breadcrumb reads as furniture to the sequence model: the
+        # last line after furniture; two sentences make it an article)
+        ("首页 > 新闻中心 > 警务要闻\n公安部通报云剑行动。\n全国破获案件一批。",
+         [("boilerplate", None), ("paragraph", None), ("paragraph", None)]),
         ("# 公安部通报\n## 成效\n正文。", [("title", None), ("heading", None), ("paragraph", None)]),
     ],
 )

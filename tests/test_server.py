@@ -350,3 +350,25 @@ def test_docs_beyond_loopback_need_the_token(tmp_path: Path) -> None:
         assert c.get("/docs").status_code == 401
         assert c.get("/docs/swagger-ui-bundle.js").status_code == 401
         assert c.get("/docs", headers=AUTH).status_code == 200
+
+
+def test_review_page_corrects_a_block_kind_and_speaker(client: TestClient) -> None:
+    job = submit(client)
+    turn = next(s for s in job["segments"] if s["kind"] == "turn")
+    assert turn["speaker"] == "记者"
+    url = f"/api/jobs/{job['id']}/blocks/{turn['block']}"
+    assert client.put(url, json={"kind": "turn", "speaker": "x"}).status_code == 401  # a write: the token
+    r = client.put(url, json={"kind": "turn", "speaker": "人民网记者"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert [(s["kind"], s["speaker"]) for s in r.json()["segments"]] == [("turn", "人民网记者")]
+    again = client.get(f"/api/jobs/{job['id']}").json()
+    assert next(b for b in again["blocks"] if b["index"] == turn["block"])["speaker"] == "人民网记者"
+    assert next(s for s in again["segments"] if s["id"] == turn["id"])["target"] == turn["target"]  # English kept
+    assert "人民网记者" in client.get(f"/api/jobs/{job['id']}/output/md").text  # the release is written again
+    title = job["segments"][0]
+    r = client.put(f"/api/jobs/{job['id']}/blocks/{title['block']}", json={"kind": "heading"}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["segments"][0]["kind"] == "heading"
+    r = client.put(url, json={"kind": "chapter"}, headers=AUTH)
+    assert r.status_code == 400 and "kind" in r.json()["error"]
+    assert client.put(f"/api/jobs/{job['id']}/blocks/99", json={"kind": "paragraph"}, headers=AUTH).status_code == 400
+    assert 'class: "restructure"' in client.get("/").text  # the page offers it

@@ -24,7 +24,10 @@ from .render import render, render_one, say
 @click.option("--score", "score_dir", type=click.Path(file_okay=False), default=None,
               help="Score segmentation on a folder of annotated pages (NN.txt + NN.expected.json): sentence F1, "
                    "kind and speaker accuracy, overall and per file (text, or JSON with --format json).")
-def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: str | None) -> None:
+@click.option("--explain", is_flag=True,
+              help="Show every line with its kind, its speaker and the features or rules that decided them "
+                   "(kind label: a speaker-label line, which makes no block).")
+def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: str | None, explain: bool) -> None:
     """Show the segments the translator will see (no model needed).
 
     Each segment has its id, block index and kind (title, heading, paragraph, turn,
@@ -32,6 +35,9 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: s
     any speaker label; a turn's label is at speaker_start:speaker_end), the text as
     displayed (own script, pinyin annotations removed) and the normalized text (simplified,
     punctuation unified) that the model reads.
+
+    The JSON rows carry the input's checksum: edit a kind or a speaker in them and give the
+    file to zhen translate --structure to translate with that structure.
     """
     from ..run import run_segment
 
@@ -42,16 +48,34 @@ def segment_cmd(inputs: tuple[str, ...], fmt: str, max_tokens: int, score_dir: s
         return
     if not inputs:
         raise click.UsageError("give an input file (or - for standard input), or --score DIR")
+    if explain:
+        from ..structure_run import run_explain
+
+        # A table unless a format is asked for explicitly (json is the segments' default).
+        explicit = click.get_current_context().get_parameter_source("fmt") is not click.core.ParameterSource.DEFAULT
+        render(run_explain(inputs, read_stdin(inputs)), fmt if explicit else "text", _explain_line, whole=True)
+        return
     with interruptible(writes=False):
         docs = run_segment(inputs, budget=max_tokens, stdin=read_stdin(inputs))
     rows: list[dict[str, Any]] = []
     for doc in docs:
         for seg in doc.segments:
             d = seg.to_dict()
-            rows.append({**({"input": doc.source.path} if len(docs) > 1 else {}), **{k: d[k] for k in SEGMENT_VIEW}})
+            rows.append({**({"input": doc.source.path} if len(docs) > 1 else {}), **{k: d[k] for k in SEGMENT_VIEW},
+                         "source_sha256": doc.source.sha256})
         for w in doc.warnings:
             say(f"warning: {doc.source.path}: {w}")
     render(rows, fmt, _segment_line, whole=True)
+
+
+def _explain_line(row: dict[str, Any]) -> str:
+    """One line of --explain: number, kind, speaker, the text (cut at 40 characters), then why."""
+    text = str(row["text"])
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    feats = ", ".join(f"{k} {v:+.2f}" for k, v in row["features"])
+    rules = "; rules: " + ", ".join(row["rules"]) if row["rules"] else ""
+    where = f"{row['input']}\t" if "input" in row else ""
+    return f"{where}L{row['line']}\t{row['kind']}\t{row['speaker'] or '-'}\t{shown}\t[{feats}{rules}]"
 
 
 def _segment_line(row: dict[str, Any]) -> str:

@@ -36,6 +36,7 @@ from .render import say, say_each
 @click.option("--summary", "with_summary", is_flag=True,
               help="Also write NAME.summary.md and a summary record in the JSONL (see zhen summarize).")
 @option_for(TranslateOptions, "cluster")
+@option_for(TranslateOptions, "structure")
 @summary_options
 def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str, formats: str, with_summary: bool,
                   cluster: str | None, **kw: Any) -> None:

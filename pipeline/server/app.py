@@ -73,6 +73,11 @@ class EditIn(BaseModel):
     target: str = Field(description="The reviewed English of this segment")
 
 
+class StructureIn(BaseModel):
+    kind: str = Field(description="title, heading, paragraph, turn or boilerplate")
+    speaker: str | None = Field(default=None, description="Who speaks (a turn's); null for none")
+
+
 class CheckIn(BaseModel):
     target: str = Field(description="English being typed for this segment (not saved)")
 
@@ -321,6 +326,12 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     def edit(job_id: str, seg_id: str, body: EditIn) -> dict[str, Any]:
         """The edit is recorded (`reviewed` flag); figures, glossary terms and risk are checked again."""
         return segment_record(store.edit(job_id, seg_id, body.target))
+
+    @app.put("/api/jobs/{job_id}/blocks/{index}", summary="Correct a block's kind and speaker")
+    def restructure(job_id: str, index: int, body: StructureIn) -> dict[str, Any]:
+        """Every output is written again with the block's new kind and speaker; its segments come back."""
+        doc = store.restructure(job_id, index, body.kind, body.speaker)
+        return {"segments": [segment_record(s) for s in doc.segments if s.block == index]}
 
     @app.post("/api/jobs/{job_id}/segments/{seg_id}/check",
               summary="Check English for a segment without saving it (as the reviewer types)")

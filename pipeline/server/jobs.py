@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engines.base import Translator
-from ..errors import ZhenError
+from ..errors import UsageError, ZhenError
 from ..files import atomic_write
 from ..flow import Context, pipe, token_counter
 from ..glossary import Glossary, GlossaryError, load_glossary, packaged_glossary_dir, parse_tsv, split_lines
@@ -32,6 +32,7 @@ from ..provenance import now
 from ..read import read_source
 from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, Term, TranslateOptions
 from ..segment import segment
+from ..structure_file import restructure_block
 from ..termbase import check_term, edit_file, export_terms
 from ..write import FORMATS, write_document
 from ..write.jsonl import load_document
@@ -289,6 +290,17 @@ class JobStore:
             new = _edited(self.document(job_id), seg_id, target)
             self._write(job_id, new)
             return _find(new, seg_id)
+
+    def restructure(self, job_id: str, block: int, kind: str, speaker: str | None) -> Document:
+        """A block's kind and speaker as the reviewer corrects them; the English stays, every
+        output is written again (the Markdown and the page group turns by the new speaker)."""
+        with self._job_lock(job_id):
+            try:
+                new = restructure_block(self.document(job_id), block, kind, speaker)
+            except UsageError as exc:
+                raise JobError(str(exc), 400) from exc
+            self._write(job_id, new)
+            return new
 
     def check_edit(self, job_id: str, seg_id: str, target: str) -> Segment:
         """What `edit` would make of the segment (its checks and risk), nothing written: the page

@@ -119,7 +119,19 @@ function row(seg) {
   const tr = el("tr", {id: "seg-" + seg.id, "data-id": seg.id, class: "risk-" + (seg.risk || "none")});
   const who = seg.speaker ? el("div", {class: "who"}, seg.speaker) : null;
   const whoEn = seg.speaker_en ? el("div", {class: "who"}, seg.speaker_en) : null;
-  tr.append(el("td", {class: "id"}, seg.id, el("br"), el("small", {}, seg.kind)));
+  // the block's kind and speaker, as the reviewer may correct them (the release is written again)
+  const kind = el("select", {class: "kind", title: "kind of this block"});
+  for (const k of ["title", "heading", "paragraph", "turn", "boilerplate"]) {
+    const o = el("option", {value: k}, k); if (k === seg.kind) o.selected = true; kind.append(o);
+  }
+  const spk = el("input", {class: "speaker", placeholder: "speaker", size: "8"}); spk.value = seg.speaker || "";
+  const setIt = el("button", {class: "restructure", onclick: async () => {
+    try {
+      await api("PUT", "/api/jobs/" + current.id + "/blocks/" + seg.block, {kind: kind.value, speaker: spk.value.trim() || null});
+      await reload(); status("block " + seg.block + ": " + kind.value + (spk.value.trim() ? ", " + spk.value.trim() : ""));
+    } catch (e) { status(e.message, true); }
+  }}, "Set");
+  tr.append(el("td", {class: "id"}, seg.id, el("br"), kind, el("br"), spk, setIt));
   tr.append(el("td", {class: "zh", lang: "zh"}, who, zhText(seg)));
   const en = el("td", {class: "en", lang: "en"}, whoEn);
   if (seg.target) {
