@@ -378,7 +378,9 @@ def _interruptible(writes: bool = True) -> Iterator[None]:
 
 
 def _stdin(inputs: tuple[str, ...]) -> bytes | None:
-    return sys.stdin.buffer.read() if "-" in inputs else None
+    from .read import read_stdin
+
+    return read_stdin() if "-" in inputs else None
 
 
 @main.command("translate")
@@ -668,6 +670,7 @@ def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output:
     every pair; TMX keeps the links, low ones marked by an x-align-status property.
     """
     from .align import count, format_for
+    from .files import refuse_overwrite
     from .records import AlignOptions
     from .run import read_pair_list, run_align
 
@@ -676,6 +679,8 @@ def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output:
     if not pairs and not (zh_doc and en_doc):
         raise click.UsageError("give ZH_DOC and EN_DOC, or --pairs LIST.tsv")
     documents = read_pair_list(Path(pairs)) if pairs else [(str(zh_doc), str(en_doc))]
+    if output and pairs:
+        refuse_overwrite(Path(output), [pairs])
     options = AlignOptions(fmt=format_for(output, fmt), min_score=min_score, glossary=glossary, model=model,
                            offline=offline)
     report = run_align(documents, options, Path(output) if output else None)
@@ -837,11 +842,13 @@ def tm_search(text: str, limit: int, fmt: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
 def tm_export(fmt: str, output: str | None) -> None:
     """Every human translation of the memory (imported, merged, approved)."""
-    from .files import atomic_write
+    from .engines.memory import default_path
+    from .files import atomic_write, refuse_overwrite
     from .run import run_tm_export
 
     text = run_tm_export(fmt)
     if output:
+        refuse_overwrite(Path(output), [default_path()])
         atomic_write(Path(output), text)
     else:
         click.echo(text, nl=False)
@@ -1025,12 +1032,13 @@ def glossary_import(file: str, glossary: tuple[str, ...], overwrite: bool) -> No
               help="csv: a header row and a third column, source (tsv and tbx always carry it).")
 def glossary_export(glossary: tuple[str, ...], fmt: str, output: str | None, with_source: bool) -> None:
     """Export the term base."""
-    from .files import atomic_write
+    from .files import atomic_write, refuse_overwrite
     from .termbase import export_terms
 
     g = _load(glossary)
     text = export_terms(g.terms, fmt, source=with_source)
     if output:
+        refuse_overwrite(Path(output), g.files)
         atomic_write(Path(output), text)
         click.echo(f"{len(g)} terms -> {output}", err=True)
     else:

@@ -43,8 +43,11 @@ def atomic_write(path: Path, text: str) -> None:
     The temporary name is chosen before the file exists, so an interrupt at any moment (even
     one landing as the file is created, which tempfile.mkstemp cannot clean up after) leaves
     nothing behind. The temporary file is locked (flock) until renamed, which tells a live
-    writer's file from one a killed run left behind (remove_stale_temps)."""
+    writer's file from one a killed run left behind (remove_stale_temps), and every writer
+    removes those of its own file first: a killed merge, export or server write leaves nothing
+    that the next write of that file does not clear."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps([path])
     for attempt in (1, 2):
         tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
         try:
@@ -70,6 +73,23 @@ def atomic_write(path: Path, text: str) -> None:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through links, `..` or another spelling of the path)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist yet: compare where they would be
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_overwrite(output: Path, inputs: Iterable[Path | str], option: str = "output") -> None:
+    """A command never writes its output over one of its own inputs (`zhen align ZH EN -o EN`
+    would replace the human English with the TSV): a one-line usage error, nothing written."""
+    for given in inputs:
+        if str(given) != "-" and same_file(output, Path(given)):
+            raise UsageError(f"{output}: is also an input of this command ({given}); write the output "
+                             "elsewhere", option=option)
 
 
 def remove_stale_temps(paths: Iterable[Path]) -> None:

@@ -36,14 +36,14 @@ from .engines.memory import CachedTranslator, TranslationMemory
 from .errors import InputError, UsageError, ZhenError
 from .facts import check_mode as check_facts_mode
 from .facts import check_pair, check_segment, summarize_checks
-from .files import atomic_write, remove_stale_temps
+from .files import atomic_write, refuse_overwrite, remove_stale_temps
 from .glossary import Glossary, check_mode, load_glossary
 from .merge import apply_review, merge
 from .mine import Candidate, mine
 from .mine import render_tsv as render_mined
 from .normalize import HAN, to_norm
 from .provenance import now, provenance, run_options
-from .read import max_bytes, read_bytes, read_source
+from .read import max_bytes, one_line, read_bytes, read_source
 from .records import (
     AlignedPair,
     AlignOptions,
@@ -68,7 +68,7 @@ from .summarize import (
     summarize,
 )
 from .termbase import Suggestion, missing_terms, suggest
-from .translate import ProgressFactory, translate_documents
+from .translate import ProgressFactory, each_alone, translate_documents
 from .write import FORMATS, existing_formats, output_paths, summary_path, write_document
 from .write import aligned as aligned_out
 from .write import summary as summary_md
@@ -173,7 +173,8 @@ def run_translate(
         for chunk in chunks(todo):
             docs, seg_failures = _segment_all(chunk, options, prep)
             report.results.extend(seg_failures)
-            docs = _translate(replace(prep, docs=docs), options, None)
+            docs, failed = each_alone(docs, lambda ds: _translate(replace(prep, docs=list(ds)), options, None))
+            report.results.extend(DocResult(d.source.path, error=why) for d, why in failed)
             for doc in docs:
                 all_docs.append(_finish(doc, out_dir, options, prep, report, opts, summarizer))
             if bar is not None:
@@ -738,8 +739,8 @@ def read_pair_list(path: Path) -> list[tuple[str, str]]:
     """LIST.tsv: a Chinese and an English document per line (paths relative to the list's folder);
     # comments, blank lines and a header line "zh<TAB>en" are skipped."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bytes(str(path)).decode("utf-8-sig")  # bounded: a list may be a pipe or a device
+    except (InputError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the list of document pairs ({exc})") from None
     out: list[tuple[str, str]] = []
     for no, line in enumerate(text.splitlines(), 1):
@@ -766,6 +767,8 @@ def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None
     cannot be read fails alone, with one line."""
     options = options or AlignOptions()
     check_format(options.fmt)
+    if output is not None:
+        refuse_overwrite(output, [p for pair in documents for p in pair])
     glossary = load_glossary(options.glossary)
     if translator is None and options.model:
         translator = load_translator(EngineOptions(model=options.model, offline=options.offline))
@@ -813,6 +816,8 @@ def run_glossary_mine(inputs: Sequence[str], glossary: Glossary | None, min_coun
                       include_low: bool = False, output: Path | None = None,
                       keep_everyday: bool = False) -> MineReport:
     """Term candidates from files of aligned pairs (zhen align TSV or JSONL, or any zh<TAB>en TSV)."""
+    if output is not None:
+        refuse_overwrite(output, [*inputs, *(glossary.files if glossary is not None else ())])
     pairs: list[AlignedPair] = []
     for path in inputs:
         try:
@@ -868,7 +873,7 @@ def run_tm_export(fmt: str) -> str:
     if fmt == "tmx":
         return render_tmx_pairs([(zh, en) for zh, en, *_ in rows])
     lines = ["zh\ten\treviewer\twhen\torigin"]
-    lines += ["\t".join(c.replace("\t", " ").replace("\n", " ") for c in (zh, en, by or "", at or "", origin))
+    lines += ["\t".join(one_line(c) for c in (zh, en, by or "", at or "", origin))
               for zh, en, by, at, origin in rows]
     return "\n".join(lines) + "\n"
 
