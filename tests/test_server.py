@@ -198,7 +198,8 @@ def test_glossary_search_add_remove(client: TestClient) -> None:
     assert r.status_code == 200 and r.json()["result"] in ("added", "changed", "unchanged")
     r = client.post("/api/glossary", json={"zh": "测试词", "en": "test term"}, headers=AUTH)
     assert r.json()["result"] == "added"
-    assert [t["en"] for t in client.get("/api/glossary", params={"q": "测试词"}, headers=AUTH).json()["terms"]] == ["test term"]
+    found = client.get("/api/glossary", params={"q": "测试词"}, headers=AUTH).json()["terms"]
+    assert [t["en"] for t in found] == ["test term"]
     # a new term is used by the next translation
     seg = client.post("/api/translate", json={"text": "这是测试词。"}, headers=AUTH).json()["segments"][0]
     assert "test term" in seg["target"]
@@ -300,7 +301,8 @@ def test_glossary_export_and_import(client: TestClient) -> None:
     assert "conflict" in why[4] and "Ministry of Public Security" in why[4]
     assert "empty zh or en" in why[5] and "mine.tsv:5" in why[5]  # the upload's name only, never its path
     assert "unknown kind" in why[6]
-    terms = {t["zh"]: t for t in client.get("/api/glossary", params={"q": "Summer Peace"}, headers=AUTH).json()["terms"]}
+    found = client.get("/api/glossary", params={"q": "Summer Peace"}, headers=AUTH).json()["terms"]
+    terms = {t["zh"]: t for t in found}
     assert terms["夏安行动"]["kind"] == "campaign"
     # with overwrite the conflict becomes an update
     files = {"file": ("mine.tsv", "zh\ten\n公安部\tPolice Ministry\n".encode(), "text/plain")}

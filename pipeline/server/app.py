@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import logging
 import secrets
 import threading
@@ -271,7 +272,9 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
             name = upload.filename or "upload.txt"
         else:
             try:
-                body = JobIn.model_validate_json(await request.body())
+                # json.loads, as FastAPI reads /api/translate's body: a lone surrogate escaped in the
+                # JSON is read (and replaced as in a file), not refused here and taken there
+                body = JobIn.model_validate(json.loads(await request.body()))
             except ValueError:
                 raise JobError('send JSON {"text": "..."} or {"url": "..."}, or a multipart upload with a '
                                "'file' field", 422) from None
