@@ -401,9 +401,12 @@ def _stdin(inputs: tuple[str, ...]) -> bytes | None:
               help="Run the batch on a Ray cluster: HOST:PORT of its head, auto (RAY_ADDRESS, or the cluster a "
                    "`ray start` on this machine runs) or local (one started in this process). The same outputs "
                    "as without it; needs pip install 'zhen[cluster]'. Env: ZHEN_CLUSTER.")
+@click.option("--cluster-token", envvar="RAY_AUTH_TOKEN", default=None, metavar="TOKEN",
+              help="The cluster's Ray token, when it was started with token authentication (without it, zhen "
+                   "uses the token Ray would: RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token). Env: RAY_AUTH_TOKEN.")
 @_summary_options
 def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str, formats: str, with_summary: bool,
-                  cluster: str | None, **kw: Any) -> None:
+                  cluster: str | None, cluster_token: str | None, **kw: Any) -> None:
     """Translate releases (files, folders, or - for stdin) and write aligned bilingual output.
 
     For each input NAME this writes NAME.jsonl (provenance, then one record per
@@ -425,7 +428,8 @@ def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str,
     stdin = text.encode("utf-8") if text is not None else _stdin(inputs)
     inputs = inputs or ("-",)
     summary = _summary(kw)
-    options = replace(_options(kw, formats, summary if with_summary else None), cluster=cluster or None)
+    options = replace(_options(kw, formats, summary if with_summary else None), cluster=cluster or None,
+                      cluster_token=cluster_token or None)
     if kw["out_dir"] is None and inputs == ("-",):
         assert stdin is not None
         if options.cluster:

@@ -427,6 +427,7 @@ class TranslateOptions:
     discard_reviewed: bool = False  # let the model redo reviewed segments too (implies force)
     jobs: int = 1  # processes for reading and segmenting
     cluster: str | None = None  # a Ray cluster's address, auto or local: the run goes there (pipeline.cluster)
+    cluster_token: str | None = field(default=None, repr=False)  # the cluster's Ray token, when it has one
 
 
 Risk = Literal["ok", "check", "bad"]

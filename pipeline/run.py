@@ -286,7 +286,7 @@ def run_translate_cluster(
               (engine.model.path / "source.spm").read_bytes(), context, dict(engine_kwargs or {}))
     # Settings that decide outputs and live in the environment travel with the job.
     env = {k: os.environ[k] for k in ("SOURCE_DATE_EPOCH", "ZHEN_MAX_MB") if k in os.environ}
-    ray = connect(options.cluster, env)
+    ray = connect(options.cluster, env, options.cluster_token)
     bar = None
     all_docs: list[Document] = []
     written: set[int] = set()
