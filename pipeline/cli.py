@@ -847,13 +847,13 @@ def tm_search(text: str, limit: int, fmt: str) -> None:
 def tm_export(fmt: str, output: str | None) -> None:
     """Every human translation of the memory (imported, merged, approved)."""
     from .engines.memory import default_path
-    from .files import atomic_write, refuse_overwrite
+    from .files import refuse_overwrite, write_output
     from .run import run_tm_export
 
     text = run_tm_export(fmt)
     if output:
         refuse_overwrite(Path(output), [default_path()])
-        atomic_write(Path(output), text)
+        write_output(Path(output), text)
     else:
         click.echo(text, nl=False)
 
@@ -1036,14 +1036,14 @@ def glossary_import(file: str, glossary: tuple[str, ...], overwrite: bool) -> No
               help="csv: a header row and a third column, source (tsv and tbx always carry it).")
 def glossary_export(glossary: tuple[str, ...], fmt: str, output: str | None, with_source: bool) -> None:
     """Export the term base."""
-    from .files import atomic_write, refuse_overwrite
+    from .files import refuse_overwrite, write_output
     from .termbase import export_terms
 
     g = _load(glossary)
     text = export_terms(g.terms, fmt, source=with_source)
     if output:
         refuse_overwrite(Path(output), g.files)
-        atomic_write(Path(output), text)
+        write_output(Path(output), text)
         click.echo(f"{len(g)} terms -> {output}", err=True)
     else:
         click.echo(text, nl=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -43,11 +42,8 @@ def atomic_write(path: Path, text: str) -> None:
     The temporary name is chosen before the file exists, so an interrupt at any moment (even
     one landing as the file is created, which tempfile.mkstemp cannot clean up after) leaves
     nothing behind. The temporary file is locked (flock) until renamed, which tells a live
-    writer's file from one a killed run left behind (remove_stale_temps), and every writer
-    removes those of its own file first: a killed merge, export or server write leaves nothing
-    that the next write of that file does not clear."""
+    writer's file from one a killed run left behind (remove_stale_temps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps([path])
     for attempt in (1, 2):
         tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
         try:
@@ -92,14 +88,34 @@ def refuse_overwrite(output: Path, inputs: Iterable[Path | str], option: str = "
                              "elsewhere", option=option)
 
 
+def write_output(path: Path, text: str) -> None:
+    """A command's one output file (an export, an alignment): the temporary files a killed run
+    of it left are removed first, then it is written whole (atomic_write)."""
+    remove_stale_temps([path])
+    atomic_write(path, text)
+
+
 def remove_stale_temps(paths: Iterable[Path]) -> None:
     """Temporary files a killed run left beside these outputs (.NAME.xxxxxxxx.tmp): those no
     live writer holds locked. Without flock (Windows) nothing is removed: a live writer's file
-    cannot be told from a dead one's."""
+    cannot be told from a dead one's. Each folder is listed once, however many outputs it
+    holds (an archive's output folder has hundreds of thousands)."""
     if fcntl is None:
         return
+    by_folder: dict[Path, set[str]] = {}
     for path in paths:
-        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        by_folder.setdefault(path.parent, set()).add(path.name)
+    for folder, names in by_folder.items():
+        try:
+            entries = [e.name for e in os.scandir(folder)]
+        except OSError:
+            continue
+        for entry in entries:
+            # .NAME.xxxxxxxx.tmp, as atomic_write names them
+            if not (entry.startswith(".") and entry.endswith(".tmp") and "." in entry[1:-4]
+                    and entry[1:-4].rsplit(".", 1)[0] in names):
+                continue
+            tmp = folder / entry
             try:
                 fd = os.open(tmp, os.O_RDONLY)
             except OSError:

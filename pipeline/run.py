@@ -36,7 +36,7 @@ from .engines.memory import CachedTranslator, TranslationMemory
 from .errors import InputError, UsageError, ZhenError
 from .facts import check_mode as check_facts_mode
 from .facts import check_pair, check_segment, summarize_checks
-from .files import atomic_write, refuse_overwrite, remove_stale_temps
+from .files import refuse_overwrite, remove_stale_temps, write_output
 from .glossary import Glossary, check_mode, load_glossary
 from .merge import apply_review, merge
 from .mine import Candidate, mine
@@ -689,7 +689,7 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
     extra: dict[Path, str] = {}
     if new.summary is not None and summary_path(name, folder).exists():
         extra = summary_files(new, folder, (folder / f"{name}.summary.json").exists())
-    written = write_document(new, folder, formats, extra, keep=[reviewed])
+    written = write_document(new, folder, formats, extra, keep=[reviewed], clean=True)
     warnings = list(result.warnings)
     rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None)
             for s in result.reviewed]
@@ -796,7 +796,7 @@ def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None
         done += 1
     text = aligned_out.render(pairs, options.fmt)
     if output is not None and done:
-        atomic_write(output, text)
+        write_output(output, text)
     return AlignReport(pairs, text, output if done else None, done, failures)
 
 
@@ -830,7 +830,7 @@ def run_glossary_mine(inputs: Sequence[str], glossary: Glossary | None, min_coun
     found = mine(used, glossary, min_count=min_count, limit=limit, keep_everyday=keep_everyday)
     text = render_mined(found)
     if output is not None:
-        atomic_write(output, text)
+        write_output(output, text)
     return MineReport(found, text, len(pairs), len(used), output)
 
 

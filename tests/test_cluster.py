@@ -435,3 +435,44 @@ def test_the_driver_finds_the_cluster_token_where_ray_does(tmp_path: Path) -> No
         assert not use_token_auth(None)  # said explicitly: respected
         assert use_token_auth("a" * 32) and os.environ["RAY_AUTH_TOKEN"] == "a" * 32  # the option wins
     use_token_auth(None)  # Ray's settings back to this process's own environment
+
+
+def test_joining_what_is_no_ray_cluster_is_one_line_within_the_limit(tmp_path: Path, tiny_model: Path) -> None:
+    """Issue 31 item 16: an address that accepts connections but is no cluster the driver can
+    join (as a cluster with a token it lacks was) ends with one line and exit 2, within
+    ZHEN_CLUSTER_TIMEOUT, instead of retrying for ever."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # accepts (the kernel does), answers nothing
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        silent.settimeout(0.2)
+        while not stop.is_set():  # bounded by the test below
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    (tmp_path / "a.txt").write_text(_release(0), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env.update(HOME=str(tmp_path), ZHEN_HOME=str(tmp_path / "zh"), ZHEN_CLUSTER_TIMEOUT="15")
+    try:
+        run = subprocess.run([str(Path(sys.executable).parent / "zhen"), "translate", str(tmp_path / "a.txt"), "-o",
+                              str(tmp_path / "out"), "--model", str(tiny_model), "--cluster",
+                              f"127.0.0.1:{silent.getsockname()[1]}"], env=env, capture_output=True, text=True,
+                             timeout=240)
+    finally:
+        stop.set()
+        holder.join(timeout=5)
+        for s in held:
+            s.close()
+        silent.close()
+    errors = [ln for ln in run.stderr.splitlines() if ln.startswith("error:")]
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert len(errors) == 1 and "cannot join the Ray cluster at 127.0.0.1:" in errors[0]
+    assert "--cluster-token" in errors[0]
+    assert "Traceback" not in run.stderr and not (tmp_path / "out" / "a.jsonl").exists()

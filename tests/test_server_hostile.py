@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FakeTranslator
 from fastapi.testclient import TestClient
+from test_server import wait_done
 
 from pipeline.cli import main
 from pipeline.errors import UsageError
@@ -42,19 +43,10 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield c
 
 
-def _done(client: TestClient, job_id: str) -> dict[str, Any]:
-    for _ in range(2400):  # a bound (2 min) for a slow machine, not a timing assertion
-        job = client.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} never finished")
-
-
 def _job(client: TestClient, text: str = RELEASE) -> dict[str, Any]:
     r = client.post("/api/jobs", json={"text": text}, headers=AUTH)
     assert r.status_code == 202, r.text
-    return _done(client, r.json()["id"])
+    return wait_done(client, r.json()["id"])
 
 
 # ---------------------------------------------------------------------------- item 3
@@ -115,9 +107,9 @@ def test_item08_a_lone_surrogate_is_not_a_500(client: TestClient) -> None:
     assert r.status_code == 200, r.text
     seg = r.json()["segments"][0]
     assert "\ufffd" in seg["text"] and "召开新闻发布会" in seg["text"]
-    r = client.post("/api/jobs", content=json.dumps({"text": "记者\udfff：请介绍。\n"}),
+    r = client.post("/api/jobs", content=json.dumps({"text": "记者\udfff：请介绍。\n", "name": "名\ud800字"}),
                     headers={**AUTH, "Content-Type": "application/json"})
-    assert r.status_code == 202 and _done(client, r.json()["id"])["status"] == "done"
+    assert r.status_code == 202 and wait_done(client, r.json()["id"])["status"] == "done"
 
 
 # ---------------------------------------------------------------------------- item 10

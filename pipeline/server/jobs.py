@@ -284,7 +284,7 @@ class JobStore:
         suffix (how the input is read) follows the name unless given (a fetched page's type)."""
         if suffix not in UPLOAD_SUFFIXES:
             suffix = next((s for s in UPLOAD_SUFFIXES if name.lower().endswith(s)), ".txt")
-        job = Job(id=secrets.token_hex(8), name=name[:200], created=now(), suffix=suffix)
+        job = Job(id=secrets.token_hex(8), name=sanitize(name)[0][:200], created=now(), suffix=suffix)
         if self.queue.full():
             raise JobError("the translation queue is full; try again in a minute", 503)
         folder = self.folder(job.id)
@@ -378,7 +378,7 @@ class JobStore:
             return self._locks.setdefault(job_id, threading.Lock())
 
     def _write(self, job_id: str, doc: Document) -> None:
-        write_document(doc, self.folder(job_id), ALL_FORMATS)
+        write_document(doc, self.folder(job_id), ALL_FORMATS, clean=True)
 
     def _save(self, job: Job) -> None:
         atomic_write(self.folder(job.id) / "job.json", json.dumps(job.to_dict(), ensure_ascii=False) + "\n")
