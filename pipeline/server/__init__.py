@@ -18,6 +18,7 @@ from typing import Any
 from ..engines import load_translator
 from ..records import EngineOptions
 from .app import ServerConfig, create_app
+from .connections import HEADER_TIMEOUT, KEEP_ALIVE, guarded
 from .jobs import claim_data_dir
 
 
@@ -26,8 +27,6 @@ def uvicorn_server(app: Any, header_timeout: float | None = None, max_connection
     """uvicorn's Server for the app, with the connection guards of connections.py: a deadline
     for request headers, idle keep-alive connections closed, a cap on open connections."""
     import uvicorn  # the server's own dependency: only `zhen serve` pays for importing it
-
-    from .connections import HEADER_TIMEOUT, KEEP_ALIVE, guarded
 
     protocol = guarded(header_timeout or HEADER_TIMEOUT, max_connections)
     return uvicorn.Server(uvicorn.Config(app, http=protocol, timeout_keep_alive=KEEP_ALIVE, log_level="warning",
