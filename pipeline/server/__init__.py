@@ -22,15 +22,11 @@ from .connections import HEADER_TIMEOUT, KEEP_ALIVE, guarded
 from .jobs import claim_data_dir
 
 
-def uvicorn_server(app: Any, header_timeout: float | None = None, max_connections: int | None = None,
-                   **kw: Any) -> Any:
-    """uvicorn's Server for the app, with the connection guards of connections.py: a deadline
-    for request headers, idle keep-alive connections closed, a cap on open connections."""
-    import uvicorn  # the server's own dependency: only `zhen serve` pays for importing it
-
-    protocol = guarded(header_timeout or HEADER_TIMEOUT, max_connections)
-    return uvicorn.Server(uvicorn.Config(app, http=protocol, timeout_keep_alive=KEEP_ALIVE, log_level="warning",
-                                         lifespan="on", **kw))
+def server_options(header_timeout: float | None = None, max_connections: int | None = None) -> dict[str, Any]:
+    """uvicorn's settings for zhen serve: the connection guards of connections.py (a deadline
+    for request headers, a cap on open connections) and idle keep-alive connections closed."""
+    return {"http": guarded(header_timeout or HEADER_TIMEOUT, max_connections), "timeout_keep_alive": KEEP_ALIVE,
+            "log_level": "warning"}
 
 
 def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable[[str], None] = print) -> None:
@@ -49,17 +45,21 @@ def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable
         echo(f"warning: bound to {config.host}, beyond loopback: every request needs the token")
     if config.allow_private_urls:
         echo("warning: --allow-private-urls: submitted URLs may reach loopback and private addresses")
-    uvicorn_server(app, host=config.host, port=port).run()
+    import uvicorn  # the server's own dependency: only `zhen serve` pays for importing it
+
+    uvicorn.run(app, host=config.host, port=port, **server_options())
 
 
 @contextmanager
 def serving(app: Any, start_within: float = 20.0, **limits: Any) -> Iterator[str]:
     """The app on a free loopback port, in a thread of this process (tests, benchmarks, the
-    README's screenshot), with the guards `zhen serve` has (`limits`: uvicorn_server's):
+    README's screenshot), with the guards `zhen serve` has (`limits`: server_options'):
     yields its base URL; stopped and joined on exit."""
+    import uvicorn
+
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # the port is ours before uvicorn starts: no race for it
-    server = uvicorn_server(app, **limits)
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", **server_options(**limits)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_within
