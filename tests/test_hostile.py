@@ -22,10 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.cli import main
-from pipeline.engines.memory import TranslationMemory
+from pipeline.corpus.commands import run_tm_export, run_tm_import
+from pipeline.memory import TranslationMemory
+from pipeline.merge import run_merge
 from pipeline.read import one_line
 from pipeline.records import Translation
-from pipeline.run import TranslateOptions, run_merge, run_tm_export, run_tm_import, run_translate
+from pipeline.run import TranslateOptions, run_translate
 from pipeline.write.jsonl import load_document
 
 ROOT = Path(__file__).resolve().parents[1]

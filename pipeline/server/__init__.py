@@ -13,9 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ..engines import load_translator
+from ..files import zhen_home
 from ..records import EngineOptions
 from .app import ServerConfig, create_app
 from .connections import HEADER_TIMEOUT, KEEP_ALIVE, guarded
@@ -27,6 +29,11 @@ def server_options(header_timeout: float | None = None, max_connections: int | N
     for request headers, a cap on open connections) and idle keep-alive connections closed."""
     return {"http": guarded(header_timeout or HEADER_TIMEOUT, max_connections), "timeout_keep_alive": KEEP_ALIVE,
             "log_level": "warning"}
+
+
+def server_home() -> Path:
+    """Where the server keeps its jobs and glossary unless told: ZHEN_HOME/server."""
+    return zhen_home() / "server"
 
 
 def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable[[str], None] = print) -> None:
@@ -77,4 +84,4 @@ def serving(app: Any, start_within: float = 20.0, **limits: Any) -> Iterator[str
             raise RuntimeError("the server did not stop")
 
 
-__all__ = ["ServerConfig", "create_app", "serve", "serving"]
+__all__ = ["ServerConfig", "create_app", "serve", "server_home", "serving"]
