@@ -36,7 +36,7 @@ from .errors import InputError, UsageError, ZhenError
 from .files import remove_stale_temps
 from .flow import AT_DRIVER, ON_ACTORS, Context, check_run, open_context, pipe, segment_one
 from .glossary import Glossary
-from .read import max_bytes, read_source
+from .read import max_bytes, read_source, read_stdin
 from .records import Document, Source, SummaryOptions, TranslateOptions
 from .report import RunReport, term_counts
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
@@ -44,7 +44,7 @@ from .summarize import Seq2SeqSummarizer, check_options, headline_segments, need
 from .translate import ProgressFactory, each_alone
 from .write import FORMATS, output_paths
 
-__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "run_segment",
+__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "read_stdin", "run_segment",
            "run_summarize", "run_translate", "run_translate_stream"]
 
 

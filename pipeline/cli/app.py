@@ -144,6 +144,6 @@ def interruptible(writes: bool = True) -> Iterator[None]:
 
 def read_stdin(inputs: tuple[str, ...]) -> bytes | None:
     """Standard input when an input is -, read no further than the size limit allows."""
-    from ..read import read_stdin as bounded
+    from ..run import read_stdin as bounded
 
     return bounded() if "-" in inputs else None

@@ -185,17 +185,14 @@ def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output:
     every pair; TMX keeps the links, low ones marked by an x-align-status property.
     """
     from ..corpus.commands import align_options, read_pair_list, run_align
-    from ..files import refuse_overwrite
 
     if pairs and (zh_doc or en_doc):
         raise click.UsageError("give either ZH_DOC EN_DOC or --pairs LIST.tsv, not both")
     if not pairs and not (zh_doc and en_doc):
         raise click.UsageError("give ZH_DOC and EN_DOC, or --pairs LIST.tsv")
     documents = read_pair_list(Path(pairs)) if pairs else [(str(zh_doc), str(en_doc))]
-    if output and pairs:
-        refuse_overwrite(Path(output), [pairs])  # the list is an input too
     options = align_options(output, fmt, min_score=min_score, glossary=glossary, model=model, offline=offline)
-    report = run_align(documents, options, Path(output) if output else None)
+    report = run_align(documents, options, Path(output) if output else None, lists=[pairs] if pairs else [])
     for line in report.failures:
         say(f"error: {line}")
     if report.documents and not output:

@@ -143,16 +143,18 @@ def read_pair_list(path: Path) -> list[tuple[str, str]]:
 
 
 def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None = None,
-              output: Path | None = None, translator: Translator | None = None) -> AlignReport:
+              output: Path | None = None, translator: Translator | None = None,
+              lists: Sequence[str] = ()) -> AlignReport:
     """Align each (Chinese, English) document pair and render all pairs in one output.
 
     The Chinese goes through read, normalize and segment (its translatable segments); the
     English is read the same way and split into sentences by pysbd. A pair of documents that
-    cannot be read fails alone, with one line."""
+    cannot be read fails alone, with one line. `lists`: the files that named the pairs (never
+    written over either)."""
     options = options or AlignOptions()
     check_format(options.fmt)
     if output is not None:
-        refuse_overwrite(output, [p for pair in documents for p in pair])
+        refuse_overwrite(output, [*(p for pair in documents for p in pair), *lists])
     glossary = load_glossary(options.glossary)
     if translator is None and options.model:
         translator = load_translator(EngineOptions(model=options.model, offline=options.offline))
