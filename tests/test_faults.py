@@ -27,8 +27,8 @@ from conftest import FakeTranslator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.cli import main
 from pipeline import memory
+from pipeline.cli import main
 from pipeline.errors import UsageError
 from pipeline.merge import run_merge
 from pipeline.records import SummaryOptions
