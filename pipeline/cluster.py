@@ -24,7 +24,9 @@ import os
 import pickle
 import shutil
 import socket
+import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +39,7 @@ from .engines.base import MarianEngine, SpmTokenCounter, Translator
 from .errors import UsageError, ZhenError
 from .flow import ON_ACTORS, Context, Stage, pipe, read_one, segment_one
 from .glossary import Glossary, jieba_module
+from .loopback_ray import keep_loopback
 from .memory import CachedTranslator
 from .provenance import now
 from .read import max_bytes, read_bytes
@@ -66,21 +69,91 @@ def import_ray() -> Any:
     return ray
 
 
-def connect(address: str, env: dict[str, str]) -> Any:
+# Seconds a driver may take to join a cluster (ZHEN_CLUSTER_TIMEOUT changes it): past it, ray.init
+# is not coming back (it retries a cluster it cannot join, an address Ray rewrote, for ever).
+CONNECT_TIMEOUT = 60.0
+TOKEN_HELP = ("if the cluster was started with token authentication (Ray turns it on when ~/.ray/auth_token "
+              "exists or RAY_AUTH_MODE=token), give its token with --cluster-token or RAY_AUTH_TOKEN")
+
+
+def default_token_path() -> Path:
+    """Where `ray start` and `ray get-auth-token --generate` keep the token (Ray's own default)."""
+    return Path.home() / ".ray" / "auth_token"
+
+
+def use_token_auth(token: str | None = None) -> bool:
+    """Ray's token authentication for this driver, through the variables Ray documents: a token
+    given (--cluster-token) becomes RAY_AUTH_TOKEN; with RAY_AUTH_MODE unset, a token that Ray
+    would find (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH, ~/.ray/auth_token) turns token mode on,
+    as `ray start --head` does for the cluster it starts once that file exists. Ray connects
+    to an explicit address without it, and a cluster with tokens then refuses the driver.
+    A driver in token mode also joins a cluster without tokens (the token is not checked)."""
+    if token:
+        os.environ["RAY_AUTH_TOKEN"] = token
+        os.environ["RAY_AUTH_MODE"] = "token"
+    elif os.environ.get("RAY_AUTH_MODE") is None:
+        found = os.environ.get("RAY_AUTH_TOKEN") or Path(
+            os.environ.get("RAY_AUTH_TOKEN_PATH") or default_token_path()).is_file()
+        if found:
+            os.environ["RAY_AUTH_MODE"] = "token"
+    on = os.environ.get("RAY_AUTH_MODE", "").lower() == "token"
+    try:  # Ray reads its settings once: this process may have imported it before (tests)
+        import importlib
+
+        raylet = importlib.import_module("ray._raylet")
+        raylet.Config.initialize("")
+        raylet.AuthenticationTokenLoader.instance().reset_cache()
+    except (ImportError, AttributeError):
+        pass
+    return on
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return host.strip("[]") == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _watchdog(address: str, seconds: float) -> threading.Timer:
+    """ray.init does not give up on some clusters it cannot join: past `seconds`, one line and
+    exit status 2, as any setup error."""
+
+    def expire() -> None:
+        sys.stderr.write(f"error: cannot join the Ray cluster at {address} within {seconds:.0f} s: check that its "
+                         f"head runs and is reachable there; {TOKEN_HELP}\n")
+        sys.stderr.flush()
+        os._exit(2)  # the main thread is inside ray.init, which no exception reaches
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def connect(address: str, env: dict[str, str], token: str | None = None) -> Any:
     """Join the cluster at `address` (host:port of its head), `auto` (RAY_ADDRESS, else the
     cluster a `ray start` on this machine runs) or `local` (a cluster in this process, on this
-    machine's cores). `env` travels with the job to every worker."""
+    machine's cores, on loopback only). `env` travels with the job to every worker; `token`
+    is the cluster's token when it has one (see use_token_auth)."""
     ray = import_ray()
-    if address not in ("auto", "local"):
+    use_token_auth(token)
+    if address == "local":
+        keep_loopback()
+    elif address != "auto":
         host, _, port = address.rpartition(":")
         if not host or not port.isdigit():
             raise UsageError(f"{address}: a Ray cluster is named HOST:PORT (its head's GCS port, 6379 by "
                              "default), auto or local", option="cluster")
         try:  # ray.init itself retries an unreachable address for minutes
-            socket.create_connection((host, int(port)), timeout=5).close()
+            socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
         except OSError as exc:
             raise UsageError(f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); start it with "
                              "`ray start --head` and give its address", option="cluster") from None
+        if _is_loopback(host):
+            keep_loopback()
     # Ray's own logs go to its session folder, not to zhen's stderr: the driver shows one bar and
     # the report. (Its core worker would say on every run, as an error, that Ray Data keeps the
     # actors' constructor arguments in the object store; it says that it read this instead.)
@@ -89,12 +162,21 @@ def connect(address: str, env: dict[str, str]) -> Any:
     kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.ERROR,
                               "runtime_env": {"env_vars": env} if env else None}
     try:
+        seconds = float(os.environ.get("ZHEN_CLUSTER_TIMEOUT") or CONNECT_TIMEOUT)
+    except ValueError:
+        raise UsageError(f"ZHEN_CLUSTER_TIMEOUT={os.environ['ZHEN_CLUSTER_TIMEOUT']!r}: a number of seconds") from None
+    watchdog = _watchdog(address, seconds)
+    try:
         if address == "local":
-            ray.init(include_dashboard=False, **kwargs)
+            ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", **kwargs)
         else:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise UsageError(f"cannot join the Ray cluster at {address} ({exc})", option="cluster") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot join the Ray cluster at {address} ({first}); {TOKEN_HELP}",
+                         option="cluster") from None
+    finally:
+        watchdog.cancel()
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # Ray Data sets its own level at init
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
@@ -427,7 +509,7 @@ class RayBackend:
         self.engine(self.options)  # what decides provenance; a missing model stops here, before the cluster
         # Settings that decide outputs and live in the environment travel with the job.
         env = {k: os.environ[k] for k in ("SOURCE_DATE_EPOCH", "ZHEN_MAX_MB") if k in os.environ}
-        self.ray = connect(self.options.cluster or "", env)
+        self.ray = connect(self.options.cluster or "", env, self.options.cluster_token)
         meta = read_all(self.ray, items)
         failures += [DocResult(m["path"], error=m["error"]) for m in meta if m["error"]]
         stubs = []

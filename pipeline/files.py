@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -72,14 +71,51 @@ def atomic_write(path: Path, text: str) -> None:
             raise
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through links, `..` or another spelling of the path)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist yet: compare where they would be
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_overwrite(output: Path, inputs: Iterable[Path | str], option: str = "output") -> None:
+    """A command never writes its output over one of its own inputs (`zhen align ZH EN -o EN`
+    would replace the human English with the TSV): a one-line usage error, nothing written."""
+    for given in inputs:
+        if str(given) != "-" and same_file(output, Path(given)):
+            raise UsageError(f"{output}: is also an input of this command ({given}); write the output "
+                             "elsewhere", option=option)
+
+
+def write_output(path: Path, text: str) -> None:
+    """A command's one output file (an export, an alignment): the temporary files a killed run
+    of it left are removed first, then it is written whole (atomic_write)."""
+    remove_stale_temps([path])
+    atomic_write(path, text)
+
+
 def remove_stale_temps(paths: Iterable[Path]) -> None:
     """Temporary files a killed run left beside these outputs (.NAME.xxxxxxxx.tmp): those no
     live writer holds locked. Without flock (Windows) nothing is removed: a live writer's file
-    cannot be told from a dead one's."""
+    cannot be told from a dead one's. Each folder is listed once, however many outputs it
+    holds (an archive's output folder has hundreds of thousands)."""
     if fcntl is None:
         return
+    by_folder: dict[Path, set[str]] = {}
     for path in paths:
-        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        by_folder.setdefault(path.parent, set()).add(path.name)
+    for folder, names in by_folder.items():
+        try:
+            entries = [e.name for e in os.scandir(folder)]
+        except OSError:
+            continue
+        for entry in entries:
+            # .NAME.xxxxxxxx.tmp, as atomic_write names them
+            if not (entry.startswith(".") and entry.endswith(".tmp") and "." in entry[1:-4]
+                    and entry[1:-4].rsplit(".", 1)[0] in names):
+                continue
+            tmp = folder / entry
             try:
                 fd = os.open(tmp, os.O_RDONLY)
             except OSError:

@@ -24,6 +24,7 @@ from rapidfuzz.distance import Indel
 from .engines.base import Progress, Translator
 from .errors import ZhenError
 from .files import zhen_home
+from .read import one_line
 from .records import Translation
 
 # How long to wait for another run holding the memory (seconds); tests lower it.
@@ -253,14 +254,20 @@ class TranslationMemory:
                 f"SELECT source, target, reviewer, reviewed_at FROM reviewed WHERE source IN "
                 f"({','.join('?' * len(chunk))})", chunk
             ).fetchall():
-                out[src] = (tgt, by, at)
+                if tgt.strip():  # a blank English a memory of an older zhen kept is no translation
+                    out[src] = (tgt, by, at)
         return out
 
     @_guarded(lambda: None)
     def reviewed_put(self, rows: Sequence[tuple[str, str, str | None, str | None]], origin: str) -> None:
         """(source, English, reviewer, when) from a merged file, an approval or an imported human
-        translation: the newest of a sentence wins."""
+        translation: the newest of a sentence wins. Each text is kept as one line (so that every
+        export reads back as it was); a pair with no Chinese or no English is not a translation
+        and is left out."""
         now = time.time()
+        rows = [(one_line(s), one_line(t), by and one_line(by), at and one_line(at)) for s, t, by, at in rows]
+        rows = [r for r in rows if r[0] and r[1]]
+        origin = one_line(origin)  # a file name may hold undecodable bytes (lone surrogates)
         with self._conn():
             self._conn().execute("BEGIN IMMEDIATE")
             self._conn().executemany(

@@ -17,7 +17,7 @@ from .errors import UsageError
 from .facts import check_segment, describe, unsupported
 from .glossary import verify
 from .memory import TranslationMemory
-from .read import max_bytes, sanitize
+from .read import max_bytes, one_line, sanitize
 from .records import Document, Review, ReviewedFile, ReviewedUnit, Segment, Summary
 from .summarize import headline_text
 from .write import FORMATS, existing_formats, summary_path, write_document
@@ -43,11 +43,10 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def _clean(target: str) -> tuple[str, bool]:
-    """A reviewer's English without the characters that would break a line-based output
-    (line and paragraph separators, controls): each becomes a space."""
-    text, notes = sanitize(target)
-    text = text.replace("\n", " ") if notes else text
-    return text, bool(notes)
+    """A reviewer's English as one line, the way the model's English is (a pretty-printed
+    XLIFF's line breaks and indentation, an Enter in the page's edit box, become one space);
+    and whether it held characters no output can carry (controls, separators), which are reported."""
+    return one_line(target), bool(sanitize(target)[1])
 
 
 def check_file(doc: Document, reviewed: ReviewedFile, origin: str) -> dict[str, ReviewedUnit]:
@@ -105,6 +104,12 @@ def merge(doc: Document, reviewed: ReviewedFile, origin: str) -> MergeResult:
             segs.append(seg)
             continue
         new, cleaned = _clean(unit.target)
+        if not new:
+            # an empty, self-closing or blank <target> (an empty TMX <seg>) means "not translated
+            # yet", never "the English is nothing": the segment keeps its English and is not marked
+            warnings.append(f"{seg.id}: the reviewed English is empty; kept the English it had")
+            segs.append(seg)
+            continue
         if cleaned:
             warnings.append(f"{seg.id}: line separators or control characters in the reviewed English became spaces")
         review = unit.review if unit.review != Review() else (seg.review or Review())
@@ -183,7 +188,7 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
     extra: dict[Path, str] = {}
     if new.summary is not None and summary_path(name, folder).exists():
         extra = summary_files(new, folder, (folder / f"{name}.summary.json").exists())
-    written = write_document(new, folder, formats, extra, keep=[reviewed])
+    written = write_document(new, folder, formats, extra, keep=[reviewed], clean=True)
     warnings = list(result.warnings)
     rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None)
             for s in result.reviewed]

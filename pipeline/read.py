@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InputError, UsageError
 from .records import Source
@@ -61,6 +62,15 @@ def sanitize(text: str) -> tuple[str, list[str]]:
     notes = [f"{n} {what} replaced at read time" for what, n in found.items()]
     return clean, notes
 
+def one_line(text: str) -> str:
+    """Text as one line of English (or Chinese) the way the model's English comes out: sanitized
+    (controls and lone surrogates), every run of white space (line breaks, tabs, \\r, separators,
+    indentation) one space, none at either end. A reviewer's English, a memory's entries and
+    every TSV cell go through it: a pretty-printed XLIFF target or an Enter in the edit box
+    must not break the one-line outputs."""
+    return " ".join(sanitize(text)[0].split())
+
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -88,9 +98,7 @@ def read_source(path: str, data: bytes | None = None) -> Source:
     name = "stdin" if path == "-" else Path(path).name
     limit = max_bytes()
     if len(data) > limit:
-        mib = len(data) // 2**20
-        raise InputError(f"{name}: {mib} MiB is too large for a release (limit {limit // 2**20} MiB; "
-                         "set ZHEN_MAX_MB to raise it)")
+        raise InputError(f"{name}: {_too_large(len(data), limit)}")
     digest = hashlib.sha256(data).hexdigest()
     text, encoding = decode(data, name)
     media = _media_type(path, data)
@@ -104,24 +112,50 @@ def read_source(path: str, data: bytes | None = None) -> Source:
                   warnings=tuple(warnings))
 
 
+def _too_large(size: int, limit: int) -> str:
+    # a stream read up to the limit and one byte more is "over", not a size it never reached
+    what = f"{size // 2**20} MiB is" if size > limit + 1 else "over the limit: it is"
+    return f"{what} too large for a release (limit {limit // 2**20} MiB; set ZHEN_MAX_MB to raise it)"
+
+
+def read_capped(stream: BinaryIO, limit: int | None = None) -> bytes:
+    """At most the size limit and one byte more: standard input, a pipe or a device such as
+    /dev/zero has no size to check first, and must not be read whole into memory."""
+    cap = (max_bytes() if limit is None else limit) + 1
+    out = bytearray()
+    while len(out) < cap:
+        chunk = stream.read(min(1 << 20, cap - len(out)))
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out)
+
+
+def read_stdin() -> bytes:
+    """Standard input, read no further than the size limit allows (read_source then refuses it)."""
+    return read_capped(sys.stdin.buffer)
+
+
 def read_bytes(path: str) -> bytes:
     """An input's bytes, refused before reading when over the size limit."""
     if path == "-":
-        return sys.stdin.buffer.read()
+        return read_stdin()
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: no such file")
     if p.is_dir():
         raise InputError(f"{path}: is a folder, not a release file")
     limit = max_bytes()
-    if p.stat().st_size > limit:  # refuse before reading gigabytes into memory
-        mib = p.stat().st_size // 2**20
-        raise InputError(f"{path}: {mib} MiB is too large for a release (limit {limit // 2**20} MiB; "
-                         "set ZHEN_MAX_MB to raise it)")
     try:
-        return p.read_bytes()
+        if p.stat().st_size > limit:  # refuse before reading gigabytes into memory
+            raise InputError(f"{path}: {_too_large(p.stat().st_size, limit)}")
+        with p.open("rb") as fh:  # a FIFO or a device says size 0: read no further than the limit
+            data = read_capped(fh, limit)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise InputError(f"{path}: {_too_large(len(data), limit)}")
+    return data
 
 
 def _stem(p: Path) -> str:

@@ -478,6 +478,11 @@ class TranslateOptions:
                                     "or the cluster a `ray start` on this machine runs) or local (one started in this "
                                     "process). The same outputs as without it; needs pip install 'zhen[cluster]'. "
                                     "Env: ZHEN_CLUSTER.", envvar="ZHEN_CLUSTER", metavar="ADDRESS")
+    # repr=False: a secret, never printed with the options
+    cluster_token: str | None = field(default=None, repr=False, metadata={
+        "help": "The cluster's Ray token, when it was started with token authentication (without it, zhen uses the "
+                "token Ray would: RAY_AUTH_TOKEN_PATH or ~/.ray/auth_token). Env: RAY_AUTH_TOKEN.",
+        "envvar": "RAY_AUTH_TOKEN", "metavar": "TOKEN"})
     as_of: str | None = cli_field(None, "For a term whose official English changed, the rendering in force on DATE "
                                   "(YYYY-MM-DD) for releases without a date line of their own; default today. A "
                                   "release's date line always wins. For archives.", type=iso_date, metavar="DATE")

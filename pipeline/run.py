@@ -36,16 +36,16 @@ from .errors import InputError, UsageError, ZhenError
 from .files import remove_stale_temps
 from .flow import AT_DRIVER, ON_ACTORS, Context, check_run, open_context, pipe, segment_one
 from .glossary import Glossary
-from .read import max_bytes, read_source
+from .read import max_bytes, read_source, read_stdin
 from .records import Document, Source, SummaryOptions, TranslateOptions
 from .report import RunReport, term_counts
 from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .structure_file import apply_structure_file
 from .summarize import Seq2SeqSummarizer, check_options, headline_segments, needs_full_translation, select
-from .translate import ProgressFactory
+from .translate import ProgressFactory, each_alone
 from .write import FORMATS, output_paths
 
-__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "run_segment",
+__all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "read_stdin", "run_segment",
            "run_summarize", "run_translate", "run_translate_stream"]
 
 
@@ -96,7 +96,10 @@ class LocalBackend:
         for chunk in groups:
             docs, failures = segment_all(chunk, ctx)
             yield from failures
-            yield from pipe(docs, ctx, ON_ACTORS)
+            # a document the engine fails on (one sentence it chokes on) fails alone
+            done, failed = each_alone(docs, lambda ds: pipe(ds, ctx, ON_ACTORS))
+            yield from (DocResult(doc.source.path, error=why) for doc, why in failed)
+            yield from done
 
     def finish(self, names: list[str]) -> str | None:
         return None

@@ -15,6 +15,7 @@ from typing import Any
 
 from .dated import dated_hits, release_day
 from .engines.base import Translator
+from .errors import ZhenError
 from .glossary import Glossary, match, protect, restore, verify
 from .normalize import HAN, to_norm
 from .provenance import now
@@ -63,6 +64,28 @@ def translate_documents(
         new_segs = tuple(_with_speaker(done.get(id(seg), seg), blocks) for seg in doc.segments)
         out.append(replace(doc, blocks=blocks, segments=new_segs, provenance=prov))
     return out
+
+
+def each_alone(docs: Sequence[Document], run: Callable[[Sequence[Document]], list[Document]],
+               ) -> tuple[list[Document], list[tuple[Document, str]]]:
+    """`run` over the documents together (their sentences share batches); should that fail,
+    over each document on its own, so that the one the engine cannot take (a sentence it
+    chokes on) fails alone, with one line, and the others are translated. A ZhenError (no
+    model, a bad option) is the run's, not a document's: it goes up as it is."""
+    try:
+        return run(docs), []
+    except ZhenError:
+        raise
+    except Exception as exc:
+        if len(docs) == 1:
+            return [], [(docs[0], f"{docs[0].source.path}: cannot translate ({type(exc).__name__}: {exc})")]
+    done: list[Document] = []
+    failed: list[tuple[Document, str]] = []
+    for doc in docs:
+        ok, bad = each_alone([doc], run)
+        done += ok
+        failed += bad
+    return done, failed
 
 
 def translate_segments(segs: Sequence[Segment], translator: Translator, glossary: Glossary | None, mode: str,

@@ -16,11 +16,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-# `ray start`, keeping a loopback address as given: Ray otherwise rewrites 127.0.0.1 to the
-# machine's routable address wherever it meets it, and a cluster on one machine would then
-# listen on every interface.
-LAUNCH = ("import sys, ray._private.services as s; s.resolve_ip_for_localhost = lambda host: host; "
-          "from ray.scripts.scripts import main; sys.argv[0] = 'ray'; main()")
+# `ray start`, keeping a loopback address as given (pipeline/loopback_ray.py says why): the
+# README's local cluster starts the same way.
+LAUNCH = ["-m", "pipeline.loopback_ray"]
 
 
 def free_port() -> int:
@@ -67,8 +65,6 @@ def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tupl
     dashboard; the actors' temporary files under root, Ray's session in a short-named
     temporary folder (its socket paths must stay under 108 bytes), removed at the end; yields
     the head's address and the nodes' process groups; stops every node by its PID."""
-    import ray._private.services as services
-
     (root / "tmp").mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0",
@@ -76,7 +72,6 @@ def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tupl
     common = ["--node-ip-address", "127.0.0.1", "--num-cpus", str(cpus), "--object-store-memory", "200000000",
               "--disable-usage-stats", "--block"]
     procs: list[subprocess.Popen[bytes]] = []
-    old = services.resolve_ip_for_localhost
     session = Path(tempfile.mkdtemp(prefix="zhen-ray-"))
     try:
         for n in range(nodes):
@@ -84,14 +79,12 @@ def loopback_cluster(root: Path, nodes: int = 2, cpus: int = 1) -> Iterator[tupl
                      if n == 0 else ["--address", f"127.0.0.1:{port}"])
             log = root / f"node-{n}.log"
             with log.open("wb") as fh:
-                procs.append(subprocess.Popen([sys.executable, "-c", LAUNCH, "start", *where, *common], env=env,
+                procs.append(subprocess.Popen([sys.executable, *LAUNCH, "start", *where, *common], env=env,
                                               stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                               start_new_session=True, preexec_fn=_die_with_parent))
             _wait(procs[-1], log)
-        services.resolve_ip_for_localhost = lambda host: host  # this driver keeps the loopback address too
         yield f"127.0.0.1:{port}", tuple(p.pid for p in procs)
     finally:
-        services.resolve_ip_for_localhost = old
         for proc in reversed(procs):
             _stop(proc)
         shutil.rmtree(session, ignore_errors=True)

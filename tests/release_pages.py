@@ -29,8 +29,12 @@ RELEASE_PAGE = f"""<!doctype html>
 METADATA = "http://169.254.169.254/latest/meta-data/"
 
 
+TRICKLE = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 150 + b"\r\n\r\n<p>late</p>"
+
+
 class Pages(BaseHTTPRequestHandler):
     hosts: ClassVar[list[str]] = []  # the Host header of every request (what the server was asked for)
+    trickled: ClassVar[list[int]] = []  # bytes of TRICKLE sent before the client went, per request
 
     def log_message(self, *_args: Any) -> None:  # quiet: pytest shows failures, not access logs
         pass
@@ -45,8 +49,29 @@ class Pages(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _trickle(self) -> None:
+        """The response's headers a byte every 0.1 s (about 20 s in all, then a body), as a
+        server holding a fetcher would send them; stops when the client goes."""
+        import time
+
+        sent = 0
+        try:
+            for i in range(len(TRICKLE)):
+                self.wfile.write(TRICKLE[i : i + 1])
+                self.wfile.flush()
+                sent += 1
+                time.sleep(0.1)
+        except OSError:
+            pass
+        finally:
+            Pages.trickled.append(sent)
+            self.close_connection = True
+
     def do_GET(self) -> None:
         Pages.hosts.append(self.headers.get("Host", ""))
+        if self.path == "/slow-headers":
+            self._trickle()
+            return
         routes: dict[str, tuple[int, bytes, str, dict[str, str]]] = {
             "/release.html": (200, RELEASE_PAGE.encode(), "text/html; charset=utf-8", {}),
             "/gbk.html": (200, RELEASE_PAGE.replace('charset="utf-8"', 'charset="gbk"').encode("gbk"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import ray_nodes
 from click.testing import CliRunner
 from ray_nodes import cluster_processes, free_port, loopback_cluster
 
@@ -333,3 +335,127 @@ def test_ctrl_c_stops_the_job_and_a_second_run_does_the_rest(
     before = len(written) // 4
     assert f"documents: {40 - before} translated, {before} up to date, 1 failed" in rest.output, rest.output
     assert _outputs(out) == batch.local
+
+
+# ---------------------------------------------------------------------------- issue 31, items 16 and 21
+
+
+def _readme_local_cluster() -> tuple[list[str], list[str]]:
+    """The README's two lines for a cluster on one machine: the node, then zhen."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in text.split("```")[1::2] if "pipeline.loopback_ray" in b)
+    lines = [ln.split("#", 1)[0].split() for ln in block.strip().splitlines()]
+    assert len(lines) == 2 and lines[0][:3] == ["python", "-m", "pipeline.loopback_ray"] and lines[1][0] == "zhen"
+    return lines[0], lines[1]
+
+
+@pytest.mark.parametrize("token_file", [True, False], ids=["token-file", "no-token-file"])
+def test_readme_local_cluster_steps_as_written(token_file: bool, tmp_path: Path, tiny_model: Path) -> None:
+    """Issue 31 items 16 and 21: the README's steps with the pinned Ray, under a temporary home
+    folder with and without ~/.ray/auth_token (the real one is never touched): zhen joins, the
+    outputs are written, and nothing of the node listens beyond loopback."""
+    bench = ray_nodes
+    home = tmp_path / "home"
+    (home / ".ray").mkdir(parents=True)
+    if token_file:
+        (home / ".ray" / "auth_token").write_text("0123456789abcdef0123456789abcdef", encoding="utf-8")
+    (tmp_path / "tmp").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env.update(HOME=str(home), TMPDIR=str(tmp_path / "tmp"), RAY_USAGE_STATS_ENABLED="0",
+               ZHEN_HOME=str(tmp_path / "zhen-home"), ZHEN_CLUSTER_TIMEOUT="120")
+    port = str(free_port())
+    node, driver = _readme_local_cluster()
+    session = Path(tempfile.mkdtemp(prefix="zhen-ray-"))  # Ray's socket paths must stay short
+    # as written, plus what keeps a test's node small and its session its own
+    node = [sys.executable if w == "python" else port if w == "6379" else w for w in node]
+    node += ["--num-cpus", "1", "--object-store-memory", "200000000", "--disable-usage-stats",
+             "--temp-dir", str(session)]
+    inputs = tmp_path / "archive"
+    inputs.mkdir()
+    for i in range(3):
+        (inputs / f"r{i}.txt").write_text(_release(i), encoding="utf-8")
+    zhen = Path(sys.executable).parent / "zhen"
+    driver = [str(zhen) if w == "zhen" else str(inputs) if w == "archive/" else str(tmp_path / "out")
+              if w == "out/" else w.replace("6379", port) for w in driver]
+    driver += ["--model", str(tiny_model)]  # the README's default model is not on this machine
+    log = tmp_path / "node.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(node, env=env, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                cwd=ROOT, start_new_session=True, preexec_fn=bench._die_with_parent)
+    try:
+        bench._wait(proc, log)
+        head = log.read_text(errors="replace")
+        assert ("Token authentication is enabled" in head) == token_file, head[-2000:]
+        assert "Local node IP: 127.0.0.1" in head  # not rewritten to the machine's routable address
+        run = subprocess.run(driver, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert sorted(p.name for p in (tmp_path / "out").glob("r*.jsonl")) == ["r0.jsonl", "r1.jsonl", "r2.jsonl"]
+        listening = _listening((proc.pid,))
+        assert listening and set(listening) <= {"0100007F", "0000000000000000FFFF00000100007F",
+                                                "00000000000000000000000001000000"}, listening
+    finally:
+        bench._stop(proc)
+        import shutil
+
+        shutil.rmtree(session, ignore_errors=True)
+    assert (home / ".ray" / "auth_token").exists() == token_file  # no token written where there was none
+
+
+def test_the_driver_finds_the_cluster_token_where_ray_does(tmp_path: Path) -> None:
+    """Issue 31 item 16, without a cluster: the token from the option, else where `ray start`
+    would find it (a temporary home folder here, never the real one); an explicit mode is kept."""
+    from pipeline.cluster import use_token_auth
+
+    with pytest.MonkeyPatch.context() as mp:
+        for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+            mp.delenv(k, raising=False)
+        mp.setenv("HOME", str(tmp_path))
+        assert not use_token_auth(None) and "RAY_AUTH_MODE" not in os.environ  # no token: Ray's default
+        (tmp_path / ".ray").mkdir()
+        (tmp_path / ".ray" / "auth_token").write_text("f" * 32, encoding="utf-8")
+        assert use_token_auth(None) and os.environ["RAY_AUTH_MODE"] == "token"  # the file ray start would use
+        mp.setenv("RAY_AUTH_MODE", "disabled")
+        assert not use_token_auth(None)  # said explicitly: respected
+        assert use_token_auth("a" * 32) and os.environ["RAY_AUTH_TOKEN"] == "a" * 32  # the option wins
+    use_token_auth(None)  # Ray's settings back to this process's own environment
+
+
+def test_joining_what_is_no_ray_cluster_is_one_line_within_the_limit(tmp_path: Path, tiny_model: Path) -> None:
+    """Issue 31 item 16: an address that accepts connections but is no cluster the driver can
+    join (as a cluster with a token it lacks was) ends with one line and exit 2, within
+    ZHEN_CLUSTER_TIMEOUT, instead of retrying for ever."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # accepts (the kernel does), answers nothing
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        silent.settimeout(0.2)
+        while not stop.is_set():  # bounded by the test below
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    (tmp_path / "a.txt").write_text(_release(0), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env.update(HOME=str(tmp_path), ZHEN_HOME=str(tmp_path / "zh"), ZHEN_CLUSTER_TIMEOUT="15")
+    try:
+        run = subprocess.run([str(Path(sys.executable).parent / "zhen"), "translate", str(tmp_path / "a.txt"), "-o",
+                              str(tmp_path / "out"), "--model", str(tiny_model), "--cluster",
+                              f"127.0.0.1:{silent.getsockname()[1]}"], env=env, capture_output=True, text=True,
+                             timeout=240)
+    finally:
+        stop.set()
+        holder.join(timeout=5)
+        for s in held:
+            s.close()
+        silent.close()
+    errors = [ln for ln in run.stderr.splitlines() if ln.startswith("error:")]
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert len(errors) == 1 and "cannot join the Ray cluster at 127.0.0.1:" in errors[0]
+    assert "--cluster-token" in errors[0]
+    assert "Traceback" not in run.stderr and not (tmp_path / "out" / "a.jsonl").exists()

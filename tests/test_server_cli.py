@@ -23,8 +23,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen["loads"] += 1
         return FakeTranslator()
 
-    def run(app: Any, host: str, port: int, **_kw: Any) -> None:
-        seen.update(app=app, host=host, port=port)
+    def run(app: Any, host: str, port: int, **kw: Any) -> None:
+        seen.update(app=app, host=host, port=port, kw=kw)
 
     monkeypatch.setattr(pipeline.server, "load_translator", load)
     monkeypatch.setattr(uvicorn, "run", run)
@@ -37,6 +37,10 @@ def test_serve_prints_a_generated_token_and_binds_loopback(served: dict[str, Any
     token = next(ln.split(": ", 1)[1] for ln in res.output.splitlines() if ln.startswith("token: "))
     assert len(token) >= 24 and served["loads"] == 1
     assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
+    from pipeline.server.connections import GuardedH11
+
+    # issue 31 item 12: the connections `zhen serve` takes have a header deadline and a cap
+    assert issubclass(served["kw"]["http"], GuardedH11) and served["kw"]["timeout_keep_alive"] == 5
     with TestClient(served["app"], base_url="http://127.0.0.1") as c:
         assert c.post("/api/jobs", json={"text": "公安部。"}).status_code == 401
         r = c.post("/api/jobs", json={"text": "公安部。"}, headers={"Authorization": f"Bearer {token}"})

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import FakeTranslator
 from fastapi.testclient import TestClient
-from release_pages import METADATA, TITLE, Pages, page_server
+from release_pages import METADATA, TITLE, TRICKLE, Pages, page_server
 
 from pipeline.server import ServerConfig, create_app
 from pipeline.server.fetch import FetchLimits, IPAddress, address_refusal, fetch_page
@@ -182,3 +182,19 @@ def test_without_the_option_loopback_urls_are_refused(pages: str, tmp_path: Path
         assert c.post("/api/jobs", json={"url": "file:///etc/passwd"}, headers=AUTH).status_code == 400
         assert c.get("/api/jobs").json()["jobs"] == []  # nothing was queued
     assert Pages.hosts == []  # and the page server never heard from it
+
+
+def test_the_deadline_covers_response_headers_sent_a_byte_at_a_time(pages: str) -> None:
+    """Issue 31 item 13: each read came within the per-read timeout, so a page trickling its
+    headers held a fetch (and its slot) past the deadline; the deadline is the whole exchange's."""
+    import time
+
+    Pages.trickled.clear()
+    with pytest.raises(JobError) as err:
+        fetch_page(f"{pages}/slow-headers", FetchLimits(timeout=5, deadline=1.5), check=lambda _ip: None)
+    assert err.value.status == 502 and "took over 2 s" in str(err.value)
+    for _ in range(100):  # the page server notices the closed connection at its next byte (bounded wait)
+        if Pages.trickled:
+            break
+        time.sleep(0.05)
+    assert Pages.trickled and Pages.trickled[0] < len(TRICKLE)  # given up before the headers were whole

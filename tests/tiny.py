@@ -53,8 +53,10 @@ def _train_spm(lines: list[str], prefix: Path) -> None:
     prefix.with_suffix(".spm").write_bytes(buf.getvalue())
 
 
-def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0) -> Path:
-    """Write a tiny MarianMT model (d_model 16, 1 layer) with its tokenizer into `folder`."""
+def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0, positions: int = 512) -> Path:
+    """Write a tiny MarianMT model (d_model 16, 1 layer) with its tokenizer into `folder`;
+    `positions` below 512 makes one whose position limit is under its max_length (as some
+    converted models have)."""
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel
@@ -78,7 +80,7 @@ def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0) -> Path:
     cfg = MarianConfig(
         vocab_size=len(vocab), d_model=16, encoder_layers=1, decoder_layers=1,
         encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
-        max_position_embeddings=512, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad,
+        max_position_embeddings=positions, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad,
         forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
     )
     torch.manual_seed(seed)

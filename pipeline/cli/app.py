@@ -143,4 +143,7 @@ def interruptible(writes: bool = True) -> Iterator[None]:
 
 
 def read_stdin(inputs: tuple[str, ...]) -> bytes | None:
-    return sys.stdin.buffer.read() if "-" in inputs else None
+    """Standard input when an input is -, read no further than the size limit allows."""
+    from ..run import read_stdin as bounded
+
+    return bounded() if "-" in inputs else None

@@ -216,7 +216,7 @@ def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output:
         raise click.UsageError("give ZH_DOC and EN_DOC, or --pairs LIST.tsv")
     documents = read_pair_list(Path(pairs)) if pairs else [(str(zh_doc), str(en_doc))]
     options = align_options(output, fmt, min_score=min_score, glossary=glossary, model=model, offline=offline)
-    report = run_align(documents, options, Path(output) if output else None)
+    report = run_align(documents, options, Path(output) if output else None, lists=[pairs] if pairs else [])
     for line in report.failures:
         say(f"error: {line}")
     if report.documents and not output:

@@ -128,7 +128,7 @@ def run_options(f: Any) -> Any:
         click.option("-o", "--out-dir", type=click.Path(file_okay=False), default=None,
                      help="Folder for the outputs, named after each input (release.txt -> release.jsonl, ...). "
                           "Default: the current folder; for standard input (-) or --text, standard output."),
-        engine_options, glossary_option, *options_of(TranslateOptions, skip=("cluster", "structure")),
+        engine_options, glossary_option, *options_of(TranslateOptions, skip=("cluster", "structure", "cluster_token")),
         click.option("-q", "--quiet", is_flag=True,
                      help="No progress bar, no per-file report and no glossary, facts or memory counts: only "
                           "warnings and errors."),

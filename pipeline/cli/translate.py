@@ -37,6 +37,7 @@ from .render import say, say_each
               help="Also write NAME.summary.md and a summary record in the JSONL (see zhen summarize).")
 @option_for(TranslateOptions, "cluster")
 @option_for(TranslateOptions, "structure")
+@option_for(TranslateOptions, "cluster_token")
 @summary_options
 def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str, formats: str, with_summary: bool,
                   cluster: str | None, **kw: Any) -> None:

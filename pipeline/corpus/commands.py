@@ -18,12 +18,12 @@ from ..engines.shortlist import read_pairs as read_corpus
 from ..engines.store import converted_folder
 from ..errors import InputError, UsageError, ZhenError
 from ..facts import check_pair, describe
-from ..files import atomic_write
+from ..files import refuse_overwrite, write_output
 from ..flow import read_one
 from ..glossary import glossary_paths, load_glossary
 from ..memory import TranslationMemory, default_path
 from ..normalize import HAN, to_norm
-from ..read import read_source
+from ..read import one_line, read_bytes, read_source
 from ..records import AlignedPair, AlignOptions, Document, EngineOptions, PairCheck, Term
 from ..segment import segment
 from ..termbase import (
@@ -126,8 +126,8 @@ def read_pair_list(path: Path) -> list[tuple[str, str]]:
     """LIST.tsv: a Chinese and an English document per line (paths relative to the list's folder);
     # comments, blank lines and a header line "zh<TAB>en" are skipped."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bytes(str(path)).decode("utf-8-sig")  # bounded: a list may be a pipe or a device
+    except (InputError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the list of document pairs ({exc})") from None
     out: list[tuple[str, str]] = []
     for no, line in enumerate(text.splitlines(), 1):
@@ -146,14 +146,18 @@ def read_pair_list(path: Path) -> list[tuple[str, str]]:
 
 
 def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None = None,
-              output: Path | None = None, translator: Translator | None = None) -> AlignReport:
+              output: Path | None = None, translator: Translator | None = None,
+              lists: Sequence[str] = ()) -> AlignReport:
     """Align each (Chinese, English) document pair and render all pairs in one output.
 
     The Chinese goes through read, normalize and segment (its translatable segments); the
     English is read the same way and split into sentences by pysbd. A pair of documents that
-    cannot be read fails alone, with one line."""
+    cannot be read fails alone, with one line. `lists`: the files that named the pairs (never
+    written over either)."""
     options = options or AlignOptions()
     check_format(options.fmt)
+    if output is not None:
+        refuse_overwrite(output, [*(p for pair in documents for p in pair), *lists])
     glossary = load_glossary(options.glossary)
     if translator is None and options.model:
         translator = load_translator(EngineOptions(model=options.model, offline=options.offline))
@@ -181,7 +185,7 @@ def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None
         done += 1
     text = aligned_out.render(pairs, options.fmt)
     if output is not None and done:
-        atomic_write(output, text)
+        write_output(output, text)
     return AlignReport(pairs, text, output if done else None, done, failures)
 
 
@@ -201,6 +205,8 @@ def run_glossary_mine(inputs: Sequence[str], glossary: Sequence[str], min_count:
                       include_low: bool = False, output: Path | None = None,
                       keep_everyday: bool = False) -> MineReport:
     """Term candidates from files of aligned pairs (zhen align TSV or JSONL, or any zh<TAB>en TSV)."""
+    if output is not None:
+        refuse_overwrite(output, [*inputs, *glossary_paths(glossary)])
     pairs: list[AlignedPair] = []
     for path in inputs:
         try:
@@ -213,7 +219,7 @@ def run_glossary_mine(inputs: Sequence[str], glossary: Sequence[str], min_count:
     found = mine(used, load_glossary(glossary), min_count=min_count, limit=limit, keep_everyday=keep_everyday)
     text = render_mined(found)
     if output is not None:
-        atomic_write(output, text)
+        write_output(output, text)
     return MineReport(found, text, len(pairs), len(used), output)
 
 
@@ -249,9 +255,11 @@ def run_tm_import(path: Path) -> tuple[int, int]:
 def run_tm_export(fmt: str, output: Path | None = None) -> str:
     """The memory's human translations as TSV (zh, en, reviewer, when, origin) or TMX (written
     to `output` too when given)."""
+    if output is not None:
+        refuse_overwrite(output, [default_path()])
     text = _tm_export(fmt)
     if output is not None:
-        atomic_write(output, text)
+        write_output(output, text)
     return text
 
 
@@ -264,7 +272,7 @@ def _tm_export(fmt: str) -> str:
     if fmt == "tmx":
         return render_tmx_pairs([(zh, en) for zh, en, *_ in rows])
     lines = ["zh\ten\treviewer\twhen\torigin"]
-    lines += ["\t".join(c.replace("\t", " ").replace("\n", " ") for c in (zh, en, by or "", at or "", origin))
+    lines += ["\t".join(one_line(c) for c in (zh, en, by or "", at or "", origin))
               for zh, en, by, at, origin in rows]
     return "\n".join(lines) + "\n"
 
@@ -375,7 +383,9 @@ def run_glossary_export(glossary: Sequence[str], fmt: str, with_source: bool,
                         output: Path | None = None) -> tuple[int, str]:
     """The term base in TSV, CSV or TBX (written to `output` too when given): (terms, text)."""
     g = load_glossary(glossary)
+    if output is not None:
+        refuse_overwrite(output, g.files)
     text = export_terms(g.terms, fmt, source=with_source)
     if output is not None:
-        atomic_write(output, text)
+        write_output(output, text)
     return len(g), text

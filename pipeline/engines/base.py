@@ -56,7 +56,7 @@ def generation_settings(folder: Path) -> dict[str, Any]:
             data = json.loads((folder / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        for key in ("num_beams", "max_length", "bad_words_ids", "pad_token_id"):
+        for key in ("num_beams", "max_length", "bad_words_ids", "pad_token_id", "max_position_embeddings"):
             if data.get(key) is not None:
                 out[key] = data[key]
     return out
@@ -100,7 +100,11 @@ class MarianEngine:
         self.bad_words_ids = gen.get("bad_words_ids")
         self.batch_size = max(1, options.batch_size or self.default_batch_size)
         self.threads = options.threads
-        self.max_input_tokens = min(max_input_tokens, self.max_length)
+        # The model's own position limit bounds what it can read and write (a converted or tiny
+        # model may have fewer positions than its max_length says): past it, generation fails
+        # with an IndexError. The decoder's start token takes one position.
+        self.positions = int(gen.get("max_position_embeddings") or self.max_length + 1)
+        self.max_input_tokens = min(max_input_tokens, self.max_length, self.positions)
         # Benchmarks only: decode exactly ceil(ratio x source tokens), so every engine does the same work.
         self.fixed_ratio = fixed_ratio
         self.token_counter = SpmTokenCounter(model.path / "source.spm")  # picklable, for --jobs
@@ -159,9 +163,9 @@ class MarianEngine:
     def _lengths(self, longest: int) -> tuple[int, int]:
         """(min, max) new tokens: English needs at most about twice the Chinese pieces."""
         if self.fixed_ratio is not None:
-            n = max(1, math.ceil(self.fixed_ratio * longest))
+            n = min(max(1, math.ceil(self.fixed_ratio * longest)), self.positions - 1)
             return n, n
-        return 1, min(self.max_length, 2 * longest + 10)
+        return 1, min(self.max_length, 2 * longest + 10, self.positions - 1)
 
     def _generate(self, texts: list[str], **extra: Any) -> list[Hypothesis]:
         raise NotImplementedError

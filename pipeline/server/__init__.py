@@ -20,6 +20,15 @@ from ..engines import load_translator
 from ..files import zhen_home
 from ..records import EngineOptions
 from .app import ServerConfig, create_app
+from .connections import HEADER_TIMEOUT, KEEP_ALIVE, guarded
+from .jobs import claim_data_dir
+
+
+def server_options(header_timeout: float | None = None, max_connections: int | None = None) -> dict[str, Any]:
+    """uvicorn's settings for zhen serve: the connection guards of connections.py (a deadline
+    for request headers, a cap on open connections) and idle keep-alive connections closed."""
+    return {"http": guarded(header_timeout or HEADER_TIMEOUT, max_connections), "timeout_keep_alive": KEEP_ALIVE,
+            "log_level": "warning"}
 
 
 def server_home() -> Path:
@@ -29,13 +38,12 @@ def server_home() -> Path:
 
 def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable[[str], None] = print) -> None:
     """Load the model once, print where to go and the token, and serve until interrupted."""
-    import uvicorn  # the server's own dependency: only `zhen serve` pays for importing it
-
+    claim_data_dir(config.data_dir).release()  # another server on this folder: said before the model loads
     translator = load_translator(engine)
+    app = create_app(translator, config)
     # Engines load their weights on first use: do it now, once, rather than in two workers'
     # first requests at the same time.
     translator.translate(["公安部。"])
-    app = create_app(translator, config)
     shown = f"[{config.host}]" if ":" in config.host else config.host
     echo(f"zhen serve: model {translator.model.id} ({translator.engine}), data in {config.data_dir}")
     echo(f"token: {config.token}")
@@ -44,18 +52,21 @@ def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable
         echo(f"warning: bound to {config.host}, beyond loopback: every request needs the token")
     if config.allow_private_urls:
         echo("warning: --allow-private-urls: submitted URLs may reach loopback and private addresses")
-    uvicorn.run(app, host=config.host, port=port, log_level="warning")
+    import uvicorn  # the server's own dependency: only `zhen serve` pays for importing it
+
+    uvicorn.run(app, host=config.host, port=port, **server_options())
 
 
 @contextmanager
-def serving(app: Any, start_within: float = 20.0) -> Iterator[str]:
+def serving(app: Any, start_within: float = 20.0, **limits: Any) -> Iterator[str]:
     """The app on a free loopback port, in a thread of this process (tests, benchmarks, the
-    README's screenshot): yields its base URL; stopped and joined on exit."""
+    README's screenshot), with the guards `zhen serve` has (`limits`: server_options'):
+    yields its base URL; stopped and joined on exit."""
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # the port is ours before uvicorn starts: no race for it
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", **server_options(**limits)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_within

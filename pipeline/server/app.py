@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
+import logging
 import secrets
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -31,13 +33,21 @@ from ..normalize import to_norm
 from ..records import Term
 from ..termbase import edit_file, lint_files
 from ..write import FORMATS
+from .docs import ASSETS as DOCS_ASSETS
 from .docs import add_docs
 from .fetch import FetchLimits, Page, address_refusal, fetch_page
-from .jobs import JobError, JobStore, segment_record
+from .jobs import JobError, JobStore, as_utf8, public_message, segment_record
 from .page import PAGE, SCRIPT
 
+log = logging.getLogger("zhen.serve")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Pages that hold no data, served to a browser that sends no token wherever the server is
+# bound: the review page's shell (its script sends the token), and the API's documentation
+# (Swagger UI and the OpenAPI document it reads; its "Authorize" button takes the token).
+PUBLIC_PAGES = ("/", "/docs", "/openapi.json", *(f"/docs/{name}" for name in DOCS_ASSETS))
+# Reads that need the token even on loopback: the glossary is the newsroom's own.
+PRIVATE_READS = "/api/glossary"
 
 
 @dataclass(frozen=True)
@@ -171,9 +181,11 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
-        # The page shell holds no data (the script fetches it with the token), so it may load
-        # without one; everything else needs it on writes, and on reads beyond loopback.
-        open_read = request.method in SAFE_METHODS and (config.loopback or request.url.path == "/")
+        # The public pages hold no data (the page's script fetches it with the token); everything
+        # else needs the token on writes, and on reads beyond loopback or of the glossary.
+        path = request.url.path
+        open_read = request.method in SAFE_METHODS and (
+            path in PUBLIC_PAGES or (config.loopback and not path.startswith(PRIVATE_READS)))
         if not open_read:
             given = request.headers.get("authorization", "")
             want = f"Bearer {config.token}"
@@ -188,11 +200,12 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     @app.exception_handler(JobError)
     async def job_error(_request: Request, exc: JobError) -> JSONResponse:
         headers = {"Retry-After": "30"} if exc.status in (429, 503) else None
-        return _error(exc.status, str(exc), headers)
+        return _error(exc.status, public_message(str(exc)), headers)
 
     @app.exception_handler(ZhenError)
     async def zhen_error(_request: Request, exc: ZhenError) -> JSONResponse:
-        return _error(400, str(exc))
+        log.warning("%s", exc)  # with its paths, which the answer leaves out
+        return _error(400, public_message(str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -264,7 +277,9 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
             name = upload.filename or "upload.txt"
         else:
             try:
-                body = JobIn.model_validate_json(await request.body())
+                # json.loads, as FastAPI reads /api/translate's body: a lone surrogate escaped in the
+                # JSON is read (and replaced as in a file), not refused here and taken there
+                body = JobIn.model_validate(json.loads(await request.body()))
             except ValueError:
                 raise JobError('send JSON {"text": "..."} or {"url": "..."}, or a multipart upload with a '
                                "'file' field", 422) from None
@@ -276,7 +291,7 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
                 return job.to_dict()
             if not (body.text or "").strip():
                 raise JobError("the text is empty (nothing to translate)", 400)
-            data, name = (body.text or "").encode("utf-8"), body.name or "pasted text"
+            data, name = as_utf8(body.text or ""), body.name or "pasted text"
         job = await asyncio.to_thread(store.submit, data, name)
         return job.to_dict()
 
@@ -341,8 +356,10 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
 
     @app.post("/api/jobs/{job_id}/approve", summary="Approve segments (or the whole release)")
     def approve(job_id: str, body: ApproveIn | None = None) -> dict[str, Any]:
-        ids = store.approve(job_id, body.segments if body is not None else None)
-        return {"approved": ids}
+        """`approved`: the ids; `warnings`: what went wrong beside it (a translation memory that
+        cannot be written: the approval holds in the job, but later releases will not know it)."""
+        ids, warnings = store.approve(job_id, body.segments if body is not None else None)
+        return {"approved": ids, "warnings": warnings}
 
     # ------------------------------------------------------------------ glossary
 
@@ -358,7 +375,7 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     @app.get("/api/glossary/lint", summary="The glossary's lint findings (as `zhen glossary lint`)")
     def lint() -> dict[str, Any]:
         # `where` is file:line; the server names its file by its name only, not its path
-        found = lint_files([store.glossary_file])
+        found = lint_files([store.glossary_path()])
         return {"findings": [{"where": f.where.replace(str(store.glossary_file), store.glossary_file.name),
                               "level": f.level, "message": f.message} for f in found]}
 
@@ -393,14 +410,15 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         term = Term(body.zh.strip(), body.en.strip(), body.kind, body.note.strip(),
                     tuple(v.strip() for v in body.variants if v.strip()), source=body.source.strip())
         try:
-            res = edit_file(store.glossary_file, add=[term])
+            res = edit_file(store.glossary_path(), add=[term])
         except GlossaryError as exc:
             raise JobError(str(exc), 422) from None
         return {"result": "added" if res.added else "changed" if res.changed else "unchanged", "term": _term(term)}
 
-    @app.delete("/api/glossary/{zh}", summary="Remove a term")
+    # {zh:path}: a term's Chinese may hold a "/" (公安部/国家移民管理局), added like any other
+    @app.delete("/api/glossary/{zh:path}", summary="Remove a term")
     def remove_term(zh: str) -> dict[str, Any]:
-        res = edit_file(store.glossary_file, remove=[zh])
+        res = edit_file(store.glossary_path(), remove=[zh])
         if not res.removed:
             raise JobError(f"no term {zh[:40]!r} in the glossary", 404)
         return {"removed": [_term(t) for t in res.removed]}

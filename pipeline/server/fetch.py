@@ -11,10 +11,12 @@ HTML or plain text, and every failure is one line with the HTTP status to answer
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -181,35 +183,73 @@ def _read_body(resp: http.client.HTTPResponse, limits: FetchLimits, started: flo
     return bytes(out)
 
 
+class _Deadline:
+    """The whole exchange's deadline over one connection: a socket timeout bounds each read,
+    not a peer that sends a header byte every few seconds; when the deadline passes, the
+    connection is shut down under whatever read is waiting, which then fails at once."""
+
+    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
+        self.conn = conn
+        self.passed = threading.Event()
+        self.timer = threading.Timer(max(0.0, seconds), self._expire)
+        self.timer.daemon = True
+
+    def _expire(self) -> None:
+        self.passed.set()
+        sock = self.conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.timer.cancel()
+
+
 def fetch_page(url: str, limits: FetchLimits | None = None,
                check: Callable[[IPAddress], str | None] = address_refusal,
                lookup: Callable[[str, int], list[str]] = resolve) -> Page:
-    """GET a release page: redirects followed by hand, every hop checked by `check`."""
+    """GET a release page: redirects followed by hand, every hop checked by `check`; the
+    deadline covers the whole exchange (connecting, the response's headers, its body)."""
     limits = limits or FetchLimits()
     started = time.monotonic()
     for _hop in range(MAX_REDIRECTS + 1):
         scheme, host, port, path = _target(url)
         ip = _checked_address(host, port, check, lookup)
         kind = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-        conn = kind(host, port, ip, limits.timeout)
+        remaining = limits.deadline - (time.monotonic() - started)
+        if remaining <= 0:
+            raise JobError(f"fetching the page took over {limits.deadline:.0f} s", 502)
+        conn = kind(host, port, ip, min(limits.timeout, remaining))
+        deadline = _Deadline(conn, remaining)
         try:
-            conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity",
-                                               "Accept": "text/html, text/plain;q=0.9"})
-            resp = conn.getresponse()
-            if resp.status in (301, 302, 303, 307, 308):
-                location = resp.getheader("Location")
-                if not location:
-                    raise JobError(f"{host[:80]} answered {resp.status} without saying where to", 502)
-                url = urljoin(url, location.strip())
-                continue
-            if resp.status != 200:
-                raise JobError(f"{host[:80]} answered {resp.status} {resp.reason[:60]}", 502)
-            media = (resp.getheader("Content-Type") or "").split(";", 1)[0].strip().lower()
-            if media not in PAGE_TYPES:
-                raise JobError(f"the page is {media or 'of no stated type'}, not HTML or plain text", 415)
-            body = _read_body(resp, limits, started)
-            charset = resp.headers.get_content_charset()
-        except (OSError, http.client.HTTPException) as exc:
+            with deadline:
+                conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, identity",
+                                                   "Accept": "text/html, text/plain;q=0.9"})
+                resp = conn.getresponse()
+                if resp.status in (301, 302, 303, 307, 308):
+                    location = resp.getheader("Location")
+                    if not location:
+                        raise JobError(f"{host[:80]} answered {resp.status} without saying where to", 502)
+                    url = urljoin(url, location.strip())
+                    continue
+                if resp.status != 200:
+                    raise JobError(f"{host[:80]} answered {resp.status} {resp.reason[:60]}", 502)
+                media = (resp.getheader("Content-Type") or "").split(";", 1)[0].strip().lower()
+                if media not in PAGE_TYPES:
+                    raise JobError(f"the page is {media or 'of no stated type'}, not HTML or plain text", 415)
+                body = _read_body(resp, limits, started)
+                charset = resp.headers.get_content_charset()
+            if deadline.passed.is_set():  # the shutdown ended the body early: it is not the page
+                raise JobError(f"fetching the page took over {limits.deadline:.0f} s", 502)
+        except (OSError, http.client.HTTPException, JobError) as exc:
+            if deadline.passed.is_set():  # whatever the cut-off answer looked like (headers cut short)
+                raise JobError(f"fetching the page took over {limits.deadline:.0f} s", 502) from None
+            if isinstance(exc, JobError):
+                raise
             # timeouts, refused connections, TLS failures, malformed answers: the upstream failed
             detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
             raise JobError(f"cannot fetch {url[:120]}: {detail}", 502) from None

@@ -10,6 +10,7 @@ no request names a path; every file is written whole (atomic_write) or not at al
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import re
 import secrets
@@ -29,7 +30,7 @@ from ..glossary import Glossary, GlossaryError, load_glossary, packaged_glossary
 from ..memory import TranslationMemory
 from ..merge import merge
 from ..provenance import now
-from ..read import read_source
+from ..read import read_source, sanitize
 from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, Term, TranslateOptions
 from ..segment import segment
 from ..structure_file import restructure_block
@@ -41,6 +42,34 @@ ID_RE = re.compile(r"^[0-9a-f]{16}$")
 NAME = "release"  # every job's outputs are release.<suffix>: the user's file name is display only
 ALL_FORMATS = tuple(FORMATS)
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+
+LOCK_NAME = ".zhen-serve.lock"
+# An absolute path in a message (not an API route, not a URL's path: "//" or a scheme precede those)
+_ABS_PATH = re.compile(r"(?<![\w.:/~-])(?!/api/|/docs|/openapi)(?:/[^/\s'\"():,;]+)+/?")
+log = logging.getLogger("zhen.serve")
+
+
+def public_message(message: str) -> str:
+    """An error as a client may see it: the server's absolute paths (its data folder, its
+    glossary, the memory) by their last part only. The whole message goes to the log."""
+    return _ABS_PATH.sub(lambda m: Path(m.group()).name or "/", message)
+
+
+def claim_data_dir(data_dir: Path) -> Any:
+    """The data folder's lock, held while a server uses it: a second `zhen serve` on the same
+    folder is refused (two servers' edits of one job would overwrite each other). A killed
+    server's lock goes with its process."""
+    from filelock import FileLock, Timeout
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(data_dir / LOCK_NAME), timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UsageError(f"{data_dir}: another zhen serve is using this data folder; stop it first, or give "
+                         "this one --data-dir elsewhere") from None
+    return lock
 
 
 class JobError(ZhenError):
@@ -102,24 +131,22 @@ class JobStore:
         self.translator = translator
         self.options = options or TranslateOptions(formats=ALL_FORMATS, cache=False)
         self.glossary_file = glossary_file or data_dir / "glossary.tsv"
-        if not self.glossary_file.exists():
-            # The server keeps its own copy of the term base, so that edits in the browser
-            # never touch the packaged one.
-            base = packaged_glossary_dir() / "police.tsv"
-            atomic_write(self.glossary_file, base.read_text(encoding="utf-8"))
         self._glossary: tuple[float, Glossary] | None = None
         self._jobs: dict[str, Job] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self.glossary_path()
         self.queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=queue_size)
         self.workers = workers
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self._claim: Any = None
         self._load_existing()
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
+        self._claim = claim_data_dir(self.root)
         for i in range(self.workers):
             t = threading.Thread(target=self._work, name=f"zhen-worker-{i}", daemon=True)
             t.start()
@@ -141,6 +168,9 @@ class JobStore:
         for t in self._threads:
             t.join(timeout=60)
         self._threads.clear()
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None
 
     def _load_existing(self) -> None:
         for folder in self.jobs_dir.iterdir():
@@ -154,11 +184,27 @@ class JobStore:
 
     # ------------------------------------------------------------------ glossary
 
+    def glossary_path(self) -> Path:
+        """The server's glossary file, there before anyone reads or edits it. The server keeps
+        its own copy of the term base, so that edits in the browser never touch the packaged
+        one. A file deleted while the server runs is written again from the terms last read
+        (none lost that the server knew), or from the packaged base before any was read."""
+        with self._lock:
+            if not self.glossary_file.exists():
+                if self._glossary is not None:
+                    log.warning("%s: deleted while the server ran; written again from the %d terms last read",
+                                self.glossary_file, len(self._glossary[1].terms))
+                    text = export_terms(self._glossary[1].terms, "tsv")
+                else:
+                    text = (packaged_glossary_dir() / "police.tsv").read_text(encoding="utf-8")
+                atomic_write(self.glossary_file, text)
+        return self.glossary_file
+
     def glossary(self) -> Glossary | None:
         """The server's glossary, read again whenever its file changed (an edit in the browser)."""
         if self.options.glossary_mode == "off":
             return None
-        stamp = self.glossary_file.stat().st_mtime_ns
+        stamp = self.glossary_path().stat().st_mtime_ns
         with self._lock:
             if self._glossary is None or self._glossary[0] != stamp:
                 self._glossary = (stamp, load_glossary([str(self.glossary_file)]))
@@ -199,7 +245,7 @@ class JobStore:
             except GlossaryError as exc:
                 rejected.append({"line": i + 1, "zh": lines[i].split("\t", 1)[0][:40], "reason": str(exc)})
         try:
-            res = edit_file(self.glossary_file, add=terms, overwrite=overwrite)
+            res = edit_file(self.glossary_path(), add=terms, overwrite=overwrite)
         except GlossaryError as exc:
             raise JobError(str(exc), 422) from None
         rejected += [{"line": int(new.origin.rsplit(":", 1)[1]), "zh": new.zh,
@@ -212,7 +258,7 @@ class JobStore:
 
     def export_glossary(self) -> str:
         """The server's glossary as TSV, every column (as `zhen glossary export`)."""
-        return export_terms(load_glossary([str(self.glossary_file)]).terms, "tsv")
+        return export_terms(load_glossary([str(self.glossary_path())]).terms, "tsv")
 
     # ------------------------------------------------------------------ jobs
 
@@ -236,7 +282,7 @@ class JobStore:
         suffix (how the input is read) follows the name unless given (a fetched page's type)."""
         if suffix not in UPLOAD_SUFFIXES:
             suffix = next((s for s in UPLOAD_SUFFIXES if name.lower().endswith(s)), ".txt")
-        job = Job(id=secrets.token_hex(8), name=name[:200], created=now(), suffix=suffix)
+        job = Job(id=secrets.token_hex(8), name=sanitize(name)[0][:200], created=now(), suffix=suffix)
         if self.queue.full():
             raise JobError("the translation queue is full; try again in a minute", 503)
         folder = self.folder(job.id)
@@ -307,9 +353,10 @@ class JobStore:
         calls it as the reviewer types."""
         return _find(_edited(self.document(job_id), seg_id, target), seg_id)
 
-    def approve(self, job_id: str, seg_ids: Sequence[str] | None) -> list[str]:
+    def approve(self, job_id: str, seg_ids: Sequence[str] | None) -> tuple[list[str], list[str]]:
         """Sign segments off (all translated ones when None): flags reviewed and approved in the
-        JSONL, and the XLIFF state signed-off, as a CAT tool's approval would read."""
+        JSONL, and the XLIFF state signed-off, as a CAT tool's approval would read. Returns the
+        ids and warnings: a memory that cannot be written is said, not passed over."""
         with self._job_lock(job_id):
             doc = self.document(job_id)
             wanted = {s.id for s in doc.segments if s.target} if seg_ids is None else set(seg_ids)
@@ -326,7 +373,12 @@ class JobStore:
         tm.reviewed_put([(s.norm, s.target or "", s.review.by if s.review else None, stamp)
                          for s in segs if s.id in wanted and s.target], f"zhen serve, job {job_id}")
         tm.close()
-        return sorted(wanted)
+        warnings = []
+        if not tm.usable:
+            log.warning("approval of job %s not remembered: %s", job_id, tm.broken)
+            warnings.append(public_message(f"{tm.broken}: the approval is saved in this job, but not remembered "
+                                           "for later releases"))
+        return sorted(wanted), warnings
 
     # ------------------------------------------------------------------ internals
 
@@ -335,14 +387,16 @@ class JobStore:
             return self._locks.setdefault(job_id, threading.Lock())
 
     def _write(self, job_id: str, doc: Document) -> None:
-        write_document(doc, self.folder(job_id), ALL_FORMATS)
+        write_document(doc, self.folder(job_id), ALL_FORMATS, clean=True)
 
     def _save(self, job: Job) -> None:
         atomic_write(self.folder(job.id) / "job.json", json.dumps(job.to_dict(), ensure_ascii=False) + "\n")
 
     def _finish(self, job: Job, error: str | None = None) -> None:
         job.status = "failed" if error else "done"
-        job.error = error
+        if error:
+            log.warning("job %s failed: %s", job.id, error)
+        job.error = public_message(error) if error else None
         job.finished = now()
         self._save(job)
 
@@ -359,7 +413,7 @@ class JobStore:
                 text, fut = payload
                 if fut.set_running_or_notify_cancel():
                     try:
-                        fut.set_result(translate_source_bytes(text.encode("utf-8"), ".txt", self.translator,
+                        fut.set_result(translate_source_bytes(as_utf8(text), ".txt", self.translator,
                                                               self.glossary(), self.options, with_summary=False))
                     except Exception as exc:  # the waiting request reports it
                         fut.set_exception(exc)
@@ -381,6 +435,12 @@ class JobStore:
             self._finish(job, error=str(exc))
         except Exception as exc:  # one bad job must not kill the worker
             self._finish(job, error=f"cannot translate ({type(exc).__name__}: {exc})")
+
+
+def as_utf8(text: str) -> bytes:
+    """Text from a JSON body as bytes to read: JSON may carry a lone surrogate ("\\ud800"), which
+    no UTF-8 can, and becomes U+FFFD as it does in a file (read.sanitize)."""
+    return sanitize(text)[0].encode("utf-8")
 
 
 def _edited(doc: Document, seg_id: str, target: str) -> Document:

@@ -40,6 +40,8 @@ async function api(method, path, body) {
   return r;
 }
 function status(msg, bad) { const s = $("#status"); s.textContent = msg; s.className = bad ? "bad" : ""; }
+// An approval the memory could not keep is said on the page, not only in the answer.
+function approved(msg, r) { const w = (r && r.warnings) || []; status(w.length ? msg + "; " + w.join("; ") : msg, w.length > 0); }
 
 async function showList() {
   $("#review").hidden = true; $("#home").hidden = false;
@@ -162,8 +164,8 @@ function row(seg) {
     }}, "Save");
     const approve = el("button", {class: "approve", onclick: async () => {
       try {
-        await api("POST", "/api/jobs/" + current.id + "/approve", {segments: [seg.id]});
-        await reload(); status("approved " + seg.id);
+        const r = await (await api("POST", "/api/jobs/" + current.id + "/approve", {segments: [seg.id]})).json();
+        await reload(); approved("approved " + seg.id, r);
       } catch (e) { status(e.message, true); }
     }}, "Approve");
     en.append(box, el("div", {}, save, " ", approve));
@@ -268,7 +270,10 @@ $("#g-import").addEventListener("click", async () => {
 });
 $("#go").addEventListener("click", submit);
 $("#approve-all").addEventListener("click", async () => {
-  try { await api("POST", "/api/jobs/" + current.id + "/approve", {}); await reload(); status("approved every segment"); }
+  try {
+    const r = await (await api("POST", "/api/jobs/" + current.id + "/approve", {})).json();
+    await reload(); approved("approved every segment", r);
+  }
   catch (e) { status(e.message, true); }
 });
 for (const b of document.querySelectorAll("[data-fmt]")) b.addEventListener("click", () => download(b.dataset.fmt));

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..files import atomic_write
+from ..files import atomic_write, remove_stale_temps
 from ..records import Document
 from .jsonl import mark_pending
 from .jsonl import render as render_jsonl
@@ -83,9 +83,10 @@ def existing_formats(out_dir: Path, name: str, formats: Iterable[str] = FORMATS)
 
 
 def write_document(doc: Document, out_dir: Path, formats: Sequence[str], extra: Mapping[Path, str] | None = None,
-                   keep: Iterable[Path] = ()) -> list[Path]:
+                   keep: Iterable[Path] = (), clean: bool = False) -> list[Path]:
     """Every output of one document, plus `extra` files (its summary); `keep` are outputs not to
-    rewrite (a reviewer's own file), recorded as they are.
+    rewrite (a reviewer's own file), recorded as they are; `clean`: first remove what a killed
+    writer of these outputs left (a merge, an edit; a batch cleans all of its outputs once).
 
     The JSONL goes last and records the checksum of every other file: it is the mark that the
     whole set was written, which resume checks file by file (an interrupt between two writes
@@ -96,6 +97,8 @@ def write_document(doc: Document, out_dir: Path, formats: Sequence[str], extra: 
     kept = {os.path.realpath(p) for p in keep}
     todo: list[tuple[Path, str | None, str]] = [(path, fmt, "") for fmt, path in paths.items() if fmt != "jsonl"]
     todo += [(path, None, text) for path, text in (extra or {}).items()]
+    if clean:
+        remove_stale_temps([*paths.values(), *(extra or {})])
     texts: dict[Path, str] = {}
     for path, fmt, given in todo:
         if os.path.realpath(path) in kept:
