@@ -379,10 +379,12 @@ class StoredModel:
     revision: str
     engine: str  # torch or ctranslate2
     quantization: str | None
-    origin: str  # pulled, imported, converted
+    origin: str  # pulled, imported, converted, tuned
     created: str
     path: str = ""
     size: int = 0
+    # a tuned model's (zhen tune) and its converted copy's: base model, data checksum, steps, figures
+    lineage: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:

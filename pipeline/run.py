@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .align import align_document, check_format, split_english_sentences
+from .align import align_document, check_format, split_english_paragraphs
 from .batch import (
     check_out_dir,
     chunks,
@@ -785,11 +785,14 @@ def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None
         except ZhenError as exc:
             failures.append(str(exc))
             continue
-        english = split_english_sentences(en_src.raw, markdown=en_src.media_type == "text/markdown")
+        paras = split_english_paragraphs(en_src.raw, markdown=en_src.media_type == "text/markdown")
+        english = [s for para in paras for s in para]
         if not english:
             failures.append(f"{en_path}: no English sentences")
             continue
-        pairs.extend(align_document(zh_doc, english, options, glossary, translate=translate if tr else None))
+        en_para = [k for k, para in enumerate(paras) for _ in para]
+        pairs.extend(align_document(zh_doc, english, options, glossary, translate=translate if tr else None,
+                                    en_para=en_para))
         done += 1
     text = aligned_out.render(pairs, options.fmt)
     if output is not None and done:
