@@ -27,8 +27,8 @@ from .records import (
     EngineOptions,
     SummaryOptions,
     TranslateOptions,
+    TuneOptions,
 )
-from .tune import TuneOptions
 
 _TUNE = TuneOptions()  # zhen tune's defaults, shown in its help
 
@@ -726,7 +726,7 @@ def tune_cmd(pairs_file: str | None, glossary: tuple[str, ...], **kw: Any) -> No
     steps and on Ctrl-C; running the same command again goes on from it. On 2 cores,
     opus-mt-zh-en takes about the README's time per 1,000 pairs and epoch.
     """
-    from .tune import TuneOptions, memory_pairs, read_pairs_file, render_report, run_tune
+    from .tune import memory_pairs, read_pairs_file, render_report, run_tune
 
     options = TuneOptions(glossary=glossary, **kw)
     pairs = read_pairs_file(Path(pairs_file)) if pairs_file else memory_pairs()

@@ -391,6 +391,27 @@ class StoredModel:
         return Path(self.path).name
 
 
+@dataclass(frozen=True)
+class TuneOptions:
+    """What `zhen tune` needs besides its pairs (each field is one option of the command; pipeline/tune.py)."""
+
+    base: str = DEFAULT_MODEL  # the model to start from, found like translate's --model
+    name: str | None = None  # the stored model's name; default: base name + "-tuned-" + data checksum
+    glossary: tuple[str, ...] = ()  # found like translate's
+    terms: bool = True  # the glossary's term pairs as extra short training examples
+    epochs: float = 3.0
+    steps: int | None = None  # overrides epochs
+    batch_size: int = 8
+    learning_rate: float = 5e-5
+    max_tokens: int = 128  # per side; longer pairs are cut (the memory bound with batch_size)
+    threads: int = 2
+    min_pairs: int = 20
+    checkpoint_every: int = 50
+    seed: int = 1
+    fresh: bool = False  # start over even if a checkpoint of this very tune exists
+    offline: bool | None = None
+
+
 # ---------------------------------------------------------------------------- the term base
 
 

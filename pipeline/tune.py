@@ -36,35 +36,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .engines import load_translator
+from .engines.memory import TranslationMemory
+from .engines.models import folder_fingerprint, resolve_model
+from .engines.store import install_tuned
 from .errors import InputError, UsageError, ZhenError
 from .files import ensure_dir, zhen_home
 from .glossary import Glossary, load_glossary, match
 from .normalize import to_norm
-from .records import DEFAULT_MODEL, EngineOptions, StoredModel
+from .records import EngineOptions, StoredModel, TuneOptions
+from .write.aligned import parse_pairs
+from .write.tmx import read_tmx_pairs
 
 Pair = tuple[str, str]
 Progress = Callable[[int, int], None]  # (steps done, steps in all), after every step
-
-
-@dataclass(frozen=True)
-class TuneOptions:
-    """What `zhen tune` needs besides its pairs (each field is one option of the command)."""
-
-    base: str = DEFAULT_MODEL  # the model to start from, found like translate's --model
-    name: str | None = None  # the stored model's name; default: base name + "-tuned-" + data checksum
-    glossary: tuple[str, ...] = ()  # found like translate's
-    terms: bool = True  # the glossary's term pairs as extra short training examples
-    epochs: float = 3.0
-    steps: int | None = None  # overrides epochs
-    batch_size: int = 8
-    learning_rate: float = 5e-5
-    max_tokens: int = 128  # per side; longer pairs are cut (the memory bound with batch_size)
-    threads: int = 2
-    min_pairs: int = 20
-    checkpoint_every: int = 50
-    seed: int = 1
-    fresh: bool = False  # start over even if a checkpoint of this very tune exists
-    offline: bool | None = None
 
 
 class TuneInterrupted(ZhenError):
@@ -98,9 +83,6 @@ class TuneReport:
 
 def read_pairs_file(path: Path) -> list[Pair]:
     """zh<TAB>en pairs from a TMX, `zhen align` TSV or JSONL (links marked ok only) or any TSV."""
-    from .write.aligned import parse_pairs
-    from .write.tmx import read_tmx_pairs
-
     if path.suffix.lower() == ".tmx":
         return read_tmx_pairs(path)
     try:
@@ -112,8 +94,6 @@ def read_pairs_file(path: Path) -> list[Pair]:
 
 def memory_pairs() -> list[Pair]:
     """The memory's human translations (reviewed, approved, imported)."""
-    from .engines.memory import TranslationMemory
-
     tm = TranslationMemory(strict=True)
     try:
         return [(zh, en) for zh, en, *_ in tm.reviewed_all()]
@@ -172,8 +152,6 @@ def figures(hyps: Sequence[str], pairs: Sequence[Pair], glossary: Glossary | Non
 
 def translate_with(model: str, texts: Sequence[str], threads: int, offline: bool | None) -> list[str]:
     """The model's own English (no glossary, no memory): what tuning changes."""
-    from .engines import load_translator
-
     tr = load_translator(EngineOptions(model=model, engine="torch", threads=threads, precision="float32",
                                        offline=offline))
     return [t.text for t in tr.translate(list(texts))]
@@ -280,9 +258,6 @@ def train(base_path: Path, examples: Sequence[Pair], options: TuneOptions, work:
 def run_tune(pairs: Sequence[Pair], options: TuneOptions, progress: Progress | None = None,
              say: Callable[[str], None] = lambda _: None) -> TuneReport:
     """Check, hold out, measure the base, train (resuming), measure, store."""
-    from .engines.models import folder_fingerprint, resolve_model
-    from .engines.store import install_tuned
-
     data = prepare_pairs(pairs)
     if len(data) < options.min_pairs:
         raise UsageError(f"zhen tune needs at least {options.min_pairs} distinct pairs and has {len(data)}: "
@@ -339,4 +314,4 @@ def render_report(r: TuneReport) -> list[str]:
     return lines
 
 
-__all__ = ["TuneOptions", "TuneReport", "memory_pairs", "read_pairs_file", "render_report", "run_tune", "train"]
+__all__ = ["TuneInterrupted", "TuneReport", "memory_pairs", "read_pairs_file", "render_report", "run_tune", "train"]

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tiny import EN_LINES, ZH_LINES, build_tiny_marian
 
 from pipeline.cli import main
 from pipeline.engines import load_translator
 from pipeline.engines.store import convert, lookup
-from pipeline.records import EngineOptions
-from pipeline.tune import TuneInterrupted, TuneOptions, prepare_pairs, run_tune, split_held
-from tiny import EN_LINES, ZH_LINES, build_tiny_marian
+from pipeline.records import EngineOptions, TuneOptions
+from pipeline.tune import TuneInterrupted, prepare_pairs, run_tune, split_held
 
 
 def _pairs() -> list[tuple[str, str]]:
@@ -72,7 +72,8 @@ def test_tuning_makes_the_model_reproduce_its_pairs_on_both_engines(base: Path, 
     stored = lookup("press-tuned")
     assert stored is not None and stored.origin == "tuned" and stored.lineage is not None
     lineage = stored.lineage
-    assert (lineage["base"], lineage["steps"], lineage["pairs"], lineage["held_out"]) == (str(base), 200, len(TRAIN), len(HELD))
+    assert (lineage["base"], lineage["steps"]) == (str(base), 200)
+    assert (lineage["pairs"], lineage["held_out"]) == (len(TRAIN), len(HELD))
     assert lineage["data"].startswith("sha256:") and set(lineage["after"]) >= {"chrf", "bleu", "term_accuracy"}
     converted = convert("press-tuned")
     assert converted.lineage == lineage  # the CTranslate2 copy says what it was made from
@@ -111,4 +112,5 @@ def test_an_interrupted_tune_resumes_from_its_checkpoint(base: Path) -> None:
     a = load_file(str(Path(resumed.model.path) / "model.safetensors"))
     b = load_file(str(Path(straight.model.path) / "model.safetensors"))
     assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
-    assert not torch.allclose(a["model.shared.weight"], load_file(str(base / "model.safetensors"))["model.shared.weight"])
+    start = load_file(str(base / "model.safetensors"))
+    assert not torch.allclose(a["model.shared.weight"], start["model.shared.weight"])  # it did learn
