@@ -276,10 +276,16 @@ class _Scorer:
         return min(self.sim(pi, i, k, k + 1) for k in range(pj, j))
 
     def orphan_figures(self, pi: int, i: int, pj: int, j: int) -> bool:
-        """Whether a sentence of the merged side states figures of which the other side has none."""
+        """Whether a sentence of the merged side states figures of which the other side, which
+        states figures of its own, has none (a translation that drops or rounds figures states
+        none, so its silence is no evidence)."""
         if i - pi > 1:
             e_stems = self._en_span(pj, j)
+            if not any(self.efig[pj:j]):
+                return False
             return any(figs and all(c.isdisjoint(e_stems) for c in figs) for figs in self.zfig[pi:i])
+        if not any(self.zfig[pi:i]):
+            return False
         z_stems = self._zh_span(pi, i)[0]
         return any(figs and figs.isdisjoint(z_stems) for figs in self.efig[pj:j])
 
@@ -434,9 +440,10 @@ class ParagraphParams:
 
     paragraph: AlignParams = AlignParams(three=4.0)
     # inside a trusted paragraph link a sentence left without partner is rarer, and evidence
-    # weighs more, than over a whole document
-    sentence: AlignParams = AlignParams(lexical=12.0, skip=10.0, weak=3.0, two_two=6.0, three=4.0, figure=4.0)
-    trust: float = 0.3
+    # weighs more, than over a whole document; a merge that takes in a sentence whose figures
+    # the other side (stating figures of its own) lacks pays for it
+    sentence: AlignParams = AlignParams(lexical=12.0, skip=10.0, weak=3.0, two_two=9.0, three=4.0, figure=4.0)
+    trust: float = 0.2
 
 
 DEFAULT_PARAGRAPH_PARAMS = ParagraphParams()
@@ -522,7 +529,26 @@ def split_english_paragraphs(text: str, markdown: bool = False) -> list[list[str
             continue
         sents = [p.strip() for s in seg.segment(line) for p in _QUOTE_BREAK.split(s) if p.strip()]
         if sents:
-            out.append(sents)
+            out.append(_join_bare_marks(sents))
+    return out
+
+
+def _join_bare_marks(sents: list[str]) -> list[str]:
+    """pysbd may cut a lone quote mark or dash off as a sentence: it joins the next sentence (the
+    previous one at the end of a line)."""
+    out: list[str] = []
+    carry = ""
+    for s in sents:
+        if not any(ch.isalnum() for ch in s):
+            carry += s
+            continue
+        out.append(f"{carry}{s}" if carry else s)
+        carry = ""
+    if carry:
+        if out:
+            out[-1] += carry
+        else:
+            out.append(carry)
     return out
 
 

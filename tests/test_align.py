@@ -11,10 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.align import (
+    DEFAULT_PARAGRAPH_PARAMS,
     align_sentences,
     en_features,
     length_cost,
     similarity,
+    split_english_paragraphs,
     split_english_sentences,
     zh_features,
 )
@@ -143,15 +145,16 @@ def test_the_fast_similarity_is_the_plain_one() -> None:
 
 @needs_wmt
 def test_paragraph_anchored_link_f1_by_cross_validation() -> None:
-    """The quality gate at a smaller size than bench/align_para_bench.py (whole WMT18: 0.951 pooled
-    over 5 folds, flat aligner 0.874): the first 1,500 pairs built into published-looking documents
-    (units of 1-3 sentences, paragraphs kept, 10% merges, 5% deletions), constants chosen among two
-    grid points on two folds and measured on the third, counted per unit."""
+    """The quality gate at a smaller size than bench/align_para_bench.py (whole WMT18: 0.957 pooled
+    over 5 folds, flat aligner 0.880; here 0.956 and 0.880): the first 1,500 pairs built into
+    published-looking documents (units of 1-3 sentences, paragraphs kept, 10% merges, 5%
+    deletions), constants chosen between the defaults and another trust threshold on two folds
+    and measured on the third, counted per unit."""
     preps = [prepare(d) for d in build_archive(load_pairs(WMT)[:1500])]
-    folds, pooled, base = cross_validate(preps, [grid()[0], grid()[-1]], folds=3)
+    folds, pooled, base = cross_validate(preps, [DEFAULT_PARAGRAPH_PARAMS, grid()[-1]], folds=3)
     assert len(folds) == 3 and sum(f.documents for f in folds) == len(preps) >= 25
-    assert pooled[0] >= 0.93, (folds, pooled)
-    assert pooled[0] >= base[0] + 0.04, (pooled, base)  # the flat aligner on the same documents
+    assert pooled[0] >= 0.95, (folds, pooled)
+    assert pooled[0] >= base[0] + 0.06, (pooled, base)  # the flat aligner on the same documents
 
 
 def test_per_unit_counting() -> None:
@@ -172,7 +175,7 @@ def test_per_unit_counting() -> None:
 
 
 def test_paragraphs_that_do_not_correspond_fall_back_to_the_whole_document() -> None:
-    from pipeline.align import DEFAULT_PARAGRAPH_PARAMS, align_features, align_paragraphs
+    from pipeline.align import align_features, align_paragraphs
 
     zh = [zh_features(z) for z in ("公安部召开新闻发布会。", "共破获刑事案件9.4万起。", "抓获犯罪嫌疑人12.6万名。")]
     en = [en_features(e) for e in ("The ministry held a press conference.", "94,000 criminal cases were solved.",
@@ -235,6 +238,9 @@ def test_quotations_that_end_and_open_sentences_are_two_sentences() -> None:
             "He said \u201cNo.\u201d \u201cYes.\u201d")
     assert split_english_sentences(text) == ['Police said: "We will not tolerate."', '"An invite went out," she added.',
                                              "He said \u201cNo.\u201d", "\u201cYes.\u201d"]
+    # a quote mark alone is no sentence: it goes with the next one (the last one at a line's end)
+    assert split_english_paragraphs('It ended." " She left.\nHe said so. "') == [
+        ["It ended.", '" "She left.'], ['He said so."']]
 
 
 def test_english_sentences_come_from_pysbd_line_by_line() -> None:
