@@ -53,7 +53,10 @@ Progress = Callable[[int, int], None]  # (steps done, steps in all), after every
 
 
 class TuneInterrupted(ZhenError):
-    exit_code = 1
+    """Ctrl-C (or SIGTERM) during training: the checkpoint is written; exit 130 as for any
+    interrupted command (1 would mean that some input failed)."""
+
+    exit_code = 130
 
 
 @dataclass
@@ -258,6 +261,9 @@ def train(base_path: Path, examples: Sequence[Pair], options: TuneOptions, work:
 def run_tune(pairs: Sequence[Pair], options: TuneOptions, progress: Progress | None = None,
              say: Callable[[str], None] = lambda _: None) -> TuneReport:
     """Check, hold out, measure the base, train (resuming), measure, store."""
+    if options.epochs <= 0 or options.learning_rate <= 0:
+        raise UsageError("--epochs and --learning-rate must be above 0",
+                         option="epochs" if options.epochs <= 0 else "learning_rate")
     data = prepare_pairs(pairs)
     if len(data) < options.min_pairs:
         raise UsageError(f"zhen tune needs at least {options.min_pairs} distinct pairs and has {len(data)}: "
@@ -267,7 +273,9 @@ def run_tune(pairs: Sequence[Pair], options: TuneOptions, progress: Progress | N
     terms = term_pairs(glossary) if options.terms else []
     data_sum = checksum(train_pairs, held, terms)
     ref = resolve_model(options.base, offline=options.offline)
-    settings = {k: v for k, v in asdict(options).items() if k not in ("name", "fresh", "offline", "glossary")}
+    # what the weights depend on names the checkpoint (threads only change the order of float sums)
+    settings = {k: v for k, v in asdict(options).items()
+                if k not in ("name", "fresh", "offline", "glossary", "threads")}
     key = hashlib.sha256(json.dumps([ref.revision, data_sum, settings], sort_keys=True).encode()).hexdigest()[:16]
     work = ensure_dir(run_dir(key))
     say(f"{len(train_pairs)} training pairs + {len(terms)} glossary terms, {len(held)} held out; base {ref.id}")
