@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from align_bench import DEFAULT, load_pairs
 
-from pipeline.align import (
+from pipeline.corpus.align import (
     DEFAULT_PARAGRAPH_PARAMS,
     DEFAULT_PARAMS,
     EnFeatures,

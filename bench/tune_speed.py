@@ -1,7 +1,7 @@
 """How long `zhen tune` takes per 1,000 pairs on opus-mt-zh-en's size, on this machine.
 
 The random-weight twin of bench/bench.py (the exact architecture: 6+6 layers, d_model 512,
-vocab 65,001) is tuned with zhen's own loop (pipeline.tune.train) and its default settings
+vocab 65,001) is tuned with zhen's own loop (pipeline.corpus.tune.train) and its default settings
 (batch 8, 128 tokens a side, 2 threads) on WMT18 pairs, for a few steps only: the time per
 step after the first, times the 125 steps that 1,000 pairs make per epoch, plus the
 checkpoints written meanwhile (one every 50 steps, timed once), is the estimate. Run it
@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench import WORK, build, pairs
+from pipeline.corpus.tune import prepare_pairs, train
 from pipeline.records import TuneOptions
-from pipeline.tune import prepare_pairs, train
 
 
 def main() -> None:

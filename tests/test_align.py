@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.align import (
+from pipeline.cli import main
+from pipeline.corpus.align import (
     DEFAULT_PARAGRAPH_PARAMS,
     align_sentences,
     en_features,
@@ -20,7 +21,6 @@ from pipeline.align import (
     split_english_sentences,
     zh_features,
 )
-from pipeline.cli import main
 from pipeline.records import AlignedPair
 from pipeline.write.aligned import parse_pairs, render
 
@@ -127,7 +127,7 @@ def test_a_long_passage_missing_on_one_side_widens_the_band() -> None:
 
 @needs_wmt
 def test_the_fast_similarity_is_the_plain_one() -> None:
-    from pipeline.align import DEFAULT_PARAMS, _Scorer
+    from pipeline.corpus.align import DEFAULT_PARAMS, _Scorer
 
     pairs = split(load_pairs(WMT), "tune")[:40]
     zf = [zh_features(z) for z, _ in pairs]
@@ -160,7 +160,7 @@ def test_paragraph_anchored_link_f1_by_cross_validation() -> None:
 def test_per_unit_counting() -> None:
     from align_para_bench import Prepared
 
-    from pipeline.align import Link
+    from pipeline.corpus.align import Link
 
     # units: 0 = zh 0,1 / en 0; 1 = zh 2 / en 1,2; 2 = zh 3 only (deleted in the English)
     prep = Prepared([], [], [], [], zh_group=[0, 0, 1, 2], en_group=[0, 1, 1])
@@ -175,7 +175,7 @@ def test_per_unit_counting() -> None:
 
 
 def test_paragraphs_that_do_not_correspond_fall_back_to_the_whole_document() -> None:
-    from pipeline.align import align_features, align_paragraphs
+    from pipeline.corpus.align import align_features, align_paragraphs
 
     zh = [zh_features(z) for z in ("公安部召开新闻发布会。", "共破获刑事案件9.4万起。", "抓获犯罪嫌疑人12.6万名。")]
     en = [en_features(e) for e in ("The ministry held a press conference.", "94,000 criminal cases were solved.",
@@ -341,8 +341,8 @@ class _TableTranslator:
 
 
 def test_model_realigns_only_the_unsure_stretch(tmp_path: Path) -> None:
+    from pipeline.corpus.commands import run_align
     from pipeline.records import AlignOptions
-    from pipeline.run import run_align
 
     # Transliterated names and a verb in the past tense: no dictionary evidence at all.
     zh_text = ZH.replace("其中，抓获在逃人员3.1万名。\n", "其中，抓获在逃人员3.1万名。\n拉斯科纳会见了阿尔卡扎。\n")

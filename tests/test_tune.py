@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from tiny import EN_LINES, ZH_LINES, build_tiny_marian
 
 from pipeline.cli import main
+from pipeline.corpus.tune import TuneInterrupted, prepare_pairs, run_tune, split_held
 from pipeline.engines import load_translator
 from pipeline.engines.store import convert, lookup
 from pipeline.records import EngineOptions, TuneOptions
-from pipeline.tune import TuneInterrupted, prepare_pairs, run_tune, split_held
 
 
 def _pairs() -> list[tuple[str, str]]:

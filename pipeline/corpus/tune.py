@@ -36,17 +36,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engines import load_translator
-from .engines.memory import TranslationMemory
-from .engines.models import folder_fingerprint, resolve_model
-from .engines.store import install_tuned
-from .errors import InputError, UsageError, ZhenError
-from .files import ensure_dir, zhen_home
-from .glossary import Glossary, load_glossary, match
-from .normalize import to_norm
-from .records import EngineOptions, StoredModel, TuneOptions
-from .write.aligned import parse_pairs
-from .write.tmx import read_tmx_pairs
+from ..engines import load_translator
+from ..engines.models import folder_fingerprint, resolve_model
+from ..engines.store import install_tuned
+from ..errors import InputError, UsageError, ZhenError
+from ..files import ensure_dir, zhen_home
+from ..glossary import Glossary, load_glossary, match
+from ..memory import TranslationMemory
+from ..normalize import to_norm
+from ..records import EngineOptions, StoredModel, TuneOptions
+from ..write.aligned import parse_pairs
+from ..write.tmx import read_tmx_pairs
 
 Pair = tuple[str, str]
 Progress = Callable[[int, int], None]  # (steps done, steps in all), after every step
