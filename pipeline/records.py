@@ -410,14 +410,41 @@ class StoredModel:
     revision: str
     engine: str  # torch or ctranslate2
     quantization: str | None
-    origin: str  # pulled, imported, converted
+    origin: str  # pulled, imported, converted, tuned
     created: str
     path: str = ""
     size: int = 0
+    # a tuned model's (zhen tune) and its converted copy's: base model, data checksum, steps, figures
+    lineage: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:
         return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class TuneOptions:
+    """What `zhen tune` needs besides its pairs (pipeline/corpus/tune.py); the described fields are its options."""
+
+    base: str = cli_field(DEFAULT_MODEL, "The model to start from (hub id, folder or stored name, found like "
+                                         "translate's --model).")
+    name: str | None = cli_field(None, "Store the tuned model under this name (default: the base's name + -tuned- + "
+                                       "the data's checksum).")
+    glossary: tuple[str, ...] = ()  # found like translate's
+    terms: bool = cli_field(True, "Add the glossary's term pairs to the training pairs as short examples.",
+                            flag="--terms/--no-terms")
+    epochs: float = cli_field(3.0, "Passes over the training pairs.", type=float)
+    steps: int | None = cli_field(None, "Train this many steps (batches) instead of --epochs.", min=1)
+    batch_size: int = cli_field(8, "Pairs per training step.", min=1)
+    learning_rate: float = cli_field(5e-5, "AdamW's peak learning rate (linear warm-up and decay).", type=float)
+    max_tokens: int = cli_field(128, "Cut longer sentences to this many tokens a side; with --batch-size, the bound "
+                                     "on memory.", min=8)
+    threads: int = cli_field(2, "CPU threads for training.", min=1)
+    min_pairs: int = 20
+    checkpoint_every: int = 50
+    seed: int = 1
+    fresh: bool = cli_field(False, "Start over even where a checkpoint of this same tune exists.", is_flag=True)
+    offline: bool | None = cli_field(None, "Use only local folders and the Hugging Face cache.", is_flag=True)
 
 
 # ---------------------------------------------------------------------------- the term base

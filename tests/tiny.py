@@ -53,10 +53,12 @@ def _train_spm(lines: list[str], prefix: Path) -> None:
     prefix.with_suffix(".spm").write_bytes(buf.getvalue())
 
 
-def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0, positions: int = 512) -> Path:
+def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0, positions: int = 512, d_model: int = 16,
+                      layers: int = 1) -> Path:
     """Write a tiny MarianMT model (d_model 16, 1 layer) with its tokenizer into `folder`;
     `positions` below 512 makes one whose position limit is under its max_length (as some
-    converted models have)."""
+    converted models have). Tuning tests ask for a somewhat larger one (d_model 64, 2 layers),
+    which learns a few dozen pairs by heart in a few hundred steps."""
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel
@@ -78,8 +80,8 @@ def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0, positions: in
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     pad = vocab["<pad>"]
     cfg = MarianConfig(
-        vocab_size=len(vocab), d_model=16, encoder_layers=1, decoder_layers=1,
-        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+        vocab_size=len(vocab), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=2 * d_model, decoder_ffn_dim=2 * d_model,
         max_position_embeddings=positions, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad,
         forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
     )

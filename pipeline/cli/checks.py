@@ -201,10 +201,13 @@ def eval_cmd(hyp: str, ref: str, src: str | None, compare: str | None, fmt: str,
 @click.option("--offline", is_flag=True, default=None, help="With --model: never touch the network.")
 def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output: str | None, fmt: str | None,
               min_score: float | None, glossary: tuple[str, ...], model: str | None, offline: bool | None) -> None:
-    """Align a Chinese release with its English version, sentence by sentence.
+    """Align a Chinese release with its English version, paragraph by paragraph, then sentence
+    by sentence.
 
-    The Chinese is segmented as for translation; the English is split by pysbd. Links may be
-    1-1, 1-2, 2-1, 2-2, or leave a sentence without partner (1-0, 0-1). Every pair gets a 0-1
+    The Chinese is segmented as for translation; the English is split by pysbd, a line being a
+    paragraph. Paragraphs are paired first; inside each paragraph pair links may be 1-1, 1-2,
+    2-1, 2-2, 1-3, 3-1, or leave a sentence without partner (1-0, 0-1); where paragraphs do not
+    correspond, the whole document is aligned sentence by sentence. Every pair gets a 0-1
     score and a status: ok, low (under --min-score: check it) or unaligned. TSV and JSONL keep
     every pair; TMX keeps the links, low ones marked by an x-align-status property.
     """

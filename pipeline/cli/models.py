@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from ..records import TuneOptions
 from .app import main
-from .options import format_option
+from .options import format_option, from_kwargs, glossary_option, tune_options
 from .render import render, say
 
 
@@ -190,3 +193,56 @@ def cache_clear(model: str | None, yes: bool) -> None:
         if not yes:
             click.confirm(f"remove {n} entries{which} from {path}?", abort=True, err=True)
         say(f"removed {run_cache_clear(model)} entries{which} (reviewed English is kept)")
+
+
+@main.command("tune")
+@click.option("--pairs", "pairs_file", type=click.Path(exists=True, dir_okay=False),
+              help="Train on these pairs: zhen align TSV/JSONL (links marked ok), any zh<TAB>en TSV with a header, "
+                   "or a TMX. Default: the memory's human translations (reviews, approvals, zhen tm import).")
+@glossary_option
+@tune_options
+def tune_cmd(pairs_file: str | None, glossary: tuple[str, ...], **kw: Any) -> None:
+    """Fine-tune the translation model on approved translations and store the result.
+
+    A tenth of the pairs is held out: the base and the tuned model translate it and chrF,
+    BLEU and term accuracy are printed before and after. The tuned model goes into the model
+    store with its lineage (base, data checksum, steps, figures): translate with
+    --model NAME, convert it with zhen models convert NAME. A checkpoint is written every 50
+    steps and on Ctrl-C (exit 130); running the same command again goes on from it. On 2 idle
+    cores one epoch over 1,000 pairs takes about 13 minutes at opus-mt-zh-en's size.
+    """
+    from ..corpus.tune import memory_pairs, read_pairs_file, render_report, run_tune
+
+    options: TuneOptions = from_kwargs(TuneOptions, kw, glossary=glossary)
+    pairs = read_pairs_file(Path(pairs_file)) if pairs_file else memory_pairs()
+    bar = _StepBar()
+    try:
+        report = run_tune(pairs, options, progress=bar.update, say=say)
+    finally:
+        bar.finish()
+    for line in render_report(report):
+        click.echo(line)
+
+
+class _StepBar:
+    """tune's progress bar with the estimated time left, on a terminal only; made at the first step
+    so that a resumed tune starts it where the checkpoint was."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._done = 0
+
+    def update(self, step: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="tuning (steps)", file=sys.stderr, show_eta=True)
+            self._bar.__enter__()
+            self._done = step - 1
+        self._bar.update(step - self._done)
+        self._done = step
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None

@@ -16,7 +16,7 @@ from ..engines import ENGINES, PRECISIONS
 from ..facts import FACT_MODES
 from ..glossary import KINDS
 from ..glossary import MODES as GLOSSARY_MODES
-from ..records import EngineOptions, SummaryOptions, TranslateOptions
+from ..records import EngineOptions, SummaryOptions, TranslateOptions, TuneOptions
 from ..summarize import RANKERS, SUMMARIZERS
 from ..write import FORMATS, parse_formats
 
@@ -137,6 +137,11 @@ def run_options(f: Any) -> Any:
 
 def summary_options(f: Any) -> Any:
     return _apply(f, options_of(SummaryOptions))
+
+
+def tune_options(f: Any) -> Any:
+    """zhen tune's own options (TuneOptions)."""
+    return _apply(f, options_of(TuneOptions))
 
 
 def formats_option(f: Any) -> Any:

@@ -4,7 +4,8 @@
                  glossary checks of outputs, term suggestions, aligning, mining, the memory's
                  human translations, the term base's and the memory's upkeep
     check.py     `zhen check` over files;  evaluate.py  `zhen eval` (sacrebleu, terms, figures)
-    align.py     sentence alignment of a release with its English version
+    align.py     alignment of a release with its English version: paragraphs, then sentences
     mine.py      term candidates from aligned pairs
     score.py     `zhen segment --score`: segmentation against annotated pages
+    tune.py      `zhen tune`: fine-tuning a Marian model on approved translations, into the store
 """

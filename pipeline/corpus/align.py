@@ -51,6 +51,10 @@ class AlignParams:
     weak_floor: float = 0.15  # ... fading out as that sentence's own similarity reaches this
     # 2-2 did not pay on the tuning half (strict F1 0.968 with it at 6.0, 0.973 without): off unless set
     two_two: float = math.inf
+    three: float = math.inf  # 3-1 and 1-3; off in the flat aligner, fit for sentences inside paragraphs
+    # a merge one of whose sentences states figures, none of them found on the other side, costs
+    # this much more (off in the flat aligner)
+    figure: float = 0.0
     low: float = 0.35  # pairs scoring under this are marked "low"
     band: int = 20  # the DP looks this many sentences off the diagonal at first (see align_features)
 
@@ -171,7 +175,7 @@ class Link:
     length: float = 0.0  # the length model's probability
 
 
-_MOVES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1), (2, 2))
+_MOVES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1), (2, 2), (1, 3), (3, 1))
 
 
 def weakest(zh: Sequence[ZhFeatures], en: Sequence[EnFeatures]) -> float:
@@ -207,6 +211,11 @@ class _Scorer:
         self.e1 = [e.stems for e in en]
         self.e2 = [en[j - 1].stems | en[j].stems if j else en[0].stems for j in range(len(en))]
         self.sim11: dict[tuple[int, int], float] = {}
+        # spans of three sentences (3-1 and 1-3 links), made when first asked for
+        self.z3: dict[int, tuple[frozenset[str], int, dict[str, list[int]]]] = {}
+        self.e3: dict[int, frozenset[str]] = {}
+        self.zfig = [[c for c in z.concepts if any(st.startswith("#") for st in c)] for z in zh]
+        self.efig = [frozenset(st for st in e.stems if st.startswith("#")) for e in en]
 
     @staticmethod
     def _zh_unit(zs: Sequence[ZhFeatures]) -> tuple[frozenset[str], int, dict[str, list[int]]]:
@@ -223,8 +232,8 @@ class _Scorer:
         """Similarity of zh[pi:i] with en[pj:j] (one or two sentences a side)."""
         if self.slow:
             return similarity(self.zh[pi:i], self.en[pj:j])
-        z_stems, n_z, index = self.z1[i - 1] if i - pi == 1 else self.z2[i - 1]
-        e_stems = self.e1[j - 1] if j - pj == 1 else self.e2[j - 1]
+        z_stems, n_z, index = self._zh_span(pi, i)
+        e_stems = self._en_span(pj, j)
         denom = n_z + len(e_stems)
         if not denom:
             return 0.0
@@ -233,6 +242,24 @@ class _Scorer:
             return 0.0
         hit = {k for st in common for k in index[st]}
         return (len(hit) + len(common)) / denom
+
+    def _zh_span(self, pi: int, i: int) -> tuple[frozenset[str], int, dict[str, list[int]]]:
+        if i - pi == 1:
+            return self.z1[i - 1]
+        if i - pi == 2:
+            return self.z2[i - 1]
+        if i not in self.z3:
+            self.z3[i] = self._zh_unit(self.zh[pi:i])
+        return self.z3[i]
+
+    def _en_span(self, pj: int, j: int) -> frozenset[str]:
+        if j - pj == 1:
+            return self.e1[j - 1]
+        if j - pj == 2:
+            return self.e2[j - 1]
+        if j not in self.e3:
+            self.e3[j] = frozenset().union(*self.e1[pj:j])
+        return self.e3[j]
 
     def one(self, i: int, j: int) -> float:
         """Similarity of sentence i with sentence j, remembered (merges ask for it again)."""
@@ -247,6 +274,20 @@ class _Scorer:
         if i - pi > 1:
             return min(self.sim(k, k + 1, pj, j) for k in range(pi, i))
         return min(self.sim(pi, i, k, k + 1) for k in range(pj, j))
+
+    def orphan_figures(self, pi: int, i: int, pj: int, j: int) -> bool:
+        """Whether a sentence of the merged side states figures of which the other side, which
+        states figures of its own, has none (a translation that drops or rounds figures states
+        none, so its silence is no evidence)."""
+        if i - pi > 1:
+            e_stems = self._en_span(pj, j)
+            if not any(self.efig[pj:j]):
+                return False
+            return any(figs and all(c.isdisjoint(e_stems) for c in figs) for figs in self.zfig[pi:i])
+        if not any(self.zfig[pi:i]):
+            return False
+        z_stems = self._zh_span(pi, i)[0]
+        return any(figs and figs.isdisjoint(z_stems) for figs in self.efig[pj:j])
 
     def lengths(self, pi: int, i: int, pj: int, j: int) -> tuple[int, int]:
         return sum(z.length for z in self.zh[pi:i]), sum(e.length for e in self.en[pj:j])
@@ -280,7 +321,7 @@ def _program(sc: _Scorer, band: int) -> tuple[list[Link], float]:
     back: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
     prior = {(1, 1): 0.0, (1, 2): params.merge, (2, 1): params.merge, (1, 0): params.skip, (0, 1): params.skip,
-             (2, 2): params.two_two}
+             (2, 2): params.two_two, (1, 3): params.three, (3, 1): params.three}
     moves = [(di, dj, prior[(di, dj)]) for di, dj in _MOVES if prior[(di, dj)] != inf]
     for i in range(n + 1):
         centre = i * m / n if n else 0
@@ -305,6 +346,8 @@ def _program(sc: _Scorer, band: int) -> tuple[list[Link], float]:
                     c += params.lexical * (1.0 - s) * (di + dj) / 2
                     if params.weak and di + dj > 2 and c < best:
                         c += params.weak * (1.0 - min(1.0, sc.weakest(pi, i, pj, j) / params.weak_floor))
+                    if params.figure and di + dj > 2 and c < best and sc.orphan_figures(pi, i, pj, j):
+                        c += params.figure
                 if c < best:
                     best, arg = c, (di, dj)
             row[j] = best
@@ -380,29 +423,122 @@ def align_sentences(zh: Sequence[str], en: Sequence[str], glossary: Glossary | N
     return align_features(zf, ef, params or DEFAULT_PARAMS)
 
 
+# ---------------------------------------------------------------------------- paragraphs first
+
+
+@dataclass(frozen=True)
+class ParagraphParams:
+    """The paragraph-anchored aligner's constants (bench/align_para_bench.py chose them by
+    cross-validation over whole WMT18-built documents).
+
+    Paragraphs are aligned first, as one unit of evidence each (their lengths, figures, names,
+    glossary terms and dictionary glosses pooled); the sentences are then aligned inside each
+    trusted paragraph link, where beads up to 3-1, 1-3 and 2-2 are allowed because the
+    paragraph bounds them. A paragraph link scoring under `trust` (and a paragraph left without
+    partner) is not trusted: it and its neighbours are aligned as one stretch of sentences, and
+    where no paragraph link is trusted that stretch is the whole document."""
+
+    paragraph: AlignParams = AlignParams(three=4.0)
+    # inside a trusted paragraph link a sentence left without partner is rarer, and evidence
+    # weighs more, than over a whole document; a merge that takes in a sentence whose figures
+    # the other side (stating figures of its own) lacks pays for it
+    sentence: AlignParams = AlignParams(lexical=12.0, skip=10.0, weak=3.0, two_two=9.0, three=4.0, figure=4.0)
+    trust: float = 0.2
+
+
+DEFAULT_PARAGRAPH_PARAMS = ParagraphParams()
+
+
+def pool_zh(zs: Sequence[ZhFeatures]) -> ZhFeatures:
+    """A paragraph's evidence: its sentences' lengths, concepts and stems together."""
+    return ZhFeatures(sum(z.length for z in zs), tuple(c for z in zs for c in z.concepts),
+                      frozenset().union(*(z.stems for z in zs)) if zs else frozenset())
+
+
+def pool_en(es: Sequence[EnFeatures]) -> EnFeatures:
+    return EnFeatures(sum(e.length for e in es), frozenset().union(*(e.stems for e in es)) if es else frozenset())
+
+
+def _runs(para: Sequence[int]) -> list[tuple[int, int]]:
+    """[start, end) of each run of equal paragraph numbers, in order."""
+    out: list[tuple[int, int]] = []
+    for k, p in enumerate(para):
+        if out and para[out[-1][0]] == p:
+            out[-1] = (out[-1][0], k + 1)
+        else:
+            out.append((k, k + 1))
+    return out
+
+
+def align_paragraphs(zh: Sequence[ZhFeatures], zh_para: Sequence[int], en: Sequence[EnFeatures],
+                     en_para: Sequence[int], params: ParagraphParams = DEFAULT_PARAGRAPH_PARAMS) -> list[Link]:
+    """Align paragraphs, then the sentences inside each trusted paragraph link.
+
+    zh_para and en_para give each sentence's paragraph (any numbers, equal within a paragraph).
+    A link never crosses the bounds of a trusted paragraph link; untrusted stretches and
+    documents of one paragraph a side are aligned sentence by sentence as a whole."""
+    zr, er = _runs(zh_para), _runs(en_para)
+    if len(zr) < 2 or len(er) < 2:
+        return align_features(zh, en, params.sentence)
+    plinks = align_features([pool_zh(zh[a:b]) for a, b in zr], [pool_en(en[a:b]) for a, b in er], params.paragraph)
+    trusted = [bool(ln.zh and ln.en) and ln.score >= params.trust for ln in plinks]
+    # stretches of paragraph links aligned as one: each trusted link alone, each untrusted one
+    # with a neighbour on each side (the paragraph program's mistakes sit next to its doubts)
+    stretches: list[list[int]] = []
+    for k, ok in enumerate(trusted):
+        a, b = (k, k) if ok else (max(0, k - 1), min(len(plinks) - 1, k + 1))
+        if stretches and a <= stretches[-1][1]:
+            stretches[-1][1] = max(stretches[-1][1], b)
+        else:
+            stretches.append([a, b])
+    out: list[Link] = []
+    for a, b in stretches:
+        zp = [p for ln in plinks[a:b + 1] for p in ln.zh]
+        ep = [p for ln in plinks[a:b + 1] for p in ln.en]
+        z0, z1 = (zr[zp[0]][0], zr[zp[-1]][1]) if zp else (0, 0)
+        e0, e1 = (er[ep[0]][0], er[ep[-1]][1]) if ep else (0, 0)
+        sub = align_features(zh[z0:z1], en[e0:e1], params.sentence)
+        out.extend(replace(ln, zh=tuple(z0 + i for i in ln.zh), en=tuple(e0 + j for j in ln.en)) for ln in sub)
+    return out
+
+
 # ---------------------------------------------------------------------------- documents
+
+
+def split_english_paragraphs(text: str, markdown: bool = False) -> list[list[str]]:
+    """The sentences of each non-blank line (a paragraph, title or heading), in order: the
+    splitter of english.py, which never lets a sentence run across a line."""
+    return [sents for line in text.splitlines() if (sents := split_english_sentences(line, markdown))]
 
 
 def align_document(doc: Document, english: Sequence[str], options: AlignOptions | None = None,
                    glossary: Glossary | None = None, params: AlignParams | None = None,
-                   translate: Translate | None = None) -> list[AlignedPair]:
+                   translate: Translate | None = None, en_para: Sequence[int] | None = None,
+                   paragraph_params: ParagraphParams | None = None) -> list[AlignedPair]:
     """Align a segmented Chinese release with the sentences of its English version.
+
+    en_para: each English sentence's paragraph (see split_english_paragraphs); the Chinese
+    paragraphs are the release's blocks. Without it the English is one paragraph and the
+    sentences are aligned over the whole document. `params` replaces the sentence constants.
 
     Every translatable segment and every English sentence appears in exactly one pair; a pair
     with one side empty is "unaligned" and one scoring under the threshold "low", so that a
     consumer (the memory, glossary mining) can leave them out knowingly. With `translate`
     (machine English for Chinese sentences), the unsure stretches are aligned again by chrF."""
     options = options or AlignOptions()
-    params = params or DEFAULT_PARAMS
+    pp = paragraph_params or DEFAULT_PARAGRAPH_PARAMS
+    if params is not None:
+        pp = replace(pp, sentence=params)
     if options.min_score is not None:
-        params = replace(params, low=options.min_score)
+        pp = replace(pp, sentence=replace(pp.sentence, low=options.min_score))
+    params = pp.sentence
     segs = [s for s in doc.segments if s.translatable]
     first = {s.block: s.id for s in reversed(segs)}  # a labelled turn's first segment carries the label
     blocks = {b.index: b for b in doc.blocks}
     zf = [zh_features(s.norm, glossary, s.speaker_en if first[s.block] == s.id and blocks[s.block].labelled
                       else None) for s in segs]
     ef = [en_features(e) for e in english]
-    links = align_features(zf, ef, params)
+    links = align_paragraphs(zf, [s.block for s in segs], ef, en_para or [0] * len(ef), pp)
     if translate is not None:
         links = realign_hard(links, zf, ef, [s.norm for s in segs], english, translate, params)
     name = doc.source.name
@@ -453,4 +589,5 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-__all__ = ["AlignParams", "Link", "align_document", "align_features", "align_sentences", "split_english_sentences"]
+__all__ = ["AlignParams", "Link", "ParagraphParams", "align_document", "align_features", "align_paragraphs",
+           "align_sentences", "split_english_paragraphs", "split_english_sentences"]

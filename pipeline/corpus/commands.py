@@ -44,7 +44,7 @@ from ..termbase import (
 from ..write import aligned as aligned_out
 from ..write.jsonl import translated_records
 from ..write.tmx import read_tmx_pairs, render_tmx_pairs
-from .align import AlignCounts, align_document, check_format, count, format_for, split_english_sentences
+from .align import AlignCounts, align_document, check_format, count, format_for, split_english_paragraphs
 from .check import read_pairs
 from .mine import Candidate, mine
 from .mine import render_tsv as render_mined
@@ -177,11 +177,14 @@ def run_align(documents: Sequence[tuple[str, str]], options: AlignOptions | None
         except ZhenError as exc:
             failures.append(str(exc))
             continue
-        english = split_english_sentences(en_src.raw, markdown=en_src.media_type == "text/markdown")
+        paras = split_english_paragraphs(en_src.raw, markdown=en_src.media_type == "text/markdown")
+        english = [s for para in paras for s in para]
         if not english:
             failures.append(f"{en_path}: no English sentences")
             continue
-        pairs.extend(align_document(zh_doc, english, options, glossary, translate=translate if tr else None))
+        en_para = [k for k, para in enumerate(paras) for _ in para]
+        pairs.extend(align_document(zh_doc, english, options, glossary, translate=translate if tr else None,
+                                    en_para=en_para))
         done += 1
     text = aligned_out.render(pairs, options.fmt)
     if output is not None and done:

@@ -11,9 +11,11 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ..errors import ModelUnavailable, UsageError
 from ..files import ensure_dir
@@ -29,8 +31,8 @@ from .models import (
     resolve_model,
 )
 
-__all__ = ["META", "convert", "converted_folder", "find_converted", "import_folder", "is_ct2_folder", "list_models",
-           "lookup", "models_dir", "pull", "read_meta", "slug"]
+__all__ = ["META", "convert", "converted_folder", "find_converted", "import_folder", "install_tuned", "is_ct2_folder",
+           "list_models", "lookup", "models_dir", "pull", "read_meta", "slug"]
 CT2_FILES = ("model.bin", "config.json")
 
 
@@ -85,8 +87,10 @@ def convert(model: str, quantization: str = "int8", offline: bool | None = None)
         for f in ("source.spm", "target.spm", "generation_config.json", "tokenizer_config.json"):
             if (ref.path / f).is_file():
                 shutil.copy2(ref.path / f, out / f)
+        tuned = lookup(model, engine="torch")  # a tuned model's copy keeps its lineage
         meta = StoredModel(id=model if not Path(model).expanduser().exists() else str(ref.path), revision=ref.revision,
-                           engine="ctranslate2", quantization=quantization, origin="converted", created=_now())
+                           engine="ctranslate2", quantization=quantization, origin="converted", created=_now(),
+                           lineage=tuned.lineage if tuned is not None else None)
         return _install(out, meta)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -102,16 +106,26 @@ def import_folder(folder: str, model_id: str | None = None) -> StoredModel:
         check_model_folder(src, folder)
     elif not all((src / f).is_file() for f in ("source.spm", "target.spm")):
         raise ModelUnavailable(f"{folder}: a converted model needs source.spm and target.spm beside model.bin")
+    old = read_meta(src)
+    return _copy_in(src, lambda out: StoredModel(
+        id=model_id or (old.id if old else src.name), revision=folder_fingerprint(out), engine=engine,
+        quantization=old.quantization if old else None, origin="imported", created=_now()))
+
+
+def install_tuned(folder: Path, name: str, revision: str, lineage: dict[str, Any]) -> StoredModel:
+    """A model made by zhen tune, stored under `name` with its lineage (found by `--model NAME`)."""
+    check_model_folder(folder, name)
+    return _copy_in(folder, lambda _: StoredModel(id=name, revision=revision, engine="torch", quantization=None,
+                                                  origin="tuned", created=_now(), lineage=lineage))
+
+
+def _copy_in(src: Path, make_meta: Callable[[Path], StoredModel]) -> StoredModel:
     ensure_dir(models_dir())
     tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=models_dir()))
     try:
         out = tmp / "model"
         shutil.copytree(src, out, ignore=shutil.ignore_patterns(META))
-        old = read_meta(src)
-        meta = StoredModel(id=model_id or (old.id if old else src.name), revision=folder_fingerprint(out),
-                           engine=engine, quantization=old.quantization if old else None, origin="imported",
-                           created=_now())
-        return _install(out, meta)
+        return _install(out, make_meta(out))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
