@@ -615,6 +615,35 @@ def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt:
         sys.exit(1)
 
 
+@main.command("names")
+@click.argument("file", type=click.Path(allow_dash=True))
+@click.option("--zh", "lines", is_flag=True,
+              help="FILE is Chinese text line per line (each line alone), not a release.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help='json: one object per input line, {"line": N, "names": [{"zh", "en", "kind", "start", "end"}]}.')
+@_glossary_option
+def names_cmd(file: str, lines: bool, fmt: str, glossary: tuple[str, ...]) -> None:
+    """The person names in a release and the English zhen gives them.
+
+    Chinese names are romanized by the rules of official English (Hanyu Pinyin without tones,
+    surname first, the given name one word: 孙劲峰 Sun Jinfeng; 贾某 "a suspect surnamed Jia");
+    a name in the term base, or written in English by the release itself, wins. Kind `foreign`
+    (a transliteration such as 特朗普) and `regional` (Hong Kong, Macao, Taiwan) names are left
+    to the model and the glossary. Text output gives LINE:START-END, the name, its English, the
+    kind and the evidence; offsets count characters of the line.
+    """
+    from .glossary import load_glossary
+    from .names_run import names_text, run_names
+
+    results = run_names(file, lines=lines, stdin=_stdin((file,)), glossary=load_glossary(glossary))
+    if fmt == "json":
+        for r in results:
+            click.echo(json.dumps(r.to_dict(), ensure_ascii=False))
+    else:
+        for row in names_text(results):
+            click.echo(row)
+
+
 @main.command("eval")
 @click.argument("hyp", type=click.Path(exists=True, dir_okay=False))
 @click.option("--ref", "ref", type=click.Path(exists=True, dir_okay=False), required=True,

@@ -29,6 +29,7 @@ from .batch import (
 )
 from .check_run import read_pairs
 from .checks import assess_segment
+from .checks.consistency import flag_document as flag_inconsistent
 from .cluster import Job, connect, import_ray, model_files, pool_size, read_all, translate_stream
 from .engines import load_translator
 from .engines.base import Translator
@@ -602,8 +603,9 @@ def translate_checked(docs: Sequence[Document], translator: Translator, glossary
     what a local run does to each chunk and a cluster's actors to each batch."""
     docs = translate_documents(docs, translator, progress, glossary=glossary, mode=options.glossary_mode, only=only,
                                options=run_options(options))
-    return [replace(d, segments=tuple(assess_segment(check_segment(s, options.facts), options.min_confidence)
-                                      for s in d.segments)) for d in docs]
+    return [flag_inconsistent(replace(d, segments=tuple(assess_segment(check_segment(s, options.facts),
+                                                                       options.min_confidence)
+                                                        for s in d.segments))) for d in docs]
 
 
 def _write(doc: Document, out_dir: Path, formats: Sequence[str], summary_json: bool) -> DocResult:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .engines.base import Translator
 from .glossary import Glossary, match, protect, restore, verify
+from .names import release_names, terms_with_names, with_status
 from .normalize import HAN, to_norm
 from .provenance import now, provenance
 from .records import Block, Document, GlossaryHit, Segment
@@ -35,6 +36,7 @@ def translate_documents(
     `only` limits the work to these (document name, segment id) pairs. Speaker labels that
     name an office (刑事侦查局负责人) go through the model with the segments.
     """
+    docs = [release_names(doc) for doc in docs]  # each name one English across its release
     segs = [seg for doc in docs for seg in doc.segments
             if seg.translatable and (only is None or (doc.source.name, seg.id) in only)]
     labels = {to_norm(b.speaker): b.speaker for doc in docs for b in doc.blocks if b.speaker and not b.speaker_en}
@@ -72,26 +74,33 @@ def translate_segments(segs: Sequence[Segment], translator: Translator, glossary
         segs = [seg for seg in segs if id(seg) not in results]
     hits = _glossary_hits(segs, glossary, getattr(translator, "tm", None))
     enforce = mode == "enforce"
-    inputs = [protect(seg.norm, hits[id(seg)]) if enforce and hits[id(seg)] else seg.norm for seg in segs]
+    # The placeholders protect the glossary's terms and the segment's romanized names alike.
+    terms = {id(seg): terms_with_names(hits[id(seg)], seg) if enforce else hits[id(seg)] for seg in segs}
+    inputs = [protect(seg.norm, terms[id(seg)]) if enforce and terms[id(seg)] else seg.norm for seg in segs]
     first = translator.translate(inputs, progress=bar.update if bar is not None else None) if inputs else []
     retry: list[Segment] = []
     for seg, tr in zip(segs, first, strict=True):
         seg_hits = hits[id(seg)]
-        if not (enforce and seg_hits):
-            results[id(seg)] = replace(seg, target=tr.text, flags=seg.flags + tr.flags, score=tr.score,
-                                       hits=verify(tr.text, seg_hits, enforced=False))
+        if not (enforce and terms[id(seg)]):
+            results[id(seg)] = _checked(seg, tr.text, seg_hits, False, seg.flags + tr.flags, tr.score)
             continue
-        restored = restore(tr.text, seg_hits)
+        restored = restore(tr.text, terms[id(seg)])
         if restored is None:
             retry.append(seg)  # a placeholder was lost or doubled: translate without protection
             continue
-        results[id(seg)] = replace(seg, target=restored, flags=seg.flags + tr.flags, score=tr.score,
-                                   hits=verify(restored, seg_hits, enforced=True))
+        results[id(seg)] = _checked(seg, restored, seg_hits, True, seg.flags + tr.flags, tr.score)
     if retry:
         for seg, tr in zip(retry, translator.translate([s.norm for s in retry]), strict=True):
-            results[id(seg)] = replace(seg, target=tr.text, flags=(*seg.flags, *tr.flags, "glossary-fallback"),
-                                       score=tr.score, hits=verify(tr.text, hits[id(seg)], enforced=False))
+            results[id(seg)] = _checked(seg, tr.text, hits[id(seg)], False,
+                                        (*seg.flags, *tr.flags, "glossary-fallback"), tr.score)
     return results
+
+
+def _checked(seg: Segment, target: str, hits: Sequence[GlossaryHit], enforced: bool, flags: tuple[str, ...],
+             score: float | None) -> Segment:
+    """The translated segment with its glossary terms and names verified in the English."""
+    return replace(seg, target=target, flags=flags, score=score, hits=verify(target, hits, enforced=enforced),
+                   names=with_status(seg, target, enforced, hits))
 
 
 def _glossary_hits(segs: Sequence[Segment], glossary: Glossary | None, tm: Any) -> dict[int, list[GlossaryHit]]:
