@@ -284,7 +284,7 @@ def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list
     out: list[Candidate] = []
     pos = 0
     regional = bool(_REGIONAL.search(norm))
-    tagged = list(tags if tags is not None else pos_tags(norm))
+    tagged = _rejoined(norm, list(tags if tags is not None else pos_tags(norm)))
     for i, (w, flag) in enumerate(tagged):
         s, pos = pos, pos + len(w)
         if not flag.startswith("nr") or len(w) < 2 or "某" in w or not re.fullmatch(r"[\u4e00-\u9fff]+", w):
@@ -335,6 +335,8 @@ def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, flo
         # 普拉 "Pula (city in Croatia)", 阿里 "Ali (name)": pinyin that may be a foreign name's
         return model.scores(w)[0], -99.0, name
     other = _english_gloss(w)
+    if other is not None and " " in other and not any(_LIFE.search(e.gloss) for e in _cedict().get(w, ())):
+        return None  # 白宫 White House: a proper noun, not a person's name
     if other is not None:
         kind = "regional" if chinese_shaped(w) and c.regional else "foreign"
         return Name(w, None, kind, c.start, c.end,
@@ -347,6 +349,54 @@ def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, flo
     if not shaped:
         return Name(w, None, "foreign", c.start, c.end, "no Chinese surname and given name; left to the model")
     return (*model.scores(w[len(_surname(w)):]), None)
+
+
+_COMPOUND = re.compile("|".join(sorted(COMPOUND_SURNAMES, key=len, reverse=True)))
+
+
+def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """jieba's words with the names it cut apart put back together, tagged nr: a two-character
+    surname and its given name (欧阳 + 明辉, 司 + 马俊峰), and a surname and given name right
+    after a title (局长 + 刘 + 忠义)."""
+    ends, pos = [], 0
+    for w, _f in tags:
+        pos += len(w)
+        ends.append(pos)
+    bounds = {0, *ends}
+    spans: list[tuple[int, int]] = []
+    for m in _COMPOUND.finditer(norm):
+        for n in (2, 1):
+            e = m.end() + n
+            if e in bounds and m.start() in bounds and re.fullmatch(r"[\u4e00-\u9fff]+", norm[m.end():e]):
+                spans.append((m.start(), e))
+                break
+    for m in re.finditer(_TITLE_BEFORE.pattern.rstrip("$"), norm):
+        s = m.end()
+        if s in bounds and norm[s:s + 1] in SINGLE_SURNAMES and not _COMPOUND.match(norm, s):
+            for n in (3, 2):
+                e = s + n
+                if e in bounds and re.fullmatch(r"[\u4e00-\u9fff]+", norm[s:e]) and not _common_word(norm[s:e]):
+                    spans.append((s, e))
+                    break
+    if not spans:
+        return tags
+    out: list[tuple[str, str]] = []
+    pos = 0
+    joined = dict(spans)
+    i = 0
+    while i < len(tags):
+        w, f = tags[i]
+        if pos in joined:
+            e = joined[pos]
+            out.append((norm[pos:e], "nr"))
+            while i < len(tags) and pos < e:
+                pos += len(tags[i][0])
+                i += 1
+            continue
+        out.append((w, f))
+        pos += len(w)
+        i += 1
+    return out
 
 
 def decide(c: Candidate, model: NameModel) -> Name | None:
