@@ -44,8 +44,6 @@ from pipeline.normalize import to_norm  # noqa: E402
 DEFAULT = ROOT.parent / "shared" / "eval" / "wmt18-zh-en.tsv"
 # Precision to keep on the training folds, which are judged without the list of transliterations.
 PRECISION_AIM = float(os.environ.get("ZHEN_NAMES_AIM", "0.86"))
-GRID = [x / 4 for x in range(-12, 17)]
-BONUS = (0.0, 0.5, 1.0, 2.0)
 
 Tags = tuple[tuple[str, str], ...]
 
@@ -134,26 +132,34 @@ def evaluate(model: NameModel, rows: Sequence[tuple[str, str]], tags: Sequence[T
     return sc
 
 
+def logistic(x: list[tuple[float, ...]], y: list[bool], l2: float = 1e-2, steps: int = 400) -> tuple[float, ...]:
+    """Weights of a logistic regression (the last feature is the bias), by gradient descent."""
+    import numpy as np
+
+    X = np.array(x, dtype=float)
+    t = np.array(y, dtype=float)
+    w = np.zeros(X.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-np.clip(X @ w, -30, 30)))
+        w -= 0.5 * (X.T @ (p - t) / len(t) + l2 * w)
+    return tuple(float(v) for v in w)
+
+
 def fit(rows: Sequence[tuple[str, str]], tags: Sequence[Tags],
         tables: tuple[dict[str, float], dict[str, float]]) -> NameModel:
-    """Transliterations and thresholds from training lines only.
+    """The decision from training lines only.
 
-    A word is a known transliteration when zhen would romanize it and no reference of the
-    training lines has it so. The thresholds then maximize the names romanized rightly while
-    the training lines' precision stays at PRECISION_AIM."""
-    open_model = NameModel(foreign_limit=99.0, word_limit=99.0, context_bonus=0.0, foreign_odds=tables[0],
-                           word_odds=tables[1])
-    seen: dict[str, bool] = {}
-    for (norm, ref), t in zip(rows, tags, strict=True):
-        for c in candidates(norm, t):
-            n = decide(c, open_model)
-            if n is not None and n.en is not None and n.evidence != "the release's own English":
-                seen[c.word] = seen.get(c.word, False) or in_reference(n.en, ref)
-    known = frozenset(w for w, ok in seen.items() if not ok)
-    # The thresholds are chosen without that list: on the lines it was read from it would remove
-    # every wrong romanization, which held-out text does not do (its names are mostly new).
-    base = open_model
-    scored: list[tuple[float, float, bool, bool, bool]] = []  # foreign, word, context, right, gold
+    A word is a known transliteration when zhen would romanize it and most references of the
+    training lines do not have it so. The logistic weights are fitted on the candidates that reach the
+    model (right: the reference has the romanization); the cutoff is chosen on out-of-fold
+    probabilities (four inner folds), as the one that romanizes most gold names while the
+    training lines' precision stays at PRECISION_AIM, the list of transliterations left out
+    (on the lines it was read from it would remove every wrong romanization)."""
+    base = NameModel(cutoff=0.0, foreign_odds=tables[0], word_odds=tables[1])
+    seen: dict[str, list[int]] = {}  # word -> [romanized rightly, romanized]
+    xs: list[tuple[float, ...]] = []
+    right: list[bool] = []
+    golds: list[bool] = []
     fixed_right = fixed_all = 0
     for (norm, ref), t in zip(rows, tags, strict=True):
         good = gold(norm, ref, t)
@@ -162,25 +168,37 @@ def fit(rows: Sequence[tuple[str, str]], tags: Sequence[Tags],
             if n is None or n.en is None:
                 continue
             ok = in_reference(n.en, ref)
+            if n.evidence != "the release's own English":
+                tally = seen.setdefault(c.word, [0, 0])
+                tally[0] += ok
+                tally[1] += 1
             settled = settled_or_scores(c, base)
             if isinstance(settled, tuple):
-                scored.append((settled[0], settled[1], c.context, ok, ok and (c.start, c.end) in good))
+                xs.append(settled)
+                right.append(ok)
+                golds.append(ok and (c.start, c.end) in good)
             else:
                 fixed_all += 1
                 fixed_right += ok
-    best = (-1, GRID[0], GRID[0], 0.0)  # nothing reaches the aim: the strictest
-    for fl in GRID:
-        for wl in GRID:
-            for bonus in BONUS:
-                chosen = [(r, g) for f, w, ctx, r, g in scored
-                          if f <= fl + (bonus if ctx else 0.0) and w <= wl + (bonus if ctx else 0.0)]
-                n_all = fixed_all + len(chosen)
-                right = fixed_right + sum(r for r, _ in chosen)
-                if n_all and right / n_all >= PRECISION_AIM:
-                    got = sum(g for _, g in chosen)
-                    if got > best[0]:
-                        best = (got, fl, wl, bonus)
-    return replace(base, foreign_limit=best[1], word_limit=best[2], context_bonus=best[3], transliterations=known)
+    known = frozenset(w for w, (ok, n) in seen.items() if ok * 2 < n)
+    inner = 4
+    size = -(-len(xs) // inner)
+    probs: list[float] = []
+    for k in range(inner):
+        lo, hi = k * size, min(len(xs), (k + 1) * size)
+        w = logistic(xs[:lo] + xs[hi:], right[:lo] + right[hi:])
+        m = replace(base, weights=w)
+        probs += [m.probability(x) for x in xs[lo:hi]]
+    order = sorted(range(len(xs)), key=lambda i: -probs[i])
+    best_cut, best_gold = 1.01, -1
+    n_all, n_right, n_gold = fixed_all, fixed_right, 0
+    for i in order:
+        n_all += 1
+        n_right += right[i]
+        n_gold += golds[i]
+        if n_right / n_all >= PRECISION_AIM and n_gold > best_gold:
+            best_cut, best_gold = probs[i], n_gold
+    return replace(base, weights=logistic(xs, right), cutoff=best_cut, transliterations=known)
 
 
 def cross_validate(rows: Sequence[tuple[str, str]], tags: Sequence[Tags], folds: int = 5,
@@ -210,15 +228,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         pooled = pooled.add(sc)
         print(f"fold {k}: precision {sc.precision:.3f} ({sc.right}/{sc.romanized})  recall {sc.recall:.3f} "
               f"({sc.gold_romanized}/{sc.gold})  "
-              f"limits {model.foreign_limit:+.2f}/{model.word_limit:+.2f}+{model.context_bonus:.1f}  "
+              f"cutoff {model.cutoff:.2f}  "
               f"transliterations known {len(model.transliterations)}")
     print(f"pooled: precision {pooled.precision:.3f} ({pooled.right}/{pooled.romanized})  recall {pooled.recall:.3f} "
           f"({pooled.gold_romanized}/{pooled.gold})")
     if args.write:
         model = fit(rows, tags, table)
         MODEL_PATH.write_text(model.to_json(), encoding="utf-8")
-        print(f"wrote {MODEL_PATH} (limits {model.foreign_limit:+.2f}/{model.word_limit:+.2f}"
-              f"+{model.context_bonus:.1f}, "
+        print(f"wrote {MODEL_PATH} (cutoff {model.cutoff:.2f}, "
               f"{len(model.transliterations)} transliterations)")
 
 

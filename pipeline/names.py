@@ -74,31 +74,43 @@ _PLACE_GLOSS = re.compile(
 # ---------------------------------------------------------------------------- the fitted model
 
 
+FEATURES = ("foreign", "foreign_max", "word", "word_max", "context", "three", "known_name", "surname_rank",
+            "abroad", "bias")
+
+
 @dataclass(frozen=True)
 class NameModel:
-    """What bench/fit_names.py fits: how far a given name may read like a transliteration, and
-    how far like an everyday word, before it is taken as one (mean per-character log-odds
-    against Chinese given names); how much a title or a verb of speech beside it adds; and
-    the transliterations known from training text."""
+    """What bench/fit_names.py fits: a logistic decision over a candidate's features (how far
+    its given name reads like a transliteration and like an everyday word, by per-character
+    log-odds against Chinese given names; a title or verb of speech beside it; its length;
+    whether jieba's dictionary knows it as a name; how common its surname is; a foreign country
+    in the sentence), the probability it must reach to be romanized, and the transliterations
+    known from training text. Places CC-CEDICT writes in pinyin are romanized unless they read
+    like a transliteration beyond place_limit."""
 
-    foreign_limit: float = 0.5
-    word_limit: float = 0.5
-    context_bonus: float = 1.0
+    weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 0.0, 0.5, -0.3, -1.0, 1.0)
+    cutoff: float = 0.5
+    place_limit: float = 1.0
     transliterations: frozenset[str] = frozenset()
     foreign_odds: dict[str, float] = field(default_factory=dict)
     word_odds: dict[str, float] = field(default_factory=dict)
 
-    def scores(self, given: str) -> tuple[float, float]:
-        """(transliteration, everyday word) log-odds of a given name's characters."""
+    def scores(self, given: str) -> tuple[float, float, float, float]:
+        """(transliteration mean, max, everyday-word mean, max) log-odds of a given name's characters."""
         if not given:
-            return 0.0, 0.0
-        n = len(given)
-        return (sum(self.foreign_odds.get(c, 0.0) for c in given) / n,
-                sum(self.word_odds.get(c, 0.0) for c in given) / n)
+            return 0.0, 0.0, 0.0, 0.0
+        f = [self.foreign_odds.get(c, 0.0) for c in given]
+        w = [self.word_odds.get(c, 0.0) for c in given]
+        return sum(f) / len(f), max(f), sum(w) / len(w), max(w)
+
+    def probability(self, x: Sequence[float]) -> float:
+        z = sum(w * v for w, v in zip(self.weights, x, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> str:
-        return json.dumps({"foreign_limit": self.foreign_limit, "word_limit": self.word_limit,
-                           "context_bonus": self.context_bonus, "transliterations": sorted(self.transliterations),
+        return json.dumps({"features": FEATURES, "weights": [round(w, 4) for w in self.weights],
+                           "cutoff": round(self.cutoff, 4), "place_limit": self.place_limit,
+                           "transliterations": sorted(self.transliterations),
                            "foreign_odds": {c: round(v, 2) for c, v in sorted(self.foreign_odds.items())},
                            "word_odds": {c: round(v, 2) for c, v in sorted(self.word_odds.items())}},
                           ensure_ascii=False, indent=0) + "\n"
@@ -109,7 +121,7 @@ def default_model() -> NameModel:
     """The model shipped with zhen (fitted on all of WMT18); the character tables alone where it is missing."""
     try:
         d = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-        return NameModel(float(d["foreign_limit"]), float(d["word_limit"]), float(d["context_bonus"]),
+        return NameModel(tuple(float(w) for w in d["weights"]), float(d["cutoff"]), float(d["place_limit"]),
                          frozenset(d["transliterations"]), {c: float(v) for c, v in d["foreign_odds"].items()},
                          {c: float(v) for c, v in d["word_odds"].items()})
     except (OSError, ValueError, KeyError):
@@ -310,12 +322,13 @@ def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list
 _RULE = "rule"
 # Sentences about these countries: a Chinese-looking name there is often Vietnamese or Korean (阮富仲 Nguyen Phu Trong).
 _NEIGHBOUR_SURNAMES = set("阮陈黎范黄吴武朴金崔郑文尹")
-_FOREIGN_CONTEXT = re.compile(r"越南|朝鲜|韩国|日本|新加坡|缅甸|泰国|柬埔寨|老挝|马来西亚|印尼|菲律宾|蒙古")
+_FOREIGN_CONTEXT = re.compile(r"越南|越共|越方|朝方|韩方|日方|朝鲜|韩国|日本|新加坡|缅甸|泰国|柬埔寨|老挝|马来西亚|"
+                              r"印尼|菲律宾|蒙古")
 
 
-def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, float, Name | None] | None:
-    """The decision where it needs no threshold (a Name, or None for no name); else the
-    (transliteration, everyday word) scores of the given name, for the thresholds."""
+def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, ...] | None:
+    """The decision where it needs no model (a Name, or None for no name); else the candidate's
+    features, for the model."""
     w = c.word
     if c.own_english:
         return Name(w, c.own_english, "person", c.start, c.end, "the release's own English")
@@ -332,8 +345,12 @@ def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, flo
         name = Name(w, en, kind, c.start, c.end, f"CC-CEDICT: {entry.gloss[:60]}")
         if _LIFE.search(entry.gloss):
             return name
-        # 普拉 "Pula (city in Croatia)", 阿里 "Ali (name)": pinyin that may be a foreign name's
-        return model.scores(w)[0], -99.0, name
+        foreign = model.scores(w)[0]
+        if foreign > model.place_limit + (1.0 if c.context else 0.0):
+            # 普拉 "Pula (city in Croatia)", 阿里 "Ali (name)": pinyin that is a foreign name's
+            return Name(w, None, "foreign", c.start, c.end,
+                        f"reads like a transliteration ({foreign:+.2f}); left to the model and the glossary")
+        return name
     other = _english_gloss(w)
     if other is not None and " " in other and not any(_LIFE.search(e.gloss) for e in _cedict().get(w, ())):
         return None  # 白宫 White House: a proper noun, not a person's name
@@ -348,9 +365,36 @@ def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, flo
         return None  # 高水平, 宣传栏: a word and a character
     if not shaped:
         return Name(w, None, "foreign", c.start, c.end, "no Chinese surname and given name; left to the model")
-    return (*model.scores(w[len(_surname(w)):]), None)
+    if w[len(_surname(w)):] in _ADDRESS:
+        return None
+    if w[0] == "阮":
+        return Name(w, None, "foreign", c.start, c.end, "阮 (Nguyen): a Vietnamese name; left to the model")
+    return features(c, model)
 
 
+_SURNAME_RANK = {c: i for i, c in enumerate(dict.fromkeys(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆"
+    "汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"))}
+_ABROAD = re.compile(r"美国|英国|法国|德国|俄罗斯|意大利|西班牙|加拿大|澳大利亚|日本|韩国|朝鲜|越南|印度|巴西|墨西哥|"
+                     r"欧洲|非洲|美洲|联合国|总统|首相|外长|国务卿|球员|主教练|球队|俱乐部")
+
+
+def features(c: Candidate, model: NameModel) -> tuple[float, ...]:
+    """The candidate's features, in the order of FEATURES."""
+    w = c.word
+    sur = _surname(w)
+    f_mean, f_max, w_mean, w_max = model.scores(w[len(sur):])
+    from .speakers import _pos_tagger
+
+    rank = _SURNAME_RANK.get(sur, 120)
+    return (f_mean, f_max, w_mean, w_max, float(c.context), float(len(w) - len(sur) == 2),
+            float(_pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
+            float(bool(_ABROAD.search(c.sentence))), 1.0)
+
+
+_FUNCTION = set("了对也由在的和与则都就还又将被把向从是为她他它们应已曾说称等于")
+# Given names that are forms of address: 王先生 is Mr. Wang, not Wang Xiansheng.
+_ADDRESS = {"先生", "女士", "小姐", "老师", "同志", "师傅", "阿姨", "警官", "大爷", "大妈", "大姐", "大哥"}
 _COMPOUND = re.compile("|".join(sorted(COMPOUND_SURNAMES, key=len, reverse=True)))
 
 
@@ -372,10 +416,12 @@ def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
                 break
     for m in re.finditer(_TITLE_BEFORE.pattern.rstrip("$"), norm):
         s = m.end()
-        if s in bounds and norm[s:s + 1] in SINGLE_SURNAMES and not _COMPOUND.match(norm, s):
+        if s in bounds and norm[s:s + 1] in SINGLE_SURNAMES and norm[s] not in _FUNCTION and s + 1 in bounds \
+                and not _COMPOUND.match(norm, s):
             for n in (3, 2):
                 e = s + n
-                if e in bounds and re.fullmatch(r"[\u4e00-\u9fff]+", norm[s:e]) and not _common_word(norm[s:e]):
+                if e in bounds and re.fullmatch(r"[\u4e00-\u9fff]+", norm[s:e]) and norm[e - 1] not in _FUNCTION \
+                        and not _common_word(norm[s:e]):
                     spans.append((s, e))
                     break
     if not spans:
@@ -405,15 +451,13 @@ def decide(c: Candidate, model: NameModel) -> Name | None:
     if not isinstance(settled, tuple):
         return settled
     w = c.word
-    foreign, word, known = settled
-    bonus = model.context_bonus if c.context else 0.0
-    if foreign > model.foreign_limit + bonus:
-        return Name(w, None, "foreign", c.start, c.end,
-                    f"reads like a transliteration ({foreign:+.2f}); left to the model and the glossary")
-    if known is not None:
-        return known
-    if word > model.word_limit + bonus:
-        return None
+    p = model.probability(settled)
+    if p < model.cutoff:
+        if settled[0] >= settled[2]:
+            return Name(w, None, "foreign", c.start, c.end,
+                        f"may be a transliteration (p {p:.2f} < {model.cutoff:.2f}); "
+                        "left to the model and the glossary")
+        return None  # reads like a word of the language more than a name
     if w[0] in _NEIGHBOUR_SURNAMES and _FOREIGN_CONTEXT.search(c.sentence):
         return Name(w, None, "foreign", c.start, c.end,
                     "in a sentence about a neighbouring country (a Vietnamese or Korean name?); left to the model")
@@ -421,7 +465,7 @@ def decide(c: Candidate, model: NameModel) -> Name | None:
         return Name(w, None, "regional", c.start, c.end,
                     "Hong Kong, Macao or Taiwan context: its romanization is not pinyin; left to the glossary")
     why = "surname and given name" + (", a title or verb of speech beside it" if c.context else "")
-    return Name(w, romanize(w), "person", c.start, c.end, why)
+    return Name(w, romanize(w), "person", c.start, c.end, f"{why} (p {p:.2f})")
 
 
 def withheld(norm: str) -> list[Name]:
