@@ -88,6 +88,57 @@ def test_a_name_in_three_sentences_has_one_rendering_in_every_output(tmp_path: P
         assert path.read_text(encoding="utf-8").count("Wang Jianjun") >= 3, fmt
 
 
+# The protected inputs of RELEASE (an empty glossary: the name is the only term) and the English a
+# model that copies placeholders, as opus-mt does, writes for them.
+COPIED = [("市公安局副局长ZX1Q出席发布会。", "Deputy director ZX1Q attended the press conference."),
+          ("ZX1Q介绍，专案组破获案件12起。", "ZX1Q said the task force solved 12 cases."),
+          ("ZX1Q表示，将持续开展打击行动。", "ZX1Q said the crackdown will go on.")]
+
+
+@pytest.fixture(scope="module")
+def copying_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A tiny Marian model that has learnt COPIED, and its CTranslate2 conversion (float32: int8
+    would blur what so small a model has learnt)."""
+    import os
+
+    from tiny import build_trained_marian
+
+    from pipeline.engines.store import convert
+
+    folder = build_trained_marian(tmp_path_factory.mktemp("models") / "copying", COPIED)
+    old = os.environ.get("ZHEN_HOME")
+    os.environ["ZHEN_HOME"] = str(tmp_path_factory.mktemp("ct2-home"))
+    try:
+        ct2 = Path(convert(str(folder), quantization="float32").path)
+    finally:
+        if old is None:
+            os.environ.pop("ZHEN_HOME", None)
+        else:
+            os.environ["ZHEN_HOME"] = old
+    return {"torch": folder, "ctranslate2": ct2}
+
+
+@pytest.mark.parametrize("engine", ["torch", "ctranslate2"])
+def test_one_rendering_through_both_engines(engine: str, copying_models: dict[str, Path], tmp_path: Path) -> None:
+    from pipeline.records import EngineOptions
+    from pipeline.write import output_paths
+
+    src = tmp_path / "release.txt"
+    src.write_text(RELEASE, encoding="utf-8")
+    out = tmp_path / "out"
+    opts = TranslateOptions(engine=EngineOptions(model=str(copying_models[engine]), engine=engine, offline=True),
+                            glossary=(_empty_glossary(tmp_path),), cache=False)
+    report = run_translate([str(src)], out, opts)
+    assert not report.failed, report.failed
+    doc = load_document(out / "release.jsonl")
+    assert doc.provenance is not None and doc.provenance.engine == engine
+    assert [s.target for s in doc.segments] == [en.replace("ZX1Q", "Wang Jianjun") for _, en in COPIED]
+    assert all(n.status == "enforced" for s in doc.segments for n in s.names)
+    for fmt, path in output_paths("release", out, ("md", "txt")).items():
+        text = path.read_text(encoding="utf-8")
+        assert text.count("Wang Jianjun") == 3 and "Wang Jian " not in text, fmt
+
+
 def test_older_jsonl_without_names_still_loads(tmp_path: Path) -> None:
     seg = Segment(id="s1", block=0, kind="paragraph", start=0, end=3, text="王建军", norm="王建军", target="x")
     rec = {"type": "segment", **seg.to_dict()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 ZH_LINES = [
     "2019年12月25日，公安部召开新闻发布会，通报全国公安机关开展“云剑”行动工作情况。",
@@ -121,3 +122,83 @@ def build_tiny_bart(folder: Path, window: int = 64, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     BartForConditionalGeneration(cfg).save_pretrained(folder)
     return folder
+
+
+def build_trained_marian(folder: Path, pairs: list[tuple[str, str]], steps: int = 400, seed: int = 0) -> Path:
+    """A tiny Marian model trained until it writes `pairs`' English for their Chinese (greedy).
+
+    Random weights never copy a glossary placeholder (ZX1Q) as opus-mt does; a model that has
+    learnt these few pairs does, so the placeholder path can be followed through a real
+    engine end to end. The tokenizers are trained on the pairs themselves."""
+    import sentencepiece as spm
+    import torch
+    from transformers import MarianConfig, MarianMTModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    zh = [z for z, _ in pairs]
+    en = [e for _, e in pairs]
+    _train_spm(zh + ZH_LINES, folder / "source")
+    _train_spm(en + EN_LINES, folder / "target")
+    sps = {n: spm.SentencePieceProcessor(model_file=str(folder / f"{n}.spm")) for n in ("source", "target")}
+    pieces: list[str] = []
+    for sp in sps.values():
+        for i in range(sp.get_piece_size()):
+            piece = sp.id_to_piece(i)
+            if piece != "<unk>" and piece not in pieces:
+                pieces.append(piece)
+    vocab = {"</s>": 0, "<unk>": 1}
+    for piece in pieces:
+        vocab.setdefault(piece, len(vocab))
+    vocab["<pad>"] = len(vocab)
+    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    pad = vocab["<pad>"]
+    cfg = MarianConfig(
+        vocab_size=len(vocab), d_model=64, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128,
+        max_position_embeddings=512, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad,
+        forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
+    )
+    torch.manual_seed(seed)
+    model = MarianMTModel(cfg)
+
+    def ids(sp: Any, text: str) -> list[int]:
+        return [vocab.get(p, 1) for p in sp.encode(text, out_type=str)] + [0]
+
+    src = [ids(sps["source"], z) for z in zh]
+    tgt = [ids(sps["target"], e) for e in en]
+    n_src, n_tgt = max(map(len, src)), max(map(len, tgt))
+    input_ids = torch.tensor([s + [pad] * (n_src - len(s)) for s in src])
+    mask = (input_ids != pad).long()
+    labels = torch.tensor([t + [-100] * (n_tgt - len(t)) for t in tgt])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a model this small trains many times faster on one thread
+    try:
+        _fit(model, opt, input_ids, mask, labels, steps)
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+    gc = model.generation_config
+    gc.num_beams, gc.max_length, gc.bad_words_ids = 1, 64, [[pad]]
+    model.save_pretrained(folder)
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps({"source_lang": "zh", "target_lang": "en", "model_max_length": 512,
+                    "tokenizer_class": "MarianTokenizer", "separate_vocabs": False}),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _fit(model: Any, opt: Any, input_ids: Any, mask: Any, labels: Any, steps: int) -> None:
+    for _step in range(steps):
+        opt.zero_grad()
+        out = model(input_ids=input_ids, attention_mask=mask, labels=labels)
+        # Learnt when every next token is right with a margin (teacher forced): greedy decoding
+        # then writes the pairs' English.
+        probs = out.logits.softmax(-1).max(-1)
+        known = labels != -100
+        if bool(((probs.indices == labels) & (probs.values > 0.8))[known].all()):
+            return
+        out.loss.backward()
+        opt.step()
