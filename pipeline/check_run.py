@@ -13,6 +13,7 @@ from .checks import assess, low_confidence, risk_of
 from .checks.consistency import check_release
 from .errors import UsageError
 from .glossary import load_glossary
+from .names import find_names
 from .normalize import to_norm
 from .read import read_source
 from .records import Flag, GlossaryHit, Name, PairRisk
@@ -92,8 +93,6 @@ def check_files(output: str | None = None, zh_file: str | None = None, en_file: 
 def release_flags(output: str) -> dict[int, list[Flag]]:
     """Flags that need the whole release (one rendering per name), by line of the JSONL output.
     Outputs from before names were recorded have their names found again."""
-    from .names import find_names
-
     records = list(translated_records(Path(output)))
     pairs = []
     for no, rec in records:

@@ -30,8 +30,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .glossary import contains_term
+from .normalize import to_simplified
 from .records import Document, GlossaryHit, Name, Segment
-from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS
+from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, _pos_tagger
 
 MODEL_PATH = Path(__file__).with_name("names_model.json")
 KINDS = ("person", "foreign", "regional")
@@ -206,8 +208,6 @@ def char_tables(smoothing: float = 1.0) -> tuple[dict[str, float], dict[str, flo
                     "".join(e.pinyin)[:4]):
                 foreign.update(w)
             break
-    from .speakers import _pos_tagger
-
     words: Counter[str] = Counter()
     for w, tag in _pos_tagger().word_tag_tab.items():
         if tag in ("n", "v", "a", "vn", "ad", "an", "d") and 2 <= len(w) <= 4:
@@ -240,8 +240,6 @@ def romanize(name: str) -> str:
     """Official English of a Chinese name: surname first, given name one word, no tones
     (孙劲峰 -> Sun Jinfeng, 欧阳文 -> Ouyang Wen, 單 read as the surname Shan). Traditional
     script gives the same as simplified; a withheld name gives its surname (贾某 -> Jia)."""
-    from .normalize import to_simplified
-
     name = to_simplified(name).rstrip("甲乙丙丁戊").replace("某", "")
     sur = _surname(name)
     given = name[len(sur):]
@@ -262,8 +260,6 @@ def withheld_english(surname: str, role: str | None, first: bool) -> str:
 @lru_cache(maxsize=4096)
 def pos_tags(norm: str) -> tuple[tuple[str, str], ...]:
     """jieba's (word, tag) pairs for a text, remembered: detection and the checks ask again."""
-    from .speakers import _pos_tagger
-
     return tuple((w.word, w.flag) for w in _pos_tagger().cut(norm))
 
 
@@ -384,8 +380,6 @@ def features(c: Candidate, model: NameModel) -> tuple[float, ...]:
     w = c.word
     sur = _surname(w)
     f_mean, f_max, w_mean, w_max = model.scores(w[len(sur):])
-    from .speakers import _pos_tagger
-
     rank = _SURNAME_RANK.get(sur, 120)
     return (f_mean, f_max, w_mean, w_max, float(c.context), float(len(w) - len(sur) == 2),
             float(_pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
@@ -575,8 +569,6 @@ def terms_with_names(hits: Sequence[GlossaryHit], seg: Segment) -> list[Glossary
 def with_status(seg: Segment, target: str, enforced: bool, hits: Sequence[GlossaryHit] = ()) -> tuple[Name, ...]:
     """The names after translation: enforced (kept through the placeholder), found or missing;
     a name inside a glossary term (`hits`) is the term's, and left as it is."""
-    from .glossary import contains_term
-
     out = []
     for n in seg.names:
         term = next((h for h in hits if h.start < n.end and n.end - 1 < h.end and h.start >= n.start), None)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..records import Document, Flag, Name
+from . import risk_of
 from .names import OTHER_SPELLINGS, romanized
 
 Pair = tuple[str, str, str, Sequence[Name]]  # segment id, normalized Chinese, English, names
@@ -73,8 +74,6 @@ def check_release(pairs: Sequence[Pair]) -> dict[str, list[Flag]]:
 
 def flag_document(doc: Document) -> Document:
     """A translated release with `inconsistent` flags added to its segments' checks (and risk)."""
-    from . import risk_of
-
     flags = check_release([(s.id, s.norm, s.target or "", s.names) for s in doc.segments if s.target])
     if not flags:
         return doc
