@@ -30,9 +30,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .checks.consistency import rendering
 from .glossary import contains_term
 from .normalize import to_simplified
-from .records import Document, GlossaryHit, Name, Segment
+from .records import Document, GlossaryHit, Name, ReviewedUnit, Segment
 from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, _pos_tagger
 
 MODEL_PATH = Path(__file__).with_name("names_model.json")
@@ -586,3 +587,46 @@ def with_status(seg: Segment, target: str, enforced: bool, hits: Sequence[Glossa
 
 def to_records(names: Sequence[Name]) -> list[dict[str, Any]]:
     return [n.to_dict() for n in names]
+
+
+# ---------------------------------------------------------------------------- the reviewer's names
+
+
+def name_table(doc: Document) -> list[tuple[str, str | None, str, int]]:
+    """(zh, English, kind, occurrences) of every name in a release, most frequent first; the
+    English is the one most of its segments have."""
+    seen: dict[str, Counter[str | None]] = {}
+    kinds: dict[str, str] = {}
+    for seg in doc.segments:
+        for n in seg.names:
+            key = withheld_key(n.zh) if "某" in n.zh else n.zh
+            seen.setdefault(key, Counter())[n.en] += 1
+            kinds.setdefault(key, n.kind)
+    rows = [(zh, c.most_common(1)[0][0], kinds[zh], sum(c.values())) for zh, c in seen.items()]
+    return sorted(rows, key=lambda r: (-r[3], r[0]))
+
+
+def renamed(doc: Document, zh: str, en: str) -> tuple[list[ReviewedUnit], Document]:
+    """A reviewer's new English for one name across the release: (the reviewed units of every
+    segment whose English changes, for merge to check and keep; the release with the name's
+    English changed in the segments' names records)."""
+    units: list[ReviewedUnit] = []
+    segs = []
+    for seg in doc.segments:
+        hit = [n for n in seg.names if (withheld_key(n.zh) if "某" in n.zh else n.zh) == zh]
+        if not hit:
+            segs.append(seg)
+            continue
+        target = seg.target or ""
+        for n in hit:
+            old = n.en if n.en and n.en in target else None
+            if old is None:
+                r = rendering(n, target)
+                old = r[0] if r else None
+            if old and old != en:
+                target = target.replace(old, en)
+        if seg.target and target != seg.target:
+            units.append(ReviewedUnit(seg.id, target))
+        segs.append(replace(seg, names=tuple(replace(n, en=en, evidence="the reviewer's") if n in hit else n
+                                             for n in seg.names)))
+    return units, replace(doc, segments=tuple(segs))

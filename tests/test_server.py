@@ -343,3 +343,20 @@ def test_docs_beyond_loopback_need_the_token(tmp_path: Path) -> None:
         assert c.get("/docs").status_code == 401
         assert c.get("/docs/swagger-ui-bundle.js").status_code == 401
         assert c.get("/docs", headers=AUTH).status_code == 200
+
+
+def test_names_panel_changes_a_name_in_every_segment(client: TestClient) -> None:
+    release = "市公安局副局长王建军出席发布会。\n王建军介绍，专案组破获案件12起。\n王建军表示，将持续开展打击行动。\n"
+    job = submit(client, release)
+    assert job["status"] == "done", job
+    names = client.get(f"/api/jobs/{job['id']}/names").json()["names"]
+    assert names == [{"zh": "王建军", "en": "Wang Jianjun", "kind": "person", "count": 3}]
+    r = client.put(f"/api/jobs/{job['id']}/names", json={"zh": "王建军", "en": "Wang Jian-jun"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["changed"]) == 3
+    segs = client.get(f"/api/jobs/{job['id']}").json()["segments"]
+    assert all("Wang Jian-jun" in s["target"] and "Wang Jianjun" not in s["target"] for s in segs)
+    assert all("reviewed" in s["flags"] for s in segs)  # through merge: kept as a reviewer's English
+    assert client.get(f"/api/jobs/{job['id']}/names").json()["names"][0]["en"] == "Wang Jian-jun"
+    r = client.put(f"/api/jobs/{job['id']}/names", json={"zh": "李四", "en": "Li Si"}, headers=AUTH)
+    assert r.status_code == 404

@@ -73,6 +73,11 @@ class EditIn(BaseModel):
     target: str = Field(description="The reviewed English of this segment")
 
 
+class NameIn(BaseModel):
+    zh: str = Field(description="The name as the release writes it (simplified)")
+    en: str = Field(description="Its English, for every segment of the release")
+
+
 class CheckIn(BaseModel):
     target: str = Field(description="English being typed for this segment (not saved)")
 
@@ -334,6 +339,15 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     def approve(job_id: str, body: ApproveIn | None = None) -> dict[str, Any]:
         ids = store.approve(job_id, body.segments if body is not None else None)
         return {"approved": ids}
+
+    @app.get("/api/jobs/{job_id}/names", summary="The release's person names: Chinese, English, kind, count")
+    def names(job_id: str) -> dict[str, Any]:
+        return {"names": store.names(job_id)}
+
+    @app.put("/api/jobs/{job_id}/names", summary="Change a name's English in every segment of the release")
+    def rename(job_id: str, body: NameIn) -> dict[str, Any]:
+        """Each segment's English is edited through merge (checked again, kept on later runs)."""
+        return {"changed": store.rename(job_id, body.zh, body.en)}
 
     # ------------------------------------------------------------------ glossary
 
