@@ -29,16 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.names import (  # noqa: E402
-    MODEL_PATH,
-    NameModel,
-    candidates,
-    char_tables,
-    decide,
-    find_names,
-    pos_tags,
-    settled_or_scores,
-)
+from pipeline import names  # noqa: E402
 from pipeline.normalize import to_norm  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "eval" / "wmt18-zh-en.tsv"
@@ -65,7 +56,7 @@ def tagged(rows: Sequence[tuple[str, str]]) -> list[Tags]:
         return [tuple((w, f) for w, f in line) for line in json.loads(cache.read_text(encoding="utf-8"))]
     except (OSError, ValueError):
         pass
-    out = [pos_tags(z) for z, _ in rows]
+    out = [names.pos_tags(z) for z, _ in rows]
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
     return out
@@ -97,6 +88,10 @@ def gold(norm: str, ref: str, tags: Tags) -> set[tuple[int, int]]:
     return out
 
 
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
 @dataclass
 class Score:
     romanized: int = 0
@@ -106,23 +101,23 @@ class Score:
 
     @property
     def precision(self) -> float:
-        return self.right / self.romanized if self.romanized else 0.0
+        return _share(self.right, self.romanized)
 
     @property
     def recall(self) -> float:
-        return self.gold_romanized / self.gold if self.gold else 0.0
+        return _share(self.gold_romanized, self.gold)
 
     def add(self, other: Score) -> Score:
         return Score(self.romanized + other.romanized, self.right + other.right, self.gold + other.gold,
                      self.gold_romanized + other.gold_romanized)
 
 
-def evaluate(model: NameModel, rows: Sequence[tuple[str, str]], tags: Sequence[Tags]) -> Score:
+def evaluate(model: names.NameModel, rows: Sequence[tuple[str, str]], tags: Sequence[Tags]) -> Score:
     sc = Score()
     for (norm, ref), t in zip(rows, tags, strict=True):
         good = gold(norm, ref, t)
         sc.gold += len(good)
-        for n in find_names(norm, model, t):
+        for n in names.find_names(norm, model, t):
             if n.en is None or "某" in n.zh:
                 continue
             ok = in_reference(n.en, ref)
@@ -146,16 +141,16 @@ def logistic(x: list[tuple[float, ...]], y: list[bool], l2: float = 1e-2, steps:
 
 
 def fit(rows: Sequence[tuple[str, str]], tags: Sequence[Tags],
-        tables: tuple[dict[str, float], dict[str, float]]) -> NameModel:
+        tables: tuple[dict[str, float], dict[str, float]]) -> names.NameModel:
     """The decision from training lines only.
 
     A word is a known transliteration when zhen would romanize it and most references of the
-    training lines do not have it so. The logistic weights are fitted on the candidates that reach the
+    training lines do not have it so. The logistic weights are fitted on the names.candidates that reach the
     model (right: the reference has the romanization); the cutoff is chosen on out-of-fold
     probabilities (four inner folds), as the one that romanizes most gold names while the
     training lines' precision stays at PRECISION_AIM, the list of transliterations left out
     (on the lines it was read from it would remove every wrong romanization)."""
-    base = NameModel(cutoff=0.0, foreign_odds=tables[0], word_odds=tables[1])
+    base = names.NameModel(cutoff=0.0, foreign_odds=tables[0], word_odds=tables[1])
     seen: dict[str, list[int]] = {}  # word -> [romanized rightly, romanized]
     xs: list[tuple[float, ...]] = []
     right: list[bool] = []
@@ -163,8 +158,8 @@ def fit(rows: Sequence[tuple[str, str]], tags: Sequence[Tags],
     fixed_right = fixed_all = 0
     for (norm, ref), t in zip(rows, tags, strict=True):
         good = gold(norm, ref, t)
-        for c in candidates(norm, t):
-            n = decide(c, base)
+        for c in names.candidates(norm, t):
+            n = names.decide(c, base)
             if n is None or n.en is None:
                 continue
             ok = in_reference(n.en, ref)
@@ -172,7 +167,7 @@ def fit(rows: Sequence[tuple[str, str]], tags: Sequence[Tags],
                 tally = seen.setdefault(c.word, [0, 0])
                 tally[0] += ok
                 tally[1] += 1
-            settled = settled_or_scores(c, base)
+            settled = names.settled_or_scores(c, base)
             if isinstance(settled, tuple):
                 xs.append(settled)
                 right.append(ok)
@@ -202,8 +197,9 @@ def fit(rows: Sequence[tuple[str, str]], tags: Sequence[Tags],
 
 
 def cross_validate(rows: Sequence[tuple[str, str]], tags: Sequence[Tags], folds: int = 5,
-                   tables: tuple[dict[str, float], dict[str, float]] | None = None) -> list[tuple[NameModel, Score]]:
-    table = tables if tables is not None else char_tables()
+                   tables: tuple[dict[str, float], dict[str, float]] | None = None,
+                   ) -> list[tuple[names.NameModel, Score]]:
+    table = tables if tables is not None else names.char_tables()
     size = -(-len(rows) // folds)
     out = []
     for k in range(folds):
@@ -218,11 +214,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("tsv", nargs="?", type=Path, default=DEFAULT)
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--write", action="store_true", help=f"fit on all lines and write {MODEL_PATH.name}")
+    ap.add_argument("--write", action="store_true", help=f"fit on all lines and write {names.MODEL_PATH.name}")
     args = ap.parse_args(argv)
     rows = load_rows(args.tsv)
     tags = tagged(rows)
-    table = char_tables()
+    table = names.char_tables()
     pooled = Score()
     for k, (model, sc) in enumerate(cross_validate(rows, tags, args.folds, table), 1):
         pooled = pooled.add(sc)
@@ -234,8 +230,8 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"({pooled.gold_romanized}/{pooled.gold})")
     if args.write:
         model = fit(rows, tags, table)
-        MODEL_PATH.write_text(model.to_json(), encoding="utf-8")
-        print(f"wrote {MODEL_PATH} (cutoff {model.cutoff:.2f}, "
+        names.MODEL_PATH.write_text(model.to_json(), encoding="utf-8")
+        print(f"wrote {names.MODEL_PATH} (cutoff {model.cutoff:.2f}, "
               f"{len(model.transliterations)} transliterations)")
 
 

@@ -12,10 +12,14 @@ gives the name in pinyin (习近平 Xi Jinping; 马云 aka Jack Ma), then the ru
 
 Detection reads jieba's part-of-speech tags (nr words are the candidates), the surname table
 (pipeline.speakers), the given name's length, CC-CEDICT (a word of the language is no name
-unless a title or a verb of speech stands by it: 副总理汪洋), and how much the characters read
-like a transliteration: a per-character log-odds of transliterated names against Chinese given
-names, counted from CC-CEDICT's proper nouns, with a threshold and a list of known
-transliterations fitted on WMT18 by bench/fit_names.py (pipeline/names_model.json).
+unless a title or a verb of speech stands by it: 副总理汪洋), and a logistic decision over how
+much the characters read like a transliteration and like an everyday word (per-character
+log-odds against Chinese given names, counted from CC-CEDICT's proper nouns and jieba's
+dictionary), the words around the name and its surname, with a cutoff and a list of words known
+not to romanize fitted on WMT18 by bench/fit_names.py (pipeline/names_model.json).
+
+Besides people, jieba tags some places as names; where CC-CEDICT writes one in pinyin (萧山
+Xiaoshan) it is kept, kind `place`, with that English.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from .records import Document, GlossaryHit, Name, ReviewedUnit, Segment
 from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, _pos_tagger
 
 MODEL_PATH = Path(__file__).with_name("names_model.json")
-KINDS = ("person", "foreign", "regional")
+KINDS = ("person", "place", "foreign", "regional")
 
 # 某 after a surname is a withheld given name (贾某, 王某某, 张某甲); 某次, 某种, 某地 are "some".
 _MOU = re.compile(

@@ -47,8 +47,9 @@ class Name:
     """A person's name found in a segment's normalized text (pipeline.names).
 
     kind: person (romanized by rule, or as the term base or the release itself writes it),
-    foreign (a transliteration: its English is left to the model and the glossary) or regional
-    (a Hong Kong, Macao or Taiwan name, whose romanization pinyin does not give: the glossary's).
+    place (a place jieba took for a name, in the pinyin CC-CEDICT gives it), foreign (a
+    transliteration: its English is left to the model and the glossary) or regional (a Hong
+    Kong, Macao or Taiwan name, whose romanization pinyin does not give: the glossary's).
     en is None where zhen does not decide the English."""
 
     zh: str

@@ -56,13 +56,19 @@ def _train_spm(lines: list[str], prefix: Path) -> None:
 
 def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0) -> Path:
     """Write a tiny MarianMT model (d_model 16, 1 layer) with its tokenizer into `folder`."""
+    model, _vocab = _marian(folder, ZH_LINES, EN_LINES, d_model=16, seed=seed)
+    return _save_marian(model, folder, beams, 512)
+
+
+def _marian(folder: Path, zh: list[str], en: list[str], d_model: int, seed: int) -> tuple[Any, dict[str, int]]:
+    """Tokenizers trained on the lines, the vocabulary in opus-mt's layout, and a random model."""
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel
 
     folder.mkdir(parents=True, exist_ok=True)
-    _train_spm(ZH_LINES, folder / "source")
-    _train_spm(EN_LINES, folder / "target")
+    _train_spm(zh, folder / "source")
+    _train_spm(en, folder / "target")
     pieces: list[str] = []
     for name in ("source.spm", "target.spm"):
         sp = spm.SentencePieceProcessor(model_file=str(folder / name))
@@ -77,15 +83,18 @@ def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0) -> Path:
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     pad = vocab["<pad>"]
     cfg = MarianConfig(
-        vocab_size=len(vocab), d_model=16, encoder_layers=1, decoder_layers=1,
-        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+        vocab_size=len(vocab), d_model=d_model, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=2 * d_model, decoder_ffn_dim=2 * d_model,
         max_position_embeddings=512, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad,
         forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
     )
     torch.manual_seed(seed)
-    model = MarianMTModel(cfg)
+    return MarianMTModel(cfg), vocab
+
+
+def _save_marian(model: Any, folder: Path, beams: int, max_length: int) -> Path:
     gc = model.generation_config
-    gc.num_beams, gc.max_length, gc.bad_words_ids = beams, 512, [[pad]]
+    gc.num_beams, gc.max_length, gc.bad_words_ids = beams, max_length, [[model.config.pad_token_id]]
     model.save_pretrained(folder)
     (folder / "tokenizer_config.json").write_text(
         json.dumps({"source_lang": "zh", "target_lang": "en", "model_max_length": 512,
@@ -129,43 +138,21 @@ def build_trained_marian(folder: Path, pairs: list[tuple[str, str]], steps: int 
 
     Random weights never copy a glossary placeholder (ZX1Q) as opus-mt does; a model that has
     learnt these few pairs does, so the placeholder path can be followed through a real
-    engine end to end. The tokenizers are trained on the pairs themselves."""
+    engine end to end. The tokenizers are trained on the pairs too."""
     import sentencepiece as spm
     import torch
-    from transformers import MarianConfig, MarianMTModel
 
-    folder.mkdir(parents=True, exist_ok=True)
     zh = [z for z, _ in pairs]
     en = [e for _, e in pairs]
-    _train_spm(zh + ZH_LINES, folder / "source")
-    _train_spm(en + EN_LINES, folder / "target")
-    sps = {n: spm.SentencePieceProcessor(model_file=str(folder / f"{n}.spm")) for n in ("source", "target")}
-    pieces: list[str] = []
-    for sp in sps.values():
-        for i in range(sp.get_piece_size()):
-            piece = sp.id_to_piece(i)
-            if piece != "<unk>" and piece not in pieces:
-                pieces.append(piece)
-    vocab = {"</s>": 0, "<unk>": 1}
-    for piece in pieces:
-        vocab.setdefault(piece, len(vocab))
-    vocab["<pad>"] = len(vocab)
-    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    model, vocab = _marian(folder, zh + ZH_LINES, en + EN_LINES, d_model=64, seed=seed)
     pad = vocab["<pad>"]
-    cfg = MarianConfig(
-        vocab_size=len(vocab), d_model=64, encoder_layers=1, decoder_layers=1,
-        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128,
-        max_position_embeddings=512, pad_token_id=pad, eos_token_id=0, decoder_start_token_id=pad,
-        forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
-    )
-    torch.manual_seed(seed)
-    model = MarianMTModel(cfg)
 
-    def ids(sp: Any, text: str) -> list[int]:
+    def ids(name: str, text: str) -> list[int]:
+        sp = spm.SentencePieceProcessor(model_file=str(folder / name))
         return [vocab.get(p, 1) for p in sp.encode(text, out_type=str)] + [0]
 
-    src = [ids(sps["source"], z) for z in zh]
-    tgt = [ids(sps["target"], e) for e in en]
+    src = [ids("source.spm", z) for z in zh]
+    tgt = [ids("target.spm", e) for e in en]
     n_src, n_tgt = max(map(len, src)), max(map(len, tgt))
     input_ids = torch.tensor([s + [pad] * (n_src - len(s)) for s in src])
     mask = (input_ids != pad).long()
@@ -179,15 +166,7 @@ def build_trained_marian(folder: Path, pairs: list[tuple[str, str]], steps: int 
     finally:
         torch.set_num_threads(threads)
     model.eval()
-    gc = model.generation_config
-    gc.num_beams, gc.max_length, gc.bad_words_ids = 1, 64, [[pad]]
-    model.save_pretrained(folder)
-    (folder / "tokenizer_config.json").write_text(
-        json.dumps({"source_lang": "zh", "target_lang": "en", "model_max_length": 512,
-                    "tokenizer_class": "MarianTokenizer", "separate_vocabs": False}),
-        encoding="utf-8",
-    )
-    return folder
+    return _save_marian(model, folder, 1, 64)
 
 
 def _fit(model: Any, opt: Any, input_ids: Any, mask: Any, labels: Any, steps: int) -> None:
