@@ -365,6 +365,9 @@ def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, ...
     if shaped and len(w) == 3 and _common_word(w[:2]) and not c.context:
         return None  # 高水平, 宣传栏: a word and a character
     if not shaped:
+        foreign, _, word, _ = model.scores(w)
+        if foreign <= max(word, 0.0):
+            return None  # 广大群众: a phrase jieba took for a name, more like words than a transliteration
         return Name(w, None, "foreign", c.start, c.end, "no Chinese surname and given name; left to the model")
     if w[len(_surname(w)):] in _ADDRESS:
         return None
@@ -578,7 +581,8 @@ def with_status(seg: Segment, target: str, enforced: bool, hits: Sequence[Glossa
     for n in seg.names:
         term = next((h for h in hits if h.start < n.end and n.end - 1 < h.end and h.start >= n.start), None)
         if term is not None:  # the term base's English, kept by the glossary stage
-            out.append(replace(n, en=term.en, evidence="in the term base", status=term.status))
+            if term.kind == "person":  # a campaign (云剑) jieba took for a name is no name
+                out.append(replace(n, en=term.en, evidence="in the term base", status=term.status))
             continue
         if n.en is None:
             out.append(n)

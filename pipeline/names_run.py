@@ -66,7 +66,10 @@ def _termbase(text: str, names: tuple[Name, ...], glossary: Glossary | None) -> 
     for n in names:
         # the term that holds the name itself (犯罪嫌疑人 before 贾某 is the role's, not the name's)
         term = next((h for h in hits if h.start < n.end and n.end - 1 < h.end and h.start >= n.start), None)
-        out.append(Name(n.zh, term.en, n.kind, n.start, n.end, "in the term base") if term else n)
+        if term is None:
+            out.append(n)
+        elif term.kind == "person":  # a campaign (云剑) jieba took for a name is no name
+            out.append(Name(n.zh, term.en, n.kind, n.start, n.end, "in the term base"))
     return tuple(out)
 
 
