@@ -57,13 +57,12 @@ _ROLES = (
 _TITLE_BEFORE = re.compile(
     r"(总书记|主席|总理|副总理|委员长|部长|副部长|局长|副局长|厅长|处长|主任|书记|市长|省长|县长|区长|镇长|大使|发言人|"
     r"记者|通讯员|编辑|警官|民警|辅警|所长|队长|总队长|支队长|大队长|政委|教导员|检察长|院长|法官|律师|教授|专家|"
-    r"董事长|总经理|经理|老师|同志|先生|女士|委员|代表|研究员|主持人|嘉宾|医生|校长)$")
+    r"董事长|总经理|经理|老师|同志|先生|女士|委员|代表|研究员|主持人|嘉宾|医生|校长|领导人|行政长官|议员|候选人)$")
 _TITLE_AFTER = re.compile(
     r"^(说|表示|指出|介绍|强调|认为|告诉|回忆|透露|坦言|解释|同志|先生|女士|总书记|主席|总理|副总理|部长|局长|"
     r"副局长|厅长|处长|主任|书记|市长|省长|警官|教授|老师|记者|律师|所长|队长|政委|院长|检察长|委员)")
-# A sentence about Hong Kong, Macao or Taiwan: its people's names are not romanized by pinyin.
-_REGIONAL = re.compile(r"香港|澳门|台湾|台北|台中|台南|高雄|港澳台|港府|澳府|特区政府|特首|立法会|行政长官|"
-                       r"民进党|国民党|台当局")
+# Hong Kong, Macao or Taiwan in a title before a name: its romanization is not pinyin.
+_REGIONAL = re.compile(r"香港|澳门|台湾|台北|台中|台南|高雄|港澳台|港府|澳府|特区|特首|立法会|民进党|国民党|台当局")
 _NAME_DOTS = set("·•‧・")
 # In the surname table but far more often the first sound of a transliteration (阿里, 阿布).
 _RARE_SURNAMES = set("阿")
@@ -288,7 +287,7 @@ class Candidate:
     context: bool  # a title or a verb of speech beside it
     own_english: str | None  # the release's own English right after it: 孙劲峰（Sun Jinfeng）
     dotted: bool  # a · beside it: parts of a foreign name
-    regional: bool  # the sentence is about Hong Kong, Macao or Taiwan
+    regional: bool  # Hong Kong, Macao or Taiwan in the title before it
     sentence: str = ""  # the text it was found in
 
 
@@ -296,7 +295,6 @@ def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list
     """Words jieba tags nr (a person's name) in a normalized text, two characters or more."""
     out: list[Candidate] = []
     pos = 0
-    regional = bool(_REGIONAL.search(norm))
     tagged = _rejoined(norm, list(tags if tags is not None else pos_tags(norm)))
     for i, (w, flag) in enumerate(tagged):
         s, pos = pos, pos + len(w)
@@ -316,7 +314,8 @@ def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list
                      tagged[k][1].startswith("nr") for j, k in ((i - 1, i - 2), (i + 1, i + 2)))
         out.append(Candidate(w, s, end, bool(_TITLE_BEFORE.search(before) or _TITLE_AFTER.match(after)) or listed,
                              own.group(1) if own else None,
-                             norm[s - 1 : s] in _NAME_DOTS or norm[end : end + 1] in _NAME_DOTS, regional, norm))
+                             norm[s - 1 : s] in _NAME_DOTS or norm[end : end + 1] in _NAME_DOTS,
+                             _regional_title(norm, s), norm))
     return out
 
 
@@ -445,6 +444,13 @@ def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
         pos += len(w)
         i += 1
     return out
+
+
+def _regional_title(norm: str, start: int) -> bool:
+    """Hong Kong, Macao or Taiwan in the title before the name (香港特区行政长官林郑月娥, 台湾地区
+    领导人蔡英文): a mention elsewhere in the sentence says nothing of this person."""
+    before = re.split(r"[，。；：！？、,;:!?]", norm[max(0, start - 14) : start])[-1]
+    return bool(_REGIONAL.search(before))
 
 
 def decide(c: Candidate, model: NameModel) -> Name | None:

@@ -33,6 +33,9 @@ GOLDEN = [
     ("被害人张某甲报警称其被骗。", [("被害人张某甲", "a victim surnamed Zhang", "person")]),
     ("美国总统特朗普在白宫发表讲话。", [("特朗普", None, "foreign")]),
     ("英国王室成员梅根出席活动。", [("梅根", None, "foreign")]),
+    ("台湾地区领导人蔡英文发表讲话。", [("蔡英文", None, "regional")]),  # Tsai Ing-wen: the glossary's
+    ("澳门特区立法会议员陈明金说。", [("陈明金", None, "regional")]),
+    ("丁俊晖在香港公开赛中获胜。", [("丁俊晖", "Ding Junhui", "person")]),  # Hong Kong named, not his title
 ]
 
 
