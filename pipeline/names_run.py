@@ -4,7 +4,6 @@ module does."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,10 +72,6 @@ def _termbase(text: str, names: tuple[Name, ...], glossary: Glossary | None) -> 
     return tuple(out)
 
 
-def names_text(results: Sequence[LineNames]) -> list[str]:
-    """The text view: one row per name, with its evidence."""
-    rows = []
-    for r in results:
-        for n in r.names:
-            rows.append(f"{r.line}:{n.start}-{n.end}\t{n.zh}\t{n.en or '-'}\t{n.kind}\t{n.evidence}")
-    return rows
+def name_rows(result: LineNames) -> list[str]:
+    """The text view of one line: a row per name, with its evidence."""
+    return [f"{result.line}:{n.start}-{n.end}\t{n.zh}\t{n.en or '-'}\t{n.kind}\t{n.evidence}" for n in result.names]

@@ -318,9 +318,7 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     def output(job_id: str, fmt: str) -> FileResponse:
         path = store.output(job_id, fmt)
         name = f"zhen-{job_id}{FORMATS[fmt].suffix}"
-        media = {"jsonl": "application/jsonl", "html": "text/html", "xliff": "application/xliff+xml",
-                 "tmx": "application/xml", "md": "text/markdown"}.get(fmt, "text/plain")
-        return FileResponse(path, media_type=f"{media}; charset=utf-8", filename=name,
+        return FileResponse(path, media_type=f"{FORMATS[fmt].media_type}; charset=utf-8", filename=name,
                             headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                      "X-Content-Type-Options": "nosniff"})
 

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .checks import assess, low_confidence, risk_of
-from .checks.consistency import check_release
-from .errors import UsageError
-from .glossary import load_glossary
-from .names import find_names
-from .normalize import to_norm
-from .read import read_source
-from .records import Flag, GlossaryHit, Name, PairRisk
-from .write.jsonl import translated_records
+from ..checks import assess, low_confidence, risk_of
+from ..checks.consistency import check_release
+from ..errors import UsageError
+from ..glossary import load_glossary
+from ..names import find_names
+from ..normalize import to_norm
+from ..read import read_source
+from ..records import Flag, GlossaryHit, Name, PairRisk
+from ..write.jsonl import translated_records
 
 
 @dataclass(frozen=True)
