@@ -87,7 +87,8 @@ def _cli(mod: str) -> bool:
 # The run layer: the drivers that read and write files and call the stages. The command line
 # calls these only (and reads the records, the errors and the name tables its options list).
 RUN_LAYER = {"pipeline.run", "pipeline.merge", "pipeline.corpus.commands", "pipeline.corpus.check",
-             "pipeline.corpus.evaluate", "pipeline.corpus.score", "pipeline.server", "pipeline.engines.store"}
+             "pipeline.corpus.evaluate", "pipeline.corpus.score", "pipeline.server", "pipeline.engines.store",
+             "pipeline.names_run"}
 CLI_READS = {"pipeline", "pipeline.records", "pipeline.errors", "pipeline.engines", "pipeline.facts",
              "pipeline.glossary", "pipeline.summarize", "pipeline.write"}
 
