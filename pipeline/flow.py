@@ -167,7 +167,8 @@ def names_stage(docs: list[Document], ctx: Context) -> list[Document]:
 def translate_stage(docs: list[Document], ctx: Context) -> list[Document]:
     """Glossary protect, translate, restore and verify; every document in one engine call."""
     return translate_documents(docs, ctx.translator, ctx.progress, glossary=ctx.glossary,
-                               mode=ctx.options.glossary_mode, only=ctx.only, memo=ctx.memo, sign=ctx.provenance)
+                               mode=ctx.options.glossary_mode, only=ctx.only, memo=ctx.memo, sign=ctx.provenance,
+                               as_of=ctx.options.as_of)
 
 
 def facts_stage(docs: list[Document], ctx: Context) -> list[Document]:

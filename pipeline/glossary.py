@@ -1,7 +1,9 @@
 """Stages: glossary protect (before translation) and glossary restore and verify (after).
 
-The term base is plain TSV (columns zh, en, kind, note, variants, source; files without the
-source column, from before it existed, still load). Matching runs on the
+The term base is plain TSV (columns zh, en, kind, note, variants, source, earlier; files without
+the last columns, from before they existed, still load). `earlier` holds the renderings that `en`
+replaced, each with the date from which the next one applies: a release is given the rendering
+in force on its date (`rendering_at`). Matching runs on the
 normalized simplified text: longest match first, never inside a longer word (jieba decides
 what a word is). In `enforce` mode each hit is swapped for a placeholder that the model
 copies through, then replaced by the glossary's English; if the model loses or doubles a
@@ -11,6 +13,7 @@ like in `check` mode.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -24,7 +27,7 @@ from .normalize import is_han, to_norm, to_simplified
 from .records import GlossaryHit, Term
 
 KINDS = ("term", "campaign", "org", "title", "person", "place")
-COLUMNS = ("zh", "en", "kind", "note", "variants", "source")
+COLUMNS = ("zh", "en", "kind", "note", "variants", "source", "earlier")
 MODES = ("enforce", "check", "off")
 
 
@@ -92,6 +95,75 @@ def field_problem(value: str) -> str | None:
     return f"{what} at {m.start() + 1} of {value!r}"
 
 
+# Invisible format characters (a byte-order mark, zero-width spaces and joiners, word joiner):
+# a term holding one never matches the text, which does not. Reading drops them at a field's
+# edges (where a BOM from a concatenated file lands); writing refuses them, and lint reports them.
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
+def invisible_problem(value: str) -> str | None:
+    """Why a field may not be written although it could be read: an invisible character."""
+    m = _INVISIBLE.search(value)
+    if m is None:
+        return None
+    what = "a byte-order mark" if m.group() == "\ufeff" else "an invisible character"
+    return f"{what} (U+{ord(m.group()):04X}) at {m.start() + 1} of {value!r}"
+
+
+def visible_text(cell: str) -> str:
+    """A cell as read: spaces and invisible characters at its edges dropped."""
+    return cell.strip().strip("\u200b\u200c\u200d\u200e\u200f\u2060\ufeff").strip()
+
+
+# A row whose Chinese starts with # (a Weibo hashtag, #净网2023#) would read as a comment, and one
+# starting with a backslash would read as an escape: the zh cell escapes both with a backslash.
+def escape_zh(zh: str) -> str:
+    return "\\" + zh if zh.startswith(("#", "\\")) else zh
+
+
+def unescape_zh(cell: str) -> str:
+    return cell[1:] if cell.startswith(("\\#", "\\\\")) else cell
+
+
+_EARLIER = re.compile(r"until (\d{4}-\d{2}-\d{2}): (.+)")
+
+
+def parse_earlier(cell: str) -> tuple[tuple[str, str], ...]:
+    """The `earlier` column: `until 2023-04-01: Public Order Bureau|until …: …`, oldest first.
+    Raises ValueError with the reason."""
+    out: list[tuple[str, str]] = []
+    for item in (i.strip() for i in cell.split("|")):
+        if not item:
+            continue
+        m = _EARLIER.fullmatch(item)
+        if m is None:
+            raise ValueError(f"earlier rendering {item!r} is not 'until YYYY-MM-DD: English'")
+        try:
+            dt.date.fromisoformat(m.group(1))
+        except ValueError:
+            raise ValueError(f"earlier rendering {item!r}: {m.group(1)} is not a date") from None
+        if out and m.group(1) <= out[-1][0]:
+            raise ValueError(f"earlier renderings must be oldest first, each with a later date: {cell!r}")
+        out.append((m.group(1), m.group(2).strip()))
+    return tuple(out)
+
+
+def format_earlier(earlier: Sequence[tuple[str, str]]) -> str:
+    return "|".join(f"until {day}: {en}" for day, en in earlier)
+
+
+def rendering_at(t: Term, day: dt.date) -> tuple[str, str]:
+    """The English in force on `day`, and a note saying which rendering that is ("" for a term
+    that has only ever had one)."""
+    if not t.earlier:
+        return t.en, ""
+    for until, en in t.earlier:
+        if day.isoformat() < until:
+            return en, f"the rendering in force on {day} (until {until}); now “{t.en}”"
+    since, before = t.earlier[-1]
+    return t.en, f"the rendering in force on {day} (since {since}); before that “{before}”"
+
+
 def split_lines(text: str) -> list[str]:
     """Rows of a glossary file: only \n, \r\n and \r end a row (never U+2028 and the like,
     which str.splitlines() would split at)."""
@@ -117,7 +189,8 @@ def parse_tsv(text: str, origin: str, default_kind: str = "term") -> list[Term]:
             continue
         if len(cells) > len(header):
             raise GlossaryError(f"{origin}:{no}: {len(cells)} columns, the header has {len(header)}")
-        row = dict(zip(header, cells, strict=False))
+        row = {h: visible_text(c) for h, c in zip(header, cells, strict=False)}
+        row["zh"] = unescape_zh(row.get("zh", ""))
         zh, en = row.get("zh", ""), row.get("en", "")
         if not zh.strip() or not en.strip():
             raise GlossaryError(f"{origin}:{no}: empty zh or en")
@@ -129,8 +202,12 @@ def parse_tsv(text: str, origin: str, default_kind: str = "term") -> list[Term]:
             problem = field_problem(value)
             if problem:
                 raise GlossaryError(f"{origin}:{no}: a field holds {problem}")
+        try:
+            earlier = parse_earlier(row.get("earlier") or "")
+        except ValueError as exc:
+            raise GlossaryError(f"{origin}:{no}: {exc}") from None
         terms.append(Term(zh.strip(), en.strip(), kind, (row.get("note") or "").strip(), variants, f"{origin}:{no}",
-                          (row.get("source") or "").strip()))
+                          (row.get("source") or "").strip(), earlier))
     if header is None:
         raise GlossaryError(f"{origin}: no header row (zh<TAB>en<TAB>kind<TAB>note)")
     return terms
@@ -375,7 +452,7 @@ def verify(target: str, hits: Sequence[GlossaryHit], enforced: bool) -> tuple[Gl
     for h in hits:
         ok = contains_term(target, h.en)
         status = ("enforced" if enforced else "found") if ok else "missing"
-        out.append(GlossaryHit(h.zh, h.en, h.start, h.end, h.kind, status))
+        out.append(GlossaryHit(h.zh, h.en, h.start, h.end, h.kind, status, h.dated))
     return tuple(out)
 
 

@@ -25,6 +25,8 @@ def run_options(options: TranslateOptions) -> dict[str, Any]:
            "summary": asdict(summary) if summary is not None else None}
     if options.min_confidence is not None:  # absent when off, so earlier outputs stay up to date
         out["min_confidence"] = options.min_confidence
+    if options.as_of:  # which of a term's dated renderings apply; absent by default, as above
+        out["as_of"] = options.as_of
     return out
 
 

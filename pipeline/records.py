@@ -6,10 +6,17 @@ nothing of ours so that any stage, test or tool can depend on it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+
+def iso_date(value: str) -> str:
+    """A date as YYYY-MM-DD, kept as typed (an option's type: a bad one is a usage error)."""
+    dt.date.fromisoformat(value)
+    return value
 
 
 def cli_field(default: Any, help: str, **cli: Any) -> Any:
@@ -48,6 +55,9 @@ class GlossaryHit:
     end: int
     kind: str = "term"
     status: str = "found"  # found, enforced, missing
+    # For a term whose rendering changed over time (Term.earlier): which rendering applied and
+    # why, for the reviewer ("" for terms with one rendering).
+    dated: str = ""
 
 
 @dataclass(frozen=True)
@@ -467,6 +477,9 @@ class Term:
     # Where the English comes from: 'Publisher year[, URL]: "quoted English"', or
     # 'convention: <rule>' for a rendering made by a stated rule (pinyin names, ranks by statute).
     source: str = ""
+    # Renderings `en` replaced, oldest first: (the ISO date from which the next one applies, English).
+    # `en` applies from the last of these dates; a release dated before it gets the older English.
+    earlier: tuple[tuple[str, str], ...] = ()
 
 
 # ---------------------------------------------------------------------------- a run's options
@@ -506,6 +519,9 @@ class TranslateOptions:
                                     "or the cluster a `ray start` on this machine runs) or local (one started in this "
                                     "process). The same outputs as without it; needs pip install 'zhen[cluster]'. "
                                     "Env: ZHEN_CLUSTER.", envvar="ZHEN_CLUSTER", metavar="ADDRESS")
+    as_of: str | None = cli_field(None, "For a term whose official English changed, the rendering in force on DATE "
+                                  "(YYYY-MM-DD) for releases without a date line of their own; default today. A "
+                                  "release's date line always wins. For archives.", type=iso_date, metavar="DATE")
 
 
 Risk = Literal["ok", "check", "bad"]

@@ -9,10 +9,12 @@ engine in one call, so sentences from many releases share batches.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
+from .dated import dated_hits, release_day
 from .engines.base import Translator
 from .glossary import Glossary, match, protect, restore, verify
 from .names import terms_with_names, with_status
@@ -32,13 +34,16 @@ def translate_documents(
     only: set[tuple[str, str]] | None = None,
     memo: Any = None,
     sign: Callable[[Source, str], Provenance] | None = None,
+    as_of: str | None = None,
 ) -> list[Document]:
     """Translate documents; each comes back with its provenance when `sign` (the run's one
     builder of provenance, given the source and the time) is given.
 
     `only` limits the work to these (document name, segment id) pairs. Speaker labels that
     name an office (刑事侦查局负责人) go through the model with the segments. `memo` remembers
-    glossary matches (the translation memory, or a cluster actor's snapshot of it).
+    glossary matches (the translation memory, or a cluster actor's snapshot of it). A term whose
+    rendering changed gets the one in force on the release's date (its date line, else `as_of`,
+    else today: pipeline.dated).
     """
     segs = [seg for doc in docs for seg in doc.segments
             if seg.translatable and (only is None or (doc.source.name, seg.id) in only)]
@@ -46,7 +51,8 @@ def translate_documents(
     label_segs = [Segment(id=f"label{i}", block=-1, kind="turn", start=0, end=0, text=text, norm=norm)
                   for i, (norm, text) in enumerate(labels.items())]
     bar = progress(len(segs) + len(label_segs), "Translating") if progress else None
-    done = translate_segments([*segs, *label_segs], translator, glossary, mode, bar, memo)
+    days = {id(seg): day for doc in docs for day in [release_day(doc, as_of)] for seg in doc.segments}
+    done = translate_segments([*segs, *label_segs], translator, glossary, mode, bar, memo, days)
     if bar is not None and hasattr(bar, "finish"):
         bar.finish()
     label_en = {s.norm: done[id(s)].target for s in label_segs}
@@ -62,8 +68,10 @@ def translate_documents(
 
 
 def translate_segments(segs: Sequence[Segment], translator: Translator, glossary: Glossary | None, mode: str,
-                       bar: Any = None, memo: Any = None) -> dict[int, Segment]:
-    """Each segment translated, keyed by id(): protected where enforcing, retried plain where that failed."""
+                       bar: Any = None, memo: Any = None,
+                       days: dict[int, tuple[dt.date, str]] | None = None) -> dict[int, Segment]:
+    """Each segment translated, keyed by id(): protected where enforcing, retried plain where that failed.
+    `days` gives a segment's date (and where it comes from) for terms whose rendering changed."""
     results: dict[int, Segment] = {}
     # Numbers, dates and Latin text need no model: they are copied as they are.
     copied = [seg for seg in segs if not HAN.search(seg.norm)]
@@ -74,6 +82,8 @@ def translate_segments(segs: Sequence[Segment], translator: Translator, glossary
             bar.update(len(copied))
         segs = [seg for seg in segs if id(seg) not in results]
     hits = _glossary_hits(segs, glossary, memo)
+    if glossary is not None and days:
+        hits = {k: dated_hits(v, glossary, *days[k]) if k in days else v for k, v in hits.items()}
     enforce = mode == "enforce"
     # The placeholders protect the glossary's terms and the segment's romanized names alike.
     terms = {id(seg): terms_with_names(hits[id(seg)], seg) if enforce else hits[id(seg)] for seg in segs}

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.cli import main
-from pipeline.engines import memory
+from pipeline import memory
 from pipeline.errors import UsageError
 from pipeline.merge import run_merge
 from pipeline.records import SummaryOptions

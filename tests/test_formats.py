@@ -33,8 +33,8 @@ ENGLISH = {
     "ZX1Q通报“ZX2Q”行动成效": "The ZX1Q reports results of the ZX2Q campaign",
     "2019年12月25日，ZX1Q召开ZX2Q。": "On December 25, 2019, the ZX1Q held a ZX2Q.",
     "打击成效如何？": "How effective has the crackdown been?",
-    "截至2019年11月，共破获ZX1Q案件9.4万起，同比上升30.3%。":
-        "As of November 2019, 9.4 million ZX1Q cases were solved, up 30.3 percent year on year.",
+    "截至2019年11月，共ZX1Q ZX2Q案件9.4万起，ZX3Q 30.3%。":
+        "As of November 2019, 9.4 million ZX2Q cases were ZX1Q, a ZX3Q of 30.3 percent.",
     "特别是“ZX1Q”诈骗上升迅猛。": "In particular, ZX1Qs rose rapidly.",
     "有网民留言<script>alert(1)</script>和\"><img src=x onerror=alert(1)>。":
         "A netizen wrote <script>alert(1)</script> and \"><img src=x onerror=alert(1)>.",
@@ -155,7 +155,7 @@ def test_merge_reviewed_xliff_updates_every_output(release: Path) -> None:
     recs = _records(release)
     row = next(r for r in recs if r["text"].startswith("截至"))
     text = xlf.read_text(encoding="utf-8")
-    fixed = "As of November 2019, 94,000 telecom fraud cases were solved, up 30.3 percent year on year."
+    fixed = "As of November 2019, 94,000 telecom fraud cases were cracked, a year-on-year increase of 30.3 percent."
     old = row["target"].replace('"', "&quot;")
     assert old in text
     edited = release / "release.reviewed.xliff"

@@ -289,7 +289,7 @@ def test_glossary_export_and_import(client: TestClient) -> None:
               "公安部\tPolice Ministry\n"  # another English for a term already there: a conflict
               "坏行\t\n"  # no English
               "净网\tClean Network\tnonsense-kind\n"
-              "反诈中心\tAnti-Fraud Centre\torg\n")
+              "反诈宣传月\tAnti-Fraud Publicity Month\tcampaign\n")
     files = {"file": ("../../etc/mine.tsv", upload.encode(), "text/tab-separated-values")}
     assert client.post("/api/glossary/import", files=files).status_code == 401
     r = client.post("/api/glossary/import", files=files, headers=AUTH)

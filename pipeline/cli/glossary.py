@@ -1,4 +1,4 @@
-"""zhen glossary: keep the term base (list, add, remove, lint, import, export, suggest, mine, check)."""
+"""zhen glossary: keep the term base (list, add, remove, lint, diff, import, export, suggest, mine, check)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from .render import render, say
 
 @main.group("glossary")
 def glossary_group() -> None:
-    """Keep the term base: list, add, remove, lint, import, export, suggest, check.
+    """Keep the term base: list, add, remove, lint, diff, import, export, suggest, check.
 
-    The term base is plain TSV (zh, en, kind, note, variants, source), one term a line, sorted by zh.
-    Edits go to the last --glossary FILE, or to ./glossary/police.tsv.
+    The term base is plain TSV (zh, en, kind, note, variants, source, earlier), one term a line,
+    sorted by zh; glossary/README.md describes it. Edits go to the last --glossary FILE, or to
+    ./glossary/police.tsv.
     """
 
 
@@ -80,22 +81,46 @@ def glossary_remove(zh: str, glossary: tuple[str, ...]) -> None:
 @glossary_group.command("lint")
 @glossary_option
 @click.option("--strict", is_flag=True, help="Warnings count as errors.")
-def glossary_lint(glossary: tuple[str, ...], strict: bool) -> None:
-    """Check the term base: duplicates, conflicting renderings, untrimmed fields,
+@click.option("--allow-list", "allow_list", type=click.Path(exists=True, dir_okay=False),
+              help="The allowed source hosts (host<TAB>publisher lines). Default: allowed-sources.txt beside the "
+                   "glossary file, else the list shipped with zhen.")
+def glossary_lint(glossary: tuple[str, ...], strict: bool, allow_list: str | None) -> None:
+    """Check the term base: duplicates, conflicting renderings, untrimmed or invisible characters,
     traditional script, and terms whose English disagrees with a term they contain;
-    warn on an entry without a source, and on English that contradicts what its source
-    quotes or that a variant form's other entry renders differently.
+    warn on an entry without a source, a source from a host outside the allow-list, a source
+    none of whose quotations holds the English as a whole phrase, and English that a variant
+    form's other entry renders differently.
 
     Exits 1 when it finds errors (or warnings, with --strict).
     """
     from ..corpus.commands import run_glossary_lint
 
-    paths, findings = run_glossary_lint(glossary)
+    paths, findings = run_glossary_lint(glossary, Path(allow_list) if allow_list else None)
     render(findings, "text", str)
     errors = [f for f in findings if f.level == "error" or strict]
     say(f"{len(paths)} file(s), {len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
     if errors:
         sys.exit(1)
+
+
+@glossary_group.command("diff")
+@click.argument("old", type=click.Path(exists=True))
+@click.argument("new", type=click.Path(exists=True))
+@format_option(["text", "json"])
+def glossary_diff(old: str, new: str, fmt: str) -> None:
+    """What changed between two versions of a term base (files or folders): to review a
+    colleague's edits before they are published.
+
+    One line each: `+` added, `-` removed, `~` re-rendered (the English or its dated renderings
+    changed: old -> new), `*` the same English with other fields changed (kind, note, variants,
+    source). Exits 0 either way; the counts go to standard error.
+    """
+    from ..corpus.commands import run_glossary_diff
+
+    d = run_glossary_diff(old, new)
+    click.echo(d.to_json() if fmt == "json" else "\n".join(d.lines()), nl=fmt == "json" or bool(d))
+    say(f"{len(d.added)} added, {len(d.removed)} removed, {len(d.rerendered)} re-rendered, "
+        f"{len(d.changed)} otherwise changed")
 
 
 @glossary_group.command("import")

@@ -27,9 +27,12 @@ from ..read import read_source
 from ..records import AlignedPair, AlignOptions, Document, EngineOptions, PairCheck, Term
 from ..segment import segment
 from ..termbase import (
+    Diff,
     Edit,
     Finding,
     Suggestion,
+    allowed_sources,
+    diff_terms,
     edit_file,
     edit_target,
     export_terms,
@@ -356,9 +359,16 @@ def run_glossary_import(file: Path, glossary: Sequence[str], overwrite: bool) ->
     return run_glossary_edit(glossary, add=import_terms(file), overwrite=overwrite)
 
 
-def run_glossary_lint(glossary: Sequence[str]) -> tuple[list[Path], list[Finding]]:
+def run_glossary_lint(glossary: Sequence[str], allow_list: Path | None = None) -> tuple[list[Path], list[Finding]]:
+    """The findings of lint; sources are checked against `allow_list` (else the list beside the
+    glossary file, else the shipped one)."""
     paths = glossary_paths(glossary)
-    return paths, lint_files(paths)
+    return paths, lint_files(paths, allowed_sources(allow_list) if allow_list else None)
+
+
+def run_glossary_diff(old: str, new: str) -> Diff:
+    """What changed between two versions of a term base (files or folders)."""
+    return diff_terms(load_glossary((old,)).terms, load_glossary((new,)).terms)
 
 
 def run_glossary_export(glossary: Sequence[str], fmt: str, with_source: bool,

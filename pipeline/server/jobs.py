@@ -185,9 +185,14 @@ class JobStore:
         for i in range(at + 1, len(lines)):
             if not lines[i].strip() or lines[i].lstrip().startswith("#"):
                 continue
-            # blank lines in between keep the parser's line numbers those of the upload
+            # Each row parsed under the header alone (not the whole upload again, which made an
+            # import quadratic), then named by its own line.
             try:
-                row = parse_tsv(lines[at] + "\n" * (i - at) + lines[i], origin, default_kind="")
+                try:
+                    row = [replace(t, origin=f"{origin}:{i + 1}")
+                           for t in parse_tsv(lines[at] + "\n" + lines[i], origin, default_kind="")]
+                except GlossaryError as exc:
+                    raise GlossaryError(str(exc).replace(f"{origin}:2:", f"{origin}:{i + 1}:", 1)) from None
                 for t in row:
                     check_term(t)
                 terms += row

@@ -35,6 +35,9 @@ def warnings_for(seg: Segment) -> list[str]:
     out = [MOJIBAKE_NOTE] if "mojibake" in seg.flags else []
     out += [describe(c) for c in seg.facts if c.status != "matched"]
     out += [f"term {term_as_written(seg, h)} should read “{h.en}”" for h in seg.hits if h.status == "missing"]
+    # A rendering that has since changed is right for the release's date, but a reviewer decides.
+    out += [f"term {term_as_written(seg, h)} is rendered “{h.en}”, {h.dated}" for h in seg.hits
+            if h.dated and "now “" in h.dated]
     # The risk checks' own reasons, less what the lines above already say (a changed or missing
     # figure, a missing term): an invented figure, an omission, a loop, Chinese left in the English.
     out += [c.reason for c in seg.checks if c.kind not in _SAID_ABOVE]
@@ -53,7 +56,8 @@ def needs_review(seg: Segment) -> bool:
 
 def unit_notes(seg: Segment) -> list[str]:
     """Every note an exchange file carries for a unit: glossary hits, figure checks, flags."""
-    notes = [f"glossary: {term_as_written(seg, h)} = {h.en} ({h.status})" for h in seg.hits]
+    notes = [f"glossary: {term_as_written(seg, h)} = {h.en} ({h.status})" + (f": {h.dated}" if h.dated else "")
+             for h in seg.hits]
     notes += [f"figure {c.status}: {describe(c)}" for c in seg.facts if c.status != "matched"]
     if "mojibake" in seg.flags:
         notes.append(MOJIBAKE_NOTE)
