@@ -41,6 +41,7 @@ from .flow import ON_ACTORS, Context, Stage, pipe, read_one, segment_one
 from .glossary import Glossary, jieba_module
 from .loopback_ray import keep_loopback
 from .memory import CachedTranslator
+from .names import find_names
 from .provenance import now
 from .read import max_bytes, read_bytes
 from .records import Document, ModelRef, Source, TranslateOptions, Translation
@@ -366,10 +367,12 @@ class TranslateActor:
         # reviewed English and fuzzy matches are the driver's stages.
         self.ctx = Context(translator, job.glossary, job.options,
                            memo=self.memory if job.context is not None else None)
-        # The checks' dictionaries (jieba's, CC-CEDICT's) load here, while the first chunk is being
-        # segmented, rather than on the critical path of its translation.
+        # The checks' dictionaries (jieba's, CC-CEDICT's) and the names stage's (jieba's tagger, its
+        # model) load here, while the first chunk is being segmented, rather than on the critical
+        # path of its translation.
         jieba_module()
         cedict_gloss("公安")
+        find_names("副局长孙劲峰说")
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {"i": [], "path": [], "doc": [], "error": [], "memory": [], "pid": []}

@@ -1,7 +1,8 @@
 """The per-document flow: one ordered list of registered stages that every runner shares.
 
-    segment → translate (glossary protect, translate, restore and verify) → facts → risk
-        → reviewed (the reviewer's English kept) → matches (fuzzy matches offered) → summary
+    segment → names → translate (glossary and names protect, translate, restore and verify) → facts
+        → risk → reviewed (the reviewer's English kept) → consistency (one rendering per name)
+        → matches (fuzzy matches offered) → summary
 
 Every stage has one signature, `(documents, context) -> documents`, and works over records
 only; the context carries what the stages share (the translator, the glossary, the options,
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 from .batch import check_out_dir
 from .checks import assess_segment
+from .checks.consistency import flag_document as flag_inconsistent
 from .engines.base import Translator
 from .errors import UsageError, ZhenError
 from .facts import check_mode as check_facts_mode
@@ -28,6 +30,7 @@ from .facts import check_segment
 from .glossary import Glossary, check_mode, load_glossary
 from .memory import CachedTranslator, TranslationMemory
 from .merge import apply_review
+from .names import release_names
 from .provenance import provenance, run_options
 from .read import read_source
 from .records import Document, FuzzyMatch, Provenance, Review, Segment, Source, SummaryOptions, TranslateOptions
@@ -155,6 +158,12 @@ def segment_one(src: Source, budget: int, count: TokenCounter) -> Document | str
 # ---------------------------------------------------------------------------- the stages
 
 
+def names_stage(docs: list[Document], ctx: Context) -> list[Document]:
+    """Each segment's person names, one English per name across its release: the romanized ones
+    are protected through translation like glossary terms (pipeline.names)."""
+    return [release_names(d) for d in docs]
+
+
 def translate_stage(docs: list[Document], ctx: Context) -> list[Document]:
     """Glossary protect, translate, restore and verify; every document in one engine call."""
     return translate_documents(docs, ctx.translator, ctx.progress, glossary=ctx.glossary,
@@ -185,6 +194,12 @@ def reviewed_stage(docs: list[Document], ctx: Context) -> list[Document]:
     return out
 
 
+def consistency_stage(docs: list[Document], ctx: Context) -> list[Document]:
+    """`inconsistent` where a name comes out in two Englishes in one release (after the
+    reviewer's English is in: an edit can make a release disagree with itself)."""
+    return [flag_inconsistent(d) for d in docs]
+
+
 def matches_stage(docs: list[Document], ctx: Context) -> list[Document]:
     """Human translations of similar sentences (80% or more alike), for the reviewer to take or
     leave: in the JSONL, the XLIFF (<alt-trans>) and the review page. Never applied."""
@@ -201,16 +216,18 @@ def summary_stage(docs: list[Document], ctx: Context) -> list[Document]:
 
 
 STAGES: dict[str, Stage] = {
+    "names": names_stage,
     "translate": translate_stage,
     "facts": facts_stage,
     "risk": risk_stage,
     "reviewed": reviewed_stage,
+    "consistency": consistency_stage,
     "matches": matches_stage,
     "summary": summary_stage,
 }
 # What a cluster's actors run; the driver runs the rest (the memory and the earlier outputs are its own).
-ON_ACTORS = ("translate", "facts", "risk")
-AT_DRIVER = ("reviewed", "matches", "summary")
+ON_ACTORS = ("names", "translate", "facts", "risk")
+AT_DRIVER = ("reviewed", "consistency", "matches", "summary")
 
 
 def pipe(docs: Sequence[Document], ctx: Context, names: Sequence[str] = tuple(STAGES)) -> list[Document]:

@@ -60,6 +60,38 @@ class GlossaryHit:
 
 
 @dataclass(frozen=True)
+class Name:
+    """A person's name found in a segment's normalized text (pipeline.names).
+
+    kind: person (romanized by rule, or as the term base or the release itself writes it),
+    place (a place jieba took for a name, in the pinyin CC-CEDICT gives it), foreign (a
+    transliteration: its English is left to the model and the glossary) or regional (a Hong
+    Kong, Macao or Taiwan name, whose romanization pinyin does not give: the glossary's).
+    en is None where zhen does not decide the English."""
+
+    zh: str
+    en: str | None
+    kind: str
+    start: int  # offsets into Segment.norm
+    end: int
+    evidence: str = ""  # why zhen reads it so, for the reviewer
+    status: str = ""  # after translation: enforced, found or missing (names with an English only)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"zh": self.zh, "en": self.en, "kind": self.kind, "start": self.start, "end": self.end}
+        if self.evidence:
+            d["evidence"] = self.evidence
+        if self.status:
+            d["status"] = self.status
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Name:
+        return cls(d["zh"], d.get("en"), d.get("kind", "person"), int(d["start"]), int(d["end"]),
+                   d.get("evidence", ""), d.get("status", ""))
+
+
+@dataclass(frozen=True)
 class Fact:
     """One figure in a text (see pipeline.facts).
 
@@ -189,6 +221,7 @@ class Segment:
     checks: tuple[Flag, ...] = ()  # what the risk rests on, each with a reason for the reviewer
     matches: tuple[FuzzyMatch, ...] = ()  # human translations of similar sentences (the memory's)
     review: Review | None = None  # set when the English is a reviewer's (flag "reviewed")
+    names: tuple[Name, ...] = ()  # person names in norm (pipeline.names); outputs before them have none
 
     @property
     def reviewed(self) -> bool:
@@ -207,6 +240,10 @@ class Segment:
         d["checks"] = [c.to_dict(self.norm, self.target or "") for c in self.checks]
         if not self.matches:
             del d["matches"]  # most segments have none: their records read as before
+        if self.names:
+            d["names"] = [n.to_dict() for n in self.names]
+        else:
+            del d["names"]  # records without names read exactly as before
         if self.review is None:
             del d["review"]  # machine segments read exactly as before
         else:

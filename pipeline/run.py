@@ -268,7 +268,7 @@ def run_summarize(inputs: Sequence[str], out_dir: Path, options: TranslateOption
         ctx.picks = {d.source.name: select(d, n=opts.sentences, ranker=opts.ranker) for d in docs}
         ctx.only = {(d.source.name, s.id) for d in docs for s in headline_segments(d)}
         ctx.only |= {(name, s.id) for name, ps in ctx.picks.items() for s, _ in ps}
-    docs = pipe(docs, ctx, ("translate", "facts", "risk", "reviewed", "summary"))
+    docs = pipe(docs, ctx, ("names", "translate", "facts", "risk", "reviewed", "consistency", "summary"))
     results = [write_outputs(doc, out_dir, (), summary_json=True) for doc in docs]
     return RunReport(failures + results, term_counts(docs), cache=ctx.cache, warnings=ctx.warnings)
 

@@ -1,6 +1,7 @@
 """Stage: glossary protect → translate → restore and verify.
 
-Glossary terms are replaced by placeholders the model copies through, then put back in the
+Glossary terms (and the romanized names of pipeline.names) are replaced by placeholders the model
+copies through, then put back in the
 glossary's English; where the model loses a placeholder, the sentence is translated again
 without protection and the term is checked instead. Every document of a batch goes to the
 engine in one call, so sentences from many releases share batches.
@@ -17,6 +18,7 @@ from .dated import dated_hits, release_day
 from .engines.base import Translator
 from .errors import ZhenError
 from .glossary import Glossary, match, protect, restore, verify
+from .names import terms_with_names, with_status
 from .normalize import HAN, to_norm
 from .provenance import now
 from .records import Block, Document, GlossaryHit, Provenance, Segment, Source
@@ -106,26 +108,33 @@ def translate_segments(segs: Sequence[Segment], translator: Translator, glossary
     if glossary is not None and days:
         hits = {k: dated_hits(v, glossary, *days[k]) if k in days else v for k, v in hits.items()}
     enforce = mode == "enforce"
-    inputs = [protect(seg.norm, hits[id(seg)]) if enforce and hits[id(seg)] else seg.norm for seg in segs]
+    # The placeholders protect the glossary's terms and the segment's romanized names alike.
+    terms = {id(seg): terms_with_names(hits[id(seg)], seg) if enforce else hits[id(seg)] for seg in segs}
+    inputs = [protect(seg.norm, terms[id(seg)]) if enforce and terms[id(seg)] else seg.norm for seg in segs]
     first = translator.translate(inputs, progress=bar.update if bar is not None else None) if inputs else []
     retry: list[Segment] = []
     for seg, tr in zip(segs, first, strict=True):
         seg_hits = hits[id(seg)]
-        if not (enforce and seg_hits):
-            results[id(seg)] = replace(seg, target=tr.text, flags=seg.flags + tr.flags, score=tr.score,
-                                       hits=verify(tr.text, seg_hits, enforced=False))
+        if not (enforce and terms[id(seg)]):
+            results[id(seg)] = _checked(seg, tr.text, seg_hits, False, seg.flags + tr.flags, tr.score)
             continue
-        restored = restore(tr.text, seg_hits)
+        restored = restore(tr.text, terms[id(seg)])
         if restored is None:
             retry.append(seg)  # a placeholder was lost or doubled: translate without protection
             continue
-        results[id(seg)] = replace(seg, target=restored, flags=seg.flags + tr.flags, score=tr.score,
-                                   hits=verify(restored, seg_hits, enforced=True))
+        results[id(seg)] = _checked(seg, restored, seg_hits, True, seg.flags + tr.flags, tr.score)
     if retry:
         for seg, tr in zip(retry, translator.translate([s.norm for s in retry]), strict=True):
-            results[id(seg)] = replace(seg, target=tr.text, flags=(*seg.flags, *tr.flags, "glossary-fallback"),
-                                       score=tr.score, hits=verify(tr.text, hits[id(seg)], enforced=False))
+            results[id(seg)] = _checked(seg, tr.text, hits[id(seg)], False,
+                                        (*seg.flags, *tr.flags, "glossary-fallback"), tr.score)
     return results
+
+
+def _checked(seg: Segment, target: str, hits: Sequence[GlossaryHit], enforced: bool, flags: tuple[str, ...],
+             score: float | None) -> Segment:
+    """The translated segment with its glossary terms and names verified in the English."""
+    return replace(seg, target=target, flags=flags, score=score, hits=verify(target, hits, enforced=enforced),
+                   names=with_status(seg, target, enforced, hits))
 
 
 def _glossary_hits(segs: Sequence[Segment], glossary: Glossary | None, tm: Any) -> dict[int, list[GlossaryHit]]:

@@ -88,7 +88,7 @@ def _cli(mod: str) -> bool:
 # calls these only (and reads the records, the errors and the name tables its options list).
 RUN_LAYER = {"pipeline.run", "pipeline.structure_run", "pipeline.merge", "pipeline.corpus.commands",
              "pipeline.corpus.check", "pipeline.corpus.evaluate", "pipeline.corpus.score", "pipeline.corpus.tune",
-             "pipeline.server", "pipeline.engines.store"}
+             "pipeline.server", "pipeline.engines.store", "pipeline.names_run"}
 CLI_READS = {"pipeline", "pipeline.records", "pipeline.errors", "pipeline.engines", "pipeline.facts",
              "pipeline.glossary", "pipeline.summarize", "pipeline.write"}
 

@@ -75,5 +75,5 @@ def test_facts_off_through_the_command_line_writes_no_figure_flag(tmp_path: Path
 
 
 def test_the_stages_run_in_one_order() -> None:
-    assert list(STAGES) == ["translate", "facts", "risk", "reviewed", "matches", "summary"]
+    assert list(STAGES) == ["names", "translate", "facts", "risk", "reviewed", "consistency", "matches", "summary"]
 

@@ -378,3 +378,20 @@ def test_review_page_corrects_a_block_kind_and_speaker(client: TestClient) -> No
     assert r.status_code == 400 and "kind" in r.json()["error"]
     assert client.put(f"/api/jobs/{job['id']}/blocks/99", json={"kind": "paragraph"}, headers=AUTH).status_code == 400
     assert 'class: "restructure"' in client.get("/").text  # the page offers it
+
+
+def test_names_panel_changes_a_name_in_every_segment(client: TestClient) -> None:
+    release = "市公安局副局长王建军出席发布会。\n王建军介绍，专案组破获案件12起。\n王建军表示，将持续开展打击行动。\n"
+    job = submit(client, release)
+    assert job["status"] == "done", job
+    names = client.get(f"/api/jobs/{job['id']}/names").json()["names"]
+    assert names == [{"zh": "王建军", "en": "Wang Jianjun", "kind": "person", "count": 3}]
+    r = client.put(f"/api/jobs/{job['id']}/names", json={"zh": "王建军", "en": "Wang Jian-jun"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["changed"]) == 3
+    segs = client.get(f"/api/jobs/{job['id']}").json()["segments"]
+    assert all("Wang Jian-jun" in s["target"] and "Wang Jianjun" not in s["target"] for s in segs)
+    assert all("reviewed" in s["flags"] for s in segs)  # through merge: kept as a reviewer's English
+    assert client.get(f"/api/jobs/{job['id']}/names").json()["names"][0]["en"] == "Wang Jian-jun"
+    r = client.put(f"/api/jobs/{job['id']}/names", json={"zh": "李四", "en": "Li Si"}, headers=AUTH)
+    assert r.status_code == 404

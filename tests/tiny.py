@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 ZH_LINES = [
     "2019年12月25日，公安部召开新闻发布会，通报全国公安机关开展“云剑”行动工作情况。",
@@ -59,13 +60,21 @@ def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0, positions: in
     `positions` below 512 makes one whose position limit is under its max_length (as some
     converted models have). Tuning tests ask for a somewhat larger one (d_model 64, 2 layers),
     which learns a few dozen pairs by heart in a few hundred steps."""
+    model, _vocab = _marian(folder, ZH_LINES, EN_LINES, d_model=d_model, seed=seed, layers=layers,
+                            positions=positions)
+    return _save_marian(model, folder, beams, 512)
+
+
+def _marian(folder: Path, zh: list[str], en: list[str], d_model: int, seed: int, layers: int = 1,
+            positions: int = 512) -> tuple[Any, dict[str, int]]:
+    """Tokenizers trained on the lines, the vocabulary in opus-mt's layout, and a random model."""
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel
 
     folder.mkdir(parents=True, exist_ok=True)
-    _train_spm(ZH_LINES, folder / "source")
-    _train_spm(EN_LINES, folder / "target")
+    _train_spm(zh, folder / "source")
+    _train_spm(en, folder / "target")
     pieces: list[str] = []
     for name in ("source.spm", "target.spm"):
         sp = spm.SentencePieceProcessor(model_file=str(folder / name))
@@ -86,9 +95,12 @@ def build_tiny_marian(folder: Path, beams: int = 6, seed: int = 0, positions: in
         forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
     )
     torch.manual_seed(seed)
-    model = MarianMTModel(cfg)
+    return MarianMTModel(cfg), vocab
+
+
+def _save_marian(model: Any, folder: Path, beams: int, max_length: int) -> Path:
     gc = model.generation_config
-    gc.num_beams, gc.max_length, gc.bad_words_ids = beams, 512, [[pad]]
+    gc.num_beams, gc.max_length, gc.bad_words_ids = beams, max_length, [[model.config.pad_token_id]]
     model.save_pretrained(folder)
     (folder / "tokenizer_config.json").write_text(
         json.dumps({"source_lang": "zh", "target_lang": "en", "model_max_length": 512,
@@ -125,3 +137,53 @@ def build_tiny_bart(folder: Path, window: int = 64, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     BartForConditionalGeneration(cfg).save_pretrained(folder)
     return folder
+
+
+def build_trained_marian(folder: Path, pairs: list[tuple[str, str]], steps: int = 400, seed: int = 0) -> Path:
+    """A tiny Marian model trained until it writes `pairs`' English for their Chinese (greedy).
+
+    Random weights never copy a glossary placeholder (ZX1Q) as opus-mt does; a model that has
+    learnt these few pairs does, so the placeholder path can be followed through a real
+    engine end to end. The tokenizers are trained on the pairs too."""
+    import sentencepiece as spm
+    import torch
+
+    zh = [z for z, _ in pairs]
+    en = [e for _, e in pairs]
+    model, vocab = _marian(folder, zh + ZH_LINES, en + EN_LINES, d_model=64, seed=seed)
+    pad = vocab["<pad>"]
+
+    def ids(name: str, text: str) -> list[int]:
+        sp = spm.SentencePieceProcessor(model_file=str(folder / name))
+        return [vocab.get(p, 1) for p in sp.encode(text, out_type=str)] + [0]
+
+    src = [ids("source.spm", z) for z in zh]
+    tgt = [ids("target.spm", e) for e in en]
+    n_src, n_tgt = max(map(len, src)), max(map(len, tgt))
+    input_ids = torch.tensor([s + [pad] * (n_src - len(s)) for s in src])
+    mask = (input_ids != pad).long()
+    labels = torch.tensor([t + [-100] * (n_tgt - len(t)) for t in tgt])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    model.train()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a model this small trains many times faster on one thread
+    try:
+        _fit(model, opt, input_ids, mask, labels, steps)
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+    return _save_marian(model, folder, 1, 64)
+
+
+def _fit(model: Any, opt: Any, input_ids: Any, mask: Any, labels: Any, steps: int) -> None:
+    for _step in range(steps):
+        opt.zero_grad()
+        out = model(input_ids=input_ids, attention_mask=mask, labels=labels)
+        # Learnt when every next token is right with a margin (teacher forced): greedy decoding
+        # then writes the pairs' English.
+        probs = out.logits.softmax(-1).max(-1)
+        known = labels != -100
+        if bool(((probs.indices == labels) & (probs.values > 0.8))[known].all()):
+            return
+        out.loss.backward()
+        opt.step()

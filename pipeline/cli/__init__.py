@@ -5,7 +5,7 @@ pipeline.corpus.commands, merge's and the server's drivers) does the work.
     options.py   options built from the options dataclasses' fields; shared decorators
     render.py    the one renderer for --format
     translate.py translate, summarize, merge, serve
-    checks.py    segment, facts check, check, eval, align
+    checks.py    segment, names, facts check, check, eval, align
     models.py    models, tm, cache
     glossary.py  glossary
 

@@ -78,6 +78,31 @@ def _explain_line(row: dict[str, Any]) -> str:
     return f"{where}L{row['line']}\t{row['kind']}\t{row['speaker'] or '-'}\t{shown}\t[{feats}{rules}]"
 
 
+@main.command("names")
+@click.argument("file", type=click.Path(allow_dash=True))
+@click.option("--zh", "lines", is_flag=True,
+              help="FILE is Chinese text line per line (each line alone), not a release.")
+@format_option(["text", "json"],
+               help='json: one object per input line, {"line": N, "names": [{"zh", "en", "kind", "start", "end"}]}.')
+@glossary_option
+def names_cmd(file: str, lines: bool, fmt: str, glossary: tuple[str, ...]) -> None:
+    """The person names in a release and the English zhen gives them.
+
+    Chinese names are romanized by the rules of official English (Hanyu Pinyin without tones,
+    surname first, the given name one word: 孙劲峰 Sun Jinfeng; 贾某 "a suspect surnamed Jia");
+    a name in the term base, or written in English by the release itself, wins. Kind `foreign`
+    (a transliteration such as 特朗普) and `regional` (Hong Kong, Macao, Taiwan) names are left
+    to the model and the glossary. Text output gives LINE:START-END, the name, its English, the
+    kind and the evidence; offsets count characters of the line.
+    """
+    from ..glossary import load_glossary
+    from ..names_run import name_rows, run_names
+
+    with interruptible(writes=False):
+        results = run_names(file, lines=lines, stdin=read_stdin((file,)), glossary=load_glossary(glossary))
+    render(results, fmt, lambda r: "\n".join(name_rows(r)) or None)
+
+
 def _segment_line(row: dict[str, Any]) -> str:
     who = f"{row['speaker']}: " if row["speaker"] else ""
     file = f"{row['input']}\t" if "input" in row else ""  # several files: say which one each row is from

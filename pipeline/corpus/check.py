@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import assess, low_confidence, risk_of
+from ..checks.consistency import check_release
 from ..errors import UsageError
 from ..glossary import load_glossary
+from ..names import find_names
 from ..normalize import to_norm
 from ..read import read_source
-from ..records import GlossaryHit, PairRisk
+from ..records import Flag, GlossaryHit, Name, PairRisk
 from ..write.jsonl import translated_records
 
 
@@ -73,15 +75,32 @@ def check_files(output: str | None = None, zh_file: str | None = None, en_file: 
     if min_confidence is not None and output:
         scores = {no: rec["score"] for no, rec in translated_records(Path(output))
                   if isinstance(rec.get("score"), (int, float))}
+    release = release_flags(output) if output else {}
     out = []
     for line, zh, en, hits in pairs:
         result = assess(zh, en, line, hits, g)
+        if line in release:
+            flags = (*result.flags, *release[line])
+            result = PairRisk(line, risk_of(flags), flags)
         unsure = low_confidence(scores.get(line), min_confidence)
         if unsure is not None:
             flags = (*result.flags, unsure)
             result = PairRisk(line, risk_of(flags), flags)
         out.append(CheckedPair(zh, en, result))
     return out
+
+
+def release_flags(output: str) -> dict[int, list[Flag]]:
+    """Flags that need the whole release (one rendering per name), by line of the JSONL output.
+    Outputs from before names were recorded have their names found again."""
+    records = list(translated_records(Path(output)))
+    pairs = []
+    for no, rec in records:
+        norm = rec.get("norm") or to_norm(rec.get("text", ""))
+        raw = rec.get("names")
+        names = [Name.from_dict(n) for n in raw] if isinstance(raw, list) else find_names(norm)
+        pairs.append((str(no), norm, str(rec["target"]), names))
+    return {int(k): v for k, v in check_release(pairs).items()}
 
 
 def summary(pairs: Sequence[CheckedPair]) -> dict[str, int]:

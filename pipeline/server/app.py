@@ -88,6 +88,11 @@ class StructureIn(BaseModel):
     speaker: str | None = Field(default=None, description="Who speaks (a turn's); null for none")
 
 
+class NameIn(BaseModel):
+    zh: str = Field(description="The name as the release writes it (simplified)")
+    en: str = Field(description="Its English, for every segment of the release")
+
+
 class CheckIn(BaseModel):
     target: str = Field(description="English being typed for this segment (not saved)")
 
@@ -360,6 +365,15 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         cannot be written: the approval holds in the job, but later releases will not know it)."""
         ids, warnings = store.approve(job_id, body.segments if body is not None else None)
         return {"approved": ids, "warnings": warnings}
+
+    @app.get("/api/jobs/{job_id}/names", summary="The release's person names: Chinese, English, kind, count")
+    def names(job_id: str) -> dict[str, Any]:
+        return {"names": store.names(job_id)}
+
+    @app.put("/api/jobs/{job_id}/names", summary="Change a name's English in every segment of the release")
+    def rename(job_id: str, body: NameIn) -> dict[str, Any]:
+        """Each segment's English is edited through merge (checked again, kept on later runs)."""
+        return {"changed": store.rename(job_id, body.zh, body.en)}
 
     # ------------------------------------------------------------------ glossary
 

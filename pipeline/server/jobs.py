@@ -29,6 +29,7 @@ from ..flow import Context, pipe, token_counter
 from ..glossary import Glossary, GlossaryError, load_glossary, packaged_glossary_dir, parse_tsv, split_lines
 from ..memory import TranslationMemory
 from ..merge import merge
+from ..names import name_table, renamed
 from ..provenance import now
 from ..read import read_source, sanitize
 from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, Term, TranslateOptions
@@ -353,6 +354,24 @@ class JobStore:
         calls it as the reviewer types."""
         return _find(_edited(self.document(job_id), seg_id, target), seg_id)
 
+    def names(self, job_id: str) -> list[dict[str, Any]]:
+        """The release's person names: Chinese, English, kind and how often each occurs."""
+        return [{"zh": zh, "en": en, "kind": kind, "count": n} for zh, en, kind, n in name_table(self.document(job_id))]
+
+    def rename(self, job_id: str, zh: str, en: str) -> list[str]:
+        """A name's new English in every segment of the release, through merge (as if a reviewer
+        had edited each one: checked again, kept as reviewed English on later runs)."""
+        if not en.strip():
+            raise JobError("a name's English cannot be empty", 400)
+        with self._job_lock(job_id):
+            doc = self.document(job_id)
+            if zh not in {row[0] for row in name_table(doc)}:
+                raise JobError(f"no name {zh[:20]!r} in this job", 404)
+            units, named = renamed(doc, zh, en.strip())
+            result = merge(named, ReviewedFile("xliff", tuple(units)), f"name {zh}")
+            self._write(job_id, result.doc)
+            return result.changed
+
     def approve(self, job_id: str, seg_ids: Sequence[str] | None) -> tuple[list[str], list[str]]:
         """Sign segments off (all translated ones when None): flags reviewed and approved in the
         JSONL, and the XLIFF state signed-off, as a CAT tool's approval would read. Returns the
@@ -370,8 +389,11 @@ class JobStore:
         # The memory learns every approval, as it learns a merged review: later runs anywhere
         # keep this English for the same Chinese (a broken memory is skipped, see engines.memory).
         tm = TranslationMemory()
-        tm.reviewed_put([(s.norm, s.target or "", s.review.by if s.review else None, stamp)
-                         for s in segs if s.id in wanted and s.target], f"zhen serve, job {job_id}")
+        approved = [s for s in segs if s.id in wanted and s.target]
+        # An approved segment's names go to the memory too, each as its own reviewed pair.
+        names = {(n.zh, n.en) for s in approved for n in s.names if n.en and n.kind == "person" and "某" not in n.zh}
+        tm.reviewed_put([(s.norm, s.target or "", s.review.by if s.review else None, stamp) for s in approved] +
+                        [(zh, en, None, stamp) for zh, en in sorted(names)], f"zhen serve, job {job_id}")
         tm.close()
         warnings = []
         if not tm.usable:

@@ -188,6 +188,25 @@ function renderJob(job) {
   const summary = $("#summary"); summary.replaceChildren();
   for (const p of (job.summary && job.summary.sentences) || []) summary.append(el("li", {}, p.en || "", p.id ? el("small", {}, " (" + p.id + ")") : null));
   $("#downloads").hidden = false;
+  showNames().catch((e) => status(e.message, true));
+}
+
+async function showNames() {
+  const body = $("#n-rows"); body.replaceChildren();
+  const names = (await (await api("GET", "/api/jobs/" + current.id + "/names")).json()).names;
+  for (const n of names) {
+    const off = n.en ? {} : {disabled: ""};  // foreign and regional names: the glossary's to settle
+    const input = el("input", {value: n.en || "", size: 24, ...off});
+    const save = el("button", {onclick: async () => {
+      try {
+        const r = await (await api("PUT", "/api/jobs/" + current.id + "/names", {zh: n.zh, en: input.value})).json();
+        status(n.zh + ": " + r.changed.length + " segment(s) changed"); await reload();
+      } catch (e) { status(e.message, true); }
+    }, ...off}, "Change everywhere");
+    body.append(el("tr", {}, el("td", {lang: "zh"}, n.zh), el("td", {}, input, " ", save), el("td", {}, n.kind),
+                   el("td", {}, String(n.count))));
+  }
+  $("#names").hidden = !names.length;
 }
 
 async function reload() {
@@ -325,6 +344,8 @@ tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { bord
 Download: """ + _DOWNLOADS + """
 <h3>Summary</h3><ol id="summary"></ol>
 <h3>Check these first</h3><ul id="first"></ul></div>
+<div id="names" hidden><h3>Names</h3>
+<table><thead><tr><th>Chinese</th><th>English</th><th>kind</th><th>count</th></tr></thead><tbody id="n-rows"></tbody></table></div>
 <table><tbody id="rows"></tbody></table>
 </section>
 <section id="glossary" hidden>

@@ -19,6 +19,7 @@ from ..records import (
     Flag,
     FuzzyMatch,
     GlossaryHit,
+    Name,
     Provenance,
     Review,
     Segment,
@@ -106,8 +107,10 @@ def load_document(jsonl: Path) -> Document:
                 rec = {k: v for k, v in rec.items() if k in fields}
                 review = Review.from_dict(rec["review"]) if rec.get("review") else None
                 matches = tuple(FuzzyMatch(**m) for m in rec.pop("matches", []))
+                names = tuple(Name.from_dict(n) for n in rec.pop("names", None) or [])  # older outputs: none
                 segs.append(Segment(**{**rec, "hits": hits, "facts": facts, "checks": checks,
-                                       "flags": tuple(rec.get("flags", [])), "review": review, "matches": matches}))
+                                       "flags": tuple(rec.get("flags", [])), "review": review, "matches": matches,
+                                       "names": names}))
             elif kind == "summary":
                 summary = Summary.from_record(rec)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
