@@ -38,7 +38,7 @@ from .checks.consistency import rendering
 from .glossary import contains_term
 from .normalize import to_simplified
 from .records import Document, GlossaryHit, Name, ReviewedUnit, Segment
-from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, _pos_tagger
+from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, pos_tagger
 
 MODEL_PATH = Path(__file__).with_name("names_model.json")
 KINDS = ("person", "place", "foreign", "regional")
@@ -213,7 +213,7 @@ def char_tables(smoothing: float = 1.0) -> tuple[dict[str, float], dict[str, flo
                 foreign.update(w)
             break
     words: Counter[str] = Counter()
-    for w, tag in _pos_tagger().word_tag_tab.items():
+    for w, tag in pos_tagger().word_tag_tab.items():
         if tag in ("n", "v", "a", "vn", "ad", "an", "d") and 2 <= len(w) <= 4:
             words.update(w)
 
@@ -264,7 +264,7 @@ def withheld_english(surname: str, role: str | None, first: bool) -> str:
 @lru_cache(maxsize=4096)
 def pos_tags(norm: str) -> tuple[tuple[str, str], ...]:
     """jieba's (word, tag) pairs for a text, remembered: detection and the checks ask again."""
-    return tuple((w.word, w.flag) for w in _pos_tagger().cut(norm))
+    return tuple((w.word, w.flag) for w in pos_tagger().cut(norm))
 
 
 def chinese_shaped(word: str) -> bool:
@@ -389,7 +389,7 @@ def features(c: Candidate, model: NameModel) -> tuple[float, ...]:
     f_mean, f_max, w_mean, w_max = model.scores(w[len(sur):])
     rank = _SURNAME_RANK.get(sur, 120)
     return (f_mean, f_max, w_mean, w_max, float(c.context), float(len(w) - len(sur) == 2),
-            float(_pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
+            float(pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
             float(bool(_ABROAD.search(c.sentence))), 1.0)
 
 
