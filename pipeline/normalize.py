@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .radicals import UNIFIED
+
 # Han characters (extension A, the unified block, compatibility ideographs): the one definition.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{CJK}]")
@@ -49,7 +51,8 @@ class Cleaned:
 
 
 def clean(raw: str) -> Cleaned:
-    """Remove pinyin annotations and zero-width characters, unify line ends, fold spaces.
+    """Remove pinyin annotations and zero-width characters, unify line ends, fold spaces, and
+    put unified ideographs for the radicals and compatibility ideographs of PDF text layers.
 
     Lines keep their breaks (they separate blocks); spaces at the ends of lines go, and
     runs of spaces inside a line become one.
@@ -83,7 +86,7 @@ def clean(raw: str) -> Cleaned:
                 index.append(i)
             i = j
             continue
-        chars.append(ch)
+        chars.append(UNIFIED.get(ch, ch))
         index.append(i)
         i += 1
     return Cleaned("".join(chars), tuple(index))

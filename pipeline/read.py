@@ -92,16 +92,42 @@ def read_source(path: str, data: bytes | None = None) -> Source:
         raise InputError(f"{name}: {mib} MiB is too large for a release (limit {limit // 2**20} MiB; "
                          "set ZHEN_MAX_MB to raise it)")
     digest = hashlib.sha256(data).hexdigest()
-    text, encoding = decode(data, name)
-    media = _media_type(path, data)
+    layout: tuple[tuple[int, int, str], ...] = ()
+    notes: list[str] = []
+    office = office_kind(path, data)
+    if office is not None:
+        from .read_office import read_office
+
+        text, layout, notes = read_office(office, data, name)
+        encoding, media = office, OFFICE_TYPES[office]
+    else:
+        text, encoding = decode(data, name)
+        media = _media_type(path, data)
     if media == "text/html":
         text = html_main_text(text, name)
     text, warnings = sanitize(text)
+    warnings = [*notes, *warnings]
     if not text.strip():
         raise InputError(f"{name}: the file is empty (nothing to translate)")
     stem = "stdin" if path == "-" else _stem(Path(path))
     return Source(name=stem, path=path, raw=text, encoding=encoding, sha256=digest, media_type=media,
-                  warnings=tuple(warnings))
+                  warnings=tuple(warnings), layout=layout)
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OFFICE_TYPES = {"docx": DOCX_TYPE, "doc": "application/msword", "pdf": "application/pdf"}
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word .doc (and the other pre-2007 Office files)
+
+
+def office_kind(path: str, data: bytes) -> str | None:
+    """docx, doc or pdf, by the bytes (a name can lie, stdin has none), else None: text."""
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
+        return "docx"
+    if data.startswith(_OLE2):
+        return "doc"
+    return None
 
 
 def read_bytes(path: str) -> bytes:
@@ -126,7 +152,7 @@ def read_bytes(path: str) -> bytes:
 
 def _stem(p: Path) -> str:
     name = p.name
-    for suffix in (".txt", ".md", ".markdown", ".html", ".htm"):
+    for suffix in (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".doc", ".pdf"):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)] or name
     return p.stem or name

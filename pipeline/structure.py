@@ -466,24 +466,38 @@ def page_features(texts: Sequence[str], norms: Sequence[str]) -> tuple[list[Labe
 
 def decide(
     texts: Sequence[str], norms: Sequence[str], model: StructureModel | None = None, markdown: bool = False,
+    given: Sequence[str | None] | None = None,
 ) -> list[LineDecision]:
-    """Decide every line of a page (texts as displayed, norms simplified, one per non-empty line)."""
+    """Decide every line of a page (texts as displayed, norms simplified, one per non-empty line).
+
+    given: the kind the document itself fixes for a line (a Word style, a PDF's headline type,
+    a page header), or None where the recognizer decides."""
     model = model or load_model()
     labels, feats = page_features(texts, norms)
     probs = [model.probabilities(f) for f in feats]
     kinds = [max(p, key=p.__getitem__) for p in probs]
     md = [bool(_MD_HEADING.match(t)) if markdown else False for t in texts]
+    fixed = list(given) if given is not None else [None] * len(texts)
     for i in range(len(norms)):
-        if feats[i].get("hard_rule"):
+        given_kind = fixed[i]
+        if given_kind is not None:
+            kinds[i] = given_kind
+        elif feats[i].get("hard_rule"):
             kinds[i] = "boilerplate"
         elif md[i]:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
     _line_rules(kinds, norms, feats, labels)
     _signature(kinds, norms, feats)
-    _one_title(kinds, probs, md, feats)
+    _one_title(kinds, probs, [m or fixed[i] == "title" for i, m in enumerate(md)], feats)
     _duplicates(kinds, norms, feats)
     _after_related(kinds, norms)
     _notice_head(kinds, norms, feats)
+    titled = False
+    for i, kind in enumerate(fixed):
+        if kind is not None:  # the document's word over the rules' (one title: a second is a heading)
+            kinds[i] = "heading" if kind == "title" and titled else kind
+            titled = titled or kind == "title"
+            labels[i] = None  # a heading, a title or a page header is no speaker's turn
     out: list[LineDecision] = []
     speaker: str | None = None
     origin: tuple[int, tuple[int, int]] = (0, (0, 0))  # where the current speaker's label is written

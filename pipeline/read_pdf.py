@@ -1,0 +1,307 @@
+"""Reading a PDF release from its text layer: lines joined into paragraphs by layout, running
+headers, footers and page numbers left out, two-column pages read column by column.
+
+pdfplumber, not pypdfium2: both read the text layer, but PDFium (pypdfium2) does no layout
+analysis and gives a character's box only one ctypes call at a time, while pdfplumber (on
+pdfminer.six) hands over every character with its box, font and size as plain records, which
+is what telling a wrapped line from a paragraph end, a column from a gutter and furniture from
+the body needs. PDFs are small here (a release), so pdfminer's pure-Python speed does not matter.
+
+The result is text (one paragraph a line) and, for the structure recognizer, the kinds layout
+shows for certain: the page's largest line over the body is the title, larger or bold short
+lines are headings. Everything else is left to the recognizer, so speakers are found as in text.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import pairwise
+from statistics import median
+
+from .errors import InputError
+from .normalize import HAN
+from .radicals import unify
+
+# Where running headers and footers live: the top and bottom of a page, as a share of its height.
+_BAND = 0.12
+# A page number alone: 1, - 1 -, — 2 —, 第1页, 第 1 页 共 3 页, 1/3, Page 1 of 3.
+_PAGE_NUMBER = re.compile(
+    r"^[\s\-–—_·.]*(第\s*\d+\s*页(\s*[/,，]?\s*共\s*\d+\s*页)?|\d+(\s*/\s*\d+)?|page\s*\d+(\s*of\s*\d+)?"
+    r"|[-–—]\s*\d+\s*[-–—])[\s\-–—_·.]*$", re.I)
+_CJK_END = re.compile(f"({HAN.pattern}|[，。、；：！？”）》])$")
+_CJK_START = re.compile(f"^({HAN.pattern}|[，。、；：！？“（《])")
+
+
+@dataclass
+class _Line:
+    """One line of text on a page (a row of one column), in PDF points, top-down."""
+
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float  # the commonest character size on the line
+    bold: bool
+    text: str
+    col: tuple[float, float] = (0.0, 0.0)  # the column's left and right edges
+
+
+@dataclass
+class PdfText:
+    paragraphs: list[str]
+    kinds: list[str | None]  # what layout says of each paragraph: title, heading, or None
+    dropped: int = 0  # furniture lines left out
+    notes: list[str] = field(default_factory=list)
+
+
+def read_pdf(data: bytes, name: str) -> PdfText:
+    """The paragraphs of a PDF release; InputError (one line) for a scan, a locked or broken file."""
+    import pdfplumber
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font-descriptor chatter on every page
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = [_page_rows(page, i) for i, page in enumerate(pdf.pages)]
+            sizes = [(float(page.width), float(page.height)) for page in pdf.pages]
+            images = sum(len(page.images) for page in pdf.pages)
+    except InputError:
+        raise
+    except Exception as exc:  # pdfminer raises many kinds (PDFSyntaxError, PDFPasswordIncorrect...)
+        kind = type(exc).__name__
+        if "Password" in kind or "Encrypt" in kind:
+            raise InputError(f"{name}: this PDF is password-protected; save an unlocked copy and try again") from exc
+        raise InputError(f"{name}: cannot read this PDF ({kind}: {str(exc).strip()[:120] or 'broken file'})") from exc
+    rows = [r for p in pages for r in p]
+    text = "".join(r.text for r in rows)
+    if not text.strip():
+        what = "a scan: its pages are images" if images else "no text on its pages"
+        raise InputError(f"{name}: this PDF has no text layer ({what}); run OCR on it first "
+                         "(e.g. ocrmypdf -l chi_sim) or give zhen its text")
+    if text.count("(cid:") * 6 > len(text) / 2:
+        raise InputError(f"{name}: this PDF's text layer has no Unicode mapping for its font (the text reads as "
+                         "(cid:NN) codes); export it again with embedded fonts, or run OCR on it")
+    body, dropped = _drop_furniture(pages, [h for _, h in sizes])
+    lines = [ln for page, (w, _) in zip(body, sizes, strict=True) for ln in _reading_order(page, w)]
+    paragraphs, kinds = _paragraphs(lines)
+    notes = [f"{dropped} running header, footer or page-number lines of the PDF left out"] if dropped else []
+    return PdfText(paragraphs, kinds, dropped, notes)
+
+
+# ---------------------------------------------------------------------------- rows and pieces
+
+
+def _page_rows(page: object, index: int) -> list[_Line]:
+    """The page's characters grouped into rows, each row cut into pieces where a gap wider than
+    two characters opens (a gutter between columns, a tab stop)."""
+    chars = [c for c in page.chars if c.get("upright", True) and c["text"]]  # type: ignore[attr-defined]
+    chars.sort(key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"]))
+    rows: list[list[dict]] = []
+    for c in chars:
+        mid = (c["top"] + c["bottom"]) / 2
+        if rows:
+            last = rows[-1]
+            top = min(x["top"] for x in last)
+            bottom = max(x["bottom"] for x in last)
+            if top - 0.5 <= mid <= bottom + 0.5:
+                last.append(c)
+                continue
+        rows.append([c])
+    out: list[_Line] = []
+    for row in rows:
+        row.sort(key=lambda c: c["x0"])
+        piece: list[dict] = []
+        for c in row:
+            if piece and c["x0"] - piece[-1]["x1"] > 2 * max(c["size"], 1.0):
+                out.append(_line(piece, index))
+                piece = []
+            piece.append(c)
+        if piece:
+            out.append(_line(piece, index))
+    return [ln for ln in out if ln.text.strip()]
+
+
+def _line(chars: list[dict], page: int) -> _Line:
+    text = ""
+    for i, c in enumerate(chars):
+        if i and c["x0"] - chars[i - 1]["x1"] > 0.25 * c["size"] and not text.endswith(" ") and c["text"] != " ":
+            text += " "  # a space the text layer does not carry as a character
+        text += c["text"]
+    sizes = Counter(round(c["size"], 1) for c in chars if c["text"].strip())
+    bold = sum("bold" in str(c.get("fontname", "")).lower() for c in chars) > len(chars) / 2
+    return _Line(page, chars[0]["x0"], max(c["x1"] for c in chars), min(c["top"] for c in chars),
+                 max(c["bottom"] for c in chars), sizes.most_common(1)[0][0] if sizes else 0.0, bold,
+                 re.sub(r"\s+", " ", unify(text)).strip())
+
+
+# ---------------------------------------------------------------------------- furniture
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _drop_furniture(pages: list[list[_Line]], heights: list[float]) -> tuple[list[list[_Line]], int]:
+    """Pages without their running headers, footers and page numbers: lines in the top or bottom
+    band of a page that repeat (digits aside) on other pages, or that are a page number alone."""
+    page_h = dict(enumerate(heights))
+
+    def in_band(ln: _Line) -> bool:
+        h = page_h[ln.page]
+        return ln.top < _BAND * h or ln.bottom > (1 - _BAND) * h
+
+    seen: Counter[str] = Counter()
+    for p in pages:
+        seen.update({_furniture_key(ln.text) for ln in p if in_band(ln)})
+    repeat = max(2, (len(pages) + 1) // 2) if len(pages) > 1 else 10**9
+    kept: list[list[_Line]] = []
+    dropped = 0
+    for p in pages:
+        body = []
+        for ln in p:
+            if in_band(ln) and (_PAGE_NUMBER.match(ln.text) or seen[_furniture_key(ln.text)] >= repeat):
+                dropped += 1
+                continue
+            body.append(ln)
+        kept.append(body)
+    return kept, dropped
+
+
+# ---------------------------------------------------------------------------- columns
+
+
+def _gutter(lines: list[_Line], width: float) -> float | None:
+    """The x of a gutter between two columns: a vertical strip in the middle of the page that
+    pieces end before and start after on many rows, and that few pieces cross."""
+    if len(lines) < 6:
+        return None
+    best, best_score = None, 0
+    x = 0.3 * width
+    while x <= 0.7 * width:
+        left = {round(ln.top) for ln in lines if ln.x1 < x}
+        right = {round(ln.top) for ln in lines if ln.x0 > x}
+        crossing = sum(1 for ln in lines if ln.x0 < x < ln.x1)
+        score = min(len(left), len(right))
+        if crossing <= 0.15 * len(lines) and score > best_score:
+            best, best_score = x, score
+        x += 2.0
+    return best if best_score >= 3 else None
+
+
+def _reading_order(page: list[_Line], width: float) -> list[_Line]:
+    """A page's lines in reading order: rows that cross the gutter (a headline over both columns)
+    as they come, and between them the left column's lines, then the right column's."""
+    if not page:
+        return []
+    left_edge = min(ln.x0 for ln in page)
+    right_edge = max(ln.x1 for ln in page)
+    gutter = _gutter(page, width)
+    page = sorted(page, key=lambda ln: (ln.top, ln.x0))
+    if gutter is None:
+        return [_with_col(ln, left_edge, right_edge) for ln in _merge_rows(page)]
+    out: list[_Line] = []
+    band: list[_Line] = []
+
+    def flush() -> None:
+        left = [ln for ln in band if ln.x1 <= gutter]
+        right = [ln for ln in band if ln.x0 >= gutter]
+        for col in (left, right):
+            if col:
+                lo, hi = min(ln.x0 for ln in col), max(ln.x1 for ln in col)
+                out.extend(_with_col(ln, lo, hi) for ln in _merge_rows(col))
+        band.clear()
+
+    for ln in page:
+        if ln.x0 < gutter < ln.x1:
+            flush()
+            out.append(_with_col(ln, left_edge, right_edge))
+        else:
+            band.append(ln)
+    flush()
+    return out
+
+
+def _merge_rows(lines: list[_Line]) -> list[_Line]:
+    """Pieces on one row of one column become one line (a label and its text set apart by a tab)."""
+    out: list[_Line] = []
+    for ln in sorted(lines, key=lambda ln: (ln.top, ln.x0)):
+        last = out[-1] if out else None
+        if last is not None and abs(last.top - ln.top) < 0.5 * max(ln.size, 1.0):
+            out[-1] = _Line(last.page, last.x0, max(last.x1, ln.x1), min(last.top, ln.top),
+                            max(last.bottom, ln.bottom), last.size, last.bold and ln.bold, f"{last.text} {ln.text}")
+        else:
+            out.append(ln)
+    return out
+
+
+def _with_col(ln: _Line, lo: float, hi: float) -> _Line:
+    ln.col = (lo, hi)
+    return ln
+
+
+# ---------------------------------------------------------------------------- paragraphs
+
+
+def _paragraphs(lines: list[_Line]) -> tuple[list[str], list[str | None]]:
+    """Lines joined into paragraphs. A line runs on into the next when it reaches its column's
+    right edge (a wrapped line, within about a character) and the next line is in the same
+    type, not indented, and not set apart by a gap wider than the body's line spacing; across a
+    page or column break only the first two tests apply."""
+    if not lines:
+        return [], []
+    body_size = Counter(round(ln.size) for ln in lines for _ in ln.text).most_common(1)[0][0]
+    steps = [b.top - a.top for a, b in pairwise(lines)
+             if a.page == b.page and a.col == b.col and 0 < b.top - a.top < 3 * body_size
+             and abs(a.size - body_size) < 1 and abs(b.size - body_size) < 1]
+    step = median(steps) if steps else 1.6 * body_size
+    paras: list[list[_Line]] = []
+    for ln in lines:
+        prev = paras[-1][-1] if paras else None
+        if prev is not None and _runs_on(prev, ln, step):
+            paras[-1].append(ln)
+        else:
+            paras.append([ln])
+    texts = [_join(p) for p in paras]
+    kinds = _layout_kinds(paras, body_size)
+    return texts, kinds
+
+
+def _runs_on(prev: _Line, ln: _Line, step: float) -> bool:
+    size = max(prev.size, 1.0)
+    if abs(prev.size - ln.size) > 0.15 * size or prev.bold != ln.bold:
+        return False
+    if prev.x1 < prev.col[1] - 1.5 * size:
+        return False  # the line stops short of the edge: its paragraph ends here
+    if ln.x0 > ln.col[0] + 0.8 * size:
+        return False  # an indented line starts a paragraph
+    same_flow = prev.page == ln.page and prev.col == ln.col
+    return not same_flow or 0 < ln.top - prev.top <= 1.25 * step
+
+
+def _join(lines: list[_Line]) -> str:
+    text = lines[0].text
+    for ln in lines[1:]:
+        cjk = _CJK_END.search(text) and _CJK_START.match(ln.text)
+        text += ln.text if cjk or text.endswith("-") else " " + ln.text
+    return text
+
+
+def _layout_kinds(paras: list[list[_Line]], body_size: float) -> list[str | None]:
+    """Title: the largest type on the first page, above the body, when clearly larger than it.
+    Headings: short paragraphs set larger than the body, or in bold, not ending a sentence."""
+    kinds: list[str | None] = [None] * len(paras)
+    first = [i for i, p in enumerate(paras) if p[0].page == paras[0][0].page]
+    biggest = max(first, key=lambda i: paras[i][0].size)
+    title_size = paras[biggest][0].size
+    if title_size >= 1.25 * body_size:
+        kinds[biggest] = "title"
+    for i, p in enumerate(paras):
+        text = _join(p)
+        short = len(text) <= 40 and not re.search(r"[。！？!?]$", text)
+        if kinds[i] is None and short and (p[0].size >= 1.1 * body_size or p[0].bold):
+            kinds[i] = "heading"
+    return kinds
