@@ -24,11 +24,11 @@ from .provenance import same_settings
 from .records import Provenance, Source
 from .write import SUMMARY_SUFFIX, output_paths, summary_path
 
-INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".doc", ".pdf")
 T = TypeVar("T")
 
 # zhen's outputs that a folder expansion would otherwise take for releases
-_OUTPUT_SUFFIXES = (SUMMARY_SUFFIX, ".en.txt", ".md", ".html")
+_OUTPUT_SUFFIXES = (SUMMARY_SUFFIX, ".en.txt", ".md", ".html", ".en.docx", ".docx")
 
 
 # Files in a folder that are about the releases, not releases (a folder run skips them;
@@ -112,9 +112,22 @@ def _releases_in(folder: Path) -> list[str]:
             # is an X.en.txt with no JSONL to say zhen wrote it (it may be someone's translation)
             if suffix in (".md", ".html") and _has_zhen_footer(p):
                 return True
+            if suffix == ".docx" and _is_zhen_docx(p):
+                return True  # zhen's Word output, or a reviewer's copy of it under another name
         return False
 
     return [str(p) for p in inside if not is_output(p)]
+
+
+def _is_zhen_docx(path: Path) -> bool:
+    """Whether a .docx is one zhen wrote: its custom properties name a zhen release."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return b"zhen-document" in z.read("docProps/custom.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def _has_zhen_footer(path: Path) -> bool:

@@ -64,6 +64,7 @@ def clean(raw: str) -> Cleaned:
         drop[m.start()] = 1
     chars: list[str] = []
     index: list[int] = []
+    unified: list[int] = []  # where a radical or compatibility ideograph was replaced
     i = 0
     n = len(raw)
     while i < n:
@@ -86,10 +87,24 @@ def clean(raw: str) -> Cleaned:
                 index.append(i)
             i = j
             continue
-        chars.append(UNIFIED.get(ch, ch))
+        if ch in UNIFIED:
+            unified.append(len(chars))
+            ch = UNIFIED[ch]
+        chars.append(ch)
         index.append(i)
         i += 1
+    if unified and not is_traditional("".join(chars)):
+        _simplify_at(chars, unified)
     return Cleaned("".join(chars), tuple(index))
+
+
+def _simplify_at(chars: list[str], at: list[int]) -> None:
+    """A radical's equivalent ideograph is the traditional form where the two differ (⼾ is 戶):
+    in simplified text the font drew 户 with it, so the simplified form it is."""
+    for i in at:
+        simple = to_simplified(chars[i])
+        if len(simple) == 1:
+            chars[i] = simple
 
 
 @lru_cache(maxsize=1)

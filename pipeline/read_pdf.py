@@ -24,7 +24,6 @@ from statistics import median
 
 from .errors import InputError
 from .normalize import HAN
-from .radicals import unify
 
 # Where running headers and footers live: the top and bottom of a page, as a share of its height.
 _BAND = 0.12
@@ -32,8 +31,10 @@ _BAND = 0.12
 _PAGE_NUMBER = re.compile(
     r"^[\s\-–—_·.]*(第\s*\d+\s*页(\s*[/,，]?\s*共\s*\d+\s*页)?|\d+(\s*/\s*\d+)?|page\s*\d+(\s*of\s*\d+)?"
     r"|[-–—]\s*\d+\s*[-–—])[\s\-–—_·.]*$", re.I)
-_CJK_END = re.compile(f"({HAN.pattern}|[，。、；：！？”）》])$")
-_CJK_START = re.compile(f"^({HAN.pattern}|[，。、；：！？“（《])")
+# Chinese on both sides of a line break joins without a space; the radicals the text layer may
+# use count as Chinese (normalize.clean unifies them later, by the script of the whole text).
+_CJK_END = re.compile(f"({HAN.pattern}|[\u2e80-\u2fdf，。、；：！？”）》])$")
+_CJK_START = re.compile(f"^({HAN.pattern}|[\u2e80-\u2fdf，。、；：！？“（《])")
 
 
 @dataclass
@@ -135,7 +136,7 @@ def _line(chars: list[dict], page: int) -> _Line:
     bold = sum("bold" in str(c.get("fontname", "")).lower() for c in chars) > len(chars) / 2
     return _Line(page, chars[0]["x0"], max(c["x1"] for c in chars), min(c["top"] for c in chars),
                  max(c["bottom"] for c in chars), sizes.most_common(1)[0][0] if sizes else 0.0, bold,
-                 re.sub(r"\s+", " ", unify(text)).strip())
+                 re.sub(r"\s+", " ", text).strip())
 
 
 # ---------------------------------------------------------------------------- furniture
@@ -150,20 +151,28 @@ def _drop_furniture(pages: list[list[_Line]], heights: list[float]) -> tuple[lis
     band of a page that repeat (digits aside) on other pages, or that are a page number alone."""
     page_h = dict(enumerate(heights))
 
-    def in_band(ln: _Line) -> bool:
+    def in_band(ln: _Line, page: list[_Line]) -> bool:
+        """At the top or bottom of the page, set apart from the body by more than a line's
+        spacing (a column's first line is in the band too, but runs on into the next)."""
         h = page_h[ln.page]
-        return ln.top < _BAND * h or ln.bottom > (1 - _BAND) * h
+        if ln.top < _BAND * h:
+            below = [o.top for o in page if o.top > ln.bottom]
+            return not below or min(below) - ln.bottom > 1.2 * ln.size
+        if ln.bottom > (1 - _BAND) * h:
+            above = [o.bottom for o in page if o.bottom < ln.top]
+            return not above or ln.top - max(above) > 1.2 * ln.size
+        return False
 
     seen: Counter[str] = Counter()
     for p in pages:
-        seen.update({_furniture_key(ln.text) for ln in p if in_band(ln)})
+        seen.update({_furniture_key(ln.text) for ln in p if in_band(ln, p)})
     repeat = max(2, (len(pages) + 1) // 2) if len(pages) > 1 else 10**9
     kept: list[list[_Line]] = []
     dropped = 0
     for p in pages:
         body = []
         for ln in p:
-            if in_band(ln) and (_PAGE_NUMBER.match(ln.text) or seen[_furniture_key(ln.text)] >= repeat):
+            if in_band(ln, p) and (_PAGE_NUMBER.match(ln.text) or seen[_furniture_key(ln.text)] >= repeat):
                 dropped += 1
                 continue
             body.append(ln)

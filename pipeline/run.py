@@ -72,6 +72,8 @@ from .translate import ProgressFactory, translate_documents
 from .write import FORMATS, existing_formats, output_paths, summary_path, write_document
 from .write import aligned as aligned_out
 from .write import summary as summary_md
+from .write.docx import read_reviewed as read_docx_review
+from .write.docx import release_name as docx_release
 from .write.jsonl import load_document, translated_records
 from .write.tmx import read_tmx_pairs, render_tmx_pairs
 from .write.xliff import read_reviewed
@@ -385,7 +387,8 @@ def run_translate_stream(
     report.facts = summarize_checks([PairCheck(s.facts, ()) for d in docs for s in d.segments])
     report.cache = _cache_counts(prep)
     report.seconds = time.perf_counter() - started
-    return "".join(FORMATS[fmt].render(d) for d in docs), report
+    texts = [FORMATS[fmt].render(d) for d in docs]
+    return "".join(t if isinstance(t, str) else "" for t in texts), report  # Word formats go to files only
 
 
 def keep_reviewed(doc: Document, out_dir: Path, options: TranslateOptions, prep: _Prepared) -> tuple[Document, int]:
@@ -669,7 +672,8 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
     summary included, and remember the reviewed English (the translation memory's reviewed
     entries) for every later run. The reviewer's own file is read, never written."""
     folder = out_dir or reviewed.parent
-    name = release or reviewed.name.rsplit(".", 1)[0]
+    word = reviewed.suffix.lower() == ".docx"  # a Word review names its release in its properties
+    name = release or (docx_release(reviewed) if word else None) or reviewed.name.rsplit(".", 1)[0]
     jsonl = folder / f"{name}.jsonl"
     if not jsonl.exists():
         raise UsageError(f"{jsonl}: not found; merge needs the release's JSONL output beside it", option="out_dir")
@@ -682,7 +686,7 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
         raise UsageError(f"{reviewed}: {size // 2**20} MiB is too large for a reviewed release (limit "
                          f"{limit // 2**20} MiB; set ZHEN_MAX_MB to raise it); nothing merged")
     doc = load_document(jsonl)
-    result = merge(doc, read_reviewed(reviewed), str(reviewed))
+    result = merge(doc, read_docx_review(reviewed) if word else read_reviewed(reviewed), str(reviewed))
     new = result.doc
     formats = existing_formats(folder, name, FORMATS)
     extra: dict[Path, str] = {}

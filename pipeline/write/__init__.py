@@ -9,6 +9,10 @@ none re-reads another's output:
     tmx       tmx.py       TMX 1.4b
     xliff     xliff.py     XLIFF 1.2 (and reading reviewed XLIFF/TMX back)
     html      html.py      the review page
+    docx      docx.py      a bilingual Word table for review (and reading a reviewed one back)
+    docx-en   en_docx.py   the English as a Word document, ready to publish
+
+Text formats render a str, Word formats bytes.
 
 summary.py renders NAME.summary.md; notes.py holds what a reviewer is told, for all of them.
 Modules load when their format is used.
@@ -37,8 +41,8 @@ class Format:
     description: str
 
     @property
-    def render(self) -> Callable[[Document], str]:
-        render: Callable[[Document], str] = importlib.import_module(f"{__name__}.{self.module}").render
+    def render(self) -> Callable[[Document], str | bytes]:
+        render: Callable[[Document], str | bytes] = importlib.import_module(f"{__name__}.{self.module}").render
         return render
 
 
@@ -49,6 +53,8 @@ FORMATS: dict[str, Format] = {
     "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN or zh-TW by script, en), for CAT tools"),
     "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back"),
     "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side"),
+    "docx": Format(".docx", "docx", "Word, a bilingual table to review (id, speaker, Chinese, English); merge it back"),
+    "docx-en": Format(".en.docx", "en_docx", "Word, the English alone with the release's headings, ready to publish"),
 }
 
 
@@ -84,13 +90,14 @@ def write_document(doc: Document, out_dir: Path, formats: Sequence[str], extra: 
     kept = {os.path.realpath(p) for p in keep}
     todo: list[tuple[Path, str | None, str]] = [(path, fmt, "") for fmt, path in paths.items() if fmt != "jsonl"]
     todo += [(path, None, text) for path, text in (extra or {}).items()]
-    texts: dict[Path, str] = {}
+    texts: dict[Path, str | bytes] = {}
     for path, fmt, given in todo:
         if os.path.realpath(path) in kept:
             digests[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
             continue
         texts[path] = FORMATS[fmt].render(doc) if fmt is not None else given
-        digests[path.name] = hashlib.sha256(texts[path].encode("utf-8")).hexdigest()
+        body = texts[path]
+        digests[path.name] = hashlib.sha256(body.encode("utf-8") if isinstance(body, str) else body).hexdigest()
     if "jsonl" in paths and paths["jsonl"].exists():
         mark_pending(paths["jsonl"], {p.name: digests[p.name] for p in texts})
     for path, text in texts.items():
