@@ -202,6 +202,9 @@ def render(doc: Document) -> bytes:
                 for cell in cells:
                     _shade(cell, "EDEDED")
         _write_cell(cells[4], "; ".join(warnings_for(seg)), size=8)
+    # Word reads the cells' widths, LibreOffice the table grid's: both are set
+    for column, width in zip(table.columns, WIDTHS_CM, strict=True):
+        column.width = Cm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, WIDTHS_CM, strict=True):
             cell.width = Cm(width)
