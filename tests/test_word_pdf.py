@@ -408,3 +408,46 @@ def test_bilingual_docx_renders_in_libreoffice(pdfs: dict[str, Path], tmp_path: 
     with pdfplumber.open(tmp_path / "rendered" / "release.pdf") as pdf:
         text = "".join(page.extract_text() or "" for page in pdf.pages).replace("\n", "")
     assert "EN<" in text and "平安市公安局" in text.replace("⼯", "工")
+
+
+# ---------------------------------------------------------------------------- the server
+
+
+def test_server_takes_word_and_pdf_uploads_and_offers_the_word_download(pdfs: dict[str, Path],
+                                                                        tmp_path: Path) -> None:
+    import io
+    import time
+
+    import docx
+    from fastapi.testclient import TestClient
+
+    from pipeline.server import ServerConfig, create_app
+
+    auth = {"Authorization": "Bearer word-token"}
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path / "data", token="word-token",
+                                                    max_body=2 * 1024 * 1024))
+    uploads = {"briefing.docx": _release_docx(tmp_path / "briefing.docx").read_bytes(),
+               "release.pdf": pdfs["release"].read_bytes()}
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        page = client.get("/").text
+        assert 'data-fmt="docx"' in page and 'data-fmt="docx-en"' in page and ".docx,.doc,.pdf" in page
+        for name, data in uploads.items():
+            r = client.post("/api/jobs", files={"file": (name, data, "application/octet-stream")}, headers=auth)
+            assert r.status_code == 202, r.text
+            job_id = r.json()["id"]
+            for _ in range(2400):  # a bound (2 min), not a timing assertion
+                job = client.get(f"/api/jobs/{job_id}").json()
+                if job["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.05)
+            assert job["status"] == "done", job
+            assert {s["kind"]: s["text"] for s in job["segments"]}["title"] == TITLE
+            assert not any(HEADER in s["text"] or FOOTER in s["text"] for s in job["segments"]
+                           if s["kind"] != "boilerplate")
+            r = client.get(f"/api/jobs/{job_id}/output/docx", headers=auth)
+            assert r.status_code == 200 and r.headers["content-type"].startswith(
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+            rows = [[c.text for c in row.cells] for row in docx.Document(io.BytesIO(r.content)).tables[0].rows]
+            assert [row[0] for row in rows[1:]] == [s["id"] for s in job["segments"]]
+            r = client.get(f"/api/jobs/{job_id}/output/docx-en", headers=auth)
+            assert r.status_code == 200 and docx.Document(io.BytesIO(r.content)).paragraphs

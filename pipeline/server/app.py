@@ -28,6 +28,7 @@ from ..engines.base import Translator
 from ..errors import ZhenError
 from ..glossary import KINDS, GlossaryError
 from ..normalize import to_norm
+from ..read import DOCX_TYPE
 from ..records import Term
 from ..termbase import edit_file, lint_files
 from ..write import FORMATS
@@ -315,7 +316,10 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         name = f"zhen-{job_id}{FORMATS[fmt].suffix}"
         media = {"jsonl": "application/jsonl", "html": "text/html", "xliff": "application/xliff+xml",
                  "tmx": "application/xml", "md": "text/markdown"}.get(fmt, "text/plain")
-        return FileResponse(path, media_type=f"{media}; charset=utf-8", filename=name,
+        if fmt in ("docx", "docx-en"):
+            media = DOCX_TYPE  # bytes: no charset
+        return FileResponse(path, media_type=media if fmt in ("docx", "docx-en") else f"{media}; charset=utf-8",
+                            filename=name,
                             headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                      "X-Content-Type-Options": "nosniff"})
 

@@ -180,10 +180,10 @@ async function reload() {
   renderJob(current);
 }
 
-async function download(fmt) {
+async function download(fmt, suffix) {
   try {
     const blob = await (await api("GET", "/api/jobs/" + current.id + "/output/" + fmt)).blob();
-    const a = el("a", {href: URL.createObjectURL(blob), download: "zhen-" + current.id + "." + fmt});
+    const a = el("a", {href: URL.createObjectURL(blob), download: "zhen-" + current.id + (suffix || "." + fmt)});
     document.body.append(a); a.click(); a.remove();
   } catch (e) { status(e.message, true); }
 }
@@ -258,7 +258,7 @@ $("#approve-all").addEventListener("click", async () => {
   try { await api("POST", "/api/jobs/" + current.id + "/approve", {}); await reload(); status("approved every segment"); }
   catch (e) { status(e.message, true); }
 });
-for (const b of document.querySelectorAll("[data-fmt]")) b.addEventListener("click", () => download(b.dataset.fmt));
+for (const b of document.querySelectorAll("[data-fmt]")) b.addEventListener("click", () => download(b.dataset.fmt, b.dataset.suffix));
 $("#save-token").addEventListener("click", () => { localStorage.setItem("zhen-token", $("#token").value.trim()); status("token saved"); route(); });
 window.addEventListener("hashchange", route);
 route();
@@ -291,7 +291,7 @@ tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { bord
 <p id="status" role="status"></p>
 <section id="home">
 <h2>New release</h2>
-<p><input id="name" placeholder="name (optional)"> or upload <input id="file" type="file" accept=".txt,.md,.html,.htm"></p>
+<p><input id="name" placeholder="name (optional)"> or upload <input id="file" type="file" accept=".txt,.md,.html,.htm,.docx,.doc,.pdf"></p>
 <p><input id="url" type="url" size="60" placeholder="or the address of the release page (http or https)"></p>
 <textarea id="text" placeholder="Paste the Chinese release here"></textarea>
 <p><button id="go">Translate</button></p>
@@ -304,6 +304,8 @@ tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { bord
 Download: <button data-fmt="xliff">XLIFF</button> <button data-fmt="jsonl">JSONL</button>
 <button data-fmt="txt">English text</button> <button data-fmt="md">Markdown</button> <button data-fmt="tmx">TMX</button>
 <button data-fmt="html">Review page</button>
+<button data-fmt="docx" data-suffix=".docx">Word (bilingual)</button>
+<button data-fmt="docx-en" data-suffix=".en.docx">Word (English)</button>
 <h3>Summary</h3><ol id="summary"></ol>
 <h3>Check these first</h3><ul id="first"></ul></div>
 <table><tbody id="rows"></tbody></table>
