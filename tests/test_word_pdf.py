@@ -368,6 +368,32 @@ def test_reviewed_docx_under_another_name_merges_back_and_survives_a_rerun(tmp_p
     assert [r[3] for r in _rows(out / "briefing.docx") if r[0] == seg.id] == [fixed]
 
 
+def test_reviewed_docx_with_tracked_changes_merges_the_english_as_accepted(tmp_path: Path) -> None:
+    """A reviewer who edits with Track Changes on leaves w:del and w:ins runs: the English merged
+    is the cell as it reads with the changes accepted."""
+    import docx
+    from docx.oxml import parse_xml
+
+    src = _release_docx(tmp_path / "briefing.docx")
+    out = tmp_path / "out"
+    _translate(src, out)
+    seg = next(s for s in load_document(out / "briefing.jsonl").segments if s.text == SPEECH)
+    word = docx.Document(str(out / "briefing.docx"))
+    row = next(r for r in word.tables[0].rows if r.cells[0].text == seg.id)
+    para = row.cells[3].paragraphs[0]
+    for run in list(para.runs):
+        run._r.getparent().remove(run._r)
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    para._p.append(parse_xml(f'<w:r {w}><w:t xml:space="preserve">Good </w:t></w:r>'))
+    para._p.append(parse_xml(f'<w:del {w} w:id="1" w:author="Wang"><w:r><w:delText>day</w:delText></w:r></w:del>'))
+    para._p.append(parse_xml(f'<w:ins {w} w:id="2" w:author="Wang"><w:r><w:t>morning, everyone.</w:t></w:r></w:ins>'))
+    word.save(str(tmp_path / "tracked.docx"))
+    r = CliRunner().invoke(main, ["merge", str(tmp_path / "tracked.docx"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    after = {s.id: s for s in load_document(out / "briefing.jsonl").segments}
+    assert after[seg.id].target == "Good morning, everyone."
+
+
 def test_reviewed_docx_with_changed_chinese_or_another_release_is_refused(tmp_path: Path) -> None:
     src = _release_docx(tmp_path / "briefing.docx")
     out = tmp_path / "out"
