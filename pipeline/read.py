@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError, UsageError
+from .read_office import read_office
 from .records import Source
 
 # A release is kilobytes; 10 MiB of text is a book, not a release (ZHEN_MAX_MB raises the limit).
@@ -96,8 +97,6 @@ def read_source(path: str, data: bytes | None = None) -> Source:
     notes: list[str] = []
     office = office_kind(path, data)
     if office is not None:
-        from .read_office import read_office
-
         text, layout, notes = read_office(office, data, name)
         encoding, media = office, OFFICE_TYPES[office]
     else:

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .read_docx import convert_doc, read_docx
+from .read_pdf import read_pdf
+
 Layout = tuple[tuple[int, int, str], ...]
 
 
 def read_office(kind: str, data: bytes, name: str) -> tuple[str, Layout, list[str]]:
     """The text of a docx, doc or pdf release, its layout spans, and what reading it left out."""
     if kind == "pdf":
-        from .read_pdf import read_pdf
-
         pdf = read_pdf(data, name)
         text, layout = as_text(list(zip(pdf.paragraphs, pdf.kinds, strict=True)))
         return text, layout, pdf.notes
-    from .read_docx import convert_doc, read_docx
-
     if kind == "doc":
         data = convert_doc(data, name)
     text, layout = as_text(read_docx(data, name))

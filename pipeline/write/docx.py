@@ -19,6 +19,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..errors import UsageError
+from ..read_docx import element_text
 from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment
 from .notes import warnings_for
 from .xliff import source_language
@@ -237,8 +238,6 @@ def custom_properties(package: Any) -> dict[str, str]:
 
 
 def _cells_text(cells: Iterable[Any]) -> list[str]:
-    from ..read_docx import element_text
-
     # paragraphs inside a cell are one unit's text: Enter in a cell is not a new segment
     return [" ".join(element_text(c._tc).split("\n")).strip() for c in cells]
 
