@@ -392,7 +392,8 @@ def _stdin(inputs: tuple[str, ...]) -> bytes | None:
 @click.option("--formats", default="jsonl,md,txt", show_default=True,
               help="Comma-separated output formats, each written as NAME.SUFFIX: jsonl (records with "
                    "provenance), md (bilingual document), txt (NAME.en.txt, English only), tmx (TMX 1.4b), xliff "
-                   "(XLIFF 1.2, for review and zhen merge), html (review page).")
+                   "(XLIFF 1.2, for review and zhen merge), html (review page), docx (a bilingual Word table, for "
+                   "review and zhen merge), docx-en (NAME.en.docx, the English as a Word document).")
 @click.option("--summary", "with_summary", is_flag=True,
               help="Also write NAME.summary.md and a summary record in the JSONL (see zhen summarize).")
 @click.option("--cluster", envvar="ZHEN_CLUSTER", default=None, metavar="ADDRESS",

@@ -368,6 +368,17 @@ def test_reviewed_docx_under_another_name_merges_back_and_survives_a_rerun(tmp_p
     assert [r[3] for r in _rows(out / "briefing.docx") if r[0] == seg.id] == [fixed]
 
 
+def test_a_folder_run_takes_word_releases_but_not_zhens_own_word_files(tmp_path: Path) -> None:
+    from pipeline.batch import expand_inputs
+
+    src = _release_docx(tmp_path / "briefing.docx")
+    _translate(src, tmp_path)  # into the input folder: briefing-2.docx, briefing-2.en.docx beside it
+    _edit(tmp_path / "briefing-2.docx", "s1", "Title", tmp_path / "checked by wang.docx")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "briefing-2.docx" in names and "briefing-2.en.docx" in names  # the input was not written over
+    assert [Path(p).name for p in expand_inputs([str(tmp_path)])] == ["briefing.docx"]
+
+
 def test_reviewed_docx_with_tracked_changes_merges_the_english_as_accepted(tmp_path: Path) -> None:
     """A reviewer who edits with Track Changes on leaves w:del and w:ins runs: the English merged
     is the cell as it reads with the changes accepted."""
