@@ -256,11 +256,11 @@ def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Pro
 
 
 # The exchange formats a reviewer edits in place (the others are views, rewritten at will).
-EXCHANGE_FORMATS = ("xliff", "tmx")
+EXCHANGE_FORMATS = ("xliff", "tmx", "docx")
 
 
 def edited_exchange_files(name: str, out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    """This release's XLIFF and TMX outputs that changed since zhen wrote them (their checksum
+    """This release's XLIFF, TMX and Word-table outputs that changed since zhen wrote them (their checksum
     differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
     must not write over."""
     try:

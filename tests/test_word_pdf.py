@@ -379,6 +379,25 @@ def test_a_folder_run_takes_word_releases_but_not_zhens_own_word_files(tmp_path:
     assert [Path(p).name for p in expand_inputs([str(tmp_path)])] == ["briefing.docx"]
 
 
+def test_a_docx_edited_in_place_is_not_written_over_before_it_is_merged(tmp_path: Path) -> None:
+    src = _release_docx(tmp_path / "briefing.docx")
+    out = tmp_path / "out"
+    _translate(src, out)
+    seg = next(s for s in load_document(out / "briefing.jsonl").segments if s.text == SPEECH)
+    table = out / "briefing.docx"
+    _edit(table, seg.id, "Good morning, everyone.", table)
+    edited = table.read_bytes()
+    report = run_translate([str(src)], out, TranslateOptions(formats=("jsonl", "docx"), cache=False, force=True),
+                           translator=FakeTranslator())
+    assert report.failed and "zhen merge" in str(report.failed[0].error)
+    assert table.read_bytes() == edited  # the reviewer's work is still there
+    r = CliRunner().invoke(main, ["merge", str(table)])
+    assert r.exit_code == 0, r.output
+    assert table.read_bytes() == edited  # merge reads the reviewer's file, never writes it
+    _translate(src, out)
+    assert {s.id: s.target for s in load_document(out / "briefing.jsonl").segments}[seg.id] == "Good morning, everyone."
+
+
 def test_reviewed_docx_with_tracked_changes_merges_the_english_as_accepted(tmp_path: Path) -> None:
     """A reviewer who edits with Track Changes on leaves w:del and w:ins runs: the English merged
     is the cell as it reads with the changes accepted."""
