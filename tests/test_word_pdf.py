@@ -289,6 +289,21 @@ def test_old_word_doc_is_refused_with_how_to_convert(tmp_path: Path) -> None:
     assert len(lines) == 1 and ".docx" in lines[0] and "Traceback" not in r.output
 
 
+def test_old_word_doc_is_converted_where_libreoffice_is_installed(tmp_path: Path) -> None:
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    assert office, "LibreOffice converts .doc files: apt-get install libreoffice-writer-nogui (.ci/run does)"
+    _release_docx(tmp_path / "briefing.docx")
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to",
+                    "doc", "--outdir", str(tmp_path / "old"), str(tmp_path / "briefing.docx")],
+                   capture_output=True, timeout=180, check=True)
+    old = tmp_path / "old" / "briefing.doc"
+    assert old.read_bytes().startswith(b"\xd0\xcf\x11\xe0")  # the binary format of Word 97-2003
+    doc = segment(read_source(str(old)))
+    kinds = _kinds(doc)
+    assert kinds[TITLE] == "title" and kinds[WRAPPED] == "paragraph"
+    assert [s.speaker for s in doc.segments if s.text == SPEECH] == ["张伟"]
+
+
 # ---------------------------------------------------------------------------- Word out, merged back
 
 
