@@ -19,7 +19,7 @@ from conftest import FakeTranslator
 
 from pipeline.cli import main
 from pipeline.read import read_source
-from pipeline.records import Document
+from pipeline.records import Document, Segment
 from pipeline.run import TranslateOptions, run_translate
 from pipeline.segment import segment
 from pipeline.write.jsonl import load_document
@@ -346,6 +346,14 @@ def test_bilingual_docx_holds_every_segment(pdfs: dict[str, Path], tmp_path: Pat
                    and ch not in "".join(s.target or "" for s in doc.segments))  # English only
 
 
+def _briefing(tmp_path: Path) -> tuple[Path, Path, Segment]:
+    """The Word transcript translated into tmp_path/out, and its segment of SPEECH."""
+    src = _release_docx(tmp_path / "briefing.docx")
+    out = tmp_path / "out"
+    _translate(src, out)
+    return src, out, next(s for s in load_document(out / "briefing.jsonl").segments if s.text == SPEECH)
+
+
 def _edit(path: Path, seg_id: str, english: str, saved_as: Path, chinese: str | None = None) -> None:
     import docx
 
@@ -360,11 +368,7 @@ def _edit(path: Path, seg_id: str, english: str, saved_as: Path, chinese: str | 
 
 
 def test_reviewed_docx_under_another_name_merges_back_and_survives_a_rerun(tmp_path: Path) -> None:
-    src = _release_docx(tmp_path / "briefing.docx")
-    out = tmp_path / "out"
-    _translate(src, out)
-    doc = load_document(out / "briefing.jsonl")
-    seg = next(s for s in doc.segments if s.text == SPEECH)
+    src, out, seg = _briefing(tmp_path)
     fixed = "Good morning, friends of the press."
     reviewed = out / "briefing-checked-by-wang.docx"
     _edit(out / "briefing.docx", seg.id, fixed, reviewed)
@@ -395,10 +399,7 @@ def test_a_folder_run_takes_word_releases_but_not_zhens_own_word_files(tmp_path:
 
 
 def test_a_docx_edited_in_place_is_not_written_over_before_it_is_merged(tmp_path: Path) -> None:
-    src = _release_docx(tmp_path / "briefing.docx")
-    out = tmp_path / "out"
-    _translate(src, out)
-    seg = next(s for s in load_document(out / "briefing.jsonl").segments if s.text == SPEECH)
+    src, out, seg = _briefing(tmp_path)
     table = out / "briefing.docx"
     _edit(table, seg.id, "Good morning, everyone.", table)
     edited = table.read_bytes()
@@ -419,10 +420,7 @@ def test_reviewed_docx_with_tracked_changes_merges_the_english_as_accepted(tmp_p
     import docx
     from docx.oxml import parse_xml
 
-    src = _release_docx(tmp_path / "briefing.docx")
-    out = tmp_path / "out"
-    _translate(src, out)
-    seg = next(s for s in load_document(out / "briefing.jsonl").segments if s.text == SPEECH)
+    _, out, seg = _briefing(tmp_path)
     word = docx.Document(str(out / "briefing.docx"))
     row = next(r for r in word.tables[0].rows if r.cells[0].text == seg.id)
     para = row.cells[3].paragraphs[0]
@@ -440,11 +438,7 @@ def test_reviewed_docx_with_tracked_changes_merges_the_english_as_accepted(tmp_p
 
 
 def test_reviewed_docx_with_changed_chinese_or_another_release_is_refused(tmp_path: Path) -> None:
-    src = _release_docx(tmp_path / "briefing.docx")
-    out = tmp_path / "out"
-    _translate(src, out)
-    doc = load_document(out / "briefing.jsonl")
-    seg = next(s for s in doc.segments if s.text == SPEECH)
+    _, out, seg = _briefing(tmp_path)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     moved = tmp_path / "moved.docx"
     _edit(out / "briefing.docx", seg.id, "Good morning.", moved, chinese="各位领导，大家好。")
