@@ -198,7 +198,14 @@ def _gutter(lines: list[_Line], width: float) -> float | None:
         if crossing <= 0.15 * len(lines) and score > best_score:
             best, best_score = x, score
         x += 2.0
-    return best if best_score >= 3 else None
+    if best is None or best_score < 3:
+        return None
+    # Text set in columns fills each column: most left-hand lines end at the gutter. A table's
+    # cells end where their text does; a table is read row by row, not as columns.
+    left = [ln for ln in lines if ln.x1 < best]
+    edge = max(ln.x1 for ln in left)
+    full = sum(1 for ln in left if ln.x1 >= edge - 2.5 * max(ln.size, 1.0))
+    return best if full >= 0.5 * len(left) else None
 
 
 def _reading_order(page: list[_Line], width: float) -> list[_Line]:
@@ -303,7 +310,7 @@ def _layout_kinds(paras: list[list[_Line]], body_size: float) -> list[str | None
     """Title: the largest type on the first page, above the body, when clearly larger than it.
     Headings: short paragraphs set larger than the body, or in bold, not ending a sentence."""
     kinds: list[str | None] = [None] * len(paras)
-    first = [i for i, p in enumerate(paras) if p[0].page == paras[0][0].page]
+    first = [i for i, p in enumerate(paras[:4]) if p[0].page == paras[0][0].page]  # above the body
     biggest = max(first, key=lambda i: paras[i][0].size)
     title_size = paras[biggest][0].size
     if title_size >= 1.25 * body_size:

@@ -33,6 +33,7 @@ WRAPPED = ("今年以来，全市公安机关共破获电信网络诈骗案件1.
            "为群众挽回经济损失1.1亿元，发案数同比下降百分之二十三点五，破案数同比上升百分之十八点二。")
 SPEECH = "各位记者朋友，大家上午好。"
 PLACES = ("东城区", "西城区", "南湖区", "北山区", "江口镇", "河西街道", "新港区", "高新区", "滨江区", "临河县")
+TABLE = (("项目", "数量"), ("破获案件", "1.2万起"), ("抓获嫌疑人", "3400余名"), ("冻结资金", "2.6亿余元"))
 KANGXI = [chr(c) for c in range(0x2F00, 0x2FE0)] + [chr(c) for c in range(0x2E80, 0x2F00)]
 
 
@@ -45,6 +46,7 @@ def _body_paragraphs() -> list[str]:
 
 def _release_html() -> str:
     paras = "".join(f"<p>{p}</p>" for p in _body_paragraphs())
+    rows = "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in TABLE)
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
 @page {{ size: A4; margin: 0; }}
 body {{ font-family: "Noto Serif CJK SC", serif; font-size: 14pt; line-height: 1.6; margin: 0 20mm; }}
@@ -61,6 +63,7 @@ p {{ text-indent: 2em; margin: 0 0 0.3em 0; text-align: justify; }}
 <p>12月1日上午，平安市公安局召开新闻发布会，通报今年以来全市公安机关打击治理电信网络诈骗违法犯罪工作取得的成效。</p>
 <h2>{HEADING}</h2>
 <p>{WRAPPED}</p>
+<table border="1" style="border-collapse: collapse; width: 100%">{rows}</table>
 {paras}
 <p>主持人 李明：下面请市公安局刑侦支队负责同志介绍有关情况。</p>
 <p>张伟：{SPEECH}我们始终坚持以人民为中心的发展思想，全力推进打击治理工作，持续开展专项行动，取得了明显成效。</p>
@@ -149,6 +152,9 @@ def test_pdf_structure_kept_and_wrapped_sentence_is_one_segment(pdfs: dict[str, 
     assert (turn.kind, turn.speaker) == ("turn", "张伟")
     for para in _body_paragraphs():  # each a paragraph of one sentence, its wrapped lines joined
         assert para in kinds, para
+    texts = [s.text for s in doc.segments]
+    rows = [texts.index(f"{a} {b}") for a, b in TABLE]  # a table row by row, not column by column
+    assert rows == sorted(rows) and texts.index(WRAPPED) < rows[0]
     assert doc.source.media_type == "application/pdf"
 
 
