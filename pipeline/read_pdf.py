@@ -202,10 +202,10 @@ def _gutter(lines: list[_Line], width: float) -> float | None:
         return None
     # Text set in columns fills each column: most left-hand lines end at the gutter. A table's
     # cells end where their text does; a table is read row by row, not as columns.
-    left = [ln for ln in lines if ln.x1 < best]
-    edge = max(ln.x1 for ln in left)
-    full = sum(1 for ln in left if ln.x1 >= edge - 2.5 * max(ln.size, 1.0))
-    return best if full >= 0.5 * len(left) else None
+    lefts = [ln for ln in lines if ln.x1 < best]
+    edge = max(ln.x1 for ln in lefts)
+    full = sum(1 for ln in lefts if ln.x1 >= edge - 2.5 * max(ln.size, 1.0))
+    return best if full >= 0.5 * len(lefts) else None
 
 
 def _reading_order(page: list[_Line], width: float) -> list[_Line]:
