@@ -7,9 +7,9 @@ pdfminer.six) hands over every character with its box, font and size as plain re
 is what telling a wrapped line from a paragraph end, a column from a gutter and furniture from
 the body needs. PDFs are small here (a release), so pdfminer's pure-Python speed does not matter.
 
-The result is text (one paragraph a line) and, for the structure recognizer, the kinds layout
-shows for certain: the page's largest line over the body is the title, larger or bold short
-lines are headings. Everything else is left to the recognizer, so speakers are found as in text.
+The result is text (one paragraph a line) and, for the structure recognizer, what layout shows
+for certain: short lines set larger than the body or in bold are headlines (title or heading,
+the recognizer says which). Everything else is the recognizer's, so speakers are found as in text.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class _Line:
 @dataclass
 class PdfText:
     paragraphs: list[str]
-    kinds: list[str | None]  # what layout says of each paragraph: title, heading, or None
+    kinds: list[str | None]  # what layout says of each paragraph: "display" (a headline) or None
     dropped: int = 0  # furniture lines left out
     notes: list[str] = field(default_factory=list)
 
@@ -307,17 +307,13 @@ def _join(lines: list[_Line]) -> str:
 
 
 def _layout_kinds(paras: list[list[_Line]], body_size: float) -> list[str | None]:
-    """Title: the largest type on the first page, above the body, when clearly larger than it.
-    Headings: short paragraphs set larger than the body, or in bold, not ending a sentence."""
+    """Short paragraphs set larger than the body, or in bold, not ending a sentence: headlines
+    ("display": a title or a heading, which the structure recognizer decides, since a document's
+    largest type may be its issuer's name over the title as well as the title)."""
     kinds: list[str | None] = [None] * len(paras)
-    first = [i for i, p in enumerate(paras[:4]) if p[0].page == paras[0][0].page]  # above the body
-    biggest = max(first, key=lambda i: paras[i][0].size)
-    title_size = paras[biggest][0].size
-    if title_size >= 1.25 * body_size:
-        kinds[biggest] = "title"
     for i, p in enumerate(paras):
         text = _join(p)
-        short = len(text) <= 40 and not re.search(r"[。！？!?]$", text)
-        if kinds[i] is None and short and (p[0].size >= 1.1 * body_size or p[0].bold):
-            kinds[i] = "heading"
+        short = len(text) <= 60 and not re.search(r"[。！？!?]$", text)
+        if short and (p[0].size >= 1.1 * body_size or p[0].bold):
+            kinds[i] = "display"
     return kinds

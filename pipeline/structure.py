@@ -470,8 +470,9 @@ def decide(
 ) -> list[LineDecision]:
     """Decide every line of a page (texts as displayed, norms simplified, one per non-empty line).
 
-    given: the kind the document itself fixes for a line (a Word style, a PDF's headline type,
-    a page header), or None where the recognizer decides."""
+    given: the kind the document itself fixes for a line (a Word style, a page header), or
+    "display" for a line set apart in larger or bold type (a PDF's headlines: a title or a
+    heading, the recognizer says which), or None where the recognizer decides."""
     model = model or load_model()
     labels, feats = page_features(texts, norms)
     probs = [model.probabilities(f) for f in feats]
@@ -480,7 +481,9 @@ def decide(
     fixed = list(given) if given is not None else [None] * len(texts)
     for i in range(len(norms)):
         given_kind = fixed[i]
-        if given_kind is not None:
+        if given_kind == "display":
+            kinds[i] = kinds[i] if kinds[i] in ("title", "heading") else "heading"
+        elif given_kind is not None:
             kinds[i] = given_kind
         elif feats[i].get("hard_rule"):
             kinds[i] = "boilerplate"
@@ -494,10 +497,13 @@ def decide(
     _notice_head(kinds, norms, feats)
     titled = False
     for i, kind in enumerate(fixed):
-        if kind is not None:  # the document's word over the rules' (one title: a second is a heading)
+        if kind == "display":
+            kinds[i] = kinds[i] if kinds[i] in ("title", "heading") else "heading"
+        elif kind is not None:  # the document's word over the rules' (one title: a second is a heading)
             kinds[i] = "heading" if kind == "title" and titled else kind
             titled = titled or kind == "title"
-            labels[i] = None  # a heading, a title or a page header is no speaker's turn
+        if kind is not None:
+            labels[i] = None  # a headline or a page header is no speaker's turn
     out: list[LineDecision] = []
     speaker: str | None = None
     origin: tuple[int, tuple[int, int]] = (0, (0, 0))  # where the current speaker's label is written

@@ -360,6 +360,16 @@ def _briefing(tmp_path: Path) -> tuple[Path, Path, Segment]:
     return src, out, next(s for s in load_document(out / "briefing.jsonl").segments if s.text == SPEECH)
 
 
+def test_word_outputs_are_byte_identical_with_source_date_epoch(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1765000000")
+    src = _release_docx(tmp_path / "briefing.docx")
+    for out in ("a", "b"):
+        _translate(src, tmp_path / out)
+    for name in ("briefing.docx", "briefing.en.docx"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
 def _edit(path: Path, seg_id: str, english: str, saved_as: Path, chinese: str | None = None) -> None:
     import docx
 
