@@ -32,7 +32,8 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # written with a tone mark (as converters leave them: 發(fā)). Requiring the tone mark keeps
 # (Leyte), (2019) and (原载人民公安报) intact.
 PINYIN_ANNOTATION = re.compile(
-    rf"(?<=[{CJK}])[(（] ?([a-zü]{{0,5}}[{_TONED}][a-zü]{{0,5}}) ?[)）]"  # converters also leave 會(huì )
+    # converters also leave 會(huì ); in a PDF's text layer the character may be a radical (⻑ for 長)
+    rf"(?<=[{CJK}\u2e80-\u2fdf])[(（] ?([a-zü]{{0,5}}[{_TONED}][a-zü]{{0,5}}) ?[)）]"
 )
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile("[ \t\u00a0\u3000\u2002-\u200a\u202f\u205f]+")

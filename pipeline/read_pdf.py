@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -49,6 +50,7 @@ class _Line:
     size: float  # the commonest character size on the line
     bold: bool
     text: str
+    lead: float = 0.0  # the width of what the line starts with that no line break can split
     col: tuple[float, float] = (0.0, 0.0)  # the column's left and right edges
 
 
@@ -87,7 +89,8 @@ def read_pdf(data: bytes, name: str) -> PdfText:
         raise InputError(f"{name}: this PDF's text layer has no Unicode mapping for its font (the text reads as "
                          "(cid:NN) codes); export it again with embedded fonts, or run OCR on it")
     body, dropped = _drop_furniture(pages, [h for _, h in sizes])
-    lines = [ln for page, (w, _) in zip(body, sizes, strict=True) for ln in _reading_order(page, w)]
+    edges = _text_block([ln for page in body for ln in page])
+    lines = [ln for page, (w, _) in zip(body, sizes, strict=True) for ln in _reading_order(page, w, edges)]
     paragraphs, kinds = _paragraphs(lines)
     notes = [f"{dropped} running header, footer or page-number lines of the PDF left out"] if dropped else []
     return PdfText(paragraphs, kinds, dropped, notes)
@@ -112,18 +115,34 @@ def _page_rows(page: object, index: int) -> list[_Line]:
                 last.append(c)
                 continue
         rows.append([c])
+    # Ruled tables (pdfplumber finds them by their lines) are read row by row: a row's cells are
+    # one line, never taken for columns.
+    tables = [t.bbox for t in page.find_tables()]  # type: ignore[attr-defined]
+
+    def in_table(c: dict) -> bool:
+        x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+        return any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in tables)
+
     out: list[_Line] = []
     for row in rows:
         row.sort(key=lambda c: c["x0"])
         piece: list[dict] = []
         for c in row:
-            if piece and c["x0"] - piece[-1]["x1"] > 2 * max(c["size"], 1.0):
+            gap = piece and c["x0"] - piece[-1]["x1"] > 2 * max(c["size"], 1.0)
+            if gap and not (in_table(c) and in_table(piece[-1])):
                 out.append(_line(piece, index))
                 piece = []
+            elif gap:
+                piece.append({**c, "text": " "})  # the next cell of a table row
             piece.append(c)
         if piece:
             out.append(_line(piece, index))
     return [ln for ln in out if ln.text.strip()]
+
+
+# Punctuation that CJK fonts draw with one glyph for two code points, read back as the one
+# Chinese text does not use: a horizontal bar for the em dash of ——, a division slash for ／.
+_SHARED_GLYPHS = str.maketrans({"\u2015": "\u2014", "\u2215": "\uff0f"})
 
 
 def _line(chars: list[dict], page: int) -> _Line:
@@ -132,11 +151,32 @@ def _line(chars: list[dict], page: int) -> _Line:
         if i and c["x0"] - chars[i - 1]["x1"] > 0.25 * c["size"] and not text.endswith(" ") and c["text"] != " ":
             text += " "  # a space the text layer does not carry as a character
         text += c["text"]
+    text = unicodedata.normalize("NFC", text)  # a tone mark may come as a combining character
+    text = "".join(unicodedata.normalize("NFKC", ch) if "\ufb00" <= ch <= "\ufb06" else ch for ch in text)  # ﬁ
     sizes = Counter(round(c["size"], 1) for c in chars if c["text"].strip())
     bold = sum("bold" in str(c.get("fontname", "")).lower() for c in chars) > len(chars) / 2
     return _Line(page, chars[0]["x0"], max(c["x1"] for c in chars), min(c["top"] for c in chars),
                  max(c["bottom"] for c in chars), sizes.most_common(1)[0][0] if sizes else 0.0, bold,
-                 re.sub(r"\s+", " ", text).strip())
+                 re.sub(r"\s+", " ", text.translate(_SHARED_GLYPHS)).strip(), _lead_width(chars))
+
+
+# What cannot start a line in Chinese typesetting: it goes down with the character before it.
+_NO_LINE_START = set("，。、；：！？）》」』”’%,.;:!?)]")
+
+
+def _lead_width(chars: list[dict]) -> float:
+    """The width of the line's first unbreakable unit: a Latin word or number (up to a space or
+    a Chinese character), or one Chinese character with the punctuation that may not start a
+    line. Where the line above stops short by less than this, the unit could not fit there."""
+    first = chars[0]
+    end = first["x1"]
+    latin = not HAN.match(first["text"]) and first["text"] not in "\u3000 "
+    for c in chars[1:]:
+        ch = c["text"]
+        if (latin and (ch.isspace() or HAN.match(ch))) or (not latin and ch not in _NO_LINE_START):
+            break
+        end = c["x1"]
+    return float(end - first["x0"])
 
 
 # ---------------------------------------------------------------------------- furniture
@@ -200,21 +240,36 @@ def _gutter(lines: list[_Line], width: float) -> float | None:
         x += 2.0
     if best is None or best_score < 3:
         return None
-    # Text set in columns fills each column: most left-hand lines end at the gutter. A table's
-    # cells end where their text does; a table is read row by row, not as columns.
-    lefts = [ln for ln in lines if ln.x1 < best]
-    edge = max(ln.x1 for ln in lefts)
-    full = sum(1 for ln in lefts if ln.x1 >= edge - 2.5 * max(ln.size, 1.0))
-    return best if full >= 0.5 * len(lefts) else None
+    # Text set in columns fills its columns: many lines end at their column's edge (a wrapped
+    # line). A table's cells end where their text does; a table is read row by row.
+    full = 0
+    sides = ([ln for ln in lines if ln.x1 < best], [ln for ln in lines if ln.x0 > best])
+    for side in sides:
+        edge = max(ln.x1 for ln in side)
+        full += sum(1 for ln in side if ln.x1 >= edge - 2.5 * max(ln.size, 1.0))
+    return best if full >= 0.3 * sum(len(side) for side in sides) else None
 
 
-def _reading_order(page: list[_Line], width: float) -> list[_Line]:
+def _text_block(lines: list[_Line]) -> tuple[float, float]:
+    """The left and right edges of the document's text block, over all its pages: a page of
+    short lines, or one whose every line is indented, has no edge of its own to measure by.
+    Left: the leftmost start that two lines share (a stray mark is not the margin); right: the
+    95th percentile of line ends, over lines long enough to wrap."""
+    if not lines:
+        return 0.0, 0.0
+    starts = Counter(round(ln.x0) for ln in lines)
+    shared = [x for x, n in starts.items() if n >= 2]
+    left = float(min(shared)) if shared else min(ln.x0 for ln in lines)
+    ends = sorted(ln.x1 for ln in lines if len(ln.text) >= 8) or sorted(ln.x1 for ln in lines)
+    return left, ends[min(len(ends) - 1, int(0.95 * len(ends)))]
+
+
+def _reading_order(page: list[_Line], width: float, edges: tuple[float, float]) -> list[_Line]:
     """A page's lines in reading order: rows that cross the gutter (a headline over both columns)
     as they come, and between them the left column's lines, then the right column's."""
     if not page:
         return []
-    left_edge = min(ln.x0 for ln in page)
-    right_edge = max(ln.x1 for ln in page)
+    left_edge, right_edge = edges
     gutter = _gutter(page, width)
     page = sorted(page, key=lambda ln: (ln.top, ln.x0))
     if gutter is None:
@@ -290,8 +345,8 @@ def _runs_on(prev: _Line, ln: _Line, step: float) -> bool:
     size = max(prev.size, 1.0)
     if abs(prev.size - ln.size) > 0.15 * size or prev.bold != ln.bold:
         return False
-    if prev.x1 < prev.col[1] - 1.5 * size:
-        return False  # the line stops short of the edge: its paragraph ends here
+    if prev.x1 < prev.col[1] - 1.5 * size and prev.x1 + 0.5 * size + ln.lead <= prev.col[1]:
+        return False  # the line stops short of the edge, and the next one's start would have fit
     if ln.x0 > ln.col[0] + 0.8 * size:
         return False  # an indented line starts a paragraph
     same_flow = prev.page == ln.page and prev.col == ln.col
