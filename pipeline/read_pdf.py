@@ -32,10 +32,6 @@ _BAND = 0.12
 _PAGE_NUMBER = re.compile(
     r"^[\s\-–—_·.]*(第\s*\d+\s*页(\s*[/,，]?\s*共\s*\d+\s*页)?|\d+(\s*/\s*\d+)?|page\s*\d+(\s*of\s*\d+)?"
     r"|[-–—]\s*\d+\s*[-–—])[\s\-–—_·.]*$", re.I)
-# Chinese on both sides of a line break joins without a space; the radicals the text layer may
-# use count as Chinese (normalize.clean unifies them later, by the script of the whole text).
-_CJK_END = re.compile(f"({HAN.pattern}|[\u2e80-\u2fdf，。、；：！？”）》])$")
-_CJK_START = re.compile(f"^({HAN.pattern}|[\u2e80-\u2fdf，。、；：！？“（《])")
 
 
 @dataclass
@@ -354,10 +350,12 @@ def _runs_on(prev: _Line, ln: _Line, step: float) -> bool:
 
 
 def _join(lines: list[_Line]) -> str:
+    """A paragraph's lines as one: a space only where a line break fell between two Latin words
+    (Chinese text has none at a break, nor between a Chinese character and a Latin one)."""
     text = lines[0].text
     for ln in lines[1:]:
-        cjk = _CJK_END.search(text) and _CJK_START.match(ln.text)
-        text += ln.text if cjk or text.endswith("-") else " " + ln.text
+        latin = text[-1:].isascii() and text[-1:] not in "-/" and ln.text[:1].isascii()
+        text += " " + ln.text if latin else ln.text
     return text
 
 
