@@ -96,8 +96,8 @@ def read_pdf(data: bytes, name: str) -> PdfText:
 
 
 def _page_rows(page: object, index: int) -> list[_Line]:
-    """The page's characters grouped into rows, each row cut into pieces where a gap wider than
-    two characters opens (a gutter between columns, a tab stop)."""
+    """The page's characters grouped into rows, each row cut into pieces where a gap of about a
+    character or more opens (a gutter between columns, a tab stop; justified text has none)."""
     chars = [c for c in page.chars if c.get("upright", True) and c["text"]]  # type: ignore[attr-defined]
     chars.sort(key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"]))
     rows: list[list[dict]] = []
@@ -124,7 +124,7 @@ def _page_rows(page: object, index: int) -> list[_Line]:
         row.sort(key=lambda c: c["x0"])
         piece: list[dict] = []
         for c in row:
-            gap = piece and c["x0"] - piece[-1]["x1"] > 2 * max(c["size"], 1.0)
+            gap = piece and c["x0"] - piece[-1]["x1"] > 0.9 * max(c["size"], 1.0)
             if gap and not (in_table(c) and in_table(piece[-1])):
                 out.append(_line(piece, index))
                 piece = []
@@ -144,8 +144,11 @@ _SHARED_GLYPHS = str.maketrans({"\u2015": "\u2014", "\u2215": "\uff0f"})
 def _line(chars: list[dict], page: int) -> _Line:
     text = ""
     for i, c in enumerate(chars):
-        if i and c["x0"] - chars[i - 1]["x1"] > 0.25 * c["size"] and not text.endswith(" ") and c["text"] != " ":
-            text += " "  # a space the text layer does not carry as a character
+        gap = i and c["x0"] - chars[i - 1]["x1"] > 0.25 * c["size"]
+        if gap and text[-1:].isascii() and c["text"].isascii() and not text.endswith(" ") and c["text"] != " ":
+            # a space between Latin words that the text layer does not carry as a character (a
+            # gap beside a Chinese character is justification's, or a table cell's edge)
+            text += " "
         text += c["text"]
     text = unicodedata.normalize("NFC", text)  # a tone mark may come as a combining character
     text = "".join(unicodedata.normalize("NFKC", ch) if "\ufb00" <= ch <= "\ufb06" else ch for ch in text)  # ﬁ
