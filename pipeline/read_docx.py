@@ -176,8 +176,10 @@ def convert_doc(data: bytes, name: str) -> bytes:
         src = Path(tmp) / "release.doc"
         src.write_bytes(data)
         try:
-            subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp}/profile", "--convert-to",
-                            "docx", "--outdir", tmp, str(src)], capture_output=True, timeout=180, check=True)
+            # the Word 97 filter named: left to guess, LibreOffice imports any bytes as plain text
+            subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp}/profile",
+                            "--infilter=MS Word 97", "--convert-to", "docx", "--outdir", tmp, str(src)],
+                           capture_output=True, timeout=180, check=True)
             return (Path(tmp) / "release.docx").read_bytes()
         except (OSError, subprocess.SubprocessError) as exc:
             raise InputError(f"{how} (LibreOffice could not convert it: {type(exc).__name__})") from exc

@@ -297,7 +297,8 @@ def test_old_word_doc_is_refused_with_how_to_convert(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["segment", str(doc)])
     assert r.exit_code == 1
     lines = [ln for ln in r.stderr.splitlines() if "notice.doc" in ln]
-    assert len(lines) == 1 and ".docx" in lines[0] and "Traceback" not in r.output
+    assert len(lines) == 1 and "old Word .doc" in lines[0] and "save it as .docx" in lines[0]
+    assert "Traceback" not in r.output
 
 
 def test_old_word_doc_is_converted_where_libreoffice_is_installed(tmp_path: Path) -> None:
