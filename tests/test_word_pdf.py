@@ -459,6 +459,25 @@ def test_reviewed_docx_with_tracked_changes_merges_the_english_as_accepted(tmp_p
     assert after[seg.id].target == "Good morning, everyone."
 
 
+def test_word_comments_on_a_row_are_the_reviewers_notes(tmp_path: Path) -> None:
+    import docx
+
+    _, out, seg = _briefing(tmp_path)
+    word = docx.Document(str(out / "briefing.docx"))
+    row = next(r for r in word.tables[0].rows if r.cells[0].text == seg.id)
+    word.add_comment(row.cells[3].paragraphs[0].runs, text="Check the greeting with the press office.",
+                     author="Wang Fang")
+    word.save(str(tmp_path / "commented.docx"))
+    r = CliRunner().invoke(main, ["merge", str(tmp_path / "commented.docx"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    after = {s.id: s for s in load_document(out / "briefing.jsonl").segments}
+    assert after[seg.id].review is not None
+    assert after[seg.id].review.notes == ("Wang Fang: Check the greeting with the press office.",)
+    assert after[seg.id].target == seg.target  # a note alone changes no English
+    rows = {r[0]: r for r in _rows(out / "briefing.docx")}
+    assert "reviewer: Wang Fang: Check the greeting" in rows[seg.id][4]
+
+
 def test_reviewed_docx_with_changed_chinese_or_another_release_is_refused(tmp_path: Path) -> None:
     _, out, seg = _briefing(tmp_path)
     before = {p.name: p.read_bytes() for p in out.iterdir()}

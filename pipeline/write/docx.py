@@ -19,7 +19,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..errors import UsageError
-from ..read_docx import element_text
+from ..read_docx import W, element_text, xpath
 from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment
 from .notes import warnings_for
 from .xliff import source_language
@@ -202,7 +202,8 @@ def render(doc: Document) -> bytes:
             if heading:
                 for cell in cells:
                     _shade(cell, "EDEDED")
-        _write_cell(cells[4], "; ".join(warnings_for(seg)), size=8)
+        notes = [*warnings_for(seg), *(f"reviewer: {n}" for n in (seg.review.notes if seg.review else ()))]
+        _write_cell(cells[4], "; ".join(notes), size=8)
     # Word reads the cells' widths, LibreOffice the table grid's: both are set
     for column, width in zip(table.columns, WIDTHS_CM, strict=True):
         column.width = Cm(width)
@@ -242,6 +243,22 @@ def _cells_text(cells: Iterable[Any]) -> list[str]:
     return [" ".join(element_text(c._tc).split("\n")).strip() for c in cells]
 
 
+def _comments(word: Any) -> dict[str, str]:
+    """The document's Word comments by id, as "author: text"."""
+    part = next((p for p in word.part.package.iter_parts() if str(p.partname) == "/word/comments.xml"), None)
+    if part is None:
+        return {}
+    from lxml import etree
+
+    out: dict[str, str] = {}
+    for el in xpath(etree.fromstring(part.blob), "./w:comment"):
+        text = " ".join(element_text(p).strip() for p in xpath(el, ".//w:p")).strip()
+        author = el.get(f"{{{W}}}author") or ""
+        if text:
+            out[el.get(f"{{{W}}}id") or ""] = f"{author}: {text}" if author else text
+    return out
+
+
 def read_reviewed(path: Path) -> ReviewedFile:
     """The English column of a reviewed bilingual .docx, with tracked changes accepted; the
     release named by the document's properties (any file name will do)."""
@@ -260,7 +277,8 @@ def read_reviewed(path: Path) -> ReviewedFile:
         raise UsageError(f"{path}: not a zhen review document (its properties name no release); nothing merged")
     skipped = set(filter(None, props.get(PROP_SKIPPED, "").split(",")))
     editor = word.core_properties.last_modified_by
-    review = Review(by=editor if editor and editor != "zhen" else None)
+    editor = editor if editor and editor != "zhen" else None
+    comments = _comments(word)
     units: list[ReviewedUnit] = []
     for table in word.tables:
         if not table.rows:
@@ -274,10 +292,14 @@ def read_reviewed(path: Path) -> ReviewedFile:
             cells = _cells_text(row.cells)
             if len(cells) <= max(col_id, col_en) or not _ID.match(cells[col_id]) or cells[col_id] in skipped:
                 continue
+            # Word comments on the row's English or Chinese are the reviewer's notes on the unit
+            noted = [row.cells[c] for c in (col_en, col_zh) if c is not None]
+            notes = tuple(comments[i] for cell in noted
+                          for i in xpath(cell._tc, ".//w:commentReference/@w:id") if i in comments)
             units.append(ReviewedUnit(
                 id=cells[col_id], target=cells[col_en],
                 source=cells[col_zh] if col_zh is not None and col_zh < len(cells) else None,
-                document=document, review=review))
+                document=document, review=Review(notes=tuple(dict.fromkeys(notes)), by=editor)))
     if not units:
         raise UsageError(f"{path}: no review table (ID, Chinese, English columns) in this document; nothing merged")
     return ReviewedFile("docx", tuple(units), checksum, document)
