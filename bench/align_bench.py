@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.align import AlignParams, align_sentences
+from pipeline.corpus.align import AlignParams, align_sentences
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "wmt18-zh-en.tsv"
 

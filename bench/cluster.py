@@ -194,7 +194,7 @@ def main() -> None:
     bench = _bench()
     from pipeline.engines.ctranslate2 import CT2Marian
     from pipeline.records import EngineOptions, ModelRef, TranslateOptions
-    from pipeline.run import run_translate, run_translate_cluster
+    from pipeline.run import run_translate
 
     _, ct2, _ = bench.build(bench.WORK)
     work = Path(tempfile.mkdtemp(prefix="zhen-cluster-bench-"))
@@ -221,8 +221,8 @@ def main() -> None:
             sampler = threading.Thread(target=actor_memory, args=(groups, peak, stop), daemon=True)
             sampler.start()
             t = time.perf_counter()
-            report = run_translate_cluster([str(inputs)], work / "cluster", replace(options, cluster=address),
-                                           engine_kwargs={"fixed_ratio": bench.RATIO, "workers": 1})
+            report = run_translate([str(inputs)], work / "cluster", replace(options, cluster=address),
+                                   engine_kwargs={"fixed_ratio": bench.RATIO, "workers": 1})
             rows.append((f"cluster: 2 nodes x 1 CPU, {report.cluster.rsplit(', ', 1)[-1] if report.cluster else ''}",
                          time.perf_counter() - t, len([r for r in report.results if not r.error]),
                          sum(r.segments for r in report.results)))

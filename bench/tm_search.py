@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.engines.memory import TranslationMemory
+from pipeline.memory import TranslationMemory
 
 
 def main(n: int) -> None:

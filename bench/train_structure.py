@@ -23,9 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.normalize import clean  # noqa: E402
-from pipeline.read import read_source  # noqa: E402
-from pipeline.score import (  # noqa: E402  # noqa: E402
+from pipeline.corpus.score import (  # noqa: E402  # noqa: E402
     FileScore,
     ScoreReport,
     annotated_pairs,
@@ -35,6 +33,8 @@ from pipeline.score import (  # noqa: E402  # noqa: E402
     load_annotation,
     score_units,
 )
+from pipeline.normalize import clean  # noqa: E402
+from pipeline.read import read_source  # noqa: E402
 from pipeline.segment import _lines, segment  # noqa: E402
 from pipeline.structure import KINDS, MODEL_FILE, StructureModel, load_model, page_features  # noqa: E402
 

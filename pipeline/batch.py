@@ -15,14 +15,15 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 from .errors import InputError, UsageError
 from .provenance import same_settings
-from .records import Provenance, Source
-from .write import SUMMARY_SUFFIX, output_paths, summary_path
+from .records import Document, Provenance, Source
+from .write import EXCHANGE_FORMATS, SUMMARY_SUFFIX, output_paths, summary_path, write_document
+from .write import summary as summary_md
 
 INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".doc", ".pdf")
 T = TypeVar("T")
@@ -35,6 +36,39 @@ _OUTPUT_SUFFIXES = (SUMMARY_SUFFIX, ".en.txt", ".md", ".html", ".en.docx", ".doc
 # naming one on the command line still translates it).
 _NOT_RELEASES = {"readme", "license", "licence", "copying", "changelog", "changes", "history", "contributing",
                  "authors", "notice", "todo", "code_of_conduct", "security"}
+
+
+@dataclass
+class DocResult:
+    input: str
+    outputs: list[Path] = field(default_factory=list)
+    segments: int = 0
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+    skipped: bool = False  # up to date: made earlier with the same settings
+
+
+def write_outputs(doc: Document, out_dir: Path, formats: Sequence[str], summary_json: bool) -> DocResult:
+    """Every output of one document; its summary too when it has one. An output folder that
+    fills up or turns read-only fails this document, not the run."""
+    try:
+        extra = summary_files(doc, out_dir, summary_json) if doc.summary is not None else {}
+        written = write_document(doc, out_dir, formats, extra)
+        return DocResult(doc.source.path, written, len(doc.segments), warnings=doc.warnings)
+    except OSError as exc:
+        reason = f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"
+        return DocResult(doc.source.path, error=reason)
+
+
+def summary_files(doc: Document, out_dir: Path, with_json: bool) -> dict[Path, str]:
+    """NAME.summary.md, and NAME.summary.json (provenance + the summary record) when asked."""
+    assert doc.summary is not None
+    files = {summary_path(doc.source.name, out_dir): summary_md.render(doc.summary, doc)}
+    if with_json:
+        files[out_dir / f"{doc.source.name}.summary.json"] = json.dumps(
+            {"provenance": asdict(doc.provenance) if doc.provenance else None, **doc.summary.to_record()},
+            ensure_ascii=False, indent=2) + "\n"
+    return files
 
 
 @dataclass
@@ -255,13 +289,9 @@ def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Pro
     return True
 
 
-# The exchange formats a reviewer edits in place (the others are views, rewritten at will).
-EXCHANGE_FORMATS = ("xliff", "tmx", "docx")
-
-
 def edited_exchange_files(name: str, out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    """This release's XLIFF, TMX and Word-table outputs that changed since zhen wrote them (their checksum
-    differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
+    """This release's exchange outputs (XLIFF, TMX, the Word table) that changed since zhen wrote
+    them (their checksum differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
     must not write over."""
     try:
         with (out_dir / f"{name}.jsonl").open(encoding="utf-8") as fh:

@@ -18,6 +18,7 @@ whole, and `--cluster` then says how to get it.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import pickle
@@ -29,24 +30,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .engines import engine_class
+from .batch import DocResult
+from .cedict import cedict_gloss
+from .engines import engine_class, load_translator
 from .engines.base import MarianEngine, SpmTokenCounter, Translator
-from .engines.memory import CachedTranslator
-from .errors import UsageError
+from .errors import UsageError, ZhenError
+from .flow import ON_ACTORS, Context, Stage, pipe, read_one, segment_one
 from .glossary import Glossary, jieba_module
+from .memory import CachedTranslator
+from .provenance import now
+from .read import max_bytes, read_bytes
 from .records import Document, ModelRef, Source, TranslateOptions, Translation
-from .termbase import cedict_gloss
 
 INSTALL = "pip install 'zhen[cluster]'"
 # Segmenting a chunk takes about a fifteenth of translating it: one segmenter keeps about 15
 # actors fed; one for every 8 (at least 2, so the first chunks are ready together) leaves room.
 ACTORS_PER_SEGMENTER = 8
-# What pipeline.run hands in, so that each step is the one a local run takes: reading (path,
-# bytes) -> Source or its error line; segmenting (source, token budget, token counter) ->
-# Document or its error line; the translation stage with its checks.
-Read = Callable[[str, bytes], Source | str]
-SegmentOne = Callable[[Source, int, Callable[[str], int]], Document | str]
-TranslateChecked = Callable[[Sequence[Document], Translator, Glossary | None, TranslateOptions], list[Document]]
+
+
+def actor_stages(docs: list[Document], ctx: Context) -> list[Document]:
+    """What an actor does to a chunk: the flow's translation stages, those of a local run."""
+    return pipe(docs, ctx, ON_ACTORS)
 
 
 def import_ray() -> Any:
@@ -205,12 +209,12 @@ def _counter(spm: bytes) -> SpmTokenCounter:
     return SpmTokenCounter(path)
 
 
-def read_batch(batch: dict[str, Any], read: Read) -> dict[str, list[Any]]:
+def read_batch(batch: dict[str, Any]) -> dict[str, list[Any]]:
     """Task: decode a batch of inputs; what the driver needs to name them and to decide what is
     up to date comes back (name, checksum, size), or the input's one-line error."""
     out: dict[str, list[Any]] = {"i": [], "path": [], "name": [], "sha256": [], "chars": [], "error": []}
     for i, path, data in zip(batch["i"], batch["path"], batch["data"], strict=True):
-        src = read(str(path), bytes(data))
+        src = read_one(str(path), bytes(data))
         out["i"].append(int(i))
         out["path"].append(str(path))
         out["name"].append(src.name if isinstance(src, Source) else "")
@@ -229,11 +233,10 @@ class Segmenter:
     would load them again in a new process, taking that CPU from the actors (measured: 8
     processes for 10 chunks, about 15 CPU-seconds)."""
 
-    def __init__(self, job_box: list[Any], read: Read, segment: SegmentOne) -> None:
+    def __init__(self, job_box: list[Any]) -> None:
         import ray
 
         self.job: Job = ray.get(job_box[0])
-        self.read, self.segment = read, segment
         self.count = _counter(self.job.spm)
         jieba_module()  # loaded while the first chunk is on its way, not when it is here
 
@@ -242,10 +245,10 @@ class Segmenter:
         for chunk, items in zip(batch["chunk"], batch["items"], strict=True):
             docs: list[tuple[int, str, Document | str]] = []
             for i, path, name, data in pickle.loads(items):
-                src = self.read(path, data)
+                src = read_one(path, data)
                 if isinstance(src, Source):
-                    docs.append((i, path, self.segment(replace(src, name=name), self.job.options.max_tokens,
-                                                       self.count)))
+                    docs.append((i, path, segment_one(replace(src, name=name), self.job.options.max_tokens,
+                                                      self.count)))
                 else:
                     docs.append((i, path, src))
             out["chunk"].append(int(chunk))
@@ -259,7 +262,7 @@ class TranslateActor:
     cannot translate is retried alone, so that it fails alone."""
 
     def __init__(self, job_box: list[Any], model_box: list[Any], memory_box: list[Any],
-                 translate: TranslateChecked) -> None:
+                 translate: Stage) -> None:
         import ray
 
         # Everything big comes through the object store by reference, boxed so that Ray neither
@@ -272,11 +275,15 @@ class TranslateActor:
         ref = replace(job.model, path=folder)
         engine: MarianEngine = engine_class(job.engine)(ref, job.options.engine, **job.engine_kwargs)
         self.memory = SnapshotMemory(ray.get(memory_box[0]) if job.context is not None else {})
-        self.translator: Translator = engine
+        translator: Translator = engine
         if job.context is not None:
             cached = CachedTranslator(engine, self.memory, {})
             cached.context = job.context  # the driver's, so that the keys are those of its memory
-            self.translator = cached
+            translator = cached
+        # The flow's context as the actor sees it: the memory's snapshot remembers glossary matches;
+        # reviewed English and fuzzy matches are the driver's stages.
+        self.ctx = Context(translator, job.glossary, job.options,
+                           memo=self.memory if job.context is not None else None)
         # The checks' dictionaries (jieba's, CC-CEDICT's) load here, while the first chunk is being
         # segmented, rather than on the critical path of its translation.
         jieba_module()
@@ -288,8 +295,7 @@ class TranslateActor:
             items: list[tuple[int, str, Document | str]] = pickle.loads(blob)
             docs = [d for _, _, d in items if isinstance(d, Document)]
             try:
-                done: list[Document | str] = list(self.translate(docs, self.translator, self.job.glossary,
-                                                                 self.job.options))
+                done: list[Document | str] = list(self.translate(docs, self.ctx))
             except Exception:
                 done = [self._one(d) for d in docs]
             results = iter(done)
@@ -307,7 +313,7 @@ class TranslateActor:
 
     def _one(self, doc: Document) -> Document | str:
         try:
-            return self.translate([doc], self.translator, self.job.glossary, self.job.options)[0]
+            return self.translate([doc], self.ctx)[0]
         except Exception as exc:  # one bad document must not sink its chunk
             return f"{doc.source.path}: cannot translate ({type(exc).__name__}: {exc})"
 
@@ -328,10 +334,10 @@ def cpus(ray: Any) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def read_all(ray: Any, items: list[dict[str, Any]], read: Read) -> list[dict[str, Any]]:
+def read_all(ray: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Decoding as tasks over the whole cluster; names, checksums and sizes come back, in input order."""
     ds = ray.data.from_items(items, override_num_blocks=max(1, min(len(items), 4 * cpus(ray))))
-    rows = ds.map_batches(read_batch, fn_kwargs={"read": read}, batch_size=None).take_all()
+    rows = ds.map_batches(read_batch, batch_size=None).take_all()
     return sorted(rows, key=lambda r: r["i"])
 
 
@@ -344,8 +350,8 @@ def pool_size(ray: Any, job: Job, chunks: int) -> int:
     return max(1, min(cpus(ray) // (job.options.engine.threads or 1), chunks))
 
 
-def translate_stream(ray: Any, chunks: list[list[tuple[int, str, str, bytes]]], job: Job, read: Read,
-                     segment: SegmentOne, translate: TranslateChecked, model_files_ref: Any,
+def translate_stream(ray: Any, chunks: list[list[tuple[int, str, str, bytes]]], job: Job, translate: Stage,
+                     model_files_ref: Any,
                      memory_ref: Any) -> Iterator[Translated]:
     """The chosen documents, chunk by chunk (index, path, output name, bytes), read and
     segmented as tasks, then translated by the actor pool; each document yielded as soon as
@@ -361,7 +367,7 @@ def translate_stream(ray: Any, chunks: list[list[tuple[int, str, str, bytes]]], 
     # so that a cluster whose CPUs all hold actors still feeds them.
     job_ref = ray.put(job)
     docs = ds.map_batches(Segmenter, batch_size=1, num_cpus=0,
-                          fn_constructor_kwargs={"job_box": [job_ref], "read": read, "segment": segment},
+                          fn_constructor_kwargs={"job_box": [job_ref]},
                           compute=ray.data.ActorPoolStrategy(size=segmenters(size)))
     out = docs.map_batches(
         TranslateActor, batch_size=1,
@@ -380,5 +386,115 @@ def translate_stream(ray: Any, chunks: list[list[tuple[int, str, str, bytes]]], 
                              pickle.loads(memory) if memory else None, int(pid))
 
 
-__all__ = ["INSTALL", "Job", "Segmenter", "SnapshotMemory", "TranslateActor", "Translated", "connect", "import_ray",
-           "model_files", "pool_size", "read_all", "stage_model", "translate_stream"]
+# ---------------------------------------------------------------------------- the backend of run_translate
+
+
+class RayBackend:
+    """run_translate's backend for a Ray cluster: the same outputs, byte for byte, as a local run.
+
+    The driver lists the inputs and reads their bytes; decoding, segmenting and the translation
+    stages run on the cluster; run_translate names the documents, skips what is up to date and
+    runs the driver's stages and writes each document as its chunk comes back, exactly once.
+    The translation memory is read by the actors from a snapshot and written here alone.
+    Ctrl-C stops the job (the driver leaving ends it); a second run does the rest."""
+
+    def __init__(self, options: TranslateOptions, engine_kwargs: dict[str, Any] | None = None) -> None:
+        import_ray()  # a missing extra is a setup error, found before any work
+        assert options.cluster
+        self.options, self.engine_kwargs = options, dict(engine_kwargs or {})
+        self.ray: Any = None
+        self.loaded: MarianEngine | None = None
+        self.data: dict[str, tuple[int, bytes]] = {}  # by path: input order and bytes
+        self.sizes: dict[int, int] = {}  # by id() of a source stub: its characters
+        self.actors = 0
+        self.out_dir: Path | None = None
+
+    def read(self, paths: Sequence[str], stdin: bytes | None) -> tuple[list[Source], list[DocResult]]:
+        """The inputs' bytes read here, decoded as tasks on the cluster: stubs (no text) named
+        by the driver, or each input's one-line error."""
+        failures: list[DocResult] = []
+        items: list[dict[str, Any]] = []
+        max_bytes()
+        for i, path in enumerate(paths):
+            try:
+                data = stdin if path == "-" and stdin is not None else read_bytes(path)
+                items.append({"i": i, "path": path, "data": data})
+                self.data[path] = (i, data)
+            except ZhenError as exc:
+                failures.append(DocResult(path, error=str(exc)))
+        if not items:
+            return [], failures
+        self.engine(self.options)  # what decides provenance; a missing model stops here, before the cluster
+        # Settings that decide outputs and live in the environment travel with the job.
+        env = {k: os.environ[k] for k in ("SOURCE_DATE_EPOCH", "ZHEN_MAX_MB") if k in os.environ}
+        self.ray = connect(self.options.cluster or "", env)
+        meta = read_all(self.ray, items)
+        failures += [DocResult(m["path"], error=m["error"]) for m in meta if m["error"]]
+        stubs = []
+        for m in meta:
+            if not m["error"]:
+                stubs.append(Source(name=m["name"], path=m["path"], raw="", encoding="", sha256=m["sha256"]))
+                self.sizes[id(stubs[-1])] = int(m["chars"])
+        return stubs, failures
+
+    def engine(self, options: TranslateOptions) -> MarianEngine:
+        if self.loaded is None:
+            engine = load_translator(options.engine)
+            if self.engine_kwargs:
+                engine = type(engine)(engine.model, options.engine, **self.engine_kwargs)
+            self.loaded = engine
+        return self.loaded
+
+    def chars(self, src: Source) -> int:
+        return self.sizes[id(src)]
+
+    def translate(self, groups: list[list[Source]], ctx: Context) -> Iterator[Document | DocResult]:
+        if not groups:
+            return
+        engine, ray = self.engine(self.options), self.ray
+        self.out_dir = ctx.out_dir
+        context = ctx.translator.context if isinstance(ctx.translator, CachedTranslator) else None
+        job = Job(self.options, ctx.glossary, engine.engine, engine.model,
+                  {name: len(blob) for name, blob in model_files(engine.model.path).items()},
+                  (engine.model.path / "source.spm").read_bytes(), context, self.engine_kwargs)
+        work = [[(self.data[s.path][0], s.path, s.name, self.data[s.path][1]) for s in g] for g in groups]
+        self.actors = pool_size(ray, job, len(work))
+        model_ref = ray.put(model_files(engine.model.path))
+        tm = ctx.memory
+        memory_ref = ray.put(tm.entries(context) if tm is not None and context is not None else {})
+        written: set[int] = set()
+        for t in translate_stream(ray, work, job, actor_stages, model_ref, memory_ref):
+            if t.index in written:
+                continue  # a chunk Ray ran twice (its actor died as it finished): written already
+            written.add(t.index)
+            if t.memory is not None and tm is not None and context is not None:
+                rows, hits, misses = t.memory
+                tm.put_many(context, rows)
+                tm.hits += hits
+                tm.misses += misses
+            yield t.doc if t.doc is not None else DocResult(t.path, error=t.error or f"{t.path}: not translated")
+
+    def finish(self, names: list[str]) -> str | None:
+        """Where the run ran, for the report, and a line in OUT/.zhen-cluster.jsonl saying which
+        outputs it wrote (kept out of the outputs, which are byte for byte those of a local run)."""
+        ray = self.ray
+        if ray is None:
+            return None
+        nodes = sum(1 for n in ray.nodes() if n.get("Alive"))
+        where = (f"Ray {ray.__version__} at {self.options.cluster}: {nodes} node(s), "
+                 f"{int(ray.cluster_resources().get('CPU', 0))} CPU(s), {self.actors} translation actor(s)")
+        if names and self.out_dir is not None:
+            line = json.dumps({"cluster": where, "created": now(), "outputs": names}, ensure_ascii=False)
+            with (self.out_dir / ".zhen-cluster.jsonl").open("a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+        return where
+
+    def close(self) -> None:
+        if self.ray is not None:
+            self.ray.shutdown()  # leaving ends the job: its actors and tasks stop with the driver
+            self.ray = None
+
+
+__all__ = ["INSTALL", "Job", "RayBackend", "Segmenter", "SnapshotMemory", "TranslateActor", "Translated",
+           "actor_stages", "connect", "import_ray", "model_files", "pool_size", "read_all", "stage_model",
+           "translate_stream"]

@@ -9,6 +9,7 @@ changed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -136,8 +137,14 @@ def extract_zh(text: str) -> list[Fact]:
     """Every figure in a Chinese text (simplified or traditional), in order.
 
     Offsets point into `text`; spaces between digits and characters (`500 多万`, `9 月 1 日`,
-    common in text from the web) are looked through.
+    common in text from the web) are looked through. Extracted once per text: the facts stage
+    and the risk check's figures view read the same segment's figures.
     """
+    return list(_extract_zh_once(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _extract_zh_once(text: str) -> tuple[Fact, ...]:
     index = [i for i in range(len(text))]
     if _SPACE_IN_FIGURE.search(text):
         drop = {i for m in _SPACE_IN_FIGURE.finditer(text) for i in range(m.start(), m.end())}
@@ -150,7 +157,7 @@ def extract_zh(text: str) -> list[Fact]:
     for f in _extract_zh(squeezed):
         s, e = index[f.start], index[f.end - 1] + 1
         out.append(replace(f, start=s, end=e, text=text[s:e]))
-    return out
+    return tuple(out)
 
 
 def _claims(n: int) -> tuple[bytearray, Callable[[int, int], bool]]:
@@ -383,6 +390,12 @@ _EN_TWO = re.compile(r"\b(both|pair|couple|twice|double|doubled|twofold)\b", re.
 
 
 def extract_en(text: str) -> list[Fact]:
+    """Every figure in an English text, in order (extracted once per text, as extract_zh)."""
+    return list(_extract_en_once(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _extract_en_once(text: str) -> tuple[Fact, ...]:
     facts: list[Fact] = []
     taken, take = _claims(len(text))
 
@@ -486,7 +499,7 @@ def extract_en(text: str) -> list[Fact]:
         if take(m.start(), m.end()):  # 两国 -> "both countries", 两倍 -> "twice"
             facts.append(Fact("number", 2.0, m.group(), m.start(), m.end(), weak=True))
     facts.sort(key=lambda f: f.start)
-    return facts
+    return tuple(facts)
 
 
 def _en_glued(text: str, s: int, e: int) -> bool:

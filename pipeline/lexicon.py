@@ -1,6 +1,6 @@
 """English stems and the English a Chinese word may show up as: the lexical evidence, needing no
 model, that the aligner (pipeline.align), the term miner (pipeline.mine) and the omission check
-(pipeline.checks.length) look for. Glosses are CC-CEDICT's (through pipeline.termbase), person
+(pipeline.checks.length) look for. Glosses are CC-CEDICT's (pipeline.cedict), person
 names their pinyin, figures comparable keys (#94000 for both 9.4万 and 94,000).
 """
 
@@ -10,11 +10,11 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from .cedict import cedict_gloss
 from .glossary import jieba_module
 from .normalize import HAN_WORD
 from .records import Fact
 from .speakers import is_person_name, romanize_name
-from .termbase import cedict_gloss
 
 EN_STOP = frozenset("""
 a an the of to in on at for by with from into onto over under and or but nor so yet if then than that this

@@ -1,21 +1,30 @@
-"""Stage: bring an editor's reviewed English back into a release (over records; run.run_merge
-reads the files). Strict and lossless: a file that does not match the release unit for unit
-(same ids once each, same document, same Chinese) is refused whole; what the reviewer left
-(English, state, notes, who and when) is kept on the segment; figures and terms are checked
-again and the summary follows the new English."""
+"""Bring an editor's reviewed English back into a release: `merge` over records, and its driver
+`run_merge`, which reads the reviewed file and rewrites the release's outputs. Strict and
+lossless: a file that does not match the release unit for unit (same ids once each, same
+document, same Chinese) is refused whole; what the reviewer left (English, state, notes, who
+and when) is kept on the segment; figures and terms are checked again and the summary follows
+the new English."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+from .batch import summary_files
 from .checks import assess_segment
 from .errors import UsageError
 from .facts import check_segment, describe, unsupported
 from .glossary import verify
-from .read import sanitize
+from .memory import TranslationMemory
+from .read import max_bytes, sanitize
 from .records import Document, Review, ReviewedFile, ReviewedUnit, Segment, Summary
 from .summarize import headline_text
+from .write import FORMATS, existing_formats, summary_path, write_document
+from .write.docx import read_reviewed as read_docx_review
+from .write.docx import release_name as docx_release
+from .write.jsonl import load_document
+from .write.xliff import read_reviewed
 
 # XLIFF states that mean a reviewer approved the English as it stands.
 APPROVED = ("final", "signed-off")
@@ -80,7 +89,8 @@ def apply_review(seg: Segment, target: str, review: Review | None, facts_mode: s
     (never "fixed": the reviewer's figures are reported, not rewritten)."""
     flags = (*(f for f in seg.flags if not f.startswith("fact-") and f != "reviewed"), "reviewed")
     seg = replace(seg, target=target, flags=flags, hits=verify(target, seg.hits, enforced=False), review=review)
-    return assess_segment(check_segment(seg, "check" if facts_mode == "fix" else facts_mode))
+    mode = "check" if facts_mode == "fix" else facts_mode
+    return assess_segment(check_segment(seg, mode), facts=mode)
 
 
 def merge(doc: Document, reviewed: ReviewedFile, origin: str) -> MergeResult:
@@ -137,3 +147,54 @@ def updated_summary(doc: Document, changed: set[str]) -> tuple[Summary | None, s
             if bad:
                 dropped.append({"id": p.id, "en": p.en, "unsupported": [f.text for f in bad]})
     return replace(summ, headline=headline_text(doc), picks=picks, dropped=dropped), None
+
+
+# ---------------------------------------------------------------------------- the driver: files in, files out
+
+
+@dataclass
+class MergeReport:
+    reviewed: Path
+    changed: list[str]
+    written: list[Path]
+    figures: list[str] = field(default_factory=list)  # figures the reviewed English no longer matches
+    warnings: list[str] = field(default_factory=list)
+
+
+def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None = None) -> MergeReport:
+    """Bring a reviewed XLIFF, TMX or Word table back: rewrite every output of its release from
+    it, the summary included, and remember the reviewed English (the translation memory's
+    reviewed entries) for every later run. The reviewer's own file is read, never written."""
+    folder = out_dir or reviewed.parent
+    word = reviewed.suffix.lower() == ".docx"  # a Word review names its release in its properties
+    name = release or (docx_release(reviewed) if word else None) or reviewed.name.rsplit(".", 1)[0]
+    jsonl = folder / f"{name}.jsonl"
+    if not jsonl.exists():
+        raise UsageError(f"{jsonl}: not found; merge needs the release's JSONL output beside it", option="out_dir")
+    try:
+        size = reviewed.stat().st_size
+    except OSError as exc:
+        raise UsageError(f"{reviewed}: cannot read ({exc.strerror or exc})") from None
+    limit = max_bytes()
+    if size > limit:
+        raise UsageError(f"{reviewed}: {size // 2**20} MiB is too large for a reviewed release (limit "
+                         f"{limit // 2**20} MiB; set ZHEN_MAX_MB to raise it); nothing merged")
+    doc = load_document(jsonl)
+    result = merge(doc, read_docx_review(reviewed) if word else read_reviewed(reviewed), str(reviewed))
+    new = result.doc
+    formats = existing_formats(folder, name, FORMATS)
+    extra: dict[Path, str] = {}
+    if new.summary is not None and summary_path(name, folder).exists():
+        extra = summary_files(new, folder, (folder / f"{name}.summary.json").exists())
+    written = write_document(new, folder, formats, extra, keep=[reviewed])
+    warnings = list(result.warnings)
+    rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None)
+            for s in result.reviewed]
+    if rows:
+        tm = TranslationMemory()
+        tm.reviewed_put(rows, str(reviewed))
+        if not tm.usable:
+            warnings.append(f"{tm.broken}; the reviewed English is in the outputs but not remembered for other "
+                            "releases")
+        tm.close()
+    return MergeReport(reviewed, result.changed, written, result.figures, warnings)

@@ -11,6 +11,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+
+def cli_field(default: Any, help: str, **cli: Any) -> Any:
+    """A field described once: its help (and how it reads on the command line: flag, choices by
+    the name of their table, a minimum, an environment variable) travel in the field's metadata,
+    from which pipeline.cli builds the option. Records stay plain: nothing here imports click."""
+    return field(default=default, metadata={"help": help, **cli})
+
+
 BlockKind = Literal["title", "heading", "paragraph", "turn", "boilerplate"]
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-zh-en"
@@ -289,12 +297,19 @@ def split_english(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class SummaryOptions:
-    method: str = "extractive"  # or abstractive
-    ranker: str = "textrank"  # or embedding
-    sentences: int = 5
-    words: int | None = None  # a word budget instead of a sentence count
-    model: str = DEFAULT_SUMMARY_MODEL  # for abstractive
-    offline: bool | None = None
+    """What a summary is. Each field's help is the command line's (pipeline.cli builds the options)."""
+
+    method: str = cli_field("extractive", "extractive: the release's own key sentences, each traced to its segment; "
+                            "abstractive: a seq2seq model rewrites the English (sentences with figures not in the "
+                            "source are dropped and reported).", flag="--summarizer", choices="summarizers")
+    ranker: str = cli_field("textrank", "textrank: graph ranking over the Chinese words; embedding: the packaged "
+                            "English sentence-embedding model (all-MiniLM-L6-v2) over the translation.",
+                            choices="rankers")
+    sentences: int = cli_field(5, "Length of the summary in sentences.", min=1)
+    words: int | None = cli_field(None, "Length of the summary in English words instead (extractive).", min=5)
+    model: str = cli_field(DEFAULT_SUMMARY_MODEL, "Abstractive summarizer: hub id or local folder, found like "
+                           "--model.", flag="--summary-model")
+    offline: bool | None = None  # as the engine's
 
 
 @dataclass(frozen=True)
@@ -365,14 +380,24 @@ class EngineOptions:
     engine, whose settings() are derived from it: a new engine option is a field here and a
     click option, nothing in between."""
 
-    model: str = DEFAULT_MODEL
-    engine: str = "auto"  # auto, torch, ctranslate2
-    beams: int | None = None  # None: the model's own generation config
-    batch_size: int | None = None  # None: the engine's own default (torch 16, ctranslate2 8)
-    threads: int | None = None
-    precision: str = "auto"  # auto, float32, bfloat16, int8
-    shortlist: bool | None = None  # ctranslate2's vocabulary map: None uses the model's if it has one
-    offline: bool | None = None
+    model: str = cli_field(DEFAULT_MODEL, "Hugging Face model id, or a local folder holding the model (air-gapped "
+                           "use). Env: ZHEN_MODEL.", envvar="ZHEN_MODEL")
+    offline: bool | None = cli_field(None, "Never touch the network: use the local folder or the Hugging Face cache "
+                                     "only (also HF_HUB_OFFLINE=1).", is_flag=True)
+    beams: int | None = cli_field(None, "Beam size. Default: the model's own generation config (6 for "
+                                  "opus-mt-zh-en).", min=1)
+    batch_size: int | None = cli_field(None, "Sentences per model call. Default: the engine's (torch 16, "
+                                       "ctranslate2 8).", min=1)
+    precision: str = cli_field("auto", "Weights' precision. auto: torch in bfloat16 where the CPU computes it "
+                               "natively, else float32; CTranslate2 as converted (int8). int8 on torch quantizes the "
+                               "linear layers.", choices="precisions")
+    threads: int | None = cli_field(None, "CPU threads for the model. Default: all cores.", min=1)
+    shortlist: bool | None = cli_field(None, "CTranslate2 only: score only the English pieces the batch's Chinese can "
+                                       "produce (the model's vmap.txt, from `zhen models shortlist`). Default: on "
+                                       "where the model has one.", flag="--shortlist/--no-shortlist")
+    engine: str = cli_field("auto", "Inference engine. auto: CTranslate2 when the model store holds a converted copy "
+                            "of the model (zhen models convert), else torch. Env: ZHEN_ENGINE.", envvar="ZHEN_ENGINE",
+                            choices="engines")
 
 
 @dataclass(frozen=True)
@@ -420,17 +445,34 @@ class TranslateOptions:
 
     engine: EngineOptions = field(default_factory=EngineOptions)
     formats: tuple[str, ...] = ("jsonl", "md", "txt")
-    max_tokens: int = 200  # longest model input in sentencepiece tokens (pipeline.segment splits longer ones)
+    cache: bool = cli_field(True, "Bypass the translation memory (ZHEN_HOME/tm.sqlite): translate everything "
+                            "afresh.", flag="--no-cache", invert=True)
+    max_tokens: int = cli_field(200, "Longest model input in sentencepiece tokens; longer sentences are split at ；"
+                                "then ，.", min=8)
     glossary: tuple[str, ...] = ()  # files or folders; empty: ./glossary, else the packaged base
-    glossary_mode: str = "enforce"  # enforce, check, off
-    facts: str = "check"  # off, check, fix
-    min_confidence: float | None = None  # flag low-confidence below this mean token log-probability
+    glossary_mode: str = cli_field("enforce", "enforce: protect glossary terms through translation and put in the "
+                                   "glossary's English; check: translate freely, then report terms whose English is "
+                                   "missing; off: no glossary.", choices="glossary_modes")
+    facts: str = cli_field("check", "check: compare every number, date, percentage and amount of the Chinese with the "
+                           "English and mark segments where one changed or went missing; fix: also rewrite a changed "
+                           "number to the source's value where the correction is unambiguous (recorded in the "
+                           "output); off: no check, no figure flag.", choices="fact_modes")
+    min_confidence: float | None = cli_field(None, "Flag segments whose English the model scored below this mean "
+                                             "token log-probability (e.g. -1.0); off by default. Calibrate it on "
+                                             "your releases with zhen eval.", type=float)
+    force: bool = cli_field(False, "Translate again even where outputs are up to date (the same input made with the "
+                            "same settings). Segments a reviewer's English was merged into are kept unless "
+                            "--discard-reviewed.", is_flag=True)
+    discard_reviewed: bool = cli_field(False, "Let the model redo reviewed segments too: drop the reviewed English "
+                                       "of these releases from the outputs and from the translation memory (implies "
+                                       "--force).", is_flag=True)
+    jobs: int = cli_field(1, "Processes for reading and segmenting; the model runs in one place.", min=1,
+                          flag=("-j", "--jobs"))
     summary: SummaryOptions | None = None  # also write NAME.summary.md and a summary record
-    cache: bool = True  # the translation memory under ZHEN_HOME
-    force: bool = False  # translate again even where outputs are up to date (reviewed English is kept)
-    discard_reviewed: bool = False  # let the model redo reviewed segments too (implies force)
-    jobs: int = 1  # processes for reading and segmenting
-    cluster: str | None = None  # a Ray cluster's address, auto or local: the run goes there (pipeline.cluster)
+    cluster: str | None = cli_field(None, "Run the batch on a Ray cluster: HOST:PORT of its head, auto (RAY_ADDRESS, "
+                                    "or the cluster a `ray start` on this machine runs) or local (one started in this "
+                                    "process). The same outputs as without it; needs pip install 'zhen[cluster]'. "
+                                    "Env: ZHEN_CLUSTER.", envvar="ZHEN_CLUSTER", metavar="ADDRESS")
 
 
 Risk = Literal["ok", "check", "bad"]

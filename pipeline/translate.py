@@ -15,8 +15,8 @@ from typing import Any
 from .engines.base import Translator
 from .glossary import Glossary, match, protect, restore, verify
 from .normalize import HAN, to_norm
-from .provenance import now, provenance
-from .records import Block, Document, GlossaryHit, Segment
+from .provenance import now
+from .records import Block, Document, GlossaryHit, Provenance, Segment, Source
 
 ProgressFactory = Callable[[int, str], Any]  # (total, label) -> object with update(n)
 
@@ -28,12 +28,15 @@ def translate_documents(
     glossary: Glossary | None = None,
     mode: str = "enforce",
     only: set[tuple[str, str]] | None = None,
-    options: dict[str, Any] | None = None,
+    memo: Any = None,
+    sign: Callable[[Source, str], Provenance] | None = None,
 ) -> list[Document]:
-    """Translate documents; each comes back with its provenance.
+    """Translate documents; each comes back with its provenance when `sign` (the run's one
+    builder of provenance, given the source and the time) is given.
 
     `only` limits the work to these (document name, segment id) pairs. Speaker labels that
-    name an office (刑事侦查局负责人) go through the model with the segments.
+    name an office (刑事侦查局负责人) go through the model with the segments. `memo` remembers
+    glossary matches (the translation memory, or a cluster actor's snapshot of it).
     """
     segs = [seg for doc in docs for seg in doc.segments
             if seg.translatable and (only is None or (doc.source.name, seg.id) in only)]
@@ -41,16 +44,14 @@ def translate_documents(
     label_segs = [Segment(id=f"label{i}", block=-1, kind="turn", start=0, end=0, text=text, norm=norm)
                   for i, (norm, text) in enumerate(labels.items())]
     bar = progress(len(segs) + len(label_segs), "Translating") if progress else None
-    done = translate_segments([*segs, *label_segs], translator, glossary, mode, bar)
+    done = translate_segments([*segs, *label_segs], translator, glossary, mode, bar, memo)
     if bar is not None and hasattr(bar, "finish"):
         bar.finish()
     label_en = {s.norm: done[id(s)].target for s in label_segs}
     created = now()
     out: list[Document] = []
     for doc in docs:
-        prov = provenance(doc.source, translator.model.id, translator.model.revision, translator.engine,
-                          translator.settings(), glossary.sha256 if glossary is not None else None, mode,
-                          options or {}, created)
+        prov = sign(doc.source, created) if sign is not None else doc.provenance
         blocks = tuple(replace(b, speaker_en=label_en.get(to_norm(b.speaker)) or b.speaker)
                        if b.speaker and not b.speaker_en else b for b in doc.blocks)
         new_segs = tuple(_with_speaker(done.get(id(seg), seg), blocks) for seg in doc.segments)
@@ -59,7 +60,7 @@ def translate_documents(
 
 
 def translate_segments(segs: Sequence[Segment], translator: Translator, glossary: Glossary | None, mode: str,
-                       bar: Any = None) -> dict[int, Segment]:
+                       bar: Any = None, memo: Any = None) -> dict[int, Segment]:
     """Each segment translated, keyed by id(): protected where enforcing, retried plain where that failed."""
     results: dict[int, Segment] = {}
     # Numbers, dates and Latin text need no model: they are copied as they are.
@@ -70,7 +71,7 @@ def translate_segments(segs: Sequence[Segment], translator: Translator, glossary
         if bar is not None:
             bar.update(len(copied))
         segs = [seg for seg in segs if id(seg) not in results]
-    hits = _glossary_hits(segs, glossary, getattr(translator, "tm", None))
+    hits = _glossary_hits(segs, glossary, memo)
     enforce = mode == "enforce"
     inputs = [protect(seg.norm, hits[id(seg)]) if enforce and hits[id(seg)] else seg.norm for seg in segs]
     first = translator.translate(inputs, progress=bar.update if bar is not None else None) if inputs else []

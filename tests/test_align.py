@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.align import (
+from pipeline.cli import main
+from pipeline.corpus.align import (
     align_sentences,
     en_features,
     length_cost,
@@ -18,7 +19,6 @@ from pipeline.align import (
     split_english_sentences,
     zh_features,
 )
-from pipeline.cli import main
 from pipeline.records import AlignedPair
 from pipeline.write.aligned import parse_pairs, render
 
@@ -118,7 +118,7 @@ def test_a_long_passage_missing_on_one_side_widens_the_band() -> None:
 
 @needs_wmt
 def test_the_fast_similarity_is_the_plain_one() -> None:
-    from pipeline.align import DEFAULT_PARAMS, _Scorer
+    from pipeline.corpus.align import DEFAULT_PARAMS, _Scorer
 
     pairs = split(load_pairs(WMT), "tune")[:40]
     zf = [zh_features(z) for z, _ in pairs]
@@ -275,8 +275,8 @@ class _TableTranslator:
 
 
 def test_model_realigns_only_the_unsure_stretch(tmp_path: Path) -> None:
+    from pipeline.corpus.commands import run_align
     from pipeline.records import AlignOptions
-    from pipeline.run import run_align
 
     # Transliterated names and a verb in the past tense: no dictionary evidence at all.
     zh_text = ZH.replace("其中，抓获在逃人员3.1万名。\n", "其中，抓获在逃人员3.1万名。\n拉斯科纳会见了阿尔卡扎。\n")

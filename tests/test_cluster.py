@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import pipeline.run
+import pipeline.cluster
 import pipeline.write
 from pipeline.cli import main
 from pipeline.cluster import SnapshotMemory, stage_model
@@ -166,16 +166,16 @@ def test_cluster_run_is_the_local_run_byte_for_byte_even_when_an_actor_dies(
     monkeypatch.setattr(pipeline.write, "atomic_write", counting_write)
     calls = tmp_path / "calls"
     calls.mkdir()
-    real_translate = pipeline.run.translate_checked
+    real_translate = pipeline.cluster.actor_stages
 
-    def reporting_translate(docs: Any, translator: Any, glossary: Any, options: Any) -> Any:
+    def reporting_translate(docs: Any, ctx: Any) -> Any:
         first = not any(calls.iterdir())
         (calls / f"{os.getpid()}-{time.monotonic_ns()}").write_text(str(len(docs)))
         if first:
             time.sleep(5)
-        return real_translate(docs, translator, glossary, options)
+        return real_translate(docs, ctx)
 
-    monkeypatch.setattr(pipeline.run, "translate_checked", reporting_translate)
+    monkeypatch.setattr(pipeline.cluster, "actor_stages", reporting_translate)
     killed: list[int] = []
 
     def kill_first_translating_actor() -> None:
@@ -192,14 +192,14 @@ def test_cluster_run_is_the_local_run_byte_for_byte_even_when_an_actor_dies(
     killer = threading.Thread(target=kill_first_translating_actor, daemon=True)
     killer.start()
     producers: list[int] = []
-    real_stream = pipeline.run.translate_stream
+    real_stream = pipeline.cluster.translate_stream
 
     def stream(*a: Any, **kw: Any) -> Iterator[Any]:
         for t in real_stream(*a, **kw):
             producers.append(t.pid)
             yield t
 
-    monkeypatch.setattr(pipeline.run, "translate_stream", stream)
+    monkeypatch.setattr(pipeline.cluster, "translate_stream", stream)
     out = tmp_path / "cluster"
     run = CliRunner().invoke(main, [*args, "-o", str(out), "--cluster", ray_cluster.address])
     assert run.exit_code == 1, run.output
@@ -292,16 +292,16 @@ DRIVER = """
 import os, sys, time
 import ray._private.services as services
 services.resolve_ip_for_localhost = lambda host: host
-import pipeline.run as run
-real = run.translate_checked
+import pipeline.cluster as cluster
+real = cluster.actor_stages
 CALLS = sys.argv.pop(1)
-def lingering(docs, translator, glossary, options):
+def lingering(docs, ctx):
     later = len(os.listdir(CALLS)) > 0
     open(os.path.join(CALLS, f"{os.getpid()}-{time.monotonic_ns()}"), "w").close()
     if later:
         time.sleep(600)
-    return real(docs, translator, glossary, options)
-run.translate_checked = lingering
+    return real(docs, ctx)
+cluster.actor_stages = lingering
 from pipeline.cli import main
 sys.argv[0] = "zhen"
 main()

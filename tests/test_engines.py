@@ -14,11 +14,11 @@ from conftest import FakeTranslator
 from pipeline.cli import main
 from pipeline.engines import load_translator, resolve_engine
 from pipeline.engines.ctranslate2 import CT2Marian
-from pipeline.engines.memory import TranslationMemory
 from pipeline.engines.models import resolve_model
 from pipeline.engines.store import convert, find_converted, import_folder, list_models
 from pipeline.engines.torch import TorchMarian
 from pipeline.errors import UsageError
+from pipeline.memory import TranslationMemory
 from pipeline.records import EngineOptions, Translation
 from pipeline.run import TranslateOptions, run_translate
 

@@ -30,8 +30,9 @@ from hypothesis import strategies as st
 from pipeline.cli import main
 from pipeline.engines import memory
 from pipeline.errors import UsageError
+from pipeline.merge import run_merge
 from pipeline.records import SummaryOptions
-from pipeline.run import TranslateOptions, run_merge, run_translate
+from pipeline.run import TranslateOptions, run_translate
 from pipeline.write.jsonl import load_document
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -376,7 +376,7 @@ def test_glossary_import_overwrite_keeps_the_kind(tmp_path: Path) -> None:
 
 
 def test_cache_clear_asks_and_filters_by_model(tmp_path: Path) -> None:
-    from pipeline.engines.memory import TranslationMemory
+    from pipeline.memory import TranslationMemory
 
     tm = TranslationMemory()
     tm.put_many(json.dumps({"model": "a/one"}), [("一", Translation("one"))])

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.corpus.mine import en_candidates, mine, zh_candidates
 from pipeline.glossary import load_glossary, parse_tsv
-from pipeline.mine import en_candidates, mine, zh_candidates
 from pipeline.records import AlignedPair
 from pipeline.write.aligned import parse_pairs, render
 

@@ -137,7 +137,7 @@ def test_job_lifecycle_edit_rechecks_risk_then_approve(client: TestClient) -> No
     after = client.get(f"/api/jobs/{job['id']}").json()["segments"]
     assert all({"reviewed", "approved"} <= set(s["flags"]) for s in after if s["target"])
     # and the translation memory has learnt them: a later run anywhere keeps this English
-    from pipeline.engines.memory import TranslationMemory
+    from pipeline.memory import TranslationMemory
 
     learnt = TranslationMemory().reviewed_get([s["norm"] for s in after if s["target"]])
     assert learnt[fact["norm"]][0] == good

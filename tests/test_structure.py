@@ -9,10 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.errors import InputError
-from pipeline.normalize import to_norm
-from pipeline.read import read_source
-from pipeline.score import (
+from pipeline.corpus.score import (
     Unit,
     annotated_pairs,
     comparable,
@@ -22,6 +19,9 @@ from pipeline.score import (
     score_dir,
     score_units,
 )
+from pipeline.errors import InputError
+from pipeline.normalize import to_norm
+from pipeline.read import read_source
 from pipeline.segment import segment, segment_text
 from pipeline.speakers import is_speaker_label
 from pipeline.structure import find_label, load_model

@@ -32,6 +32,7 @@ CHECKS: dict[str, Check] = {
     "loops": loops.check,
 }
 BAD_AT_FLAGS = 3
+NAMES = (*CHECKS, "terms")
 
 
 def risk_of(flags: Sequence[Flag]) -> Risk:
@@ -54,13 +55,15 @@ def assess(zh: str, en: str, line: int = 0, hits: Sequence[GlossaryHit] | None =
     return PairRisk(line, risk_of(flags), tuple(flags))
 
 
-def assess_segment(seg: Segment, min_confidence: float | None = None) -> Segment:
+def assess_segment(seg: Segment, min_confidence: float | None = None, facts: str = "check") -> Segment:
     """A translated segment with its risk and the checks it rests on (its recorded glossary hits
     stand for the glossary). English the model itself was unsure of is flagged too, below
-    min_confidence (off until set: calibrate it with zhen eval)."""
+    min_confidence (off until set: calibrate it with zhen eval). With facts "off" the figures
+    are not checked at all: no figure flag, neither among the checks nor among the flags."""
     if not seg.target:
         return seg
-    found = list(assess(seg.norm, seg.target, hits=seg.hits).flags)
+    only = [n for n in NAMES if n != "figures"] if facts == "off" else None
+    found = list(assess(seg.norm, seg.target, hits=seg.hits, only=only).flags)
     unsure = low_confidence(seg.score, min_confidence)
     if unsure is not None:
         seg = replace(seg, flags=(*seg.flags, "low-confidence"))
@@ -75,5 +78,4 @@ def low_confidence(score: float | None, min_confidence: float | None) -> Flag | 
     return Flag("low-confidence", (), (), f"the model's own confidence ({score:.2f}) is below {min_confidence:g}")
 
 
-NAMES = (*CHECKS, "terms")
 __all__ = ["CHECKS", "NAMES", "assess", "assess_segment", "low_confidence", "risk_of"]

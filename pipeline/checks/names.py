@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..cedict import cedict_gloss
 from ..glossary import jieba_module
 from ..records import Flag
 from ..speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, is_person_name
-from ..termbase import cedict_gloss
 
 # 某 after a surname is a withheld given name (贾某, 王某某, 张某甲); 某次, 某种, 某地 are "some".
 _MOU = re.compile(

@@ -24,8 +24,9 @@ ENGINES: dict[str, str] = {
     "torch": "pipeline.engines.torch:TorchMarian",
     "ctranslate2": "pipeline.engines.ctranslate2:CT2Marian",
 }
+PRECISIONS = ("auto", "float32", "bfloat16", "int8")  # of the weights; CTranslate2 runs int8 or float32
 
-__all__ = ["ENGINES", "MarianEngine", "Translator", "engine_class", "load_translator", "resolve_engine"]
+__all__ = ["ENGINES", "PRECISIONS", "MarianEngine", "Translator", "engine_class", "load_translator", "resolve_engine"]
 
 
 def engine_class(name: str) -> type[MarianEngine]:

@@ -13,11 +13,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from ..engines import load_translator
+from ..files import zhen_home
 from ..records import EngineOptions
 from .app import ServerConfig, create_app
+
+
+def server_home() -> Path:
+    """Where the server keeps its jobs and glossary unless told: ZHEN_HOME/server."""
+    return zhen_home() / "server"
 
 
 def serve(config: ServerConfig, engine: EngineOptions, port: int, echo: Callable[[str], None] = print) -> None:
@@ -66,4 +73,4 @@ def serving(app: Any, start_within: float = 20.0) -> Iterator[str]:
             raise RuntimeError("the server did not stop")
 
 
-__all__ = ["ServerConfig", "create_app", "serve", "serving"]
+__all__ = ["ServerConfig", "create_app", "serve", "server_home", "serving"]

@@ -28,7 +28,6 @@ from ..engines.base import Translator
 from ..errors import ZhenError
 from ..glossary import KINDS, GlossaryError
 from ..normalize import to_norm
-from ..read import DOCX_TYPE
 from ..records import Term
 from ..termbase import edit_file, lint_files
 from ..write import FORMATS
@@ -314,12 +313,9 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     def output(job_id: str, fmt: str) -> FileResponse:
         path = store.output(job_id, fmt)
         name = f"zhen-{job_id}{FORMATS[fmt].suffix}"
-        media = {"jsonl": "application/jsonl", "html": "text/html", "xliff": "application/xliff+xml",
-                 "tmx": "application/xml", "md": "text/markdown"}.get(fmt, "text/plain")
-        if fmt in ("docx", "docx-en"):
-            media = DOCX_TYPE  # bytes: no charset
-        return FileResponse(path, media_type=media if fmt in ("docx", "docx-en") else f"{media}; charset=utf-8",
-                            filename=name,
+        f = FORMATS[fmt]
+        media = f.media_type if f.binary else f"{f.media_type}; charset=utf-8"
+        return FileResponse(path, media_type=media, filename=name,
                             headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                      "X-Content-Type-Options": "nosniff"})
 

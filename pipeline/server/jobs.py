@@ -21,21 +21,18 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..checks import assess_segment
 from ..engines.base import Translator
-from ..engines.memory import TranslationMemory
 from ..errors import ZhenError
-from ..facts import check_segment
 from ..files import atomic_write
+from ..flow import Context, pipe, token_counter
 from ..glossary import Glossary, GlossaryError, load_glossary, packaged_glossary_dir, parse_tsv, split_lines
+from ..memory import TranslationMemory
 from ..merge import merge
-from ..provenance import now, run_options
+from ..provenance import now
 from ..read import read_source
 from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, Term, TranslateOptions
 from ..segment import segment
-from ..summarize import summarize
 from ..termbase import check_term, edit_file, export_terms
-from ..translate import translate_documents
 from ..write import FORMATS, write_document
 from ..write.jsonl import load_document
 
@@ -84,18 +81,13 @@ class _Progress:
 def translate_source_bytes(data: bytes, suffix: str, translator: Translator, glossary: Glossary | None,
                            options: TranslateOptions, progress: Callable[[int, str], Any] | None = None,
                            with_summary: bool = True) -> Document:
-    """read → segment → translate → checks for one submitted text (the CLI's _translate, over one document)."""
+    """One submitted text read and segmented, then through every stage of the flow that a local
+    run takes (pipeline.flow). The extractive summary (the release's own key sentences, each with
+    its segment id) heads the review page and the JSONL, as with `zhen translate --summary`."""
     src = read_source(f"{NAME}{suffix}", data=data)
-    count = getattr(translator, "count_tokens", None)
-    doc = segment(src, budget=options.max_tokens, count_tokens=count) if count else segment(src)
-    docs = translate_documents([doc], translator, progress, glossary=glossary, mode=options.glossary_mode,
-                               options=run_options(options))
-    doc = docs[0]
-    doc = replace(doc, segments=tuple(assess_segment(check_segment(s, options.facts), options.min_confidence)
-                                      for s in doc.segments))
-    # The extractive summary (the release's own key sentences, each with its segment id): it heads
-    # the review page and the JSONL, as with `zhen translate --summary`.
-    return replace(doc, summary=summarize(doc, SummaryOptions())) if with_summary else doc
+    ctx = Context(translator, glossary, options, count_tokens=token_counter(translator), progress=progress,
+                  summary=SummaryOptions() if with_summary else None)
+    return pipe([segment(src, budget=options.max_tokens, count_tokens=ctx.count_tokens)], ctx)[0]
 
 
 class JobStore:

@@ -10,6 +10,7 @@ into the page as text (textContent, .value), never as markup.
 from __future__ import annotations
 
 from ..glossary import KINDS
+from ..write import FORMATS
 
 SCRIPT = r"""
 "use strict";
@@ -183,7 +184,7 @@ async function reload() {
 async function download(fmt, suffix) {
   try {
     const blob = await (await api("GET", "/api/jobs/" + current.id + "/output/" + fmt)).blob();
-    const a = el("a", {href: URL.createObjectURL(blob), download: "zhen-" + current.id + (suffix || "." + fmt)});
+    const a = el("a", {href: URL.createObjectURL(blob), download: "zhen-" + current.id + suffix});
     document.body.append(a); a.click(); a.remove();
   } catch (e) { status(e.message, true); }
 }
@@ -265,6 +266,9 @@ route();
 """
 
 _KINDS = "".join(f'<option value="{k}">{k}</option>' for k in KINDS)
+# The formats a reviewer takes into a CAT tool and merges back come first.
+_DOWNLOADS = " ".join(f'<button data-fmt="{name}" data-suffix="{f.suffix}">{f.label}</button>'
+                      for name, f in sorted(FORMATS.items(), key=lambda item: not item[1].merges_back))
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -301,11 +305,7 @@ tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { bord
 <h2 id="title"></h2>
 <progress id="progress" hidden></progress>
 <div id="downloads" hidden><button id="approve-all">Approve all</button>
-Download: <button data-fmt="xliff">XLIFF</button> <button data-fmt="jsonl">JSONL</button>
-<button data-fmt="txt">English text</button> <button data-fmt="md">Markdown</button> <button data-fmt="tmx">TMX</button>
-<button data-fmt="html">Review page</button>
-<button data-fmt="docx" data-suffix=".docx">Word (bilingual)</button>
-<button data-fmt="docx-en" data-suffix=".en.docx">Word (English)</button>
+Download: """ + _DOWNLOADS + """
 <h3>Summary</h3><ol id="summary"></ol>
 <h3>Check these first</h3><ul id="first"></ul></div>
 <table><tbody id="rows"></tbody></table>

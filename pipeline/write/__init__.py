@@ -36,9 +36,16 @@ from .jsonl import render as render_jsonl
 
 @dataclass(frozen=True)
 class Format:
+    """One output format: adding a format is a module here and a row of FORMATS, which the CLI,
+    the batch (what merges back), the server (media types) and the review page (buttons) read."""
+
     suffix: str
     module: str  # pipeline.write.<module>.render
     description: str
+    media_type: str  # as served (charset utf-8 added)
+    label: str  # its download button on the review page
+    merges_back: bool = False  # an exchange format: a reviewer edits it and `zhen merge` reads it back
+    binary: bool = False  # render gives bytes (a Word document), served without a charset
 
     @property
     def render(self) -> Callable[[Document], str | bytes]:
@@ -46,16 +53,26 @@ class Format:
         return render
 
 
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 FORMATS: dict[str, Format] = {
-    "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment"),
-    "md": Format(".md", "markdown", "Markdown, a bilingual document: each block in English, the Chinese under it"),
-    "txt": Format(".en.txt", "text", "plain English with the release's structure"),
-    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN or zh-TW by script, en), for CAT tools"),
-    "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back"),
-    "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side"),
-    "docx": Format(".docx", "docx", "Word, a bilingual table to review (id, speaker, Chinese, English); merge it back"),
-    "docx-en": Format(".en.docx", "en_docx", "Word, the English alone with the release's headings, ready to publish"),
+    "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment",
+                    "application/jsonl", "JSONL"),
+    "md": Format(".md", "markdown", "Markdown, a bilingual document: each block in English, the Chinese under it",
+                 "text/markdown", "Markdown"),
+    "txt": Format(".en.txt", "text", "plain English with the release's structure", "text/plain", "English text"),
+    "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN or zh-TW by script, en), for CAT tools",
+                  "application/xml", "TMX", merges_back=True),
+    "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back",
+                    "application/xliff+xml", "XLIFF", merges_back=True),
+    "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side", "text/html",
+                   "Review page"),
+    "docx": Format(".docx", "docx", "Word, a bilingual table to review (id, speaker, Chinese, English); merge it back",
+                   DOCX_TYPE, "Word (bilingual)", merges_back=True, binary=True),
+    "docx-en": Format(".en.docx", "en_docx", "Word, the English alone with the release's headings, ready to publish",
+                      DOCX_TYPE, "Word (English)", binary=True),
 }
+EXCHANGE_FORMATS = tuple(name for name, f in FORMATS.items() if f.merges_back)
 
 
 def parse_formats(spec: str) -> list[str]:
@@ -116,4 +133,5 @@ def summary_path(name: str, out_dir: Path) -> Path:
     return out_dir / f"{name}{SUMMARY_SUFFIX}"
 
 
-__all__ = ["FORMATS", "atomic_write", "existing_formats", "output_paths", "parse_formats", "write_document"]
+__all__ = ["EXCHANGE_FORMATS", "FORMATS", "Format", "atomic_write", "existing_formats", "output_paths", "parse_formats",
+           "write_document"]

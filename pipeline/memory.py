@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import ZhenError
-from ..files import zhen_home
-from ..records import Translation
-from .base import Progress, Translator
+from .engines.base import Progress, Translator
+from .errors import ZhenError
+from .files import zhen_home
+from .records import Translation
 
 # How long to wait for another run holding the memory (seconds); tests lower it.
 BUSY_TIMEOUT = 30.0

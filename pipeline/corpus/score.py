@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .normalize import clean
-from .read import read_source
-from .records import Document
-from .segment import segment
+from ..errors import InputError
+from ..normalize import clean
+from ..read import read_source
+from ..records import Document
+from ..segment import segment
 
 _WS = re.compile(r"\s+")
 

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .checks import assess, low_confidence, risk_of
-from .errors import UsageError
-from .glossary import load_glossary
-from .normalize import to_norm
-from .read import read_source
-from .records import GlossaryHit, PairRisk
-from .write.jsonl import translated_records
+from ..checks import assess, low_confidence, risk_of
+from ..errors import UsageError
+from ..glossary import load_glossary
+from ..normalize import to_norm
+from ..read import read_source
+from ..records import GlossaryHit, PairRisk
+from ..write.jsonl import translated_records
 
 
 @dataclass(frozen=True)

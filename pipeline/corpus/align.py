@@ -23,12 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from .errors import UsageError
-from .facts import extract_en, extract_zh
-from .glossary import Glossary, match
-from .lexicon import english_stems, han_concepts, latin_concepts, number_keys
-from .normalize import to_norm
-from .records import AlignedPair, AlignOptions, Document
+from ..errors import UsageError
+from ..facts import extract_en, extract_zh
+from ..glossary import Glossary, match
+from ..lexicon import english_stems, han_concepts, latin_concepts, number_keys
+from ..normalize import to_norm
+from ..records import AlignedPair, AlignOptions, Document
 
 # ---------------------------------------------------------------------------- constants
 

@@ -20,12 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .glossary import Glossary, jieba_module, match
-from .lexicon import english_stems
-from .normalize import HAN_WORD, to_norm
-from .records import AlignedPair
-from .speakers import is_person_name
-from .termbase import cedict_gloss
+from ..cedict import cedict_gloss
+from ..glossary import Glossary, jieba_module, match
+from ..lexicon import english_stems
+from ..normalize import HAN_WORD, to_norm
+from ..records import AlignedPair
+from ..speakers import is_person_name
 
 # Words that never begin or end a term, on either side.
 _ZH_EDGE_STOP = frozenset("的 了 在 是 和 与 及 也 都 而 就 对 把 被 将 于 以 之 其 这 那 个 等 中 上 下 着 过 为 从 "

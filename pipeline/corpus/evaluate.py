@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .checks import assess
-from .errors import UsageError
-from .facts import check_pair
-from .glossary import contains_term, load_glossary, match
-from .normalize import to_norm
-from .read import read_source
-from .write.jsonl import translated_records
+from ..checks import assess
+from ..errors import UsageError
+from ..facts import check_pair
+from ..glossary import contains_term, load_glossary, match
+from ..normalize import to_norm
+from ..read import read_source
+from ..write.jsonl import translated_records
 
 BOOTSTRAP_SAMPLES = 1000
 
