@@ -25,11 +25,11 @@ from .records import Document, Provenance, Source
 from .write import EXCHANGE_FORMATS, SUMMARY_SUFFIX, output_paths, summary_path, write_document
 from .write import summary as summary_md
 
-INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".doc", ".pdf")
 T = TypeVar("T")
 
 # zhen's outputs that a folder expansion would otherwise take for releases
-_OUTPUT_SUFFIXES = (SUMMARY_SUFFIX, ".en.txt", ".md", ".html")
+_OUTPUT_SUFFIXES = (SUMMARY_SUFFIX, ".en.txt", ".md", ".html", ".en.docx", ".docx")
 
 
 # Files in a folder that are about the releases, not releases (a folder run skips them;
@@ -146,9 +146,22 @@ def _releases_in(folder: Path) -> list[str]:
             # is an X.en.txt with no JSONL to say zhen wrote it (it may be someone's translation)
             if suffix in (".md", ".html") and _has_zhen_footer(p):
                 return True
+            if suffix == ".docx" and _is_zhen_docx(p):
+                return True  # zhen's Word output, or a reviewer's copy of it under another name
         return False
 
     return [str(p) for p in inside if not is_output(p)]
+
+
+def _is_zhen_docx(path: Path) -> bool:
+    """Whether a .docx is one zhen wrote: its custom properties name a zhen release."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return b"zhen-document" in z.read("docProps/custom.xml")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def _has_zhen_footer(path: Path) -> bool:
@@ -277,8 +290,8 @@ def up_to_date(src: Source, out_dir: Path, formats: Sequence[str], expected: Pro
 
 
 def edited_exchange_files(name: str, out_dir: Path, formats: Sequence[str]) -> list[Path]:
-    """This release's XLIFF and TMX outputs that changed since zhen wrote them (their checksum
-    differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
+    """This release's exchange outputs (XLIFF, TMX, the Word table) that changed since zhen wrote
+    them (their checksum differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
     must not write over."""
     try:
         with (out_dir / f"{name}.jsonl").open(encoding="utf-8") as fh:

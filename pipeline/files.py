@@ -36,7 +36,7 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename: a reader never sees half a file.
 
     The temporary name is chosen before the file exists, so an interrupt at any moment (even
@@ -49,10 +49,10 @@ def atomic_write(path: Path, text: str) -> None:
         try:
             # 0o666 less the umask: outputs are ordinary files
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            with os.fdopen(fd, "wb") as fh:
                 if fcntl is not None:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-                fh.write(text)
+                fh.write(text.encode("utf-8") if isinstance(text, str) else text)
                 fh.flush()
                 os.fsync(fh.fileno())
                 if fcntl is not None:

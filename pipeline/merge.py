@@ -21,6 +21,8 @@ from .read import max_bytes, one_line, sanitize
 from .records import Document, Review, ReviewedFile, ReviewedUnit, Segment, Summary
 from .summarize import headline_text
 from .write import FORMATS, existing_formats, summary_path, write_document
+from .write.docx import read_reviewed as read_docx_review
+from .write.docx import release_name as docx_release
 from .write.jsonl import load_document
 from .write.xliff import read_reviewed
 
@@ -165,11 +167,12 @@ class MergeReport:
 
 
 def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None = None) -> MergeReport:
-    """Bring a reviewed XLIFF or TMX back: rewrite every output of its release from it, the
-    summary included, and remember the reviewed English (the translation memory's reviewed
-    entries) for every later run. The reviewer's own file is read, never written."""
+    """Bring a reviewed XLIFF, TMX or Word table back: rewrite every output of its release from
+    it, the summary included, and remember the reviewed English (the translation memory's
+    reviewed entries) for every later run. The reviewer's own file is read, never written."""
     folder = out_dir or reviewed.parent
-    name = release or reviewed.name.rsplit(".", 1)[0]
+    word = reviewed.suffix.lower() == ".docx"  # a Word review names its release in its properties
+    name = release or (docx_release(reviewed) if word else None) or reviewed.name.rsplit(".", 1)[0]
     jsonl = folder / f"{name}.jsonl"
     if not jsonl.exists():
         raise UsageError(f"{jsonl}: not found; merge needs the release's JSONL output beside it", option="out_dir")
@@ -182,7 +185,7 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
         raise UsageError(f"{reviewed}: {size // 2**20} MiB is too large for a reviewed release (limit "
                          f"{limit // 2**20} MiB; set ZHEN_MAX_MB to raise it); nothing merged")
     doc = load_document(jsonl)
-    result = merge(doc, read_reviewed(reviewed), str(reviewed))
+    result = merge(doc, read_docx_review(reviewed) if word else read_reviewed(reviewed), str(reviewed))
     new = result.doc
     formats = existing_formats(folder, name, FORMATS)
     extra: dict[Path, str] = {}

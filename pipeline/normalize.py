@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .radicals import UNIFIED
+
 # Han characters (extension A, the unified block, compatibility ideographs): the one definition.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN = re.compile(f"[{CJK}]")
@@ -30,7 +32,8 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # written with a tone mark (as converters leave them: 發(fā)). Requiring the tone mark keeps
 # (Leyte), (2019) and (原载人民公安报) intact.
 PINYIN_ANNOTATION = re.compile(
-    rf"(?<=[{CJK}])[(（] ?([a-zü]{{0,5}}[{_TONED}][a-zü]{{0,5}}) ?[)）]"  # converters also leave 會(huì )
+    # converters also leave 會(huì ); in a PDF's text layer the character may be a radical (⻑ for 長)
+    rf"(?<=[{CJK}\u2e80-\u2fdf])[(（] ?([a-zü]{{0,5}}[{_TONED}][a-zü]{{0,5}}) ?[)）]"
 )
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile("[ \t\u00a0\u3000\u2002-\u200a\u202f\u205f]+")
@@ -49,7 +52,8 @@ class Cleaned:
 
 
 def clean(raw: str) -> Cleaned:
-    """Remove pinyin annotations and zero-width characters, unify line ends, fold spaces.
+    """Remove pinyin annotations and zero-width characters, unify line ends, fold spaces, and
+    put unified ideographs for the radicals and compatibility ideographs of PDF text layers.
 
     Lines keep their breaks (they separate blocks); spaces at the ends of lines go, and
     runs of spaces inside a line become one.
@@ -61,6 +65,7 @@ def clean(raw: str) -> Cleaned:
         drop[m.start()] = 1
     chars: list[str] = []
     index: list[int] = []
+    unified: list[int] = []  # where a radical or compatibility ideograph was replaced
     i = 0
     n = len(raw)
     while i < n:
@@ -83,10 +88,24 @@ def clean(raw: str) -> Cleaned:
                 index.append(i)
             i = j
             continue
+        if ch in UNIFIED:
+            unified.append(len(chars))
+            ch = UNIFIED[ch]
         chars.append(ch)
         index.append(i)
         i += 1
+    if unified and not is_traditional("".join(chars)):
+        _simplify_at(chars, unified)
     return Cleaned("".join(chars), tuple(index))
+
+
+def _simplify_at(chars: list[str], at: list[int]) -> None:
+    """A radical's equivalent ideograph is the traditional form where the two differ (⼾ is 戶):
+    in simplified text the font drew 户 with it, so the simplified form it is."""
+    for i in at:
+        simple = to_simplified(chars[i])
+        if len(simple) == 1:
+            chars[i] = simple
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import InputError, UsageError
+from .read_office import read_office
 from .records import Source
 
 # A release is kilobytes; 10 MiB of text is a book, not a release (ZHEN_MAX_MB raises the limit).
@@ -100,16 +101,40 @@ def read_source(path: str, data: bytes | None = None) -> Source:
     if len(data) > limit:
         raise InputError(f"{name}: {_too_large(len(data), limit)}")
     digest = hashlib.sha256(data).hexdigest()
-    text, encoding = decode(data, name)
-    media = _media_type(path, data)
+    layout: tuple[tuple[int, int, str], ...] = ()
+    notes: list[str] = []
+    office = office_kind(path, data)
+    if office is not None:
+        text, layout, notes = read_office(office, data, name)
+        encoding, media = office, OFFICE_TYPES[office]
+    else:
+        text, encoding = decode(data, name)
+        media = _media_type(path, data)
     if media == "text/html":
         text = html_main_text(text, name)
     text, warnings = sanitize(text)
+    warnings = [*notes, *warnings]
     if not text.strip():
         raise InputError(f"{name}: the file is empty (nothing to translate)")
     stem = "stdin" if path == "-" else _stem(Path(path))
     return Source(name=stem, path=path, raw=text, encoding=encoding, sha256=digest, media_type=media,
-                  warnings=tuple(warnings))
+                  warnings=tuple(warnings), layout=layout)
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+OFFICE_TYPES = {"docx": DOCX_TYPE, "doc": "application/msword", "pdf": "application/pdf"}
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word .doc (and the other pre-2007 Office files)
+
+
+def office_kind(path: str, data: bytes) -> str | None:
+    """docx, doc or pdf, by the bytes (a name can lie, stdin has none), else None: text."""
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") and b"word/" in data[:65536]:
+        return "docx"
+    if data.startswith(_OLE2):
+        return "doc"
+    return None
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -160,7 +185,7 @@ def read_bytes(path: str) -> bytes:
 
 def _stem(p: Path) -> str:
     name = p.name
-    for suffix in (".txt", ".md", ".markdown", ".html", ".htm"):
+    for suffix in (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".doc", ".pdf"):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)] or name
     return p.stem or name

@@ -40,8 +40,12 @@ class Source:
     raw: str
     encoding: str
     sha256: str  # of the bytes read, so provenance names exactly what was translated
-    media_type: str = "text/plain"  # text/plain, text/markdown or text/html
+    media_type: str = "text/plain"  # text/plain, text/markdown, text/html, application/pdf or the .docx type
     warnings: tuple[str, ...] = ()  # what reading changed (separators, control characters)
+    # What a structured input fixes for certain, as (start, end, kind) spans of raw: Word's Title
+    # and Heading styles, its page headers and footers (boilerplate), a PDF's headlines by their
+    # type ("display": title or heading, the structure recognizer says which).
+    layout: tuple[tuple[int, int, str], ...] = ()
 
 
 @dataclass(frozen=True)

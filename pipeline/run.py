@@ -244,7 +244,8 @@ def run_translate_stream(stdin: bytes, options: TranslateOptions | None = None, 
     docs = pipe(docs, ctx, ON_ACTORS)
     report.results += [DocResult(d.source.path, [], len(d.segments), warnings=d.warnings) for d in docs]
     report.tally(docs, ctx, started)
-    return "".join(FORMATS[fmt].render(d) for d in docs), report
+    texts = [FORMATS[fmt].render(d) for d in docs]
+    return "".join(t if isinstance(t, str) else "" for t in texts), report  # Word formats go to files only
 
 
 def run_summarize(inputs: Sequence[str], out_dir: Path, options: TranslateOptions,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from .normalize import CJK, clean, to_norm
+from .normalize import CJK, Cleaned, clean, to_norm
 from .records import Block, BlockKind, Document, Segment, Source
 from .speakers import speaker_in_english
 from .structure import LineWhy, StructureModel, decide
@@ -67,7 +67,8 @@ def segment(
     cleaned = clean(source.raw)
     lines = list(_lines(cleaned.text))
     decisions = decide([ln.text for ln in lines], [ln.norm for ln in lines], model,
-                       markdown=source.media_type == "text/markdown", why=why)
+                       markdown=source.media_type == "text/markdown", why=why,
+                       given=_given(source, cleaned, lines) if source.layout else None)
     garbled = [m.span() for m in _MOJIBAKE.finditer(cleaned.text)]
     blocks: list[Block] = []
     segments: list[Segment] = []
@@ -124,6 +125,15 @@ def segment(
                 )
             )
     return Document(source=source, blocks=tuple(blocks), segments=tuple(segments), warnings=tuple(warnings))
+
+
+def _given(source: Source, cleaned: Cleaned, lines: list[_Line]) -> list[str | None]:
+    """The kind the document fixes for each line (Source.layout spans hold raw offsets)."""
+    out: list[str | None] = []
+    for ln in lines:
+        at = cleaned.raw_index[ln.start]
+        out.append(next((kind for s, e, kind in source.layout if s <= at < e), None))
+    return out
 
 
 def _lines(text: str) -> Iterable[_Line]:

@@ -594,15 +594,21 @@ def viterbi(model: StructureModel, feats: Sequence[Mapping[str, float]],
 def decide(
     texts: Sequence[str], norms: Sequence[str], model: StructureModel | None = None, markdown: bool = False,
     why: list[LineWhy] | None = None,
+    given: Sequence[str | None] | None = None,
 ) -> list[LineDecision]:
     """Decide every line of a page (texts as displayed, norms simplified, one per non-empty line).
 
-    why: a list to fill with each line's explanation (zhen segment --explain)."""
+    why: a list to fill with each line's explanation (zhen segment --explain).
+    given: the kind the document itself fixes for a line (a Word style, a page header), or
+    "display" for a line set apart in larger or bold type (a PDF's headlines: a title or a
+    heading, the recognizer says which), or None where the recognizer decides."""
     model = model or load_model()
     parses, feats = page_features(texts, norms)
     states = viterbi(model, feats, parses)
     md = [bool(_MD_HEADING.match(t)) if markdown else False for t in texts]
     kinds, fired = line_kinds(model, states, norms, feats, md, texts)
+    if given is not None:
+        states, parses = _given_kinds(given, kinds, list(states), list(parses), fired)
     out = _speakers(texts, states, kinds, parses)
     if why is not None:
         for i, st in enumerate(states):
@@ -646,6 +652,26 @@ def _softmax(scores: Mapping[str, float]) -> dict[str, float]:
     exp = {c: math.exp(s - top) for c, s in scores.items()}
     z = sum(exp.values())
     return {c: e / z for c, e in exp.items()}
+
+
+def _given_kinds(given: Sequence[str | None], kinds: list[str], states: list[str],
+                 parses: list[LabelParse | None], fired: dict[int, list[str]]
+                 ) -> tuple[list[str], list[LabelParse | None]]:
+    """The document's word over the recognizer's: a Word style or a page header fixes a line's
+    kind (one title: a second is a heading), a PDF's display type makes it a title or heading;
+    such a line is no speaker's label or turn."""
+    titled = False
+    for i, kind in enumerate(given):
+        if kind is None:
+            continue
+        if kind == "display":
+            kinds[i] = kinds[i] if kinds[i] in ("title", "heading") else "heading"
+        else:
+            kinds[i] = "heading" if kind == "title" and titled else kind
+            titled = titled or kind == "title"
+        states[i], parses[i] = kinds[i], None
+        fired.setdefault(i, []).append("given by the document")
+    return states, parses
 
 
 def _speakers(texts: Sequence[str], states: Sequence[str], kinds: Sequence[str],

@@ -177,7 +177,7 @@ def test_globs_and_folders(tmp_path: Path) -> None:
     for name in ("a.txt", "b.md", "c.html", "d.htm", "e.pdf", ".hidden.txt"):
         (tmp_path / name).write_text("x")
     got = [Path(p).name for p in expand_inputs([str(tmp_path)])]
-    assert got == ["a.txt", "b.md", "c.html", "d.htm"]
+    assert got == ["a.txt", "b.md", "c.html", "d.htm", "e.pdf"]  # Word and PDF files are releases too
     assert [Path(p).name for p in expand_inputs([str(tmp_path / "*.md")])] == ["b.md"]
     assert expand_inputs([str(tmp_path / "*.docx")]) == [str(tmp_path / "*.docx")]
 

@@ -176,7 +176,8 @@ def _report_documents(report: Any) -> None:
               help="Folder of the release's outputs (default: the reviewed file's folder).")
 @click.option("--release", help="The release's name (NAME of NAME.jsonl); default: taken from the file.")
 def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
-    """Bring an editor's corrections back: read a reviewed FILE.xliff or FILE.tmx and rewrite
+    """Bring an editor's corrections back: read a reviewed FILE.xliff, FILE.tmx or FILE.docx
+    (the Word review table, saved under any name: its properties name the release) and rewrite
     every output of the release from it (segments matched by id; figures checked again).
 
     A file that belongs to another release (different input checksum or segment ids) is refused.

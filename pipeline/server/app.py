@@ -338,7 +338,9 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     def output(job_id: str, fmt: str) -> FileResponse:
         path = store.output(job_id, fmt)
         name = f"zhen-{job_id}{FORMATS[fmt].suffix}"
-        return FileResponse(path, media_type=f"{FORMATS[fmt].media_type}; charset=utf-8", filename=name,
+        f = FORMATS[fmt]
+        media = f.media_type if f.binary else f"{f.media_type}; charset=utf-8"
+        return FileResponse(path, media_type=media, filename=name,
                             headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                                      "X-Content-Type-Options": "nosniff"})
 

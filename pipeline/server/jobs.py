@@ -42,7 +42,7 @@ from ..write.jsonl import load_document
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
 NAME = "release"  # every job's outputs are release.<suffix>: the user's file name is display only
 ALL_FORMATS = tuple(FORMATS)
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".doc", ".pdf")
 
 
 LOCK_NAME = ".zhen-serve.lock"

@@ -214,10 +214,10 @@ async function reload() {
   renderJob(current);
 }
 
-async function download(fmt) {
+async function download(fmt, suffix) {
   try {
     const blob = await (await api("GET", "/api/jobs/" + current.id + "/output/" + fmt)).blob();
-    const a = el("a", {href: URL.createObjectURL(blob), download: "zhen-" + current.id + "." + fmt});
+    const a = el("a", {href: URL.createObjectURL(blob), download: "zhen-" + current.id + suffix});
     document.body.append(a); a.click(); a.remove();
   } catch (e) { status(e.message, true); }
 }
@@ -295,7 +295,7 @@ $("#approve-all").addEventListener("click", async () => {
   }
   catch (e) { status(e.message, true); }
 });
-for (const b of document.querySelectorAll("[data-fmt]")) b.addEventListener("click", () => download(b.dataset.fmt));
+for (const b of document.querySelectorAll("[data-fmt]")) b.addEventListener("click", () => download(b.dataset.fmt, b.dataset.suffix));
 $("#save-token").addEventListener("click", () => { localStorage.setItem("zhen-token", $("#token").value.trim()); status("token saved"); route(); });
 window.addEventListener("hashchange", route);
 route();
@@ -303,7 +303,7 @@ route();
 
 _KINDS = "".join(f'<option value="{k}">{k}</option>' for k in KINDS)
 # The formats a reviewer takes into a CAT tool and merges back come first.
-_DOWNLOADS = " ".join(f'<button data-fmt="{name}">{f.label}</button>'
+_DOWNLOADS = " ".join(f'<button data-fmt="{name}" data-suffix="{f.suffix}">{f.label}</button>'
                       for name, f in sorted(FORMATS.items(), key=lambda item: not item[1].merges_back))
 
 PAGE = """<!doctype html>
@@ -331,7 +331,7 @@ tr.risk-check td.zh { border-left: 4px solid #e0a800; } tr.risk-bad td.zh { bord
 <p id="status" role="status"></p>
 <section id="home">
 <h2>New release</h2>
-<p><input id="name" placeholder="name (optional)"> or upload <input id="file" type="file" accept=".txt,.md,.html,.htm"></p>
+<p><input id="name" placeholder="name (optional)"> or upload <input id="file" type="file" accept=".txt,.md,.html,.htm,.docx,.doc,.pdf"></p>
 <p><input id="url" type="url" size="60" placeholder="or the address of the release page (http or https)"></p>
 <textarea id="text" placeholder="Paste the Chinese release here"></textarea>
 <p><button id="go">Translate</button></p>

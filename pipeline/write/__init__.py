@@ -9,6 +9,10 @@ none re-reads another's output:
     tmx       tmx.py       TMX 1.4b
     xliff     xliff.py     XLIFF 1.2 (and reading reviewed XLIFF/TMX back)
     html      html.py      the review page
+    docx      docx.py      a bilingual Word table for review (and reading a reviewed one back)
+    docx-en   en_docx.py   the English as a Word document, ready to publish
+
+Text formats render a str, Word formats bytes.
 
 summary.py renders NAME.summary.md; notes.py holds what a reviewer is told, for all of them.
 Modules load when their format is used.
@@ -41,12 +45,15 @@ class Format:
     media_type: str  # as served (charset utf-8 added)
     label: str  # its download button on the review page
     merges_back: bool = False  # an exchange format: a reviewer edits it and `zhen merge` reads it back
+    binary: bool = False  # render gives bytes (a Word document), served without a charset
 
     @property
-    def render(self) -> Callable[[Document], str]:
-        render: Callable[[Document], str] = importlib.import_module(f"{__name__}.{self.module}").render
+    def render(self) -> Callable[[Document], str | bytes]:
+        render: Callable[[Document], str | bytes] = importlib.import_module(f"{__name__}.{self.module}").render
         return render
 
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 FORMATS: dict[str, Format] = {
     "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment",
@@ -60,6 +67,10 @@ FORMATS: dict[str, Format] = {
                     "application/xliff+xml", "XLIFF", merges_back=True),
     "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side", "text/html",
                    "Review page"),
+    "docx": Format(".docx", "docx", "Word, a bilingual table to review (id, speaker, Chinese, English); merge it back",
+                   DOCX_TYPE, "Word (bilingual)", merges_back=True, binary=True),
+    "docx-en": Format(".en.docx", "en_docx", "Word, the English alone with the release's headings, ready to publish",
+                      DOCX_TYPE, "Word (English)", binary=True),
 }
 EXCHANGE_FORMATS = tuple(name for name, f in FORMATS.items() if f.merges_back)
 
@@ -99,13 +110,14 @@ def write_document(doc: Document, out_dir: Path, formats: Sequence[str], extra: 
     todo += [(path, None, text) for path, text in (extra or {}).items()]
     if clean:
         remove_stale_temps([*paths.values(), *(extra or {})])
-    texts: dict[Path, str] = {}
+    texts: dict[Path, str | bytes] = {}
     for path, fmt, given in todo:
         if os.path.realpath(path) in kept:
             digests[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
             continue
         texts[path] = FORMATS[fmt].render(doc) if fmt is not None else given
-        digests[path.name] = hashlib.sha256(texts[path].encode("utf-8")).hexdigest()
+        body = texts[path]
+        digests[path.name] = hashlib.sha256(body.encode("utf-8") if isinstance(body, str) else body).hexdigest()
     if "jsonl" in paths and paths["jsonl"].exists():
         mark_pending(paths["jsonl"], {p.name: digests[p.name] for p in texts})
     for path, text in texts.items():
