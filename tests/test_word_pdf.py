@@ -245,7 +245,7 @@ def _release_docx(path: Path) -> Path:
     ref.append(ref.makeelement(qn("w:footnoteReference"), {qn("w:id"): "1"}))
     word.add_paragraph("主持人 李明：下面请刑侦支队负责同志介绍情况。")
     word.add_paragraph(f"张伟：{SPEECH}")
-    word.add_paragraph("我们始终坚持以人民为中心，持续开展专项行动")
+    word.add_paragraph("我们始终坚持以人民为中心，持续开展专项行动。")
     table = word.add_table(rows=2, cols=2)
     for row, cells in zip(table.rows, (("项目", "数量"), ("破获案件", "1.2万起")), strict=True):
         for cell, text in zip(row.cells, cells, strict=True):
