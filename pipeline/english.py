@@ -36,6 +36,7 @@ def split_english_sentences(text: str, markdown: bool = False) -> list[str]:
     out: list[str] = []
     for line in text.splitlines():
         line = _MD_MARK.sub("", line).strip() if markdown else line.strip()
+        in_line: list[str] = []
         for piece in _QUOTED_END.split(line):
             sentences: list[str] = []
             for s in seg.segment(piece):
@@ -44,7 +45,27 @@ def split_english_sentences(text: str, markdown: bool = False) -> list[str]:
                     sentences[-1] += s
                 elif s:
                     sentences.append(s)
-            out.extend(sentences)
+            in_line.extend(sentences)
+        out.extend(_join_bare_marks(in_line))
+    return out
+
+
+def _join_bare_marks(sentences: list[str]) -> list[str]:
+    """A piece with no letter or digit (a quote mark or dash pysbd cut off alone) is no
+    sentence: it joins the next one, or the last one at the end of a line."""
+    out: list[str] = []
+    carry = ""
+    for s in sentences:
+        if not any(ch.isalnum() for ch in s):
+            carry += s
+            continue
+        out.append(f"{carry}{s}")
+        carry = ""
+    if carry:
+        if out:
+            out[-1] += carry
+        else:
+            out.append(carry)
     return out
 
 

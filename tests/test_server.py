@@ -201,7 +201,8 @@ def test_glossary_search_add_remove(client: TestClient) -> None:
     r = client.post("/api/glossary", json={"zh": "云剑", "en": "Cloud Sword campaign", "kind": "campaign"},
                     headers=AUTH)
     assert r.status_code == 200 and r.json()["result"] == "changed"
-    now = next(t for t in client.get("/api/glossary", params={"q": "云剑"}).json()["terms"] if t["zh"] == "云剑")
+    terms = client.get("/api/glossary", params={"q": "云剑"}, headers=AUTH).json()["terms"]
+    now = next(t for t in terms if t["zh"] == "云剑")
     assert now["en"] == "Cloud Sword campaign" and now["note"].startswith("the operation's name")
     r = client.post("/api/glossary", json={"zh": "测试词", "en": "test term"}, headers=AUTH)
     assert r.json()["result"] == "added"
