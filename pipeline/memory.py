@@ -24,6 +24,7 @@ from rapidfuzz.distance import Indel
 from .engines.base import Progress, Translator
 from .errors import ZhenError
 from .files import zhen_home
+from .labels import unlabelled_pair
 from .read import one_line
 from .records import Translation
 
@@ -255,17 +256,19 @@ class TranslationMemory:
                 f"({','.join('?' * len(chunk))})", chunk
             ).fetchall():
                 if tgt.strip():  # a blank English a memory of an older zhen kept is no translation
-                    out[src] = (tgt, by, at)
+                    out[src] = (unlabelled_pair(src, tgt)[1], by, at)  # an older zhen kept labels
         return out
 
     @_guarded(lambda: None)
     def reviewed_put(self, rows: Sequence[tuple[str, str, str | None, str | None]], origin: str) -> None:
         """(source, English, reviewer, when) from a merged file, an approval or an imported human
         translation: the newest of a sentence wins. Each text is kept as one line (so that every
-        export reads back as it was); a pair with no Chinese or no English is not a translation
-        and is left out."""
+        export reads back as it was) and without a speaker label on either side (a segment never
+        holds its turn's label); a pair with no Chinese or no English is not a translation and is
+        left out."""
         now = time.time()
-        rows = [(one_line(s), one_line(t), by and one_line(by), at and one_line(at)) for s, t, by, at in rows]
+        rows = [(*unlabelled_pair(one_line(s), one_line(t)), by and one_line(by), at and one_line(at))
+                for s, t, by, at in rows]
         rows = [r for r in rows if r[0] and r[1]]
         origin = one_line(origin)  # a file name may hold undecodable bytes (lone surrogates)
         with self._conn():
