@@ -94,8 +94,9 @@ Stage = Callable[[list[Document], Context], list[Document]]
 
 
 def memory_context(glossary: Glossary | None, options: TranslateOptions) -> dict[str, Any]:
-    """What, besides the model, decides a remembered translation (the memory's key)."""
-    return {"glossary": glossary.sha256 if glossary else None, "glossary_mode": options.glossary_mode}
+    """What, besides the model, decides a remembered translation (the memory's key): the glossary
+    mode; the glossary entries that apply go into each sentence's own key (memory.term_key)."""
+    return {"glossary_mode": options.glossary_mode}
 
 
 def token_counter(engine: Translator) -> TokenCounter:

@@ -339,7 +339,9 @@ class CachedTranslator:
     """A translator behind the translation memory: a hit calls no model at all.
 
     The key holds everything that decides the English: model id and revision, engine,
-    decoding settings, glossary hash and mode, and the exact input (placeholders included).
+    decoding settings, glossary mode, the exact input (placeholders included) and the glossary
+    entries that apply to it (their Chinese and English; see `translate`). Not the whole
+    glossary: an edit to a term a sentence does not hold leaves its English where it was.
     """
 
     def __init__(self, inner: Translator, tm: Any, context: dict[str, Any]) -> None:
@@ -356,18 +358,33 @@ class CachedTranslator:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def translate(self, texts: Sequence[str], progress: Progress | None = None) -> list[Translation]:
-        cached = self.tm.get_many(self.context, texts)
-        todo = list(dict.fromkeys(t for t in texts if t not in cached))
-        self.tm.hits += len(texts) - sum(1 for t in texts if t not in cached)
+    def translate(self, texts: Sequence[str], progress: Progress | None = None,
+                  terms: Sequence[str] | None = None) -> list[Translation]:
+        """terms: for each text, the glossary entries that apply to it (`term_key`), kept in its
+        key with it (as one string, so that a cluster actor's snapshot of the entries, keyed by
+        that column, finds them as this memory does)."""
+        keys = [f"{t}{_TERMS}{k}" if k else t for t, k in zip(texts, terms or [""] * len(texts), strict=True)]
+        text_of = dict(zip(keys, texts, strict=True))
+        cached = self.tm.get_many(self.context, keys)
+        todo = list(dict.fromkeys(k for k in keys if k not in cached))
+        self.tm.hits += len(keys) - sum(1 for k in keys if k not in cached)
         self.tm.misses += len(todo)
-        if progress and len(texts) > len(todo):
-            progress(sum(1 for t in texts if t in cached))
+        if progress and len(keys) > len(todo):
+            progress(sum(1 for k in keys if k in cached))
         if todo:
-            fresh = self.inner.translate(todo, progress=progress)
+            fresh = self.inner.translate([text_of[k] for k in todo], progress=progress)
             self.tm.put_many(self.context, list(zip(todo, fresh, strict=True)))
             cached.update(zip(todo, fresh, strict=True))
-        return [cached[t] for t in texts]
+        return [cached[k] for k in keys]
+
+
+_TERMS = "\x1e"  # between a text and its glossary entries in a key (no segment holds a control character)
+
+
+def term_key(hits: Sequence[tuple[str, str]]) -> str:
+    """The glossary entries that apply to a sentence, (Chinese, English) in their order there,
+    as they go into its memory key."""
+    return "\x1f".join(f"{zh}={en}" for zh, en in hits)
 
 
 def _translation(target: str, extra: Any) -> Translation:
