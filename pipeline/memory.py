@@ -26,7 +26,7 @@ from .errors import ZhenError
 from .files import zhen_home
 from .labels import unlabelled_pair
 from .read import one_line
-from .records import Translation
+from .records import Flag, Translation
 
 # How long to wait for another run holding the memory (seconds); tests lower it.
 BUSY_TIMEOUT = 30.0
@@ -138,6 +138,7 @@ class TranslationMemory:
                     "CREATE TABLE IF NOT EXISTS reviewed (source TEXT PRIMARY KEY, target TEXT NOT NULL,"
                     " reviewer TEXT, reviewed_at TEXT, origin TEXT NOT NULL, created REAL NOT NULL)"
                 )
+                _add_checks_column(db)
                 # A concordance over it (zhen tm search): trigrams find any phrase of 3 or more
                 # characters in either language. Kept in step by reviewed_put/forget themselves: an
                 # external-content index would miss the deletes of INSERT OR REPLACE.
@@ -259,23 +260,42 @@ class TranslationMemory:
                     out[src] = (unlabelled_pair(src, tgt)[1], by, at)  # an older zhen kept labels
         return out
 
+    @_guarded(dict)
+    def reviewed_checks(self, sources: Sequence[str]) -> dict[str, tuple[str, tuple[Flag, ...]]]:
+        """source sentence -> (origin, the checks its reviewed English failed when it was stored),
+        for the sentences stored with any."""
+        out: dict[str, tuple[str, tuple[Flag, ...]]] = {}
+        items = sorted(set(sources))
+        for i in range(0, len(items), 500):
+            chunk = items[i : i + 500]
+            for src, origin, checks in self._conn().execute(
+                f"SELECT source, origin, checks FROM reviewed WHERE checks IS NOT NULL AND source IN "
+                f"({','.join('?' * len(chunk))})", chunk
+            ).fetchall():
+                found = tuple(Flag(c["kind"], (), (), c["reason"], "bad" if c.get("severity") == "bad" else "check")
+                              for c in json.loads(checks) if c.get("kind") and c.get("reason"))
+                if found:
+                    out[src] = (origin, found)
+        return out
+
     @_guarded(lambda: None)
-    def reviewed_put(self, rows: Sequence[tuple[str, str, str | None, str | None]], origin: str) -> None:
-        """(source, English, reviewer, when) from a merged file, an approval or an imported human
-        translation: the newest of a sentence wins. Each text is kept as one line (so that every
-        export reads back as it was) and without a speaker label on either side (a segment never
-        holds its turn's label); a pair with no Chinese or no English is not a translation and is
-        left out."""
+    def reviewed_put(self, rows: Sequence[tuple[Any, ...]], origin: str) -> None:
+        """(source, English, reviewer, when[, checks]) from a merged file, an approval or an
+        imported human translation: the newest of a sentence wins, with the checks (Flags) its
+        English failed then, which later runs show again rather than reuse it as `ok`. Each text
+        is kept as one line (so that every export reads back as it was) and without a speaker
+        label on either side (a segment never holds its turn's label); a pair with no Chinese or
+        no English is not a translation and is left out."""
         now = time.time()
-        rows = [(*unlabelled_pair(one_line(s), one_line(t)), by and one_line(by), at and one_line(at))
-                for s, t, by, at in rows]
+        rows = [(*unlabelled_pair(one_line(s), one_line(t)), by and one_line(by), at and one_line(at),
+                 _checks_json(rest[0] if rest else ())) for s, t, by, at, *rest in rows]
         rows = [r for r in rows if r[0] and r[1]]
         origin = one_line(origin)  # a file name may hold undecodable bytes (lone surrogates)
         with self._conn():
             self._conn().execute("BEGIN IMMEDIATE")
             self._conn().executemany(
-                "INSERT OR REPLACE INTO reviewed (source, target, reviewer, reviewed_at, origin, created)"
-                " VALUES (?, ?, ?, ?, ?, ?)", [(s, t, by, at, origin, now) for s, t, by, at in rows])
+                "INSERT OR REPLACE INTO reviewed (source, target, reviewer, reviewed_at, origin, created, checks)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", [(s, t, by, at, origin, now, c) for s, t, by, at, c in rows])
             self._conn().executemany("DELETE FROM reviewed_fts WHERE source = ?", [(s,) for s, *_ in rows])
             self._conn().executemany("INSERT INTO reviewed_fts (source, target) VALUES (?, ?)",
                                      [(s, t) for s, t, *_ in rows])
@@ -385,6 +405,23 @@ def term_key(hits: Sequence[tuple[str, str]]) -> str:
     """The glossary entries that apply to a sentence, (Chinese, English) in their order there,
     as they go into its memory key."""
     return "\x1f".join(f"{zh}={en}" for zh, en in hits)
+
+
+def _add_checks_column(db: sqlite3.Connection) -> None:
+    """The reviewed table's `checks` (what a reviewed English failed when stored: JSON, NULL for
+    nothing), added to a memory made before it; older zhens read such a memory as before."""
+    if any(row[1] == "checks" for row in db.execute("PRAGMA table_info(reviewed)")):
+        return
+    try:
+        db.execute("ALTER TABLE reviewed ADD COLUMN checks TEXT")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):  # another run added it first
+            raise
+
+
+def _checks_json(checks: Sequence[Flag]) -> str | None:
+    return json.dumps([{"kind": f.kind, "severity": f.severity, "reason": one_line(f.reason)} for f in checks],
+                      ensure_ascii=False) if checks else None
 
 
 def _translation(target: str, extra: Any) -> Translation:

@@ -193,8 +193,8 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
         extra = summary_files(new, folder, (folder / f"{name}.summary.json").exists())
     written = write_document(new, folder, formats, extra, keep=[reviewed], clean=True)
     warnings = list(result.warnings)
-    rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None)
-            for s in result.reviewed]
+    rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None, s.checks)
+            for s in result.reviewed]  # with what its English failed: remembered, not reused as ok
     if rows:
         tm = TranslationMemory()
         tm.reviewed_put(rows, str(reviewed))

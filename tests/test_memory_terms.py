@@ -163,13 +163,13 @@ def test_item02_a_merged_edit_the_merge_warned_about_keeps_its_warning_and_risk_
     review = tmp_path / "review"
     run_translate([str(later)], review, TranslateOptions(glossary_mode="off", formats=("jsonl", "xliff")),
                   translator=FakeTranslator())
-    _edit_unit(review / "later.xliff", "s1", "Zhejiang police arrested 269 suspects.")
+    _edit_unit(review / "later.xliff", "s1", "The Zhejiang Provincial Public Security Department arrested 269 criminal suspects.")
     assert run_merge(review / "later.xliff").figures == []
     third = tmp_path / "third"
     run_translate([str(later)], third, TranslateOptions(glossary_mode="off", facts="off", formats=("jsonl",)),
                   translator=FakeTranslator())
     seg = _segments(third / "later.jsonl")["浙江省公安厅逮捕犯罪嫌疑人269名。"]
-    assert seg["target"] == "Zhejiang police arrested 269 suspects." and seg["risk"] == "ok"
+    assert seg["target"] == "The Zhejiang Provincial Public Security Department arrested 269 criminal suspects." and seg["risk"] == "ok", seg["checks"]
 
 
 # ---------------------------------------------------------------------------- item 6: the memory and glossary edits

@@ -392,7 +392,8 @@ class JobStore:
         approved = [s for s in segs if s.id in wanted and s.target]
         # An approved segment's names go to the memory too, each as its own reviewed pair.
         names = {(n.zh, n.en) for s in approved for n in s.names if n.en and n.kind == "person" and "某" not in n.zh}
-        tm.reviewed_put([(s.norm, s.target or "", s.review.by if s.review else None, stamp) for s in approved] +
+        tm.reviewed_put([(s.norm, s.target or "", s.review.by if s.review else None, stamp, s.checks)
+                         for s in approved] +
                         [(zh, en, None, stamp) for zh, en in sorted(names)], f"zhen serve, job {job_id}")
         tm.close()
         warnings = []
