@@ -61,6 +61,17 @@ class GlossaryHit:
     # For a term whose rendering changed over time (Term.earlier): which rendering applied and
     # why, for the reviewer ("" for terms with one rendering).
     dated: str = ""
+    accepted: tuple[str, ...] = ()  # other English the term check accepts (Term.accepted)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.accepted, tuple):  # read back from JSON as a list
+            object.__setattr__(self, "accepted", tuple(self.accepted))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if not self.accepted:
+            del d["accepted"]  # most terms list none: their records read as before
+        return d
 
 
 @dataclass(frozen=True)
@@ -238,7 +249,7 @@ class Segment:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["hits"] = [asdict(h) for h in self.hits]
+        d["hits"] = [h.to_dict() for h in self.hits]
         d["facts"] = [f.to_dict() for f in self.facts]
         d["flags"] = list(self.flags)
         d["checks"] = [c.to_dict(self.norm, self.target or "") for c in self.checks]
@@ -507,6 +518,9 @@ class Term:
     # Renderings `en` replaced, oldest first: (the ISO date from which the next one applies, English).
     # `en` applies from the last of these dates; a release dated before it gets the older English.
     earlier: tuple[tuple[str, str], ...] = ()
+    # Other English the term check accepts as correct (a short form: "suspect" for "criminal
+    # suspect"); `en` stays the one enforced.
+    accepted: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------- a run's options

@@ -62,9 +62,10 @@ def check_term(t: Term) -> None:
     (a byte-order mark before a term would keep it from ever matching); dated renderings in order."""
     for name, value in (("zh", t.zh), ("en", t.en), ("kind", t.kind), ("note", t.note), ("source", t.source),
                         *(("variant", v) for v in t.variants),
-                        *(("earlier rendering", f"{d} {e}") for d, e in t.earlier)):
+                        *(("earlier rendering", f"{d} {e}") for d, e in t.earlier),
+                        *(("accepted English", a) for a in t.accepted)):
         problem = field_problem(value) or invisible_problem(value) or (
-            "a |" if name in ("variant", "earlier rendering") and "|" in value else None)
+            "a |" if name in ("variant", "earlier rendering", "accepted English") and "|" in value else None)
         if problem:
             where = f"{t.origin}: " if t.origin else ""
             raise GlossaryError(f"{where}{t.zh!r}: the {name} field holds {problem}; nothing written")
@@ -76,7 +77,7 @@ def check_term(t: Term) -> None:
 
 def _cells(t: Term) -> dict[str, str]:
     return {"zh": escape_zh(t.zh), "en": t.en, "kind": t.kind, "note": t.note, "variants": "|".join(t.variants),
-            "source": t.source, "earlier": format_earlier(t.earlier)}
+            "source": t.source, "earlier": format_earlier(t.earlier), "accepted": "|".join(t.accepted)}
 
 
 def _needed(t: Term) -> list[str]:
@@ -160,7 +161,7 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
             new = new if new.kind else replace(new, kind=old.kind)
             merged = replace(old, en=new.en, kind=new.kind, note=new.note or old.note,
                              variants=new.variants or old.variants, source=new.source or old.source,
-                             earlier=new.earlier or old.earlier)
+                             earlier=new.earlier or old.earlier, accepted=new.accepted or old.accepted)
             # Empty fields keep the entry's own: an edit that leaves every field as it was is no change.
             if merged == old:
                 continue
@@ -530,6 +531,7 @@ def _lint_containment(terms: list[Term]) -> list[Finding]:
 
 TBX_NS = "urn:iso:std:iso:30042:ed-2"
 SUPERSEDED = "supersededTerm-admn-sts"
+ADMITTED = "admittedTerm-admn-sts"
 
 
 def export_terms(terms: Sequence[Term], fmt: str, source: bool = False) -> str:
@@ -573,6 +575,10 @@ def _to_tbx(terms: Sequence[Term]) -> str:
         ET.SubElement(en_sec, f"{{{TBX_NS}}}term").text = t.en
         if t.source:
             ET.SubElement(en_sec, f"{{{TBX_NS}}}admin", {"type": "source"}).text = t.source
+        for other in t.accepted:  # English the check accepts too: TBX's admitted terms
+            sec = ET.SubElement(en, f"{{{TBX_NS}}}termSec")
+            ET.SubElement(sec, f"{{{TBX_NS}}}term").text = other
+            ET.SubElement(sec, f"{{{TBX_NS}}}termNote", {"type": "administrativeStatus"}).text = ADMITTED
         for until, old in t.earlier:  # a rendering en replaced: superseded, with the date it ended
             sec = ET.SubElement(en, f"{{{TBX_NS}}}termSec")
             ET.SubElement(sec, f"{{{TBX_NS}}}term").text = old
@@ -678,7 +684,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
         if zh_forms and en_forms:
             where = f"{origin}:{entry.get('id', '')}"
             out.append(Term(zh_forms[0], en_forms[0], kind, note, tuple(zh_forms[1:]), where, source,
-                            tuple(sorted(earlier))))
+                            tuple(sorted(earlier)), tuple(en_forms[1:])))  # other English: accepted
     if not out:
         raise GlossaryError(f"{origin}: no zh-en term entries found")
     return out

@@ -304,7 +304,7 @@ def test_tbx_roundtrip_gives_same_term_base(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "urn:iso:std:iso:30042:ed-2" in tbx.read_text(encoding="utf-8")
     back = import_terms(tbx)
-    key = lambda t: (t.zh, t.en, t.kind, t.note, t.variants, t.source)  # noqa: E731
+    key = lambda t: (t.zh, t.en, t.kind, t.note, t.variants, t.source, t.accepted)  # noqa: E731
     assert sorted(map(key, back)) == sorted(map(key, g.terms))
     # Importing it into an empty file rebuilds the same TSV.
     target = tmp_path / "new.tsv"
