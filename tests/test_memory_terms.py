@@ -91,7 +91,8 @@ def test_item01_labels_on_either_side_are_taken_off_wherever_a_pair_enters_the_m
                    "Reporter: What results has the Cloud Sword operation achieved?\t0.9\tok\n", encoding="utf-8")
     tmx = tmp_path / "other.tmx"
     tmx.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header srclang="zh-CN"/><body>'
-                   '<tu><tuv xml:lang="zh-CN"><seg>孙劲峰：今年以来，全国公安机关共破获电信网络诈骗案件9.4万起。</seg></tuv>'
+                   '<tu><tuv xml:lang="zh-CN"><seg>孙劲峰：今年以来，全国公安机关共破获电信网络诈骗案件9.4万起。'
+                   '</seg></tuv>'
                    '<tuv xml:lang="en-US"><seg>Sun Jinfeng: Since the start of the year, police nationwide have '
                    'solved 94,000 telecom network fraud cases.</seg></tuv></tu>'
                    # a heading whose colon is no speaker's: kept on both sides
@@ -131,7 +132,10 @@ def test_item01_labels_on_either_side_are_taken_off_wherever_a_pair_enters_the_m
     assert "Sun Jinfeng: We will keep cracking down." in text and "Sun Jinfeng: Sun Jinfeng:" not in text
 
 
-# ---------------------------------------------------------------------------- item 2: reviewed English that failed a check
+# ---------------------------------------------------------------------------- item 2: English that failed a check
+
+
+CORRECTED = "The Zhejiang Provincial Public Security Department arrested 269 criminal suspects."
 
 
 def test_item02_a_merged_edit_the_merge_warned_about_keeps_its_warning_and_risk_in_later_releases(
@@ -163,13 +167,13 @@ def test_item02_a_merged_edit_the_merge_warned_about_keeps_its_warning_and_risk_
     review = tmp_path / "review"
     run_translate([str(later)], review, TranslateOptions(glossary_mode="off", formats=("jsonl", "xliff")),
                   translator=FakeTranslator())
-    _edit_unit(review / "later.xliff", "s1", "The Zhejiang Provincial Public Security Department arrested 269 criminal suspects.")
+    _edit_unit(review / "later.xliff", "s1", CORRECTED)
     assert run_merge(review / "later.xliff").figures == []
     third = tmp_path / "third"
     run_translate([str(later)], third, TranslateOptions(glossary_mode="off", facts="off", formats=("jsonl",)),
                   translator=FakeTranslator())
     seg = _segments(third / "later.jsonl")["浙江省公安厅逮捕犯罪嫌疑人269名。"]
-    assert seg["target"] == "The Zhejiang Provincial Public Security Department arrested 269 criminal suspects." and seg["risk"] == "ok", seg["checks"]
+    assert seg["target"] == CORRECTED and seg["risk"] == "ok", seg["checks"]
 
 
 # ---------------------------------------------------------------------------- item 6: the memory and glossary edits
