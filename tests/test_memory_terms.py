@@ -12,10 +12,10 @@ import json
 import sqlite3
 import time
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 from click.testing import CliRunner
 from conftest import FakeTranslator
+from test_faults import _edit_unit  # a reviewer's edit of one XLIFF unit
 
 from pipeline.checks import assess
 from pipeline.cli import main
@@ -25,7 +25,6 @@ from pipeline.merge import run_merge
 from pipeline.records import TranslateOptions
 from pipeline.run import run_translate
 
-XLIFF = "{urn:oasis:names:tc:xliff:document:1.2}"
 # A press conference: a title, then turns whose labels (记者：, 孙劲峰：) the segmenter takes off the Chinese.
 TALK_ZH = ("公安部召开新闻发布会\n"
            "记者：请问“云剑”行动取得了哪些成效？\n"
@@ -43,17 +42,6 @@ TALK_EN = ("Ministry of Public Security holds press conference\n\n"
 def _segments(jsonl: Path) -> dict[str, dict]:
     return {r["text"]: r for r in (json.loads(x) for x in jsonl.read_text(encoding="utf-8").splitlines())
             if r.get("type") == "segment"}
-
-
-def _edit_unit(xliff: Path, sid: str, english: str) -> None:
-    ET.register_namespace("", XLIFF[1:-1])
-    tree = ET.parse(xliff)
-    for unit in tree.getroot().iter(f"{XLIFF}trans-unit"):
-        if unit.get("id") == sid:
-            target = unit.find(f"{XLIFF}target")
-            assert target is not None
-            target.text = english
-    tree.write(xliff, encoding="UTF-8", xml_declaration=True)
 
 
 # ---------------------------------------------------------------------------- item 1: speaker labels
