@@ -333,13 +333,15 @@ class TranslationMemory:
         rows = self._conn().execute(
             "SELECT f.source, f.target, r.origin FROM reviewed_fts f JOIN reviewed r ON r.source = f.source "
             "WHERE reviewed_fts MATCH ? ORDER BY rank LIMIT ?", ("source : (" + query + ")", candidates)).fetchall()
-        scored = [(src, tgt, similarity(source, src), origin) for src, tgt, origin in rows if src != source]
+        scored = [(src, unlabelled_pair(src, tgt)[1], similarity(source, src), origin) for src, tgt, origin in rows
+                  if src != source]
         return sorted((r for r in scored if r[2] >= min_ratio), key=lambda r: -r[2])[:k]
 
     @_guarded(list)
     def reviewed_all(self) -> list[tuple[str, str, str | None, str | None, str]]:
-        """Every human translation: (source, English, reviewer, when, origin), oldest first."""
-        return [tuple(r) for r in self._conn().execute(
+        """Every human translation: (source, English, reviewer, when, origin), oldest first (an
+        English an older zhen kept with its speaker label, without it)."""
+        return [(src, unlabelled_pair(src, tgt)[1], *rest) for src, tgt, *rest in self._conn().execute(
             "SELECT source, target, reviewer, reviewed_at, origin FROM reviewed ORDER BY created, source").fetchall()]
 
     @_guarded(lambda: None)

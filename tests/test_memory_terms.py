@@ -113,6 +113,8 @@ def test_item01_labels_on_either_side_are_taken_off_wherever_a_pair_enters_the_m
     with sqlite3.connect(TranslationMemory().path) as db:
         db.execute("INSERT OR REPLACE INTO reviewed (source, target, origin, created) VALUES (?, ?, 'old', 0)",
                    ("我们将继续严厉打击此类犯罪。", "Sun Jinfeng: We will keep cracking down."))
+    exported = CliRunner().invoke(main, ["tm", "export"]).output  # what tune and other tools read
+    assert "我们将继续严厉打击此类犯罪。\tWe will keep cracking down." in exported
     again = tmp_path / "again"
     run_translate([str(zh)], again, TranslateOptions(glossary_mode="off", formats=("jsonl", "txt")),
                   translator=FakeTranslator(labels))
