@@ -33,7 +33,7 @@ from .cluster import RayBackend
 from .engines import load_translator
 from .engines.base import SpmTokenCounter, Translator
 from .errors import InputError, UsageError, ZhenError
-from .files import remove_stale_temps
+from .files import new_folders, remove_empty, remove_stale_temps
 from .flow import AT_DRIVER, ON_ACTORS, Context, check_run, open_context, pipe, segment_one
 from .glossary import Glossary
 from .read import max_bytes, read_source, read_stdin
@@ -123,6 +123,7 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
     `engine_kwargs` are for benchmarks (fixed output lengths), given to the engine everywhere."""
     started = time.perf_counter()
     options = options or TranslateOptions()
+    made = new_folders(out_dir)
     glossary = check_run(out_dir, options)
     backend: Any = LocalBackend(translator)
     if options.cluster:
@@ -139,6 +140,7 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
         ctx, done = _translate_all(backend, found, out_dir, glossary, options, report, stdin, progress, summarizer)
     finally:
         backend.close()
+        remove_empty(made)
     if ctx is None:  # nothing readable: nothing to count
         report.seconds = time.perf_counter() - started
         return report

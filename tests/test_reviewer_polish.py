@@ -3,12 +3,19 @@ the review page, the summary's warnings, the progress bar, the run's messages.""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from conftest import FakeTranslator
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, FakeTranslator
 
+from pipeline.cli import main
 from pipeline.records import Review, Summary
 from pipeline.run import TranslateOptions, run_translate
 from pipeline.write import html as review_page
@@ -61,3 +68,74 @@ def test_markdown_and_review_page_show_what_a_person_reviewed_and_approved(tmp_p
     # the summary box carries the summary's "check before publishing" warnings, as summary.md does
     box = page.split('<section class="summary">', 1)[1].split("</section>", 1)[0]
     assert "Check before publishing" in box and "Police seized 777 phones." in box and "777" in box
+
+
+# ---------------------------------------------------------------------------- messages of a run
+
+
+def _zhen(*args: str, **kw: Any) -> Any:
+    return CliRunner().invoke(main, list(args), **kw)
+
+
+def test_stdout_mode_reports_risk_and_quiet_keeps_it_to_warnings(tiny_model: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = "公安部召开新闻发布会。截至2019年11月，共破获电信诈骗案件9.4万起。"
+    r = _zhen("translate", "--text", text, "--model", str(tiny_model), "--beams", "1")
+    assert r.exit_code == 0, r.output
+    assert re.search(r"^risk: \d+ of \d+ segments? to check", r.stderr, re.M), r.stderr
+    assert "risk:" not in r.stdout  # the English alone on standard output, ready to pipe
+    quiet = _zhen("translate", "--text", text, "--model", str(tiny_model), "--beams", "1", "-q")
+    assert quiet.exit_code == 0 and quiet.stdout == r.stdout
+    assert "risk:" not in quiet.stderr and "glossary:" not in quiet.stderr, quiet.stderr
+
+
+def test_run_messages_count_in_good_english_and_name_files_alike(tiny_model: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/one.txt").write_text("公安部召开新闻发布会。\n", encoding="utf-8")
+    Path("in/empty.txt").write_text("", encoding="utf-8")
+    model = ["--model", str(tiny_model), "--beams", "1"]
+    r = _zhen("translate", "in/one.txt", "-o", "out", *model)
+    assert r.exit_code == 0, r.output
+    assert "in/one.txt: 1 segment -> out/one.jsonl" in r.stderr, r.stderr
+    assert not re.search(r"\b1 segments\b", r.stderr) and "risk: 1 of 1 segment to check" in r.stderr
+    # a run with nothing to do says so, and no counts of nothing
+    again = _zhen("translate", "in/one.txt", "-o", "out", *model)
+    assert again.exit_code == 0 and "in/one.txt: up to date" in again.stderr
+    assert not re.search(r"\b0 (terms|hits)\b", again.stderr), again.stderr
+    # an error names the input as the success line does: the path as given
+    bad = _zhen("translate", "in/empty.txt", "-o", "out2", *model)
+    assert bad.exit_code == 1 and "error: in/empty.txt: the file is empty" in bad.stderr, bad.stderr
+    assert "1 failed" in bad.stderr
+    # and a run that wrote nothing leaves no empty output folder behind
+    assert not Path("out2").exists()
+    deep = _zhen("translate", "in/empty.txt", "-o", "new/deeper/out3", *model)
+    assert deep.exit_code == 1 and not Path("new").exists()
+
+
+def test_model_not_found_says_where_it_looked_plainly(tmp_path: Path) -> None:
+    # A subprocess: the Hugging Face library reads HF_HOME and HF_ENDPOINT when it is imported.
+    # The hub is a closed port here, so the download fails at once, as it does offline.
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "HF_ENDPOINT": "http://127.0.0.1:9",
+           "ZHEN_HOME": str(tmp_path / "home")}
+    for key in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "ZHEN_MODEL"):
+        env.pop(key, None)
+    (tmp_path / "r.txt").write_text("公安部召开新闻发布会。\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "translate", str(tmp_path / "r.txt"), "-o",
+                        str(tmp_path / "out"), "--model", "Helsinki-NLP/opus-mt-zh-en"],
+                       capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+    assert r.returncode == 2, r.stderr
+    assert "Got:" not in r.stderr and "ConnectError" not in r.stderr and "Traceback" not in r.stderr
+    assert "cannot be reached" in r.stderr
+    cache = str(tmp_path / "hf" / "hub")
+    assert r.stderr.count(cache) >= 2 and "~/.cache/huggingface" not in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_model_and_offline_help_name_the_model_store() -> None:
+    text = " ".join(_zhen("translate", "--help", terminal_width=400).output.split())
+    model = text.split("--model", 1)[1].split("--offline", 1)[0]
+    offline = text.split("--offline", 1)[1].split("--beams", 1)[0]
+    assert "model store" in model and "model store" in offline, (model, offline)
