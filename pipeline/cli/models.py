@@ -11,7 +11,7 @@ import click
 from ..records import TuneOptions
 from .app import main
 from .options import format_option, from_kwargs, glossary_option, tune_options
-from .render import render, say
+from .render import count, render, say
 
 
 @main.group("models")
@@ -126,7 +126,7 @@ def tm_import(file: str) -> None:
     from ..corpus.commands import run_tm_import
 
     stored, left = run_tm_import(Path(file))
-    say(f"{file}: {stored} pair(s) stored as human translations"
+    say(f"{file}: {count(stored, 'pair')} stored as human translations"
         + (f", {left} left out (low, unaligned or empty)" if left else ""))
 
 
@@ -171,7 +171,8 @@ def cache_stats() -> None:
     if st is None:
         click.echo(f"{run_cache_count(None)[0]}: no translation memory yet (0 entries)")
         return
-    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['reviewed']} reviewed, "
+    click.echo(f"{st['path']}: {count(st['entries'], 'entry', 'entries')} in {count(st['contexts'], 'context')}, "
+               f"{st['reviewed']} reviewed, "
                f"{st['bytes'] / 2**20:.1f} MiB")
 
 
