@@ -9,7 +9,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -139,3 +139,61 @@ def test_model_and_offline_help_name_the_model_store() -> None:
     model = text.split("--model", 1)[1].split("--offline", 1)[0]
     offline = text.split("--offline", 1)[1].split("--beams", 1)[0]
     assert "model store" in model and "model store" in offline, (model, offline)
+
+
+# ---------------------------------------------------------------------------- the progress bar
+
+
+class _Recorder:
+    """A progress factory's bar that keeps what the run told it."""
+
+    made: ClassVar[list[_Recorder]] = []
+
+    def __init__(self, total: int, label: str) -> None:
+        self.totals, self.label, self.count = [total], label, 0
+        _Recorder.made.append(self)
+
+    def update(self, n: int) -> None:
+        self.count += n
+
+    def resize(self, total: int) -> None:
+        self.totals.append(total)
+
+
+def test_the_progress_bar_counts_sentences_of_the_whole_run(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(RELEASE, encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text(RELEASE.replace("2019", "2020") * 2, encoding="utf-8")
+    _Recorder.made = []
+    report = run_translate([str(tmp_path / "in")], tmp_path / "out", TranslateOptions(formats=["jsonl"], cache=False),
+                           translator=FakeTranslator(), progress=_Recorder)
+    assert not report.failed, report.results
+    sentences = sum(1 for p in (tmp_path / "out").glob("*.jsonl") for s in load_document(p).segments
+                    if s.translatable)
+    assert sentences > 2 * len(list((tmp_path / "out").glob("*.jsonl")))
+    (bar,) = _Recorder.made  # one bar for the run, not one per chunk
+    assert bar.count == sentences and bar.totals[-1] == sentences  # ends at 100%, counted in sentences
+
+
+def test_the_terminal_bar_shows_sentences_done_of_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from pipeline.cli.app import Bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    bar = Bar(10, "Translating", quiet=False)
+    bar.update(4)
+    bar.resize(12)  # the run learnt the next chunk's sentences
+    bar.update(8)
+    bar.finish()
+    shown = err.getvalue()
+    assert "sentences" in shown and "12/12" in shown, shown
+    quiet = Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    Bar(10, "Translating", quiet=True).update(3)
+    assert quiet.getvalue() == ""
