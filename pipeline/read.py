@@ -183,6 +183,12 @@ def read_bytes(path: str) -> bytes:
     return data
 
 
+def display_stem(path: str) -> str:
+    """A release's name from its file name as given (a server job's name too): no folder, no
+    reader's suffix (release.docx -> release); "stdin" for standard input."""
+    return "stdin" if path in ("-", "") else _stem(Path(path))
+
+
 def _stem(p: Path) -> str:
     name = p.name
     for suffix in (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".doc", ".pdf"):

@@ -197,3 +197,93 @@ def test_the_terminal_bar_shows_sentences_done_of_all(monkeypatch: pytest.Monkey
     monkeypatch.setattr(sys, "stderr", quiet)
     Bar(10, "Translating", quiet=True).update(3)
     assert quiet.getvalue() == ""
+
+
+# ---------------------------------------------------------------------------- the server
+
+
+def _server_job(tmp_path: Path, name: str, text: str = RELEASE) -> tuple[Any, str]:
+    """A TestClient (entered: its workers run) and one finished job submitted under `name`."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from pipeline.server import ServerConfig, create_app
+
+    app = create_app(FakeTranslator(), ServerConfig(data_dir=tmp_path / "data", token="t0ken"))
+    client = TestClient(app, base_url="http://127.0.0.1").__enter__()
+    r = client.post("/api/jobs", json={"text": text, "name": name}, headers={"Authorization": "Bearer t0ken"})
+    assert r.status_code == 202, r.text
+    for _ in range(2400):  # a bound (2 min), not a timing assertion
+        job = client.get(f"/api/jobs/{r.json()['id']}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "done", job
+    return client, job["id"]
+
+
+def test_server_downloads_are_named_after_the_release(tmp_path: Path) -> None:
+    from urllib.parse import unquote
+
+    client, job = _server_job(tmp_path, "cloud sword briefing")
+    try:
+        for fmt, suffix in (("xliff", ".xliff"), ("html", ".html"), ("docx", ".docx")):
+            r = client.get(f"/api/jobs/{job}/output/{fmt}")
+            assert r.status_code == 200
+            assert unquote(r.headers["content-disposition"]).endswith(f"cloud sword briefing{suffix}"), r.headers
+            assert job not in r.headers["content-disposition"]
+        # the release has no title of its own: the page is titled by the name the user gave it
+        page = client.get(f"/api/jobs/{job}/output/html").text
+        assert "<title>cloud sword briefing</title>" in page
+        # an upload's own file name, less its suffix; characters no file name may hold become -
+        store = client.app.state.store  # type: ignore[attr-defined]
+        r = client.post("/api/jobs", files={"file": ("通报 12:25?.docx", b"", "text/plain")},
+                        headers={"Authorization": "Bearer t0ken"})
+        assert store.download_name(r.json()["id"], "xliff") == "通报 12-25.xliff"
+        r = client.post("/api/jobs", json={"text": RELEASE, "name": "Report 3/2024"},
+                        headers={"Authorization": "Bearer t0ken"})
+        assert store.download_name(r.json()["id"], "tmx") == "Report 3-2024.tmx"
+    finally:
+        client.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------------------- the glossary
+
+
+def test_glossary_add_refuses_what_lint_calls_an_error(tmp_path: Path) -> None:
+    from pipeline.termbase import HEADER
+
+    p = tmp_path / "team.tsv"
+    p.write_text(HEADER + "\n云剑\tCloud Sword\tcampaign\t\t\tconvention: the operation's name\t\n", encoding="utf-8")
+    before = p.read_bytes()
+    r = _zhen("glossary", "add", "公安廳", "Public Security Department", "--source", "convention: x",
+              "--glossary", str(p))
+    assert r.exit_code == 2 and "traditional script" in r.output and "公安厅" in r.output, r.output
+    r = _zhen("glossary", "add", "夏安行动", "Operation Summer Peace", "--kind", "campaign", "--glossary", str(p))
+    assert r.exit_code == 2 and "--source" in r.output and "Traceback" not in r.output, r.output
+    assert p.read_bytes() == before  # nothing written
+    r = _zhen("glossary", "add", "夏安行动", "Operation Summer Peace", "--kind", "campaign",
+              "--source", "convention: the operation's name, translated", "--glossary", str(p))
+    assert r.exit_code == 0, r.output
+    # a new English for an entry that has its source keeps that source: no --source needed
+    assert _zhen("glossary", "add", "云剑", "Operation Cloud Sword", "--kind", "campaign",
+                 "--glossary", str(p)).exit_code == 0
+    lint = _zhen("glossary", "lint", "--strict", "--glossary", str(p))
+    assert lint.exit_code == 0 and "0 errors, 0 warnings" in lint.output, lint.output
+    # the server's form holds to the same
+    client, _job = _server_job(tmp_path, "x")
+    try:
+        auth = {"Authorization": "Bearer t0ken"}
+        r = client.post("/api/glossary", json={"zh": "劝阻中心", "en": "Dissuasion Centre"}, headers=auth)
+        assert r.status_code == 422 and "source" in r.json()["error"]
+        r = client.post("/api/glossary", json={"zh": "劝阻中心", "en": "Dissuasion Centre",
+                                               "source": "convention: descriptive"}, headers=auth)
+        assert r.status_code == 200 and r.json()["result"] == "added"
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_the_glossary_lock_file_is_not_left_for_git_to_list() -> None:
+    r = subprocess.run(["git", "check-ignore", "--no-index", "-q", "glossary/.police.tsv.lock"], cwd=ROOT)
+    assert r.returncode == 0  # ignored (1 would mean it shows as untracked after every edit)

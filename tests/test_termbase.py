@@ -257,7 +257,7 @@ def test_a_hashtag_term_is_escaped_not_written_as_a_comment(tmp_path: Path) -> N
     p = tmp_path / "g.tsv"
     p.write_text(HEADER, encoding="utf-8")
     r = CliRunner().invoke(main, ["glossary", "add", "#净网2023#", "Clean Net 2023 (hashtag)", "--kind", "campaign",
-                                  "--glossary", str(p)])
+                                  "--source", "convention: the hashtag's words", "--glossary", str(p)])
     assert r.exit_code == 0 and "added" in r.output
     assert "\\#净网2023#\tClean Net 2023 (hashtag)" in p.read_text(encoding="utf-8")
     assert load_glossary([str(p)]).lookup("#净网2023#").en == "Clean Net 2023 (hashtag)"  # type: ignore[union-attr]

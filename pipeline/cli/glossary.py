@@ -56,11 +56,16 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
 @glossary_option
 def glossary_add(zh: str, en: str, kind: str, note: str, variants: tuple[str, ...], source: str,
                  glossary: tuple[str, ...]) -> None:
-    """Add a term (or change its English if it is there already)."""
+    """Add a term (or change its English if it is there already).
+
+    Refused as lint would refuse it: a term in traditional script (write the simplified form;
+    traditional forms match automatically), and a new entry without --source in a file that
+    keeps sources.
+    """
     from ..corpus.commands import run_glossary_edit
 
     term = Term(zh.strip(), en.strip(), kind, note.strip(), tuple(variants), source=source.strip())
-    path, res = run_glossary_edit(glossary, add=[term])
+    path, res = run_glossary_edit(glossary, add=[term], by_hand=True)
     what = "added" if res.added else "changed" if res.changed else "unchanged"
     say(f"{what}: {zh}\t{en}\t{kind} ({path})")
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ..normalize import is_traditional
+from ..read import display_stem
 from ..records import Block, Document, Segment, Summary
 from .notes import by_block, review_state, warnings_for
 
@@ -118,6 +119,12 @@ def _page_title(doc: Document) -> Block | None:
     return None
 
 
+def _name(doc: Document) -> str:
+    """The release's own name for a page without a title: its file's name as the user gave it
+    (a server job's outputs are all release.*; its Source.path is the name the user gave)."""
+    return display_stem(doc.source.path) if doc.source.path not in ("", "-") else doc.source.name
+
+
 def _flagged_list(doc: Document) -> list[str]:
     """How many segments need a reviewer, with a link to each (the page may be long). A long
     list starts folded (<details>, no script) so that the release stays near the top."""
@@ -167,10 +174,10 @@ def render(doc: Document) -> str:
     by_index = {b.index: segs for b, segs in segs_by_block.items()}
     zh_lang = "zh-Hant" if is_traditional("".join(s.text for s in doc.segments)) else "zh-Hans"
     if title_block is not None:
-        en_title = " ".join(s.target or "" for s in by_index.get(title_block.index, [])) or doc.source.name
+        en_title = " ".join(s.target or "" for s in by_index.get(title_block.index, [])) or _name(doc)
         zh_title = "".join(s.text for s in by_index.get(title_block.index, []))
     else:
-        en_title, zh_title = doc.source.name, ""
+        en_title, zh_title = _name(doc), ""
     parts = ['<!DOCTYPE html>', '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e(en_title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
