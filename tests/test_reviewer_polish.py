@@ -287,3 +287,54 @@ def test_glossary_add_refuses_what_lint_calls_an_error(tmp_path: Path) -> None:
 def test_the_glossary_lock_file_is_not_left_for_git_to_list() -> None:
     r = subprocess.run(["git", "check-ignore", "--no-index", "-q", "glossary/.police.tsv.lock"], cwd=ROOT)
     assert r.returncode == 0  # ignored (1 would mean it shows as untracked after every edit)
+
+
+# ---------------------------------------------------------------------------- noise from libraries
+
+
+def _zhen_process(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """zhen as a user runs it: its own process, whose stderr (file descriptor 2, where C++ and
+    tqdm write too) is all there is to read."""
+    env = {**os.environ, "ZHEN_HOME": str(tmp_path / "home")}
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=600, cwd=tmp_path)
+
+
+def test_models_convert_says_only_where_the_model_went(tiny_model: Path, tmp_path: Path) -> None:
+    r = _zhen_process(["models", "convert", str(tiny_model)], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "", r.stderr  # no loading bar, no "Recommended: pip install sacremoses"
+    assert r.stdout.strip().endswith("ctranslate2-int8")
+
+
+def test_a_local_cluster_run_prints_no_ray_log_line(tiny_model: Path, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("公安部召开新闻发布会。\n", encoding="utf-8")
+    r = _zhen_process(["translate", "a.txt", "-o", "out", "--cluster", "local", "--model", str(tiny_model),
+                       "--beams", "1"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "a.txt: 1 segment -> out/a.jsonl" in r.stderr and "cluster: Ray" in r.stderr
+    assert "logging.cc" not in r.stderr and "log level" not in r.stderr, r.stderr
+
+
+def test_the_first_setup_reports_the_torch_build_without_a_numpy_warning(tmp_path: Path) -> None:
+    # setup.sh asks torch which build it is right after installing it, before numpy is there:
+    # its torch_build function, run here with numpy missing as on a first set-up.
+    script = (ROOT / "setup.sh").read_text(encoding="utf-8")
+    found = re.search(r"^torch_build\(\) \{\n.*?^\}\n", script, re.S | re.M)
+    assert found is not None, "setup.sh reports the torch build in its function torch_build"
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+    python.chmod(0o755)
+    no_numpy = tmp_path / "shadow" / "numpy"
+    no_numpy.mkdir(parents=True)
+    (no_numpy / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'numpy'\")\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "shadow")}
+    # as on a first set-up: torch, imported bare, warns
+    bare = subprocess.run([str(python), "-c", "import torch"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert "Failed to initialize NumPy" in bare.stderr
+    r = subprocess.run(["bash", "-c", found.group() + "torch_build\n"], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.startswith("torch 2.") and "the CPU build" in r.stdout, (r.stdout, r.stderr)
+    assert "NumPy" not in r.stderr and r.stderr == "", r.stderr
