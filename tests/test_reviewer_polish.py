@@ -312,8 +312,8 @@ def test_a_local_cluster_run_prints_no_ray_log_line(tiny_model: Path, tmp_path: 
     r = _zhen_process(["translate", "a.txt", "-o", "out", "--cluster", "local", "--model", str(tiny_model),
                        "--beams", "1"], tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "a.txt: 1 segment -> out/a.jsonl" in r.stderr and "cluster: Ray" in r.stderr
     assert "logging.cc" not in r.stderr and "log level" not in r.stderr, r.stderr
+    assert "a.txt: 1 segment -> out/a.jsonl" in r.stderr and "cluster: Ray" in r.stderr
 
 
 def test_the_first_setup_reports_the_torch_build_without_a_numpy_warning(tmp_path: Path) -> None:
