@@ -204,9 +204,8 @@ def test_the_terminal_bar_shows_sentences_done_of_all(monkeypatch: pytest.Monkey
 
 def _server_job(tmp_path: Path, name: str, text: str = RELEASE) -> tuple[Any, str]:
     """A TestClient (entered: its workers run) and one finished job submitted under `name`."""
-    import time
-
     from fastapi.testclient import TestClient
+    from test_server import wait_done
 
     from pipeline.server import ServerConfig, create_app
 
@@ -214,11 +213,7 @@ def _server_job(tmp_path: Path, name: str, text: str = RELEASE) -> tuple[Any, st
     client = TestClient(app, base_url="http://127.0.0.1").__enter__()
     r = client.post("/api/jobs", json={"text": text, "name": name}, headers={"Authorization": "Bearer t0ken"})
     assert r.status_code == 202, r.text
-    for _ in range(2400):  # a bound (2 min), not a timing assertion
-        job = client.get(f"/api/jobs/{r.json()['id']}").json()
-        if job["status"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
+    job = wait_done(client, r.json()["id"])
     assert job["status"] == "done", job
     return client, job["id"]
 
