@@ -389,8 +389,8 @@ def test_cache_clear_asks_and_filters_by_model(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["cache", "clear"], input="n\n")
     assert r.exit_code == 1 and "remove 2 entries" in r.output
     r = CliRunner().invoke(main, ["cache", "clear", "--model", "a/one", "--yes"])
-    assert r.exit_code == 0 and "removed 1 entries made with a/one" in r.output
-    assert "1 entries" in CliRunner().invoke(main, ["cache", "stats"]).output
+    assert r.exit_code == 0 and "removed 1 entry made with a/one" in r.output
+    assert "1 entry in" in CliRunner().invoke(main, ["cache", "stats"]).output
 
 
 def test_cache_stats_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -100,7 +100,7 @@ def models_shortlist(model: str, corpus: str, per_source: int, common: int) -> N
     from ..corpus.commands import run_shortlist
 
     r = run_shortlist(model, Path(corpus), per_source, common)
-    say(f"{r.folder}/vmap.txt: {r.entries} source pieces, {r.always} always allowed")
+    say(f"{r.folder}/vmap.txt: {count(r.entries, 'source piece')}, {r.always} always allowed")
     if r.held:
         say(f"held-out check: the shortlist allows {r.coverage:.1%} of the reference English pieces of {r.held} "
             "pairs it was not built from")
@@ -192,8 +192,8 @@ def cache_clear(model: str | None, yes: bool) -> None:
         say(f"no entries{which} in {path}")
     else:
         if not yes:
-            click.confirm(f"remove {n} entries{which} from {path}?", abort=True, err=True)
-        say(f"removed {run_cache_clear(model)} entries{which} (reviewed English is kept)")
+            click.confirm(f"remove {count(n, 'entry', 'entries')}{which} from {path}?", abort=True, err=True)
+        say(f"removed {count(run_cache_clear(model), 'entry', 'entries')}{which} (reviewed English is kept)")
 
 
 @main.command("tune")
