@@ -131,16 +131,18 @@ def open_context(engine: Translator, glossary: Glossary | None, options: Transla
 
 
 def check_run(out_dir: Path | None, options: TranslateOptions) -> Glossary | None:
-    """The options and the output folder checked; the glossary loaded (None: off)."""
-    if out_dir is not None:
-        check_out_dir(out_dir)
+    """The options and the output folder checked; the glossary loaded (None: off). The folder is
+    made last, once nothing else stops the run."""
     if options.max_tokens < 8:
         raise UsageError("the longest model input must be at least 8 tokens", option="max_tokens")
     check_mode(options.glossary_mode)
     check_facts_mode(options.facts)
     if options.summary is not None:
         check_options(options.summary)
-    return load_glossary(options.glossary) if options.glossary_mode != "off" else None
+    glossary = load_glossary(options.glossary) if options.glossary_mode != "off" else None
+    if out_dir is not None:
+        check_out_dir(out_dir)
+    return glossary
 
 
 # ---------------------------------------------------------------------------- the first steps of a document

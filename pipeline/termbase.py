@@ -113,10 +113,14 @@ def _widened(header: list[str], add: Sequence[Term]) -> list[str]:
     return list(COLUMNS[: max(need) + 1]) if need else header
 
 
-def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), overwrite: bool = True) -> Edit:
+def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), overwrite: bool = True,
+              by_hand: bool = False) -> Edit:
     """Add (or change) and remove entries in one glossary file, keeping everything else as it is.
 
     With overwrite False a different English for an existing term is a conflict, not a change.
+    `by_hand` (`zhen glossary add`, the server's form) refuses what lint calls an error, or what
+    `lint --strict` refuses in a file that keeps sources: a term in traditional script, a new
+    entry with no source.
     Linear in the file and the edit (an import of 10^5 rows holds the lock for seconds, not
     hours): the file is read once, rows are found by key, and new rows are merged in at the end,
     each before the first row that sorts after it.
@@ -124,6 +128,9 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
     result = Edit([], [], [], [])
     for t in add:
         check_term(t)  # before the lock and before reading: a bad field changes nothing
+        if by_hand and to_simplified(t.zh) != t.zh:
+            raise GlossaryError(f"{t.zh} is in traditional script: add {to_simplified(t.zh)} (traditional forms "
+                                "match automatically); nothing written")
     with locked(path):
         raw = path.read_bytes() if path.exists() else b""
         text = read_text(path) if path.exists() else HEADER + "\n"
@@ -153,6 +160,10 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
             at = at_key.get(key)
             old = new_rows.get(key) or (rows[at] if at is not None else None)
             if old is None:
+                if by_hand and not new.source and "source" in header:
+                    raise GlossaryError(f"{new.zh}: say where {new.en!r} comes from: source 'Publisher year, URL: "
+                                        "\"quoted English\"' or 'convention: <rule>' (lint --strict refuses an entry "
+                                        "without one); nothing written", option="source")
                 new = new if new.kind else replace(new, kind="term")
                 new_rows[key] = new
                 result.added.append(new)
