@@ -174,11 +174,12 @@ def _report_documents(report: Any) -> None:
 @click.argument("reviewed", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--out-dir", type=click.Path(file_okay=False), default=None,
               help="Folder of the release's outputs (default: the reviewed file's folder).")
-@click.option("--release", help="The release's name (NAME of NAME.jsonl); default: taken from the file.")
+@click.option("--release", help="The release's name (NAME of NAME.jsonl); default: the one the file names in its "
+                                "content (XLIFF header note, TMX and XLIFF unit ids, Word properties).")
 def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
-    """Bring an editor's corrections back: read a reviewed FILE.xliff, FILE.tmx or FILE.docx
-    (the Word review table, saved under any name: its properties name the release) and rewrite
-    every output of the release from it (segments matched by id; figures checked again).
+    """Bring an editor's corrections back: read a reviewed FILE.xliff, FILE.tmx or FILE.docx,
+    saved under any name (the file names its release in its content), and rewrite every output
+    of the release from it (segments matched by id; figures checked again).
 
     A file that belongs to another release (different input checksum or segment ids) is refused.
     """
