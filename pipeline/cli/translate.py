@@ -158,7 +158,7 @@ def _report_counts(report: Any, options: TranslateOptions) -> None:
 
 
 def _report_documents(report: Any) -> None:
-    if len(report.results) > 1 or report.failed:
+    if len(report.results) > 1:  # one input's own line says it all
         done = [r for r in report.results if not r.error and not r.skipped]
         skipped = sum(r.skipped for r in report.results)
         say(f"documents: {len(done)} translated, {skipped} up to date, {len(report.failed)} failed; "
