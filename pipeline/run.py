@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .structure_file import apply_structure_file
 from .summarize import Seq2SeqSummarizer, check_options, headline_segments, needs_full_translation, select
 from .translate import ProgressFactory, each_alone
-from .write import FORMATS, output_paths
+from .write import FORMATS, output_paths, with_required
 
 __all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "read_stdin", "run_segment",
            "run_summarize", "run_translate", "run_translate_stream"]
@@ -123,6 +124,7 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
     `engine_kwargs` are for benchmarks (fixed output lengths), given to the engine everywhere."""
     started = time.perf_counter()
     options = options or TranslateOptions()
+    options = replace(options, formats=with_required(options.formats))  # the JSONL, whatever was asked
     glossary = check_run(out_dir, options)
     backend: Any = LocalBackend(translator)
     if options.cluster:

@@ -263,3 +263,10 @@ def test_the_readme_quick_start_writes_what_a_reviewer_needs_and_merges_back(
     r = _zhen(*shlex.split(merge)[1:])
     assert r.exit_code == 0, r.output
     assert _records(out / f"{name}.jsonl")[seg["id"]]["target"] == "A reviewed line."
+
+
+def test_the_library_default_is_the_format_tables() -> None:
+    from pipeline.write import DEFAULT_FORMATS, parse_formats
+
+    assert TranslateOptions().formats == DEFAULT_FORMATS and {"html", "xliff", "jsonl"} <= set(DEFAULT_FORMATS)
+    assert parse_formats("html") == ["jsonl", "html"] and parse_formats("all") == list(FORMATS)

@@ -24,12 +24,14 @@ def _records(path: Path) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_tiny_model_through_cli_writes_three_outputs(tiny_model: Path, sample_path: Path, tmp_path: Path) -> None:
+def test_tiny_model_through_cli_writes_the_default_outputs(tiny_model: Path, sample_path: Path,
+                                                           tmp_path: Path) -> None:
     out = tmp_path / "out"
     r = CliRunner().invoke(main, ["translate", str(sample_path), "-o", str(out), "--model", str(tiny_model), "-q"])
     assert r.exit_code == 0, r.output
     stem = "cloud-sword-2019-12-25"
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{stem}{s}" for s in (".jsonl", ".md", ".en.txt"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{stem}{s}" for s in (".jsonl", ".md", ".en.txt", ".xliff",
+                                                                                 ".html"))
     recs = _records(out / f"{stem}.jsonl")
     prov, segs = recs[0], recs[1:]
     assert prov["type"] == "provenance"

@@ -44,8 +44,10 @@ def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str,
     """Translate releases (files, folders, or - for stdin) and write aligned bilingual output.
 
     For each input NAME this writes NAME.jsonl (provenance, then one record per
-    segment), NAME.md (the English with the Chinese quoted under each block) and
-    NAME.en.txt (the English alone, ready to paste). Outputs are written whole or not at all.
+    segment; always), NAME.md (the English with the Chinese quoted under each block),
+    NAME.en.txt (the English alone, ready to paste), NAME.xliff (for a reviewer's CAT tool;
+    zhen merge takes it back) and NAME.html (the review page). Outputs are written whole or
+    not at all; a re-run removes the release's outputs it no longer writes.
 
     With - (standard input) or --text and no -o, the English is printed instead:
     `echo 公安部召开新闻发布会。 | zhen translate -`.
