@@ -192,7 +192,7 @@ def _to_translate(sources: Sequence[Source], out_dir: Path, ctx: Context, report
         if not redo and up_to_date(src, out_dir, options.formats, ctx.provenance(src), with_summary):
             outputs = list(output_paths(src.name, out_dir, options.formats).values())
             report.results.append(DocResult(src.path, outputs, skipped=True))
-        elif edited := edited_exchange_files(src.name, out_dir, options.formats):
+        elif edited := edited_exchange_files(src.name, out_dir, tuple(FORMATS)):  # those it no longer writes too
             # a reviewer's edits not merged yet: this document waits, the others go on
             report.results.append(DocResult(src.path, error=(
                 f"{edited[0]}: edited since zhen wrote it (a review not merged yet); run `zhen merge {edited[0]}` "

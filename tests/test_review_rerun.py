@@ -133,7 +133,7 @@ def test_a_reviewers_unmerged_xliff_blocks_a_rerun_without_it(tmp_path: Path, ti
               "--formats", "jsonl,xliff")
     assert r.exit_code == 0, r.output
     xliff = out / "summer.xliff"
-    edited = xliff.read_text(encoding="utf-8").replace('state="translated"', 'state="final"', 1)
+    edited = xliff.read_text(encoding="utf-8").replace("</target>", " (checked)</target>", 1)
     xliff.write_text(edited, encoding="utf-8")
     r = _zhen("translate", str(src), "-o", str(out), "--model", str(tiny_model), "--beams", "1",
               "--formats", "jsonl,txt")
