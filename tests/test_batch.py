@@ -35,7 +35,7 @@ SIMPLE = "公安部召开新闻发布会，通报全国公安机关开展“云�
 
 
 def make_batch(root: Path) -> dict[str, str]:
-    """50 inputs: 36 good releases and every bad input the issue names. Returns name -> expected outcome."""
+    """50 inputs: 36 good releases and every bad input the issues name. Returns name -> expected outcome."""
     root.mkdir(parents=True, exist_ok=True)
     expect: dict[str, str] = {}
     for i in range(36):
@@ -53,7 +53,7 @@ def make_batch(root: Path) -> dict[str, str]:
         "utf16.txt": (SIMPLE.encode("utf-16"), "ok"),
         "mixed-eol.txt": ("第一段。\r\n第二段。\r第三段。\n".encode(), "ok"),
         "runon.txt": (("打" * 5000).encode(), "ok"),
-        "english.txt": (b"The Ministry of Public Security held a press conference.\n", "ok"),
+        "english.txt": (b"The Ministry of Public Security held a press conference.\n", "error"),  # no Chinese
         "page.html": ((f"<html><head><title>公安部通报</title><script>var x='不要';</script><style>p{{}}</style>"
                        f"</head><body><nav>首页 &gt; 新闻</nav><article><p>{SIMPLE * 3}</p></article></body></html>"
                        ).encode(), "ok"),
@@ -94,18 +94,19 @@ def test_batch_of_50_mixed_files(tmp_path: Path, tiny_model: Path) -> None:
     assert "Traceback" not in r.output
     errors = [ln for ln in r.output.splitlines() if ln.startswith("error: ")]
     failed = {n for n, o in expect.items() if o == "error"}
-    assert len(errors) == len(failed) == 6
+    assert len(errors) == len(failed) == 7
     for name in failed:
         assert any(name in ln for ln in errors), name
     assert "too large for a release" in r.output and "no such file" in r.output and "ZIP archive" in r.output
+    assert "english.txt: no Chinese text" in r.output
     made = {p.name for p in (tmp_path / "out").iterdir()}
     for name, outcome in expect.items():
         assert (f"{name}.jsonl" in made) == (outcome == "ok"), name
-    assert "documents: 44 translated, 0 up to date, 6 failed" in r.output
+    assert "documents: 43 translated, 0 up to date, 7 failed" in r.output
     # Run again: everything good is up to date and skipped, nothing is translated twice.
     r = CliRunner().invoke(main, ["translate", *inputs, "-o", str(tmp_path / "out"), "--model", str(tiny_model),
                                   "--beams", "1", "--engine", "torch"])
-    assert "documents: 0 translated, 44 up to date, 6 failed" in r.output
+    assert "documents: 0 translated, 43 up to date, 7 failed" in r.output
 
 
 class Interrupting(FakeTranslator):
