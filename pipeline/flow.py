@@ -149,12 +149,10 @@ def read_one(path: str, data: bytes | None = None) -> Source | str:
 def segment_one(src: Source, budget: int, count: TokenCounter) -> Document | str:
     """One source segmented: the document, or its one-line error (also for a text with no
     Chinese at all, an English note beside the releases, say: it is not a release to translate)."""
+    if not HAN.search(src.raw):
+        return f"{'standard input' if src.path == '-' else src.path}: no Chinese text in it; nothing to translate"
     try:
-        doc = segment(src, budget=budget, count_tokens=count)
-        if not any(HAN.search(s.norm) for s in doc.segments if s.translatable):
-            where = "standard input" if src.path == "-" else src.path
-            return f"{where}: no Chinese text in it; nothing to translate"
-        return doc
+        return segment(src, budget=budget, count_tokens=count)
     except ZhenError as exc:
         return str(exc)
     except Exception as exc:  # one bad document must not sink the batch

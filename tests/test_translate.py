@@ -138,7 +138,8 @@ def test_outputs_never_overwrite_input(fake_translator, tmp_path: Path) -> None:
     src.write_text(SHORT, encoding="utf-8")
     report = run_translate([str(src)], tmp_path, TranslateOptions(formats=("md",)), translator=fake_translator)
     assert src.read_text(encoding="utf-8") == SHORT
-    assert report.results[0].outputs == [tmp_path / "x-2.md"]  # the next free name, decided before writing
+    # the next free name, decided before writing (the JSONL is always written)
+    assert report.results[0].outputs == [tmp_path / "x-2.jsonl", tmp_path / "x-2.md"]
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
