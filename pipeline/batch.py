@@ -61,19 +61,27 @@ def write_outputs(doc: Document, out_dir: Path, formats: Sequence[str], summary_
         return DocResult(doc.source.path, error=reason)
 
 
-def stale_outputs(name: str, out_dir: Path, formats: Sequence[str]) -> tuple[list[Path], list[Path]]:
-    """This release's outputs that an earlier run wrote (its JSONL records them) in formats this
-    run does not write, which would stay beside the new English, out of date: those as zhen
-    wrote them (to remove), and those changed since (someone's edits: to move aside)."""
+def recorded_outputs(name: str, out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The checksums of the outputs that NAME.jsonl records (the set it was written with, and the
+    set a killed run was writing); none where there is no such record (written before zhen
+    recorded checksums: nothing to compare with)."""
     try:
         with (out_dir / f"{name}.jsonl").open(encoding="utf-8") as fh:
             prov = json.loads(fh.readline())
     except (OSError, ValueError):
-        return [], []
+        return {}, {}
     recorded = prov.get("outputs") if isinstance(prov, dict) else None
     if not isinstance(recorded, dict):
-        return [], []
-    pending = prov.get("pending") if isinstance(prov.get("pending"), dict) else {}
+        return {}, {}
+    pending = prov.get("pending")
+    return recorded, pending if isinstance(pending, dict) else {}
+
+
+def stale_outputs(name: str, out_dir: Path, formats: Sequence[str]) -> tuple[list[Path], list[Path]]:
+    """This release's outputs that an earlier run wrote (its JSONL records them) in formats this
+    run does not write, which would stay beside the new English, out of date: those as zhen
+    wrote them (to remove), and those changed since (someone's edits: to move aside)."""
+    recorded, pending = recorded_outputs(name, out_dir)
     ours: list[Path] = []
     changed: list[Path] = []
     for path in output_paths(name, out_dir, [f for f in FORMATS if f not in formats]).values():
@@ -337,15 +345,7 @@ def edited_exchange_files(name: str, out_dir: Path, formats: Sequence[str]) -> l
     """This release's exchange outputs (XLIFF, TMX, the Word table) that changed since zhen wrote
     them (their checksum differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
     must not write over."""
-    try:
-        with (out_dir / f"{name}.jsonl").open(encoding="utf-8") as fh:
-            prov = json.loads(fh.readline())
-    except (OSError, ValueError):
-        return []
-    recorded = prov.get("outputs") if isinstance(prov, dict) else None
-    if not isinstance(recorded, dict):
-        return []  # written before zhen recorded checksums: nothing to compare with
-    pending = prov.get("pending") if isinstance(prov.get("pending"), dict) else {}
+    recorded, pending = recorded_outputs(name, out_dir)
     edited = []
     for path in output_paths(name, out_dir, [f for f in formats if f in EXCHANGE_FORMATS]).values():
         want = recorded.get(path.name)
