@@ -23,10 +23,10 @@ from typing import Any, Protocol
 from .batch import check_out_dir
 from .checks import assess_segment
 from .checks.consistency import flag_document as flag_inconsistent
+from .checks.figures import check_segment
 from .engines.base import Translator
 from .errors import UsageError, ZhenError
 from .facts import check_mode as check_facts_mode
-from .facts import check_segment
 from .glossary import Glossary, check_mode, load_glossary
 from .memory import CachedTranslator, TranslationMemory
 from .merge import apply_review
