@@ -31,6 +31,7 @@ from .glossary import Glossary, check_mode, load_glossary
 from .memory import CachedTranslator, TranslationMemory
 from .merge import apply_review
 from .names import release_names
+from .normalize import HAN
 from .provenance import provenance, run_options
 from .read import read_source
 from .records import (
@@ -159,7 +160,10 @@ def read_one(path: str, data: bytes | None = None) -> Source | str:
 
 
 def segment_one(src: Source, budget: int, count: TokenCounter) -> Document | str:
-    """One source segmented: the document, or its one-line error."""
+    """One source segmented: the document, or its one-line error (also for a text with no
+    Chinese at all, an English note beside the releases, say: it is not a release to translate)."""
+    if not HAN.search(src.raw):
+        return f"{'standard input' if src.path == '-' else src.path}: no Chinese text in it; nothing to translate"
     try:
         return segment(src, budget=budget, count_tokens=count)
     except ZhenError as exc:

@@ -533,7 +533,7 @@ class TranslateOptions:
     """Everything a translate or summarize run needs besides its inputs and output folder."""
 
     engine: EngineOptions = field(default_factory=EngineOptions)
-    formats: tuple[str, ...] = ("jsonl", "md", "txt")
+    formats: tuple[str, ...] = ("jsonl", "md", "txt", "xliff", "html")  # pipeline.write's DEFAULT_FORMATS
     cache: bool = cli_field(True, "Bypass the translation memory (ZHEN_HOME/tm.sqlite): translate everything "
                             "afresh.", flag="--no-cache", invert=True)
     max_tokens: int = cli_field(200, "Longest model input in sentencepiece tokens; longer sentences are split at ；"

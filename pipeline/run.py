@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .structure_file import apply_structure_file
 from .summarize import Seq2SeqSummarizer, check_options, headline_segments, needs_full_translation, select
 from .translate import ProgressFactory, each_alone
-from .write import FORMATS, output_paths
+from .write import FORMATS, output_paths, with_required
 
 __all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "read_stdin", "run_segment",
            "run_summarize", "run_translate", "run_translate_stream"]
@@ -125,6 +126,7 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
     started = time.perf_counter()
     options = options or TranslateOptions()
     made = new_folders(out_dir)
+    options = replace(options, formats=with_required(options.formats))  # the JSONL, whatever was asked
     glossary = check_run(out_dir, options)
     backend: Any = LocalBackend(translator)
     if options.cluster:
@@ -193,7 +195,7 @@ def _to_translate(sources: Sequence[Source], out_dir: Path, ctx: Context, report
         if not redo and up_to_date(src, out_dir, options.formats, ctx.provenance(src), with_summary):
             outputs = list(output_paths(src.name, out_dir, options.formats).values())
             report.results.append(DocResult(src.path, outputs, skipped=True))
-        elif edited := edited_exchange_files(src.name, out_dir, options.formats):
+        elif edited := edited_exchange_files(src.name, out_dir, tuple(FORMATS)):  # those it no longer writes too
             # a reviewer's edits not merged yet: this document waits, the others go on
             report.results.append(DocResult(src.path, error=(
                 f"{edited[0]}: edited since zhen wrote it (a review not merged yet); run `zhen merge {edited[0]}` "

@@ -206,7 +206,8 @@ def test_folder_run_skips_what_is_not_a_release(tiny_model: Path, tmp_path: Path
     r = CliRunner().invoke(main, ["translate", str(folder), "-o", str(tmp_path / "out"), "--model", str(tiny_model),
                                   "--beams", "1"])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["r.en.txt", "r.jsonl", "r.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["r.en.txt", "r.html", "r.jsonl", "r.md",
+                                                                    "r.xliff"]
     assert "skipped 2 files that are not releases" in r.output and "README.md" in r.output
 
 

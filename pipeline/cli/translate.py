@@ -44,8 +44,10 @@ def translate_cmd(inputs: tuple[str, ...], text: str | None, stdout_format: str,
     """Translate releases (files, folders, or - for stdin) and write aligned bilingual output.
 
     For each input NAME this writes NAME.jsonl (provenance, then one record per
-    segment), NAME.md (the English with the Chinese quoted under each block) and
-    NAME.en.txt (the English alone, ready to paste). Outputs are written whole or not at all.
+    segment; always), NAME.md (the English with the Chinese quoted under each block),
+    NAME.en.txt (the English alone, ready to paste), NAME.xliff (for a reviewer's CAT tool;
+    zhen merge takes it back) and NAME.html (the review page). Outputs are written whole or
+    not at all; a re-run removes the release's outputs it no longer writes.
 
     With - (standard input) or --text and no -o, the English is printed instead:
     `echo 公安部召开新闻发布会。 | zhen translate -`.
@@ -160,7 +162,7 @@ def _report_counts(report: Any, options: TranslateOptions) -> None:
 
 
 def _report_documents(report: Any) -> None:
-    if len(report.results) > 1 or report.failed:
+    if len(report.results) > 1:  # one input's own line says it all
         done = [r for r in report.results if not r.error and not r.skipped]
         skipped = sum(r.skipped for r in report.results)
         say(f"documents: {len(done)} translated, {skipped} up to date, {len(report.failed)} failed; "
@@ -176,11 +178,12 @@ def _report_documents(report: Any) -> None:
 @click.argument("reviewed", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--out-dir", type=click.Path(file_okay=False), default=None,
               help="Folder of the release's outputs (default: the reviewed file's folder).")
-@click.option("--release", help="The release's name (NAME of NAME.jsonl); default: taken from the file.")
+@click.option("--release", help="The release's name (NAME of NAME.jsonl); default: the one the file names in its "
+                                "content (XLIFF header note, TMX and XLIFF unit ids, Word properties).")
 def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
-    """Bring an editor's corrections back: read a reviewed FILE.xliff, FILE.tmx or FILE.docx
-    (the Word review table, saved under any name: its properties name the release) and rewrite
-    every output of the release from it (segments matched by id; figures checked again).
+    """Bring an editor's corrections back: read a reviewed FILE.xliff, FILE.tmx or FILE.docx,
+    saved under any name (the file names its release in its content), and rewrite every output
+    of the release from it (segments matched by id; figures checked again).
 
     A file that belongs to another release (different input checksum or segment ids) is refused.
     """
