@@ -56,10 +56,13 @@ _ROLES = (
 _TITLE_BEFORE = re.compile(
     r"(总书记|主席|总理|副总理|委员长|部长|副部长|局长|副局长|厅长|处长|主任|书记|市长|省长|县长|区长|镇长|大使|发言人|"
     r"记者|通讯员|编辑|警官|民警|辅警|所长|队长|总队长|支队长|大队长|政委|教导员|检察长|院长|法官|律师|教授|专家|"
-    r"董事长|总经理|经理|老师|同志|先生|女士|委员|代表|研究员|主持人|嘉宾|医生|校长|领导人|行政长官|议员|候选人)$")
+    r"董事长|总经理|经理|老师|同志|先生|女士|委员|代表|研究员|主持人|嘉宾|医生|校长|领导人|行政长官|议员|候选人|"
+    r"导演|演员|歌手|作者|编剧|作家|画家|总裁|创始人|主演|选手|运动员|教练|球员|负责人|秘书长|理事长|会长|社长|"
+    r"总编|董事|分析师|科学家|工程师|博士|院士|学者|任命|CEO)$")
 _TITLE_AFTER = re.compile(
     r"^(说|表示|指出|介绍|强调|认为|告诉|回忆|透露|坦言|解释|同志|先生|女士|总书记|主席|总理|副总理|部长|局长|"
-    r"副局长|厅长|处长|主任|书记|市长|省长|警官|教授|老师|记者|律师|所长|队长|政委|院长|检察长|委员)")
+    r"副局长|厅长|处长|主任|书记|市长|省长|警官|教授|老师|记者|律师|所长|队长|政委|院长|检察长|委员|"
+    r"会见|会晤|出席|主持|致辞|讲话|宣布|回应|称|一行|等人|夫妇|院士|博士|研究员)")
 # Hong Kong, Macao or Taiwan in a title before a name: its romanization is not pinyin.
 _REGIONAL = re.compile(r"香港|澳门|台湾|台北|台中|台南|高雄|港澳台|港府|澳府|特区|特首|立法会|民进党|国民党|台当局")
 _NAME_DOTS = set("·•‧・")
@@ -79,8 +82,8 @@ _PLACE_GLOSS = re.compile(
 # ---------------------------------------------------------------------------- the fitted model
 
 
-FEATURES = ("foreign", "foreign_max", "word", "word_max", "context", "three", "known_name", "surname_rank",
-            "abroad", "bias")
+FEATURES = ("foreign", "foreign_max", "word", "word_max", "title", "speech", "listed", "three", "known_name",
+            "surname_rank", "abroad", "next_verb", "prev_noun", "bias")
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class NameModel:
     known from training text. Places CC-CEDICT writes in pinyin are romanized unless they read
     like a transliteration beyond place_limit."""
 
-    weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 0.0, 0.5, -0.3, -1.0, 1.0)
+    weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 1.0, 1.0, 0.0, 0.5, -0.3, -1.0, 0.0, 0.0, 1.0)
     cutoff: float = 0.5
     place_limit: float = 1.0
     transliterations: frozenset[str] = frozenset()
@@ -288,6 +291,11 @@ class Candidate:
     dotted: bool  # a · beside it: parts of a foreign name
     regional: bool  # Hong Kong, Macao or Taiwan in the title before it
     sentence: str = ""  # the text it was found in
+    title: bool = False  # a title or role before it (局长, 记者, 导演, 任命)
+    speech: bool = False  # a verb of speech or an official's act after it (说, 表示, 会见, 出席)
+    listed: bool = False  # one of a list of names (、 or a space between them)
+    prev_tag: str = ""  # jieba's tag of the word before it
+    next_tag: str = ""  # and of the word after it
 
 
 def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list[Candidate]:
@@ -308,13 +316,14 @@ def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list
         end = s + len(w)
         before, after = norm[max(0, s - 4) : s], norm[end : end + 3]
         own = _OWN_ENGLISH.match(norm[end : end + 40])
-        # One of a list of names: 张高丽、汪洋、王沪宁
-        listed = any(0 <= j < len(tagged) and tagged[j][0] == "、" and 0 <= k < len(tagged) and
+        # One of a list of names: 张高丽、汪洋、王沪宁; 记者陆睿　耿学鹏
+        listed = any(0 <= j < len(tagged) and tagged[j][0].strip("、 　") == "" and 0 <= k < len(tagged) and
                      tagged[k][1].startswith("nr") for j, k in ((i - 1, i - 2), (i + 1, i + 2)))
-        out.append(Candidate(w, s, end, bool(_TITLE_BEFORE.search(before) or _TITLE_AFTER.match(after)) or listed,
-                             own.group(1) if own else None,
+        title, speech = bool(_TITLE_BEFORE.search(before)), bool(_TITLE_AFTER.match(after))
+        out.append(Candidate(w, s, end, title or speech or listed, own.group(1) if own else None,
                              norm[s - 1 : s] in _NAME_DOTS or norm[end : end + 1] in _NAME_DOTS,
-                             _regional_title(norm, s), norm))
+                             _regional_title(norm, s), norm, title, speech, listed,
+                             tagged[i - 1][1] if i > 0 else "", tagged[i + 1][1] if i + 1 < len(tagged) else ""))
     return out
 
 
@@ -387,9 +396,10 @@ def features(c: Candidate, model: NameModel) -> tuple[float, ...]:
     sur = _surname(w)
     f_mean, f_max, w_mean, w_max = model.scores(w[len(sur):])
     rank = _SURNAME_RANK.get(sur, 120)
-    return (f_mean, f_max, w_mean, w_max, float(c.context), float(len(w) - len(sur) == 2),
-            float(pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
-            float(bool(_ABROAD.search(c.sentence))), 1.0)
+    return (f_mean, f_max, w_mean, w_max, float(c.title), float(c.speech), float(c.listed),
+            float(len(w) - len(sur) == 2), float(pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
+            float(bool(_ABROAD.search(c.sentence))), float(c.next_tag[:1] in ("v", "p", "d")),
+            float(c.prev_tag[:1] == "n" and not c.prev_tag.startswith("nr")), 1.0)
 
 
 _FUNCTION = set("了对也由在的和与则都就还又将被把向从是为她他它们应已曾说称等于")
