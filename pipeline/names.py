@@ -60,7 +60,7 @@ _TITLE_BEFORE = re.compile(
     r"导演|演员|歌手|作者|编剧|作家|画家|总裁|创始人|主演|选手|运动员|教练|球员|负责人|秘书长|理事长|会长|社长|"
     r"总编|董事|分析师|科学家|工程师|博士|院士|学者|任命|CEO)$")
 _TITLE_AFTER = re.compile(
-    r"^(说|表示|指出|介绍|强调|认为|告诉|回忆|透露|坦言|解释|同志|先生|女士|总书记|主席|总理|副总理|部长|局长|"
+    r"^(?:将|还|也|又|再|亦|则|已|曾|正|随后)?(代表|说|表示|指出|介绍|强调|认为|告诉|回忆|透露|坦言|解释|同志|先生|女士|总书记|主席|总理|副总理|部长|局长|"
     r"副局长|厅长|处长|主任|书记|市长|省长|警官|教授|老师|记者|律师|所长|队长|政委|院长|检察长|委员|"
     r"会见|会晤|出席|主持|致辞|讲话|宣布|回应|称|一行|等人|夫妇|院士|博士|研究员)")
 # Hong Kong, Macao or Taiwan in a title before a name: its romanization is not pinyin.
@@ -83,7 +83,7 @@ _PLACE_GLOSS = re.compile(
 
 
 FEATURES = ("foreign", "foreign_max", "word", "word_max", "title", "speech", "listed", "three", "known_name",
-            "surname_rank", "abroad", "next_verb", "prev_noun", "bias")
+            "surname_rank", "abroad", "next_verb", "prev_noun", "common", "beside_foreign", "bias")
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ class NameModel:
     known from training text. Places CC-CEDICT writes in pinyin are romanized unless they read
     like a transliteration beyond place_limit."""
 
-    weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 1.0, 1.0, 0.0, 0.5, -0.3, -1.0, 0.0, 0.0, 1.0)
+    weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 1.0, 1.0, 0.0, 0.5, -0.3, -1.0, 0.0, 0.0, -1.0, -0.5,
+                                  1.0)
     cutoff: float = 0.5
     place_limit: float = 1.0
     transliterations: frozenset[str] = frozenset()
@@ -296,6 +297,8 @@ class Candidate:
     listed: bool = False  # one of a list of names (、 or a space between them)
     prev_tag: str = ""  # jieba's tag of the word before it
     next_tag: str = ""  # and of the word after it
+    prev_word: str = ""  # the words themselves
+    next_word: str = ""
 
 
 def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list[Candidate]:
@@ -314,19 +317,37 @@ def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list
         if w[-1] in _GLUED_AFTER and len(w) >= 3:
             w = w[:-1]  # 马云曾
         end = s + len(w)
-        before, after = norm[max(0, s - 4) : s], norm[end : end + 3]
+        # a title in quotes still stands before the name: “闷骚歌手”郁可唯
+        before, after = norm[max(0, s - 5) : s].rstrip("”\"’」』 "), norm[end : end + 5]
         own = _OWN_ENGLISH.match(norm[end : end + 40])
         # One of a list of names: 张高丽、汪洋、王沪宁; 记者陆睿　耿学鹏
         listed = any(0 <= j < len(tagged) and tagged[j][0].strip("、 　") == "" and 0 <= k < len(tagged) and
                      tagged[k][1].startswith("nr") for j, k in ((i - 1, i - 2), (i + 1, i + 2)))
         title, speech = bool(_TITLE_BEFORE.search(before)), bool(_TITLE_AFTER.match(after))
         out.append(Candidate(w, s, end, title or speech or listed, own.group(1) if own else None,
-                             norm[s - 1 : s] in _NAME_DOTS or norm[end : end + 1] in _NAME_DOTS,
+                             _dotted(norm, s, end),
                              _regional_title(norm, s), norm, title, speech, listed,
-                             tagged[i - 1][1] if i > 0 else "", tagged[i + 1][1] if i + 1 < len(tagged) else ""))
+                             *_neighbours(tagged, i)))
     return out
 
 
+def _neighbours(tagged: Sequence[tuple[str, str]], i: int) -> tuple[str, str, str, str]:
+    """jieba's tags of the words before and after word i, then the words."""
+    prev = tagged[i - 1] if i > 0 else ("", "")
+    nxt = tagged[i + 1] if i + 1 < len(tagged) else ("", "")
+    return prev[1], nxt[1], prev[0], nxt[0]
+
+
+def _dotted(norm: str, s: int, end: int) -> bool:
+    """A · beside the word; or a question mark between Han characters, which is how a · reads
+    once a page went through an encoding without it (罗娜？麦克丹尼尔)."""
+    if norm[s - 1 : s] in _NAME_DOTS or norm[end : end + 1] in _NAME_DOTS:
+        return True
+    return any(norm[i : i + 1] in "？?" and _HAN.fullmatch(norm[i - 1 : i] or "x") is not None and
+               _HAN.fullmatch(norm[i + 1 : i + 2] or "x") is not None for i in (s - 1, end) if i >= 1)
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _RULE = "rule"
 # Sentences about these countries: a Chinese-looking name there is often Vietnamese or Korean (阮富仲 Nguyen Phu Trong).
 _NEIGHBOUR_SURNAMES = set("阮陈黎范黄吴武朴金崔郑文尹")
@@ -399,7 +420,19 @@ def features(c: Candidate, model: NameModel) -> tuple[float, ...]:
     return (f_mean, f_max, w_mean, w_max, float(c.title), float(c.speech), float(c.listed),
             float(len(w) - len(sur) == 2), float(pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
             float(bool(_ABROAD.search(c.sentence))), float(c.next_tag[:1] in ("v", "p", "d")),
-            float(c.prev_tag[:1] == "n" and not c.prev_tag.startswith("nr")), 1.0)
+            float(c.prev_tag[:1] == "n" and not c.prev_tag.startswith("nr")), float(_common_word(w)),
+            _beside_foreign(c, model), 1.0)
+
+
+def _beside_foreign(c: Candidate, model: NameModel) -> float:
+    """How far a word glued to the name reads like a transliteration (斯廷 + 坎普, 巴金 + 詹东): the
+    rest of a foreign name jieba cut apart. Zero beside punctuation, a title or a function word."""
+    out = 0.0
+    for nb in (c.prev_word, c.next_word):
+        if 1 <= len(nb) <= 3 and _HAN.fullmatch(nb[0]) and not _FUNCTION & set(nb):
+            f = [model.foreign_odds.get(ch, 0.0) for ch in nb]
+            out = max(out, sum(f) / len(f))
+    return out
 
 
 _FUNCTION = set("了对也由在的和与则都就还又将被把向从是为她他它们应已曾说称等于")
