@@ -444,9 +444,13 @@ _COMPOUND = re.compile("|".join(sorted(COMPOUND_SURNAMES, key=len, reverse=True)
 def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """jieba's words with the names it cut apart put back together, tagged nr: a two-character
     surname and its given name (欧阳 + 明辉, 司 + 马俊峰), and a surname and given name right
-    after a title (局长 + 刘 + 忠义)."""
+    after a title (局长 + 刘 + 忠义) or where jieba tagged the surname alone as a name and the
+    given name ends where a name ends (李 + 作成 + 、, 黄 + 佳佳 + 表示)."""
     ends, pos = [], 0
-    for w, _f in tags:
+    lone = []
+    for w, f in tags:
+        if f == "nr" and w in SINGLE_SURNAMES and w not in _FUNCTION:
+            lone.append(pos)
         pos += len(w)
         ends.append(pos)
     bounds = {0, *ends}
@@ -467,6 +471,13 @@ def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
                         and not _common_word(norm[s:e]):
                     spans.append((s, e))
                     break
+    for s in lone:
+        for n in (3, 2):
+            e = s + n
+            if e in bounds and re.fullmatch(r"[\u4e00-\u9fff]+", norm[s:e]) and not _FUNCTION & set(norm[s + 1:e]) \
+                    and not _common_word(norm[s:e]) and _name_ends(norm, e):
+                spans.append((s, e))
+                break
     if not spans:
         return tags
     out: list[tuple[str, str]] = []
@@ -486,6 +497,11 @@ def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
         pos += len(w)
         i += 1
     return out
+
+
+def _name_ends(norm: str, e: int) -> bool:
+    """A name may end here: punctuation, a verb of speech or a title follows, or the text ends."""
+    return e == len(norm) or norm[e] in "、，。；：）)」”《 　,;:" or _TITLE_AFTER.match(norm[e:e + 5]) is not None
 
 
 def _regional_title(norm: str, start: int) -> bool:
