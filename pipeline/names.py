@@ -83,7 +83,8 @@ _PLACE_GLOSS = re.compile(
 
 
 FEATURES = ("foreign", "foreign_max", "word", "word_max", "title", "speech", "listed", "three", "known_name",
-            "surname_rank", "abroad", "next_verb", "prev_noun", "common", "beside_foreign", "bias")
+            "surname_rank", "abroad", "next_verb", "prev_noun", "common", "beside_foreign", "next_noun", "given_word",
+            "bias")
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class NameModel:
     like a transliteration beyond place_limit."""
 
     weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 1.0, 1.0, 0.0, 0.5, -0.3, -1.0, 0.0, 0.0, -1.0, -0.5,
-                                  1.0)
+                                  -0.5, -0.5, 1.0)
     cutoff: float = 0.5
     place_limit: float = 1.0
     transliterations: frozenset[str] = frozenset()
@@ -421,7 +422,8 @@ def features(c: Candidate, model: NameModel) -> tuple[float, ...]:
             float(len(w) - len(sur) == 2), float(pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
             float(bool(_ABROAD.search(c.sentence))), float(c.next_tag[:1] in ("v", "p", "d")),
             float(c.prev_tag[:1] == "n" and not c.prev_tag.startswith("nr")), float(_common_word(w)),
-            _beside_foreign(c, model), 1.0)
+            _beside_foreign(c, model), float(c.next_tag[:1] == "n" and not c.next_tag.startswith("nr")),
+            float(len(w) - len(sur) == 2 and _common_word(w[len(sur):])), 1.0)
 
 
 def _beside_foreign(c: Candidate, model: NameModel) -> float:
@@ -475,7 +477,7 @@ def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
         for n in (3, 2):
             e = s + n
             if e in bounds and re.fullmatch(r"[\u4e00-\u9fff]+", norm[s:e]) and not _FUNCTION & set(norm[s + 1:e]) \
-                    and not _common_word(norm[s:e]) and _name_ends(norm, e):
+                    and not _common_word(norm[s:e]) and not _TITLE_AFTER.match(norm[s + 1:e]) and _name_ends(norm, e):
                 spans.append((s, e))
                 break
     if not spans:
