@@ -214,9 +214,8 @@ def fit(rows: Sequence[tuple[str, str]], tags: Sequence[Tags],
                 held.append((m.probability(e.x) if e.x is not None else 2.0, e))
     held.sort(key=lambda pe: -pe[0])
     best_cut, best_gold = 1.01, -1
-    n_all = n_right = n_gold = 0
-    for p, e in held:
-        n_all += 1
+    n_right = n_gold = 0
+    for n_all, (p, e) in enumerate(held, 1):
         n_right += e.right
         n_gold += e.gold
         if p <= 1.0 and n_right / n_all >= PRECISION_AIM and n_gold > best_gold:

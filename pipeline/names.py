@@ -15,8 +15,10 @@ Detection reads jieba's part-of-speech tags (nr words are the candidates), the s
 unless a title or a verb of speech stands by it: 副总理汪洋), and a logistic decision over how
 much the characters read like a transliteration and like an everyday word (per-character
 log-odds against Chinese given names, counted from CC-CEDICT's proper nouns and jieba's
-dictionary), the words around the name and its surname, with a cutoff and a list of words known
-not to romanize fitted on WMT18 by bench/fit_names.py (pipeline/names_model.json).
+dictionary), the words around the name (titles, roles, verbs of speech and officials' acts, lists of
+names, jieba's tags of its neighbours, a transliteration glued beside it) and its surname, with a
+cutoff and a list of words known not to romanize fitted on WMT18 by bench/fit_names.py
+(pipeline/names_model.json).
 
 Besides people, jieba tags some places as names; where CC-CEDICT writes one in pinyin (萧山
 Xiaoshan) it is kept, kind `place`, with that English.
@@ -91,11 +93,13 @@ FEATURES = ("foreign", "foreign_max", "word", "word_max", "title", "speech", "li
 class NameModel:
     """What bench/fit_names.py fits: a logistic decision over a candidate's features (how far
     its given name reads like a transliteration and like an everyday word, by per-character
-    log-odds against Chinese given names; a title or verb of speech beside it; its length;
-    whether jieba's dictionary knows it as a name; how common its surname is; a foreign country
-    in the sentence), the probability it must reach to be romanized, and the transliterations
-    known from training text. Places CC-CEDICT writes in pinyin are romanized unless they read
-    like a transliteration beyond place_limit."""
+    log-odds against Chinese given names; a title before it, a verb of speech after it, a list
+    of names around it; its length; whether jieba's dictionary knows it as a name; how common its
+    surname is; a foreign country in the sentence; jieba's tags of its neighbours; whether it or
+    its given name is an everyday word; a transliteration glued beside it), the probability it
+    must reach to be romanized, and the transliterations known from training text. Places
+    CC-CEDICT writes in pinyin are romanized unless they read like a transliteration beyond
+    place_limit."""
 
     weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 1.0, 1.0, 0.0, 0.5, -0.3, -1.0, 0.0, 0.0, -1.0, -0.5,
                                   -0.5, -0.5, 1.0)
