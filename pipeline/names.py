@@ -86,7 +86,7 @@ _PLACE_GLOSS = re.compile(
 
 FEATURES = ("foreign", "foreign_max", "word", "word_max", "title", "speech", "listed", "three", "known_name",
             "surname_rank", "abroad", "next_verb", "prev_noun", "common", "beside_foreign", "next_noun", "given_word",
-            "bias")
+            "clause_start", "prev_verb", "bias")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class NameModel:
     place_limit."""
 
     weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 1.0, 1.0, 0.0, 0.5, -0.3, -1.0, 0.0, 0.0, -1.0, -0.5,
-                                  -0.5, -0.5, 1.0)
+                                  -0.5, -0.5, 0.0, 0.0, 1.0)
     cutoff: float = 0.5
     place_limit: float = 1.0
     transliterations: frozenset[str] = frozenset()
@@ -345,11 +345,13 @@ def _neighbours(tagged: Sequence[tuple[str, str]], i: int) -> tuple[str, str, st
 
 def _dotted(norm: str, s: int, end: int) -> bool:
     """A · beside the word; or a question mark between Han characters, which is how a · reads
-    once a page went through an encoding without it (罗娜？麦克丹尼尔)."""
+    once a page went through an encoding without it (罗娜？麦克丹尼尔); not a word of the language
+    after a question (服务？谢谢)."""
     if norm[s - 1 : s] in _NAME_DOTS or norm[end : end + 1] in _NAME_DOTS:
         return True
-    return any(norm[i : i + 1] in "？?" and _HAN.fullmatch(norm[i - 1 : i] or "x") is not None and
-               _HAN.fullmatch(norm[i + 1 : i + 2] or "x") is not None for i in (s - 1, end) if i >= 1)
+    between = any(norm[i : i + 1] in "？?" and _HAN.fullmatch(norm[i - 1 : i] or "x") is not None and
+                  _HAN.fullmatch(norm[i + 1 : i + 2] or "x") is not None for i in (s - 1, end) if i >= 1)
+    return between and not _common_word(norm[s:end])
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -402,7 +404,7 @@ def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, ...
         if foreign <= max(word, 0.0):
             return None  # 广大群众: a phrase jieba took for a name, more like words than a transliteration
         return Name(w, None, "foreign", c.start, c.end, "no Chinese surname and given name; left to the model")
-    if w[len(_surname(w)):] in _ADDRESS:
+    if w[len(_surname(w)):] in _ADDRESS or _PRONOUNS & set(w[len(_surname(w)):]):
         return None
     if w[0] == "阮":
         return Name(w, None, "foreign", c.start, c.end, "阮 (Nguyen): a Vietnamese name; left to the model")
@@ -427,7 +429,8 @@ def features(c: Candidate, model: NameModel) -> tuple[float, ...]:
             float(bool(_ABROAD.search(c.sentence))), float(c.next_tag[:1] in ("v", "p", "d")),
             float(c.prev_tag[:1] == "n" and not c.prev_tag.startswith("nr")), float(_common_word(w)),
             _beside_foreign(c, model), float(c.next_tag[:1] == "n" and not c.next_tag.startswith("nr")),
-            float(len(w) - len(sur) == 2 and _common_word(w[len(sur):])), 1.0)
+            float(len(w) - len(sur) == 2 and _common_word(w[len(sur):])),
+            float(c.prev_tag in ("", "x", "w")), float(c.prev_tag[:1] in ("v", "d", "a")), 1.0)
 
 
 def _beside_foreign(c: Candidate, model: NameModel) -> float:
@@ -444,6 +447,8 @@ def _beside_foreign(c: Candidate, model: NameModel) -> float:
 _FUNCTION = set("了对也由在的和与则都就还又将被把向从是为她他它们应已曾说称等于")
 # Given names that are forms of address: 王先生 is Mr. Wang, not Wang Xiansheng.
 _ADDRESS = {"先生", "女士", "小姐", "老师", "同志", "师傅", "阿姨", "警官", "大爷", "大妈", "大姐", "大哥"}
+# No given name has these: 祝你们 is "wish you".
+_PRONOUNS = set("你我他她它们的了吗呢吧着")
 _COMPOUND = re.compile("|".join(sorted(COMPOUND_SURNAMES, key=len, reverse=True)))
 
 

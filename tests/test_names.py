@@ -44,6 +44,7 @@ GOLDEN = [
     ("省公安厅汪洋将出席会议并讲话。", [("汪洋", "Wang Yang", "person")]),
     ("刑侦支队民警介绍，李作成、苗华等人参加了抓捕。", [("李作成", "Li Zuocheng", "person")]),
     ("发言人戴维？高乐说，双方将继续会谈。", [("戴维", None, "foreign"), ("高乐", None, "foreign")]),
+    ("在此，谨祝你们新春快乐。", []),  # no given name has a pronoun in it
 ]
 
 
