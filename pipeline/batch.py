@@ -22,7 +22,7 @@ from typing import TypeVar
 from .errors import InputError, UsageError
 from .provenance import same_settings
 from .records import Document, Provenance, Source
-from .write import EXCHANGE_FORMATS, SUMMARY_SUFFIX, output_paths, summary_path, write_document
+from .write import EXCHANGE_FORMATS, FORMATS, SUMMARY_SUFFIX, output_paths, summary_path, write_document
 from .write import summary as summary_md
 
 INPUT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".doc", ".pdf")
@@ -53,11 +53,63 @@ def write_outputs(doc: Document, out_dir: Path, formats: Sequence[str], summary_
     fills up or turns read-only fails this document, not the run."""
     try:
         extra = summary_files(doc, out_dir, summary_json) if doc.summary is not None else {}
+        stale = stale_outputs(doc.source.name, out_dir, formats) if "jsonl" in formats else ([], [])
         written = write_document(doc, out_dir, formats, extra)
-        return DocResult(doc.source.path, written, len(doc.segments), warnings=doc.warnings)
+        return DocResult(doc.source.path, written, len(doc.segments), warnings=(*doc.warnings, *clear_stale(*stale)))
     except OSError as exc:
         reason = f"{doc.source.path}: cannot write outputs to {out_dir} ({exc.strerror or exc})"
         return DocResult(doc.source.path, error=reason)
+
+
+def recorded_outputs(name: str, out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The checksums of the outputs that NAME.jsonl records (the set it was written with, and the
+    set a killed run was writing); none where there is no such record (written before zhen
+    recorded checksums: nothing to compare with)."""
+    try:
+        with (out_dir / f"{name}.jsonl").open(encoding="utf-8") as fh:
+            prov = json.loads(fh.readline())
+    except (OSError, ValueError):
+        return {}, {}
+    recorded = prov.get("outputs") if isinstance(prov, dict) else None
+    if not isinstance(recorded, dict):
+        return {}, {}
+    pending = prov.get("pending")
+    return recorded, pending if isinstance(pending, dict) else {}
+
+
+def stale_outputs(name: str, out_dir: Path, formats: Sequence[str]) -> tuple[list[Path], list[Path]]:
+    """This release's outputs that an earlier run wrote (its JSONL records them) in formats this
+    run does not write, which would stay beside the new English, out of date: those as zhen
+    wrote them (to remove), and those changed since (someone's edits: to move aside)."""
+    recorded, pending = recorded_outputs(name, out_dir)
+    ours: list[Path] = []
+    changed: list[Path] = []
+    for path in output_paths(name, out_dir, [f for f in FORMATS if f not in formats]).values():
+        if path.name not in recorded or not path.is_file():
+            continue  # not known to be this release's: left alone
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        (ours if digest in (recorded[path.name], pending.get(path.name)) else changed).append(path)
+    return ours, changed
+
+
+def clear_stale(ours: Sequence[Path], changed: Sequence[Path]) -> list[str]:
+    """Remove zhen's own stale outputs and move changed ones aside to NAME.SUFFIX.stale (never
+    over another file): what was done, one line each, for the run's report."""
+    notes = []
+    for path in ours:
+        path.unlink(missing_ok=True)
+    if ours:
+        notes.append(f"removed stale {', '.join(p.name for p in ours)} (an earlier run's outputs that this run "
+                     "does not write)")
+    for path in changed:
+        aside = path.with_name(path.name + ".stale")
+        n = 2
+        while aside.exists():
+            aside, n = path.with_name(f"{path.name}.stale-{n}"), n + 1
+        path.rename(aside)
+        notes.append(f"moved {path.name} to {aside.name} (an earlier run's output that this run does not write, "
+                     "changed since zhen wrote it)")
+    return notes
 
 
 def summary_files(doc: Document, out_dir: Path, with_json: bool) -> dict[Path, str]:
@@ -293,15 +345,7 @@ def edited_exchange_files(name: str, out_dir: Path, formats: Sequence[str]) -> l
     """This release's exchange outputs (XLIFF, TMX, the Word table) that changed since zhen wrote
     them (their checksum differs from the one the JSONL recorded): a reviewer's work not merged yet, which a re-run
     must not write over."""
-    try:
-        with (out_dir / f"{name}.jsonl").open(encoding="utf-8") as fh:
-            prov = json.loads(fh.readline())
-    except (OSError, ValueError):
-        return []
-    recorded = prov.get("outputs") if isinstance(prov, dict) else None
-    if not isinstance(recorded, dict):
-        return []  # written before zhen recorded checksums: nothing to compare with
-    pending = prov.get("pending") if isinstance(prov.get("pending"), dict) else {}
+    recorded, pending = recorded_outputs(name, out_dir)
     edited = []
     for path in output_paths(name, out_dir, [f for f in formats if f in EXCHANGE_FORMATS]).values():
         want = recorded.get(path.name)

@@ -7,11 +7,11 @@ the new English."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .batch import summary_files
 from .checks import assess_segment
 from .checks.figures import check_segment
 from .errors import UsageError
@@ -22,8 +22,8 @@ from .read import max_bytes, one_line, sanitize
 from .records import Document, Review, ReviewedFile, ReviewedUnit, Segment, Summary
 from .summarize import headline_text
 from .write import FORMATS, existing_formats, summary_path, write_document
+from .write import summary as summary_md
 from .write.docx import read_reviewed as read_docx_review
-from .write.docx import release_name as docx_release
 from .write.jsonl import load_document
 from .write.xliff import read_reviewed
 
@@ -158,6 +158,47 @@ def updated_summary(doc: Document, changed: set[str]) -> tuple[Summary | None, s
 # ---------------------------------------------------------------------------- the driver: files in, files out
 
 
+def summary_outputs(doc: Document, folder: Path, changed: set[str], warnings: list[str]) -> dict[Path, str]:
+    """The summary files of the release that exist, with the reviewed English: NAME.summary.json
+    (zhen summarize's) from its own record, NAME.summary.md from the JSONL's summary (translate
+    --summary) or else from that record. A summary of another version of the input is left as it is."""
+    name = doc.source.name
+    md, js = summary_path(name, folder), folder / f"{name}.summary.json"
+    files: dict[Path, str] = {}
+    own: Summary | None = None
+    if js.exists():
+        try:
+            rec = json.loads(js.read_text(encoding="utf-8"))
+            prov = rec.get("provenance") or {}
+            if prov.get("input_sha256", doc.source.sha256) != doc.source.sha256:
+                raise ValueError("another version of the input")
+            own, note = updated_summary(replace(doc, summary=Summary.from_record(rec)), changed)
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            warnings.append(f"{js}: not rewritten ({exc}); run `zhen summarize` again")
+        else:
+            assert own is not None
+            files[js] = json.dumps({"provenance": rec.get("provenance"), **own.to_record()}, ensure_ascii=False,
+                                   indent=2) + "\n"
+            if note and note not in warnings:
+                warnings.append(note)
+    shown = doc.summary or own
+    if md.exists() and shown is not None:
+        files[md] = summary_md.render(shown, doc)
+    elif md.exists() and changed:
+        warnings.append(f"{md}: not rewritten (no summary record beside it); run `zhen summarize` again")
+    return files
+
+
+def release_of(reviewed: ReviewedFile) -> str | None:
+    """The release a reviewed file names in its own content, whatever the file is called: the
+    XLIFF's header note or the Word table's properties, else the document every unit names
+    (XLIFF resname, TMX x-document)."""
+    if reviewed.document:
+        return reviewed.document
+    names = {u.document for u in reviewed.units}
+    return names.pop() if len(names) == 1 and None not in names else None
+
+
 @dataclass
 class MergeReport:
     reviewed: Path
@@ -172,11 +213,6 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
     it, the summary included, and remember the reviewed English (the translation memory's
     reviewed entries) for every later run. The reviewer's own file is read, never written."""
     folder = out_dir or reviewed.parent
-    word = reviewed.suffix.lower() == ".docx"  # a Word review names its release in its properties
-    name = release or (docx_release(reviewed) if word else None) or reviewed.name.rsplit(".", 1)[0]
-    jsonl = folder / f"{name}.jsonl"
-    if not jsonl.exists():
-        raise UsageError(f"{jsonl}: not found; merge needs the release's JSONL output beside it", option="out_dir")
     try:
         size = reviewed.stat().st_size
     except OSError as exc:
@@ -185,17 +221,26 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
     if size > limit:
         raise UsageError(f"{reviewed}: {size // 2**20} MiB is too large for a reviewed release (limit "
                          f"{limit // 2**20} MiB; set ZHEN_MAX_MB to raise it); nothing merged")
+    word = reviewed.suffix.lower() == ".docx"
+    review = read_docx_review(reviewed) if word else read_reviewed(reviewed)
+    name = release or release_of(review)
+    jsonl = folder / f"{name or reviewed.name.rsplit('.', 1)[0]}.jsonl"
+    if not jsonl.exists():
+        if name is None:
+            raise UsageError(f"{jsonl}: not found, and {reviewed.name} does not say which release it belongs to; "
+                             "name it with --release NAME (NAME.jsonl) and its folder with --out-dir DIR",
+                             option="release")
+        raise UsageError(f"{reviewed.name} belongs to the release {name}, but {jsonl} is not there; give the "
+                         "folder of the release's outputs with --out-dir DIR", option="out_dir")
     doc = load_document(jsonl)
-    result = merge(doc, read_docx_review(reviewed) if word else read_reviewed(reviewed), str(reviewed))
+    result = merge(doc, review, str(reviewed))
     new = result.doc
-    formats = existing_formats(folder, name, FORMATS)
-    extra: dict[Path, str] = {}
-    if new.summary is not None and summary_path(name, folder).exists():
-        extra = summary_files(new, folder, (folder / f"{name}.summary.json").exists())
-    written = write_document(new, folder, formats, extra, keep=[reviewed], clean=True)
+    formats = existing_formats(folder, doc.source.name, FORMATS)
     warnings = list(result.warnings)
-    rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None)
-            for s in result.reviewed]
+    extra = summary_outputs(new, folder, set(result.changed), warnings)
+    written = write_document(new, folder, formats, extra, keep=[reviewed], clean=True)
+    rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None, s.checks)
+            for s in result.reviewed]  # with what its English failed: remembered, not reused as ok
     if rows:
         tm = TranslationMemory()
         tm.reviewed_put(rows, str(reviewed))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,10 @@ from .cluster import RayBackend
 from .engines import load_translator
 from .engines.base import SpmTokenCounter, Translator
 from .errors import InputError, UsageError, ZhenError
-from .files import remove_stale_temps
+from .files import new_folders, remove_empty, remove_stale_temps
 from .flow import AT_DRIVER, ON_ACTORS, Context, check_run, open_context, pipe, segment_one
 from .glossary import Glossary
+from .progress import SentenceProgress
 from .read import max_bytes, read_source, read_stdin
 from .records import Document, Source, SummaryOptions, TranslateOptions
 from .report import RunReport, term_counts
@@ -43,7 +45,7 @@ from .segment import DEFAULT_TOKEN_BUDGET, TokenCounter, char_count, segment
 from .structure_file import apply_structure_file
 from .summarize import Seq2SeqSummarizer, check_options, headline_segments, needs_full_translation, select
 from .translate import ProgressFactory, each_alone
-from .write import FORMATS, output_paths
+from .write import FORMATS, output_paths, with_required
 
 __all__ = ["DocResult", "RunReport", "TranslateOptions", "ZhenError", "expand_inputs", "read_stdin", "run_segment",
            "run_summarize", "run_translate", "run_translate_stream"]
@@ -123,6 +125,8 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
     `engine_kwargs` are for benchmarks (fixed output lengths), given to the engine everywhere."""
     started = time.perf_counter()
     options = options or TranslateOptions()
+    made = new_folders(out_dir)
+    options = replace(options, formats=with_required(options.formats))  # the JSONL, whatever was asked
     glossary = check_run(out_dir, options)
     backend: Any = LocalBackend(translator)
     if options.cluster:
@@ -139,6 +143,7 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
         ctx, done = _translate_all(backend, found, out_dir, glossary, options, report, stdin, progress, summarizer)
     finally:
         backend.close()
+        remove_empty(made)
     if ctx is None:  # nothing readable: nothing to count
         report.seconds = time.perf_counter() - started
         return report
@@ -159,22 +164,22 @@ def _translate_all(backend: Any, found: Inputs, out_dir: Path, glossary: Glossar
     ctx = open_context(backend.engine(options), glossary, options, out_dir=out_dir)
     todo = _to_translate(sources, out_dir, ctx, report)
     _summary_setup(ctx, bool(todo), summarizer)
-    bar = progress(len(todo), "Translating") if progress and todo else None
+    groups = chunks(todo, chars=backend.chars)
+    bar = SentenceProgress(progress, [sum(map(backend.chars, g)) for g in groups], len(todo)) if progress else None
+    ctx.progress = bar.chunk if bar is not None else None
     done: list[Document] = []
     try:
-        for item in backend.translate(chunks(todo, chars=backend.chars), ctx):
+        for item in backend.translate(groups, ctx):
             if isinstance(item, DocResult):
                 report.results.append(item)
             else:
                 done.append(pipe([item], ctx, AT_DRIVER)[0])
                 report.results.append(write_outputs(done[-1], out_dir, options.formats, summary_json=False))
-            if bar is not None:
-                bar.update(1)
-                if hasattr(bar, "info"):
-                    bar.info = f"{sum(len(d.segments) for d in done)} segments"
+                if bar is not None:
+                    bar.document(done[-1])
         report.cluster = backend.finish([d.source.name for d in done])
     finally:
-        if bar is not None and hasattr(bar, "finish"):
+        if bar is not None:
             bar.finish()
     return ctx, done
 
@@ -190,7 +195,7 @@ def _to_translate(sources: Sequence[Source], out_dir: Path, ctx: Context, report
         if not redo and up_to_date(src, out_dir, options.formats, ctx.provenance(src), with_summary):
             outputs = list(output_paths(src.name, out_dir, options.formats).values())
             report.results.append(DocResult(src.path, outputs, skipped=True))
-        elif edited := edited_exchange_files(src.name, out_dir, options.formats):
+        elif edited := edited_exchange_files(src.name, out_dir, tuple(FORMATS)):  # those it no longer writes too
             # a reviewer's edits not merged yet: this document waits, the others go on
             report.results.append(DocResult(src.path, error=(
                 f"{edited[0]}: edited since zhen wrote it (a review not merged yet); run `zhen merge {edited[0]}` "

@@ -234,12 +234,15 @@ def select(doc: Document, n: int | None = 5, words_budget: int | None = None, ra
 
 
 def headline_segments(doc: Document) -> list[Segment]:
-    """The release's title, else its first heading, else its first sentence."""
-    for kind in ("title", "heading"):
-        block = next((b for b in doc.blocks if b.kind == kind), None)
-        if block is not None:
-            return [s for s in doc.segments if s.block == block.index]
+    """The release's own title: a title or heading before any body text; else its lead
+    sentence. A title further down heads a second article the page carries (the sample has
+    one), and a heading after the lead is a section's, not the release's."""
     first = next((s for s in doc.segments if s.translatable), None)
+    for block in doc.blocks:
+        if block.kind in ("title", "heading"):
+            return [s for s in doc.segments if s.block == block.index]
+        if block.kind in ("paragraph", "turn"):
+            break
     return [first] if first else []
 
 

@@ -189,7 +189,7 @@ def test_facts_check_command_line_aligned(tmp_path: Path) -> None:
     assert rows[1]["facts"][0]["status"] == "changed" and rows[1]["facts"][0]["en"]["value"] == 33.3
     en.write_text("94,000 cases were solved.\nUp 30.3 percent.\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["facts", "check", "--zh", str(zh), "--en", str(en)])
-    assert r.exit_code == 0 and "2 pair(s), 2 ok, 0 mismatch" in r.output
+    assert r.exit_code == 0 and "2 pairs, 2 ok, 0 mismatch" in r.output
 
 
 def test_facts_check_on_jsonl_and_bad_usage(tmp_path: Path) -> None:

@@ -104,9 +104,9 @@ def test_summarize_translates_only_what_it_needs(sample_path: Path, tmp_path: Pa
     report = run_summarize([str(sample_path)], tmp_path, TranslateOptions(glossary_mode="off"), translator=tr)
     assert not report.failed
     sent = [t for call in tr.calls for t in call]
-    assert len(sent) == 6  # the five picks and the headline (the second article's title), nothing else
+    assert len(sent) == 5  # the five picks, the headline among them (the lead: the sample has no title), nothing else
     rec = json.loads((tmp_path / "cloud-sword-2019-12-25.summary.json").read_text(encoding="utf-8"))
-    assert rec["headline"].startswith("EN<坚持标本兼治")
+    assert rec["headline"].startswith("EN<2019年12月25日")  # not s55, the title of a second article
     assert [s["id"] for s in rec["sentences"]] == ["s1", "s12", "s17", "s22", "s59"]
     assert all(s["en"] == f"EN<{_norm(sample_path, s['id'])}>" for s in rec["sentences"])
     md = (tmp_path / "cloud-sword-2019-12-25.summary.md").read_text(encoding="utf-8")

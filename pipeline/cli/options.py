@@ -18,7 +18,7 @@ from ..glossary import KINDS
 from ..glossary import MODES as GLOSSARY_MODES
 from ..records import EngineOptions, SummaryOptions, TranslateOptions, TuneOptions
 from ..summarize import RANKERS, SUMMARIZERS
-from ..write import FORMATS, parse_formats
+from ..write import ALL, DEFAULT_FORMATS, FORMATS, parse_formats
 
 # The name tables that choices come from, by the name a field's metadata gives.
 CHOICES: dict[str, Sequence[str]] = {
@@ -146,8 +146,9 @@ def tune_options(f: Any) -> Any:
 
 def formats_option(f: Any) -> Any:
     choices = ", ".join(f"{name} ({fmt.description})" for name, fmt in FORMATS.items())
-    return click.option("--formats", default="jsonl,md,txt", show_default=True,
-                        help=f"Comma-separated output formats, each written as NAME.SUFFIX: {choices}.")(f)
+    return click.option("--formats", default=",".join(DEFAULT_FORMATS), show_default=True,
+                        help=f"Comma-separated output formats, each written as NAME.SUFFIX, or {ALL}: {choices}. "
+                             "The JSONL is always written.")(f)
 
 
 def format_option(choices: Sequence[str], default: str | None = None, help: str | None = None) -> Decorator:
@@ -166,8 +167,8 @@ def summary_of(kw: dict[str, Any]) -> SummaryOptions:
     return summary
 
 
-def translate_options_of(kw: dict[str, Any], formats: str = "jsonl,md,txt", summary: SummaryOptions | None = None,
-                         cluster: str | None = None) -> TranslateOptions:
+def translate_options_of(kw: dict[str, Any], formats: str = ",".join(DEFAULT_FORMATS),
+                         summary: SummaryOptions | None = None, cluster: str | None = None) -> TranslateOptions:
     """The run's options from a command's keyword arguments (what stays in kw: out_dir, quiet)."""
     engine = engine_of(kw)
     options: TranslateOptions = from_kwargs(TranslateOptions, kw, engine=engine, formats=tuple(parse_formats(formats)),

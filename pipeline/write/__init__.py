@@ -46,6 +46,8 @@ class Format:
     label: str  # its download button on the review page
     merges_back: bool = False  # an exchange format: a reviewer edits it and `zhen merge` reads it back
     binary: bool = False  # render gives bytes (a Word document), served without a charset
+    default: bool = False  # written when no formats are asked for: what a reader and a reviewer need
+    always: bool = False  # written whatever formats are asked for (what merge and a resume read)
 
     @property
     def render(self) -> Callable[[Document], str | bytes]:
@@ -56,32 +58,44 @@ class Format:
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 FORMATS: dict[str, Format] = {
-    "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment",
-                    "application/jsonl", "JSONL"),
+    "jsonl": Format(".jsonl", "jsonl", "one JSON record per line: provenance, then one per segment (always "
+                    "written: merge and a resume read it)", "application/jsonl", "JSONL", default=True, always=True),
     "md": Format(".md", "markdown", "Markdown, a bilingual document: each block in English, the Chinese under it",
-                 "text/markdown", "Markdown"),
-    "txt": Format(".en.txt", "text", "plain English with the release's structure", "text/plain", "English text"),
+                 "text/markdown", "Markdown", default=True),
+    "txt": Format(".en.txt", "text", "plain English with the release's structure", "text/plain", "English text",
+                  default=True),
     "tmx": Format(".tmx", "tmx", "TMX 1.4b translation memory (zh-CN or zh-TW by script, en), for CAT tools",
                   "application/xml", "TMX", merges_back=True),
     "xliff": Format(".xliff", "xliff", "XLIFF 1.2 for review in CAT tools (OmegaT, Okapi, Trados); merge it back",
-                    "application/xliff+xml", "XLIFF", merges_back=True),
+                    "application/xliff+xml", "XLIFF", merges_back=True, default=True),
     "html": Format(".html", "html", "a self-contained review page, Chinese and English side by side", "text/html",
-                   "Review page"),
+                   "Review page", default=True),
     "docx": Format(".docx", "docx", "Word, a bilingual table to review (id, speaker, Chinese, English); merge it back",
                    DOCX_TYPE, "Word (bilingual)", merges_back=True, binary=True),
     "docx-en": Format(".en.docx", "en_docx", "Word, the English alone with the release's headings, ready to publish",
                       DOCX_TYPE, "Word (English)", binary=True),
 }
 EXCHANGE_FORMATS = tuple(name for name, f in FORMATS.items() if f.merges_back)
+DEFAULT_FORMATS = tuple(name for name, f in FORMATS.items() if f.default)
+ALL = "all"  # every format, as a --formats value
+
+
+def with_required(formats: Iterable[str]) -> tuple[str, ...]:
+    """The formats asked for, with those always written (the JSONL) first."""
+    return tuple(dict.fromkeys([*(n for n, f in FORMATS.items() if f.always), *formats]))
 
 
 def parse_formats(spec: str) -> list[str]:
+    """Comma-separated format names, or `all`; the formats always written are added."""
     names = [n.strip().lower() for n in spec.split(",") if n.strip()]
+    if ALL in names:
+        names = [n for n in names if n != ALL] + list(FORMATS)
     unknown = [n for n in names if n not in FORMATS]
     if unknown or not names:
         choices = "; ".join(f"{n} ({f.description})" for n, f in FORMATS.items())
-        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; choose from: {choices}", option="formats")
-    return list(dict.fromkeys(names))
+        raise UsageError(f"unknown format {', '.join(unknown) or '(none)'}; choose from: {choices}, or {ALL}",
+                         option="formats")
+    return list(with_required(names))
 
 
 def output_paths(name: str, out_dir: Path, formats: Sequence[str]) -> dict[str, Path]:
@@ -136,5 +150,5 @@ def summary_path(name: str, out_dir: Path) -> Path:
     return out_dir / f"{name}{SUMMARY_SUFFIX}"
 
 
-__all__ = ["EXCHANGE_FORMATS", "FORMATS", "Format", "atomic_write", "existing_formats", "output_paths", "parse_formats",
-           "write_document"]
+__all__ = ["ALL", "DEFAULT_FORMATS", "EXCHANGE_FORMATS", "FORMATS", "Format", "atomic_write", "existing_formats",
+           "output_paths", "parse_formats", "with_required", "write_document"]

@@ -73,6 +73,17 @@ def warnings_for(seg: Segment, terms: bool = True) -> list[str]:
 _SAID_ABOVE = {"fact-changed", "fact-missing", "term"}
 
 
+def review_state(seg: Segment) -> str | None:
+    """What a person did to this segment, for the review formats: "approved by X on DATE",
+    "English reviewed on DATE", or None for the machine's English."""
+    if not seg.reviewed:
+        return None
+    review = seg.review
+    who = f" by {review.by}" if review is not None and review.by else ""
+    when = f" on {review.at[:10]}" if review is not None and review.at else ""
+    return f"approved{who}{when}" if "approved" in seg.flags else f"English reviewed{who}{when}"
+
+
 def needs_review(seg: Segment) -> bool:
     """A segment a reviewer must read against the Chinese (XLIFF marks it needs-review-translation)."""
     return seg.risk in ("check", "bad") or any(c.status != "matched" for c in seg.facts) or any(
