@@ -15,8 +15,10 @@ Detection reads jieba's part-of-speech tags (nr words are the candidates), the s
 unless a title or a verb of speech stands by it: 副总理汪洋), and a logistic decision over how
 much the characters read like a transliteration and like an everyday word (per-character
 log-odds against Chinese given names, counted from CC-CEDICT's proper nouns and jieba's
-dictionary), the words around the name and its surname, with a cutoff and a list of words known
-not to romanize fitted on WMT18 by bench/fit_names.py (pipeline/names_model.json).
+dictionary), the words around the name (titles, roles, verbs of speech and officials' acts, lists of
+names, jieba's tags of its neighbours, a transliteration glued beside it) and its surname, with a
+cutoff and a list of words known not to romanize fitted on WMT18 by bench/fit_names.py
+(pipeline/names_model.json).
 
 Besides people, jieba tags some places as names; where CC-CEDICT writes one in pinyin (萧山
 Xiaoshan) it is kept, kind `place`, with that English.
@@ -56,10 +58,13 @@ _ROLES = (
 _TITLE_BEFORE = re.compile(
     r"(总书记|主席|总理|副总理|委员长|部长|副部长|局长|副局长|厅长|处长|主任|书记|市长|省长|县长|区长|镇长|大使|发言人|"
     r"记者|通讯员|编辑|警官|民警|辅警|所长|队长|总队长|支队长|大队长|政委|教导员|检察长|院长|法官|律师|教授|专家|"
-    r"董事长|总经理|经理|老师|同志|先生|女士|委员|代表|研究员|主持人|嘉宾|医生|校长|领导人|行政长官|议员|候选人)$")
+    r"董事长|总经理|经理|老师|同志|先生|女士|委员|代表|研究员|主持人|嘉宾|医生|校长|领导人|行政长官|议员|候选人|"
+    r"导演|演员|歌手|作者|编剧|作家|画家|总裁|创始人|主演|选手|运动员|教练|球员|负责人|秘书长|理事长|会长|社长|"
+    r"总编|董事|分析师|科学家|工程师|博士|院士|学者|任命|CEO)$")
 _TITLE_AFTER = re.compile(
-    r"^(说|表示|指出|介绍|强调|认为|告诉|回忆|透露|坦言|解释|同志|先生|女士|总书记|主席|总理|副总理|部长|局长|"
-    r"副局长|厅长|处长|主任|书记|市长|省长|警官|教授|老师|记者|律师|所长|队长|政委|院长|检察长|委员)")
+    r"^(?:将|还|也|又|再|亦|则|已|曾|正|随后)?(代表|说|表示|指出|介绍|强调|认为|告诉|回忆|透露|坦言|解释|同志|先生|女士|总书记|主席|总理|副总理|部长|局长|"
+    r"副局长|厅长|处长|主任|书记|市长|省长|警官|教授|老师|记者|律师|所长|队长|政委|院长|检察长|委员|"
+    r"会见|会晤|出席|主持|致辞|讲话|宣布|回应|称|一行|等人|夫妇|院士|博士|研究员)")
 # Hong Kong, Macao or Taiwan in a title before a name: its romanization is not pinyin.
 _REGIONAL = re.compile(r"香港|澳门|台湾|台北|台中|台南|高雄|港澳台|港府|澳府|特区|特首|立法会|民进党|国民党|台当局")
 _NAME_DOTS = set("·•‧・")
@@ -79,21 +84,25 @@ _PLACE_GLOSS = re.compile(
 # ---------------------------------------------------------------------------- the fitted model
 
 
-FEATURES = ("foreign", "foreign_max", "word", "word_max", "context", "three", "known_name", "surname_rank",
-            "abroad", "bias")
+FEATURES = ("foreign", "foreign_max", "word", "word_max", "title", "speech", "listed", "three", "known_name",
+            "surname_rank", "abroad", "next_verb", "prev_noun", "common", "beside_foreign", "next_noun", "given_word",
+            "clause_start", "prev_verb", "bias")
 
 
 @dataclass(frozen=True)
 class NameModel:
     """What bench/fit_names.py fits: a logistic decision over a candidate's features (how far
     its given name reads like a transliteration and like an everyday word, by per-character
-    log-odds against Chinese given names; a title or verb of speech beside it; its length;
-    whether jieba's dictionary knows it as a name; how common its surname is; a foreign country
-    in the sentence), the probability it must reach to be romanized, and the transliterations
-    known from training text. Places CC-CEDICT writes in pinyin are romanized unless they read
-    like a transliteration beyond place_limit."""
+    log-odds against Chinese given names; a title before it, a verb of speech after it, a list
+    of names around it; its length; whether jieba's dictionary knows it as a name; how common its
+    surname is; a foreign country in the sentence; jieba's tags of its neighbours; whether it or
+    its given name is an everyday word; a transliteration glued beside it), the probability it
+    must reach to be romanized, and the transliterations known from training text. Places
+    CC-CEDICT writes in pinyin are romanized unless they read like a transliteration beyond
+    place_limit."""
 
-    weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 0.0, 0.5, -0.3, -1.0, 1.0)
+    weights: tuple[float, ...] = (-1.0, -0.3, -1.0, -0.3, 1.0, 1.0, 1.0, 0.0, 0.5, -0.3, -1.0, 0.0, 0.0, -1.0, -0.5,
+                                  -0.5, -0.5, 0.0, 0.0, 1.0)
     cutoff: float = 0.5
     place_limit: float = 1.0
     transliterations: frozenset[str] = frozenset()
@@ -288,6 +297,13 @@ class Candidate:
     dotted: bool  # a · beside it: parts of a foreign name
     regional: bool  # Hong Kong, Macao or Taiwan in the title before it
     sentence: str = ""  # the text it was found in
+    title: bool = False  # a title or role before it (局长, 记者, 导演, 任命)
+    speech: bool = False  # a verb of speech or an official's act after it (说, 表示, 会见, 出席)
+    listed: bool = False  # one of a list of names (、 or a space between them)
+    prev_tag: str = ""  # jieba's tag of the word before it
+    next_tag: str = ""  # and of the word after it
+    prev_word: str = ""  # the words themselves
+    next_word: str = ""
 
 
 def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list[Candidate]:
@@ -306,18 +322,39 @@ def candidates(norm: str, tags: Sequence[tuple[str, str]] | None = None) -> list
         if w[-1] in _GLUED_AFTER and len(w) >= 3:
             w = w[:-1]  # 马云曾
         end = s + len(w)
-        before, after = norm[max(0, s - 4) : s], norm[end : end + 3]
+        # a title in quotes still stands before the name: “闷骚歌手”郁可唯
+        before, after = norm[max(0, s - 5) : s].rstrip("”\"’」』 "), norm[end : end + 5]
         own = _OWN_ENGLISH.match(norm[end : end + 40])
-        # One of a list of names: 张高丽、汪洋、王沪宁
-        listed = any(0 <= j < len(tagged) and tagged[j][0] == "、" and 0 <= k < len(tagged) and
+        # One of a list of names: 张高丽、汪洋、王沪宁; 记者陆睿　耿学鹏
+        listed = any(0 <= j < len(tagged) and tagged[j][0].strip("、 　") == "" and 0 <= k < len(tagged) and
                      tagged[k][1].startswith("nr") for j, k in ((i - 1, i - 2), (i + 1, i + 2)))
-        out.append(Candidate(w, s, end, bool(_TITLE_BEFORE.search(before) or _TITLE_AFTER.match(after)) or listed,
-                             own.group(1) if own else None,
-                             norm[s - 1 : s] in _NAME_DOTS or norm[end : end + 1] in _NAME_DOTS,
-                             _regional_title(norm, s), norm))
+        title, speech = bool(_TITLE_BEFORE.search(before)), bool(_TITLE_AFTER.match(after))
+        out.append(Candidate(w, s, end, title or speech or listed, own.group(1) if own else None,
+                             _dotted(norm, s, end),
+                             _regional_title(norm, s), norm, title, speech, listed,
+                             *_neighbours(tagged, i)))
     return out
 
 
+def _neighbours(tagged: Sequence[tuple[str, str]], i: int) -> tuple[str, str, str, str]:
+    """jieba's tags of the words before and after word i, then the words."""
+    prev = tagged[i - 1] if i > 0 else ("", "")
+    nxt = tagged[i + 1] if i + 1 < len(tagged) else ("", "")
+    return prev[1], nxt[1], prev[0], nxt[0]
+
+
+def _dotted(norm: str, s: int, end: int) -> bool:
+    """A · beside the word; or a question mark between Han characters, which is how a · reads
+    once a page went through an encoding without it (罗娜？麦克丹尼尔); not a word of the language
+    after a question (服务？谢谢)."""
+    if norm[s - 1 : s] in _NAME_DOTS or norm[end : end + 1] in _NAME_DOTS:
+        return True
+    between = any(norm[i : i + 1] in "？?" and _HAN.fullmatch(norm[i - 1 : i] or "x") is not None and
+                  _HAN.fullmatch(norm[i + 1 : i + 2] or "x") is not None for i in (s - 1, end) if i >= 1)
+    return between and not _common_word(norm[s:end])
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _RULE = "rule"
 # Sentences about these countries: a Chinese-looking name there is often Vietnamese or Korean (阮富仲 Nguyen Phu Trong).
 _NEIGHBOUR_SURNAMES = set("阮陈黎范黄吴武朴金崔郑文尹")
@@ -367,7 +404,7 @@ def settled_or_scores(c: Candidate, model: NameModel) -> Name | tuple[float, ...
         if foreign <= max(word, 0.0):
             return None  # 广大群众: a phrase jieba took for a name, more like words than a transliteration
         return Name(w, None, "foreign", c.start, c.end, "no Chinese surname and given name; left to the model")
-    if w[len(_surname(w)):] in _ADDRESS:
+    if w[len(_surname(w)):] in _ADDRESS or _PRONOUNS & set(w[len(_surname(w)):]):
         return None
     if w[0] == "阮":
         return Name(w, None, "foreign", c.start, c.end, "阮 (Nguyen): a Vietnamese name; left to the model")
@@ -387,23 +424,44 @@ def features(c: Candidate, model: NameModel) -> tuple[float, ...]:
     sur = _surname(w)
     f_mean, f_max, w_mean, w_max = model.scores(w[len(sur):])
     rank = _SURNAME_RANK.get(sur, 120)
-    return (f_mean, f_max, w_mean, w_max, float(c.context), float(len(w) - len(sur) == 2),
-            float(pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
-            float(bool(_ABROAD.search(c.sentence))), 1.0)
+    return (f_mean, f_max, w_mean, w_max, float(c.title), float(c.speech), float(c.listed),
+            float(len(w) - len(sur) == 2), float(pos_tagger().word_tag_tab.get(w) == "nr"), math.log1p(rank) / 5,
+            float(bool(_ABROAD.search(c.sentence))), float(c.next_tag[:1] in ("v", "p", "d")),
+            float(c.prev_tag[:1] == "n" and not c.prev_tag.startswith("nr")), float(_common_word(w)),
+            _beside_foreign(c, model), float(c.next_tag[:1] == "n" and not c.next_tag.startswith("nr")),
+            float(len(w) - len(sur) == 2 and _common_word(w[len(sur):])),
+            float(c.prev_tag in ("", "x", "w")), float(c.prev_tag[:1] in ("v", "d", "a")), 1.0)
+
+
+def _beside_foreign(c: Candidate, model: NameModel) -> float:
+    """How far a word glued to the name reads like a transliteration (斯廷 + 坎普, 巴金 + 詹东): the
+    rest of a foreign name jieba cut apart. Zero beside punctuation, a title or a function word."""
+    out = 0.0
+    for nb in (c.prev_word, c.next_word):
+        if 1 <= len(nb) <= 3 and _HAN.fullmatch(nb[0]) and not _FUNCTION & set(nb):
+            f = [model.foreign_odds.get(ch, 0.0) for ch in nb]
+            out = max(out, sum(f) / len(f))
+    return out
 
 
 _FUNCTION = set("了对也由在的和与则都就还又将被把向从是为她他它们应已曾说称等于")
 # Given names that are forms of address: 王先生 is Mr. Wang, not Wang Xiansheng.
 _ADDRESS = {"先生", "女士", "小姐", "老师", "同志", "师傅", "阿姨", "警官", "大爷", "大妈", "大姐", "大哥"}
+# No given name has these: 祝你们 is "wish you".
+_PRONOUNS = set("你我他她它们的了吗呢吧着")
 _COMPOUND = re.compile("|".join(sorted(COMPOUND_SURNAMES, key=len, reverse=True)))
 
 
 def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """jieba's words with the names it cut apart put back together, tagged nr: a two-character
     surname and its given name (欧阳 + 明辉, 司 + 马俊峰), and a surname and given name right
-    after a title (局长 + 刘 + 忠义)."""
+    after a title (局长 + 刘 + 忠义) or where jieba tagged the surname alone as a name and the
+    given name ends where a name ends (李 + 作成 + 、, 黄 + 佳佳 + 表示)."""
     ends, pos = [], 0
-    for w, _f in tags:
+    lone = []
+    for w, f in tags:
+        if f == "nr" and w in SINGLE_SURNAMES and w not in _FUNCTION:
+            lone.append(pos)
         pos += len(w)
         ends.append(pos)
     bounds = {0, *ends}
@@ -424,6 +482,13 @@ def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
                         and not _common_word(norm[s:e]):
                     spans.append((s, e))
                     break
+    for s in lone:
+        for n in (3, 2):
+            e = s + n
+            if e in bounds and re.fullmatch(r"[\u4e00-\u9fff]+", norm[s:e]) and not _FUNCTION & set(norm[s + 1:e]) \
+                    and not _common_word(norm[s:e]) and not _TITLE_AFTER.match(norm[s + 1:e]) and _name_ends(norm, e):
+                spans.append((s, e))
+                break
     if not spans:
         return tags
     out: list[tuple[str, str]] = []
@@ -443,6 +508,11 @@ def _rejoined(norm: str, tags: list[tuple[str, str]]) -> list[tuple[str, str]]:
         pos += len(w)
         i += 1
     return out
+
+
+def _name_ends(norm: str, e: int) -> bool:
+    """A name may end here: punctuation, a verb of speech or a title follows, or the text ends."""
+    return e == len(norm) or norm[e] in "、，。；：）)」”《 　,;:" or _TITLE_AFTER.match(norm[e:e + 5]) is not None
 
 
 def _regional_title(norm: str, start: int) -> bool:

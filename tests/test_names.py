@@ -36,6 +36,15 @@ GOLDEN = [
     ("台湾地区领导人蔡英文发表讲话。", [("蔡英文", None, "regional")]),  # Tsai Ing-wen: the glossary's
     ("澳门特区立法会议员陈明金说。", [("陈明金", None, "regional")]),
     ("丁俊晖在香港公开赛中获胜。", [("丁俊晖", "Ding Junhui", "person")]),  # Hong Kong named, not his title
+    # The evidence of issue 27's recall round: an appointment before the name, a director's title,
+    # an official's act after an adverb (汪洋 is also "vast ocean"), a surname jieba tagged alone
+    # in a list, and a ? that stands for the · of a foreign name.
+    ("经党委研究，任命赵克志为市公安局局长。", [("赵克志", "Zhao Kezhi", "person")]),
+    ("纪录片导演邹燚透露，影片明年上映。", [("邹燚", "Zou Yi", "person")]),
+    ("省公安厅汪洋将出席会议并讲话。", [("汪洋", "Wang Yang", "person")]),
+    ("刑侦支队民警介绍，李作成、苗华等人参加了抓捕。", [("李作成", "Li Zuocheng", "person")]),
+    ("发言人戴维？高乐说，双方将继续会谈。", [("戴维", None, "foreign"), ("高乐", None, "foreign")]),
+    ("在此，谨祝你们新春快乐。", []),  # no given name has a pronoun in it
 ]
 
 
