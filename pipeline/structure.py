@@ -213,6 +213,9 @@ class _Doc:
     short_run: Sequence[int]  # length of the run of short lines without end marks this line is in (0: not one)
     unpunct_run: Sequence[int]  # the same for lines of any length up to 60 without end marks
     lead_run: Sequence[int]  # the run of lines opening with the same bullet or symbol
+    han: Sequence[int]  # each line's Han characters
+    phrase: Sequence[bool]  # a short line of prose: Han, no end mark, no furniture word or date
+    phrase_run: Sequence[int]  # the run of such lines this line is in (a phone-first story: 0 if not one)
 
 
 def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
@@ -240,8 +243,13 @@ def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
              for n in norms]
     lead = _runs([bool(c) and ((i > 0 and leads[i - 1] == c) or (i + 1 < len(leads) and leads[i + 1] == c))
                   for i, c in enumerate(leads)])
+    han = [len(HAN.findall(n)) for n in norms]
+    # Menus and tag clouds are bulleted or spaced; a phrase of prose is neither.
+    phrase = [4 <= h <= 30 and not _ENDER_ANY.search(n) and not b and not hd and not _DIGIT.search(n)
+              and not _BULLET.match(n) and " " not in n.strip()
+              for n, h, b, hd in zip(norms, han, boilerish, hard, strict=True)]
     return _Doc(norms, body, first, last, share, hard, labels, boilerish, first_soft, first_seen, last_seen, run,
-                short, unpunct, lead)
+                short, unpunct, lead, han, phrase, _runs(phrase))
 
 
 def _runs(flags: Sequence[bool]) -> list[int]:
@@ -415,7 +423,54 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
             f[name + "_ender"] = 1.0
         if len(m) <= 8:
             f[name + "_tiny"] = 1.0
+    _context_features(doc, i, f, su)
     return f
+
+
+_HTML_DEBRIS = re.compile(r"<!--|-->|</?[a-zA-Z]+[ >/]|\{|\}|[a-z]+=\"|&[a-z]+;|javascript|function\s*\(")
+
+
+def _context_features(doc: _Doc, i: int, f: dict[str, float], su: bool) -> None:
+    """What sets a line apart from the lines around it, and its weight in the page: furniture
+    comes in clusters of furniture, a subheading is a short line between long ones, a phrase
+    of a phone-first story sits among other phrases, and a line that holds most of the page's
+    text is its article, wherever it stands."""
+    n = doc.norms[i]
+    N = len(doc.norms)
+    sents = len(_ENDER_ANY.findall(n))
+    for cut in (2, 4, 8):
+        if sents >= cut:
+            f[f"sents>={cut}"] = 1.0
+    if len(n) > 160:
+        f["len>160"] = 1.0
+    total = max(1, sum(doc.han))
+    f["page_share"] = doc.han[i] / total
+    f["dominant"] = 1.0 if doc.han[i] >= 40 and doc.han[i] / total >= 0.25 else 0.0
+    # Most of the page's text, written as sentences or clauses: the article, not its furniture.
+    f["dominant_prose"] = 1.0 if f["dominant"] and (sents >= 2 or len(re.findall(r"[，,]", n)) >= 3) \
+        and not doc.hard[i] and not any(w in n for k in ("v_spam", "v_site", "v_repost") for w in _VOCAB[k]) else 0.0
+    window = [j for j in range(max(0, i - 3), min(N, i + 4)) if j != i]
+    f["win_body"] = sum(doc.body[j] for j in window) / 6
+    f["win_furniture"] = sum(doc.hard[j] or doc.boilerish[j] for j in window) / 6
+    f["win_phrase"] = sum(doc.phrase[j] for j in window) / 6
+    f["inside_body"] = 1.0 if doc.first_body < i < doc.last_body else 0.0
+    f["phrase"] = 1.0 if doc.phrase[i] else 0.0
+    prev_body = i > 0 and doc.body[i - 1]
+    next_body = i + 1 < N and doc.body[i + 1]
+    if su and prev_body and next_body:
+        # A subheading between paragraphs is short; a longer line there is a sentence broken in two.
+        f["between_body" if len(n) <= 16 else "between_body_long"] = 1.0
+    if doc.phrase[i] and ((i > 0 and doc.phrase[i - 1]) or (i + 1 < N and doc.phrase[i + 1])):
+        f["phrase_among_phrases"] = 1.0
+    f["phrase_run"] = doc.phrase_run[i] / 8
+    f["phrase_run4"] = 1.0 if doc.phrase_run[i] >= 4 else 0.0
+    if doc.phrase[i] and f["win_furniture"] == 0.0:
+        f["phrase_no_furniture_near"] = 1.0
+    f["html_debris"] = 1.0 if _HTML_DEBRIS.search(n) else 0.0
+    f["latin_word_only"] = 1.0 if re.fullmatch(r"[A-Za-z][A-Za-z_-]{1,15}", n.strip()) else 0.0
+    f["at_handle"] = 1.0 if re.search(r"@\S", n) else 0.0
+    f["junk_symbols"] = 1.0 if len(n) >= 6 and doc.han[i] == 0 and len(re.findall(r"[^\w\s]", n)) >= len(n) / 5 \
+        else 0.0
 
 
 # What a release's headline reports: an event, an operation, a notice, a press conference.
@@ -551,6 +606,9 @@ def _allowed(parses: Sequence[LabelParse | None], feats: Sequence[Mapping[str, f
         ends = (("headline_ends_run" in rules and f.get("headline_like"))  # short, no end mark, no clause
                 or ("caption_ends_run" in rules and f.get("caption"))  # 图为…, (记者 某某 摄)
                 or ("note_ends_run" in rules and f.get("stage_note")))  # (现场播放视频), (以下为…。)
+        if ("dominant_is_content" in rules and f.get("dominant_prose")) or (
+                "phrases_are_content" in rules and f.get("phrase_run4")):
+            states.remove("boilerplate")
         if not ends:
             states.append("turn")
         if p is not None:
@@ -615,7 +673,9 @@ def decide(
             top = [(k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4]]
             if i:  # what the line above weighs for this state (a turn goes on after a label or a turn)
                 top.append((f"after {states[i - 1]}", round(model.transitions.get((states[i - 1], st), 0.0), 2)))
-            why.append(LineWhy(st, tuple(top), tuple(fired.get(i, ()))))
+            guards = tuple(g for g, feat in zip(_CONTENT_GUARDS, ("dominant_prose", "phrase_run4"), strict=True)
+                           if g in model.rules and feats[i].get(feat))  # kept it out of furniture
+            why.append(LineWhy(st, tuple(top), (*guards, *fired.get(i, ()))))
     return out
 
 
@@ -853,7 +913,10 @@ _RULES: tuple[tuple[str, Rule], ...] = (
 )
 # Rules that end a speaker's run (conventions, rule 14): the line cannot go on with a turn.
 _RUN_ENDERS = ("headline_ends_run", "caption_ends_run", "note_ends_run")
-RULE_NAMES = (*_RUN_ENDERS, "hard_rule", *(name for name, _ in _RULES))
+# Constraints on the decode that keep a line out of furniture: a line holding most of the page's
+# text in sentences, and a run of four or more phrases of prose (a phone-first story).
+_CONTENT_GUARDS = ("dominant_is_content", "phrases_are_content")
+RULE_NAMES = (*_RUN_ENDERS, *_CONTENT_GUARDS, "hard_rule", *(name for name, _ in _RULES))
 
 
 __all__ = ["BOILERPLATE", "KINDS", "RULE_NAMES", "STATES", "LabelMatch", "LineDecision", "LineWhy", "StructureModel",
