@@ -384,6 +384,10 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     # menus and tag clouds (runs of short unpunctuated lines), a second script (bilingual pages).
     f["counter"] = 1.0 if _COUNTER.search(n) else 0.0
     f["pipe_end"] = 1.0 if n.endswith("|") and len(n) > 2 else 0.0
+    # A photo table's cell: one caption closed by the cell's bar (a row of links has several bars).
+    cell = n.rstrip("| ")
+    f["table_cell"] = 1.0 if f["pipe_end"] and "|" not in cell and len(HAN.findall(cell)) >= 4 \
+        and not doc.hard[i] and not doc.boilerish[i] and not _ISO_DATE.search(cell) else 0.0
     f["pipe_only"] = 1.0 if set(flat) <= set("|｜") else 0.0
     f["cyrillic"] = 1.0 if _CYRILLIC.search(n) else 0.0
     f["short_run"] = doc.short_run[i] / 8
@@ -487,7 +491,8 @@ def _is_meta(n: str) -> bool:
     if any(p.match(n) for p in BOILERPLATE) or _RULE_LINE.match(n.replace(" ", "")):
         return True
     dated = bool(_ISO_DATE.search(n) or _CN_DATE.search(n) or _CLOCK.search(n))
-    return dated and len(n) <= 80 and bool(_META_WORDS.search(n))
+    # A date with a source word, or with a view counter (`国新办 2022-03-10 977次`).
+    return dated and len(n) <= 80 and bool(_META_WORDS.search(n) or re.search(r"\d+\s*(次|阅读|浏览)\s*$", n))
 
 
 def _next_content(doc: _Doc, i: int) -> int | None:
@@ -603,11 +608,13 @@ def _allowed(parses: Sequence[LabelParse | None], feats: Sequence[Mapping[str, f
     out = []
     for p, f in zip(parses, feats, strict=True):
         states = ["title", "heading", "paragraph", "boilerplate"]
-        ends = (("headline_ends_run" in rules and f.get("headline_like"))  # short, no end mark, no clause
+        ends = (("headline_ends_run" in rules and (f.get("headline_like")  # short, no end mark, no clause
+                                                    or (f.get("numbered") and f.get("short_unpunct"))))  # 二、…
                 or ("caption_ends_run" in rules and f.get("caption"))  # 图为…, (记者 某某 摄)
                 or ("note_ends_run" in rules and f.get("stage_note")))  # (现场播放视频), (以下为…。)
         if ("dominant_is_content" in rules and f.get("dominant_prose")) or (
-                "phrases_are_content" in rules and f.get("phrase_run4")):
+                "phrases_are_content" in rules and f.get("phrase_run4")) or (
+                "cells_are_content" in rules and f.get("table_cell")):
             states.remove("boilerplate")
         if not ends:
             states.append("turn")
@@ -673,7 +680,8 @@ def decide(
             top = [(k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4]]
             if i:  # what the line above weighs for this state (a turn goes on after a label or a turn)
                 top.append((f"after {states[i - 1]}", round(model.transitions.get((states[i - 1], st), 0.0), 2)))
-            guards = tuple(g for g, feat in zip(_CONTENT_GUARDS, ("dominant_prose", "phrase_run4"), strict=True)
+            guards = tuple(g for g, feat in zip(_CONTENT_GUARDS, ("dominant_prose", "phrase_run4", "table_cell"),
+                                                    strict=True)
                            if g in model.rules and feats[i].get(feat))  # kept it out of furniture
             why.append(LineWhy(st, tuple(top), (*guards, *fired.get(i, ()))))
     return out
@@ -914,8 +922,9 @@ _RULES: tuple[tuple[str, Rule], ...] = (
 # Rules that end a speaker's run (conventions, rule 14): the line cannot go on with a turn.
 _RUN_ENDERS = ("headline_ends_run", "caption_ends_run", "note_ends_run")
 # Constraints on the decode that keep a line out of furniture: a line holding most of the page's
-# text in sentences, and a run of four or more phrases of prose (a phone-first story).
-_CONTENT_GUARDS = ("dominant_is_content", "phrases_are_content")
+# text in sentences, a run of four or more phrases of prose (a phone-first story), a photo table's
+# caption cell.
+_CONTENT_GUARDS = ("dominant_is_content", "phrases_are_content", "cells_are_content")
 RULE_NAMES = (*_RUN_ENDERS, *_CONTENT_GUARDS, "hard_rule", *(name for name, _ in _RULES))
 
 
