@@ -1,6 +1,7 @@
 """Train the structure recognizer (pipeline/structure_model.json) and measure it on sites it never saw.
 
     nice -n 10 .venv/bin/python bench/train_structure.py [--dev ../shared/pages-dev] [--synth 300] [--no-write]
+        [--errors misread.tsv]   # the cross-validated decodes' misread lines, to study the families of errors
 
 The recognizer is a linear-chain CRF over a page's lines (pipeline.structure), trained here
 with CRFsuite on the annotated development pages plus synthetic transcripts
