@@ -202,7 +202,9 @@ def fit(pages: Sequence[Page], c1: float, c2: float, rules: frozenset[str]) -> S
     trainer = pycrfsuite.Trainer(verbose=False)
     for p in pages:
         _, _, _, feats = _features(p.raw)
-        trainer.append([dict(f) for f in feats], p.states)  # type: ignore[attr-defined]
+        # Keys with a leading underscore are the decoder's guard flags, not CRF features.
+        trainer.append([{k: v for k, v in f.items() if not k.startswith("_")} for f in feats],  # type: ignore[attr-defined]
+                       p.states)
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": 100, "feature.possible_transitions": True})
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "m.crfsuite")

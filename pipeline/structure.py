@@ -447,11 +447,11 @@ def _context_features(doc: _Doc, i: int, f: dict[str, float], su: bool) -> None:
             f[f"sents>={cut}"] = 1.0
     if len(n) > 160:
         f["len>160"] = 1.0
-    total = max(1, sum(doc.han))
-    f["page_share"] = doc.han[i] / total
-    f["dominant"] = 1.0 if doc.han[i] >= 40 and doc.han[i] / total >= 0.25 else 0.0
     # Most of the page's text, written as sentences or clauses: the article, not its furniture.
-    f["dominant_prose"] = 1.0 if f["dominant"] and (sents >= 2 or len(re.findall(r"[，,]", n)) >= 3) \
+    # A flag for the decoder's guard only (a leading underscore: no CRF weight), since on a short
+    # page every long line holds a large share, a turn as much as a paragraph.
+    dominant = doc.han[i] >= 40 and doc.han[i] / max(1, sum(doc.han)) >= 0.25
+    f["_dominant_prose"] = 1.0 if dominant and (sents >= 2 or len(re.findall(r"[，,]", n)) >= 3) \
         and not doc.hard[i] and not any(w in n for k in ("v_spam", "v_site", "v_repost") for w in _VOCAB[k]) else 0.0
     window = [j for j in range(max(0, i - 3), min(N, i + 4)) if j != i]
     f["win_body"] = sum(doc.body[j] for j in window) / 6
@@ -582,6 +582,11 @@ def page_features(texts: Sequence[str], norms: Sequence[str]) -> tuple[list[Labe
             f.update(p.features)
             f["cand_alone" if p.alone else "cand_inline"] = 1.0
             f["cand_meta_role"] = 1.0 if texts[i][p.speaker_start:p.speaker_end].endswith(_META_ROLES) else 0.0
+            # The next line names the person in the third person (`马某某指出,…`): a report about
+            # them follows, not their speech; the line is a headline quoting them (rule 15).
+            name = re.search(r"[\u4e00-\u9fff]{2,3}$", texts[i][p.speaker_start:p.speaker_end])
+            if p.head == "name" and name and i + 1 < len(norms) and name.group() in texts[i + 1]:
+                f["next_names_speaker"] = 1.0
         for name, j in (("prev", i - 1), ("next", i + 1)):
             if 0 <= j < len(parses) and parses[j] is not None:
                 q = parses[j]
@@ -609,10 +614,11 @@ def _allowed(parses: Sequence[LabelParse | None], feats: Sequence[Mapping[str, f
     for p, f in zip(parses, feats, strict=True):
         states = ["title", "heading", "paragraph", "boilerplate"]
         ends = (("headline_ends_run" in rules and (f.get("headline_like")  # short, no end mark, no clause
-                                                    or (f.get("numbered") and f.get("short_unpunct"))))  # 二、…
+                                                    or (f.get("numbered") and f.get("short_unpunct"))  # 二、…
+                                                    or f.get("colon_heading")))  # 当前形势:…, no end mark
                 or ("caption_ends_run" in rules and f.get("caption"))  # 图为…, (记者 某某 摄)
                 or ("note_ends_run" in rules and f.get("stage_note")))  # (现场播放视频), (以下为…。)
-        if ("dominant_is_content" in rules and f.get("dominant_prose")) or (
+        if ("dominant_is_content" in rules and f.get("_dominant_prose")) or (
                 "phrases_are_content" in rules and f.get("phrase_run4")) or (
                 "cells_are_content" in rules and f.get("table_cell")):
             states.remove("boilerplate")
@@ -630,7 +636,11 @@ def viterbi(model: StructureModel, feats: Sequence[Mapping[str, float]],
     parses a label, a turn only after a label or a turn."""
     if not feats:
         return []
-    allowed = _allowed(parses, feats, model.rules if rules is None else rules)
+    rules = model.rules if rules is None else rules
+    allowed = _allowed(parses, feats, rules)
+    # Rule 4: a speaker's run goes on until a label or a non-speech line (a heading, a caption,
+    # furniture, a stage direction): never straight into a plain paragraph.
+    runs_on = "turn_runs_on" in rules
     unary = [model.scores(f) for f in feats]
     neg = -1e18
     best: list[dict[str, float]] = [{s: unary[0][s] for s in allowed[0] if s != "turn"}]
@@ -640,7 +650,8 @@ def viterbi(model: StructureModel, feats: Sequence[Mapping[str, float]],
         ptr: dict[str, str] = {}
         for s in allowed[i]:
             cands = [(best[-1][p] + model.transitions.get((p, s), 0.0), p) for p in best[-1]
-                     if s != "turn" or p in SPEECH]
+                     if (s != "turn" or p in SPEECH) and not (runs_on and s == "paragraph" and p in SPEECH
+                                                              and "turn" in allowed[i])]
             if not cands:
                 row[s], ptr[s] = neg, next(iter(best[-1]))
                 continue
@@ -680,7 +691,7 @@ def decide(
             top = [(k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4]]
             if i:  # what the line above weighs for this state (a turn goes on after a label or a turn)
                 top.append((f"after {states[i - 1]}", round(model.transitions.get((states[i - 1], st), 0.0), 2)))
-            guards = tuple(g for g, feat in zip(_CONTENT_GUARDS, ("dominant_prose", "phrase_run4", "table_cell"),
+            guards = tuple(g for g, feat in zip(_CONTENT_GUARDS, ("_dominant_prose", "phrase_run4", "table_cell"),
                                                     strict=True)
                            if g in model.rules and feats[i].get(feat))  # kept it out of furniture
             why.append(LineWhy(st, tuple(top), (*guards, *fired.get(i, ()))))
@@ -704,6 +715,10 @@ def line_kinds(model: StructureModel, states: Sequence[str], norms: Sequence[str
             fired.setdefault(i, []).append("hard_rule")
         elif md[i] and texts:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
+        elif any(md) and kinds[i] == "boilerplate" and not feats[i].get("hard_rule"):
+            # A Markdown file is written, not scraped: no site furniture but what the rules name.
+            kinds[i] = "paragraph"
+            fired.setdefault(i, []).append("markdown")
     probs = [_softmax(model.scores(f)) for f in feats] if "one_title" in rules else []
     for name, rule in _RULES:
         if name in rules:
@@ -925,7 +940,7 @@ _RUN_ENDERS = ("headline_ends_run", "caption_ends_run", "note_ends_run")
 # text in sentences, a run of four or more phrases of prose (a phone-first story), a photo table's
 # caption cell.
 _CONTENT_GUARDS = ("dominant_is_content", "phrases_are_content", "cells_are_content")
-RULE_NAMES = (*_RUN_ENDERS, *_CONTENT_GUARDS, "hard_rule", *(name for name, _ in _RULES))
+RULE_NAMES = (*_RUN_ENDERS, "turn_runs_on", *_CONTENT_GUARDS, "hard_rule", *(name for name, _ in _RULES))
 
 
 __all__ = ["BOILERPLATE", "KINDS", "RULE_NAMES", "STATES", "LabelMatch", "LineDecision", "LineWhy", "StructureModel",

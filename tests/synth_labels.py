@@ -395,8 +395,13 @@ def _news(c: Composer, page: SynthPage) -> None:
     who = c.pick([name, c.org() + c.pick(TITLES) + name, c.pick(TITLES) + name])
     add((f"{who}:{c.pick(HEADLINE_GIST)}", "title", None, True))
     page.say(c.fill("新华社北京{mo}月12日电 {org}近日通报,") + c.speech(2), "paragraph")
-    if c.r.random() < 0.5:
-        add((f"{c.name()}:{c.pick(HEADLINE_GIST)}", "heading", None, True))
+    if c.r.random() < 0.55:
+        # A subheading quoting someone, and a report that names them in the third person.
+        quoted = c.name()
+        add((f"{quoted}:{c.pick(HEADLINE_GIST)}", "heading", None, True))
+        if c.r.random() < 0.6:
+            lead = c.pick([f"{quoted}表示,", f"对此,{quoted}指出,", f"有关情况,{quoted}介绍说,"])
+            page.say(lead + c.speech(1), "paragraph", body=len(lead))
     subheads = c.r.random() < 0.4
     for _ in range(c.r.randint(1, 4)):
         if subheads:
