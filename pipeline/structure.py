@@ -584,8 +584,8 @@ def page_features(texts: Sequence[str], norms: Sequence[str]) -> tuple[list[Labe
             f["cand_meta_role"] = 1.0 if texts[i][p.speaker_start:p.speaker_end].endswith(_META_ROLES) else 0.0
             # The next line names the person in the third person (`马某某指出,…`): a report about
             # them follows, not their speech; the line is a headline quoting them (rule 15).
-            name = re.search(r"[\u4e00-\u9fff]{2,3}$", texts[i][p.speaker_start:p.speaker_end])
-            if p.head == "name" and name and i + 1 < len(norms) and name.group() in texts[i + 1]:
+            person = re.search(r"[\u4e00-\u9fff]{2,3}$", texts[i][p.speaker_start:p.speaker_end])
+            if p.head == "name" and person and i + 1 < len(norms) and person.group() in texts[i + 1]:
                 f["next_names_speaker"] = 1.0
         for name, j in (("prev", i - 1), ("next", i + 1)):
             if 0 <= j < len(parses) and parses[j] is not None:
