@@ -20,6 +20,13 @@ if [ "$DEV" = 1 ] && [ "$TORCH" = 0 ]; then
   echo "setup.sh: --dev needs torch (the tests build tiny models with it)" >&2
   exit 2
 fi
+# torch's own word on which build it is. -W: on the first set-up torch is imported before numpy
+# is installed and warns "Failed to initialize NumPy", which says nothing about the build.
+torch_build() {
+  .venv/bin/python -W "ignore:Failed to initialize NumPy" -c 'import torch; cuda = torch.version.cuda
+print(f"torch {torch.__version__}: " + ("the CPU build" if cuda is None else
+      f"the CUDA {cuda} build (a CPU-only machine does not need it: see the README)"))'
+}
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 PIP=(.venv/bin/python -m pip install -q)
@@ -40,9 +47,7 @@ if [ "$TORCH" = 1 ]; then
         >/dev/null 2>&1 || "${PIP[@]}" "torch==2.13.0"
     fi
   fi
-  .venv/bin/python -c 'import torch; cuda = torch.version.cuda
-print(f"torch {torch.__version__}: " + ("the CPU build" if cuda is None else
-      f"the CUDA {cuda} build (a CPU-only machine does not need it: see the README)"))'
+  torch_build
   EXTRAS="torch"
 fi
 [ "$DEV" = 1 ] && EXTRAS="${EXTRAS:+$EXTRAS,}dev"

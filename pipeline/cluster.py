@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -118,14 +119,32 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _watchdog(address: str, seconds: float) -> threading.Timer:
-    """ray.init does not give up on some clusters it cannot join: past `seconds`, one line and
-    exit status 2, as any setup error."""
+@contextmanager
+def _native_stderr_muted() -> Iterator[int]:
+    """Ray's C++ core writes to the process's stderr as the driver joins ("Set ray log level from
+    environment variable RAY_BACKEND_LOG_LEVEL", whatever the level), below any Python logging
+    setting: file descriptor 2 goes to /dev/null for the length of ray.init. Failures there
+    still reach the user (ray.init raises; the watchdog writes to the fd this yields)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    try:
+        yield saved
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _watchdog(address: str, seconds: float, err: int = 2) -> threading.Timer:
+    """ray.init does not give up on some clusters it cannot join: past `seconds`, one line (to
+    `err`, the real stderr's file descriptor) and exit status 2, as any setup error."""
 
     def expire() -> None:
-        sys.stderr.write(f"error: cannot join the Ray cluster at {address} within {seconds:.0f} s: check that its "
-                         f"head runs and is reachable there; {TOKEN_HELP}\n")
-        sys.stderr.flush()
+        os.write(err, f"error: cannot join the Ray cluster at {address} within {seconds:.0f} s: check that its "
+                      f"head runs and is reachable there; {TOKEN_HELP}\n".encode())
         os._exit(2)  # the main thread is inside ray.init, which no exception reaches
 
     timer = threading.Timer(seconds, expire)
@@ -166,18 +185,19 @@ def connect(address: str, env: dict[str, str], token: str | None = None) -> Any:
         seconds = float(os.environ.get("ZHEN_CLUSTER_TIMEOUT") or CONNECT_TIMEOUT)
     except ValueError:
         raise UsageError(f"ZHEN_CLUSTER_TIMEOUT={os.environ['ZHEN_CLUSTER_TIMEOUT']!r}: a number of seconds") from None
-    watchdog = _watchdog(address, seconds)
-    try:
-        if address == "local":
-            ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", **kwargs)
-        else:
-            ray.init(address=address, **kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(f"cannot join the Ray cluster at {address} ({first}); {TOKEN_HELP}",
-                         option="cluster") from None
-    finally:
-        watchdog.cancel()
+    with _native_stderr_muted() as err:
+        watchdog = _watchdog(address, seconds, err)
+        try:
+            if address == "local":
+                ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", **kwargs)
+            else:
+                ray.init(address=address, **kwargs)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UsageError(f"cannot join the Ray cluster at {address} ({first}); {TOKEN_HELP}",
+                             option="cluster") from None
+        finally:
+            watchdog.cancel()
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # Ray Data sets its own level at init
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False

@@ -100,4 +100,28 @@ def stems(words: list[str]) -> list[str]:
     return [stem(w) for w in words]
 
 
-__all__ = ["split_english_sentences", "stem", "stems"]
+# ---------------------------------------------------------------------------- speaker labels
+
+# A speaker label opening an English line: a role (Reporter, Host, Q) or a name of up to four
+# capitalised words (Sun Jinfeng, Xiao-ming Li), a colon, then the speech.
+_LABEL = re.compile(r"^\s*([A-Z][A-Za-z'’.\-]{0,24}(?:\s[A-Z][A-Za-z'’.\-]{0,24}){0,3})\s?[:：]\s*(?=\S)")
+
+
+def english_label(text: str) -> tuple[str, str] | None:
+    """(label, speech) when text opens like a speaker's turn (`Reporter: What is ...`); None
+    otherwise. Whether such an opening is a speaker's is the caller's to decide (a heading's
+    `Background: ...` reads the same)."""
+    m = _LABEL.match(text)
+    return (m.group(1), text[m.end():]) if m else None
+
+
+def without_label(text: str, label: str) -> str:
+    """text without `label:` at its start (any case, either colon): English that already carries
+    the speaker a writer is about to print before it."""
+    found = english_label(text)
+    if found is None or found[0].casefold() != label.strip().casefold():
+        return text
+    return found[1]
+
+
+__all__ = ["english_label", "split_english_sentences", "stem", "stems", "without_label"]

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from .errors import UsageError
 from .normalize import CJK
-from .records import Fact, FactCheck, PairCheck, Segment
+from .records import Fact, FactCheck, PairCheck
 
 # ---------------------------------------------------------------------------- records
 
@@ -702,23 +702,6 @@ def summarize_checks(checks: Sequence[PairCheck]) -> dict[str, int]:
             out[c.status] += 1
             out["fixed"] += int(c.fixed)
     return out
-
-
-def check_segment(seg: Segment, mode: str = "check") -> Segment:
-    """Attach the fact check of a translated segment (and, in fix mode, mend its English)."""
-    if mode == "off" or not seg.target:
-        return seg
-    pair = check_pair(seg.norm, seg.target)
-    target = seg.target
-    if mode == "fix" and not pair.ok:
-        target, pair = fix_english(target, pair)
-    flags = list(seg.flags)
-    for status, flag in (("changed", "fact-changed"), ("missing", "fact-missing")):
-        if any(c.status == status for c in pair.checks):
-            flags.append(flag)
-    if any(c.fixed for c in pair.checks):
-        flags.append("fact-fixed")
-    return replace(seg, target=target, facts=pair.checks, flags=tuple(flags))
 
 
 def check_mode(mode: str) -> str:

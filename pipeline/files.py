@@ -26,6 +26,26 @@ def zhen_home() -> Path:
     return Path(platformdirs.user_cache_dir("zhen", appauthor=False))
 
 
+def new_folders(folder: Path) -> list[Path]:
+    """The folders that making `folder` would create, deepest first (none when it exists)."""
+    made: list[Path] = []
+    p = folder.absolute()
+    while not p.exists() and p != p.parent:
+        made.append(p)
+        p = p.parent
+    return made
+
+
+def remove_empty(folders: Iterable[Path]) -> None:
+    """Remove the folders a run made, deepest first, while they are empty: a run that wrote
+    nothing (every input failed, no model) leaves no empty output folder behind."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # something is in it (or it is gone): it stays, and so do its parents
+            return
+
+
 def ensure_dir(path: Path) -> Path:
     """A folder zhen keeps things in (under ZHEN_HOME), created if need be; a one-line error when
     it cannot be (ZHEN_HOME names a file, a read-only place)."""

@@ -21,19 +21,29 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .batch import check_out_dir
-from .checks import assess_segment
+from .checks import assess_segment, risk_of
 from .checks.consistency import flag_document as flag_inconsistent
+from .checks.figures import check_segment
 from .engines.base import Translator
 from .errors import UsageError, ZhenError
 from .facts import check_mode as check_facts_mode
-from .facts import check_segment
 from .glossary import Glossary, check_mode, load_glossary
 from .memory import CachedTranslator, TranslationMemory
 from .merge import apply_review
 from .names import release_names
 from .provenance import provenance, run_options
 from .read import read_source
-from .records import Document, FuzzyMatch, Provenance, Review, Segment, Source, SummaryOptions, TranslateOptions
+from .records import (
+    Document,
+    Flag,
+    FuzzyMatch,
+    Provenance,
+    Review,
+    Segment,
+    Source,
+    SummaryOptions,
+    TranslateOptions,
+)
 from .segment import TokenCounter, char_count, segment
 from .summarize import check_options, summarize
 from .translate import ProgressFactory, translate_documents
@@ -94,8 +104,9 @@ Stage = Callable[[list[Document], Context], list[Document]]
 
 
 def memory_context(glossary: Glossary | None, options: TranslateOptions) -> dict[str, Any]:
-    """What, besides the model, decides a remembered translation (the memory's key)."""
-    return {"glossary": glossary.sha256 if glossary else None, "glossary_mode": options.glossary_mode}
+    """What, besides the model, decides a remembered translation (the memory's key): the glossary
+    mode; the glossary entries that apply go into each sentence's own key (memory.term_key)."""
+    return {"glossary_mode": options.glossary_mode}
 
 
 def token_counter(engine: Translator) -> TokenCounter:
@@ -120,16 +131,18 @@ def open_context(engine: Translator, glossary: Glossary | None, options: Transla
 
 
 def check_run(out_dir: Path | None, options: TranslateOptions) -> Glossary | None:
-    """The options and the output folder checked; the glossary loaded (None: off)."""
-    if out_dir is not None:
-        check_out_dir(out_dir)
+    """The options and the output folder checked; the glossary loaded (None: off). The folder is
+    made last, once nothing else stops the run."""
     if options.max_tokens < 8:
         raise UsageError("the longest model input must be at least 8 tokens", option="max_tokens")
     check_mode(options.glossary_mode)
     check_facts_mode(options.facts)
     if options.summary is not None:
         check_options(options.summary)
-    return load_glossary(options.glossary) if options.glossary_mode != "off" else None
+    glossary = load_glossary(options.glossary) if options.glossary_mode != "off" else None
+    if out_dir is not None:
+        check_out_dir(out_dir)
+    return glossary
 
 
 # ---------------------------------------------------------------------------- the first steps of a document
@@ -254,8 +267,11 @@ def keep_reviewed(doc: Document, ctx: Context) -> tuple[Document, int]:
     remembered = tm.reviewed_get(sentences) if tm is not None else {}
     if not before and not remembered:
         return doc, 0
+    failed = tm.reviewed_checks(list(remembered)) if tm is not None and remembered else {}
     by_text = {s.text: s for s in before.values()}
     mode = doc.provenance.options.get("facts", options.facts) if doc.provenance else options.facts
+    unchecked = {"figures"} if mode == "off" else set()
+    unchecked |= {"terms"} if options.glossary_mode == "off" else set()
     kept = 0
     segs: list[Segment] = []
     for seg in doc.segments:
@@ -263,13 +279,37 @@ def keep_reviewed(doc: Document, ctx: Context) -> tuple[Document, int]:
         old = old if old is not None and old.text == seg.text else by_text.get(seg.text)
         if seg.target is not None and old is not None and old.target:
             seg = apply_review(seg, old.target, old.review, mode)
+            seg = still_failed(seg, old.checks, "this release's earlier review", unchecked)
             kept += 1
         elif seg.target is not None and seg.norm in remembered:
             target, by, at = remembered[seg.norm]
             seg = apply_review(seg, target, Review(by=by, at=at), mode)
+            origin, checks = failed.get(seg.norm, ("", ()))
+            seg = still_failed(seg, checks, origin, unchecked)
             kept += 1
         segs.append(seg)
     return replace(doc, segments=tuple(segs)), kept
+
+
+_AS_REVIEWED = "as reviewed"
+
+
+def still_failed(seg: Segment, checks: Sequence[Flag], origin: str, unchecked: set[str]) -> Segment:
+    """A reviewer's English that failed checks when it was reviewed keeps those warnings, and the
+    risk they make, where this run does not check it again (figures with --facts off, terms with
+    the glossary off): never reused as `ok` unseen. Where the check runs again, its fresh result
+    stands (a check that learnt better clears it)."""
+    carried = [replace(c, reason=c.reason if c.reason.startswith(_AS_REVIEWED)
+                       else f"{_AS_REVIEWED} ({origin or 'earlier'}): {c.reason}")
+               for c in checks if _family(c.kind) in unchecked]
+    if not carried:
+        return seg
+    found = (*seg.checks, *carried)
+    return replace(seg, checks=found, risk=risk_of(found))
+
+
+def _family(kind: str) -> str:
+    return "figures" if kind.startswith("fact-") else "terms" if kind == "term" else kind
 
 
 def _reviewed_before(doc: Document, out_dir: Path | None) -> dict[str, Segment]:

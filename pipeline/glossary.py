@@ -1,7 +1,8 @@
 """Stages: glossary protect (before translation) and glossary restore and verify (after).
 
-The term base is plain TSV (columns zh, en, kind, note, variants, source, earlier; files without
-the last columns, from before they existed, still load). `earlier` holds the renderings that `en`
+The term base is plain TSV (columns zh, en, kind, note, variants, source, earlier, accepted;
+files without the last columns, from before they existed, still load, and older zhens read a
+file with them: columns are read by their header's names). `earlier` holds the renderings that `en`
 replaced, each with the date from which the next one applies: a release is given the rendering
 in force on its date (`rendering_at`). Matching runs on the
 normalized simplified text: longest match first, never inside a longer word (jieba decides
@@ -18,7 +19,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from .normalize import is_han, to_norm, to_simplified
 from .records import GlossaryHit, Term
 
 KINDS = ("term", "campaign", "org", "title", "person", "place")
-COLUMNS = ("zh", "en", "kind", "note", "variants", "source", "earlier")
+COLUMNS = ("zh", "en", "kind", "note", "variants", "source", "earlier", "accepted")
 MODES = ("enforce", "check", "off")
 
 
@@ -199,6 +200,7 @@ def parse_tsv(text: str, origin: str, default_kind: str = "term") -> list[Term]:
         if kind and kind not in KINDS:
             raise GlossaryError(f"{origin}:{no}: unknown kind {kind!r}; choose from {', '.join(KINDS)}")
         variants = tuple(v.strip() for v in (row.get("variants") or "").split("|") if v.strip())
+        accepted = tuple(v.strip() for v in (row.get("accepted") or "").split("|") if v.strip())
         for value in row.values():
             problem = field_problem(value)
             if problem:
@@ -208,7 +210,7 @@ def parse_tsv(text: str, origin: str, default_kind: str = "term") -> list[Term]:
         except ValueError as exc:
             raise GlossaryError(f"{origin}:{no}: {exc}") from None
         terms.append(Term(zh.strip(), en.strip(), kind, (row.get("note") or "").strip(), variants, f"{origin}:{no}",
-                          (row.get("source") or "").strip(), earlier))
+                          (row.get("source") or "").strip(), earlier, accepted))
     if header is None:
         raise GlossaryError(f"{origin}: no header row (zh<TAB>en<TAB>kind<TAB>note)")
     return terms
@@ -333,7 +335,7 @@ def match(norm: str, glossary: Glossary) -> list[GlossaryHit]:
             i += 1
             continue
         n, term = found
-        hits.append(GlossaryHit(zh=term.zh, en=term.en, start=i, end=i + n, kind=term.kind))
+        hits.append(GlossaryHit(zh=term.zh, en=term.en, start=i, end=i + n, kind=term.kind, accepted=term.accepted))
         i += n
     return hits
 
@@ -436,12 +438,17 @@ def contains_term(target: str, en: str) -> bool:
     return any(have[i : i + n] == want for i in range(len(have) - n + 1))
 
 
+def term_found(target: str, hit: GlossaryHit) -> bool:
+    """The term's English, or one its entry accepts, is in the target (inflected or not)."""
+    return any(contains_term(target, en) for en in (hit.en, *hit.accepted))
+
+
 def verify(target: str, hits: Sequence[GlossaryHit], enforced: bool) -> tuple[GlossaryHit, ...]:
     out = []
     for h in hits:
-        ok = contains_term(target, h.en)
+        ok = term_found(target, h)
         status = ("enforced" if enforced else "found") if ok else "missing"
-        out.append(GlossaryHit(h.zh, h.en, h.start, h.end, h.kind, status, h.dated))
+        out.append(replace(h, status=status))
     return tuple(out)
 
 
@@ -453,5 +460,5 @@ def check_mode(mode: str) -> str:
 
 __all__ = [
     "Glossary", "GlossaryError", "Term", "check_mode", "contains_term", "load_glossary", "match",
-    "parse_tsv", "protect", "restore", "to_simplified", "verify",
+    "parse_tsv", "protect", "restore", "term_found", "to_simplified", "verify",
 ]

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .english import english_label
 from .glossary import packaged_glossary_dir
 from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, pos_tagger
 
@@ -292,4 +293,27 @@ def parse_label(text: str, norm: str | None = None) -> LabelParse | None:
     return None
 
 
-__all__ = ["ORG_SUFFIXES", "ROLE_WORDS", "LabelParse", "analyse", "parse_label", "person_name", "title_words"]
+# A colon near a line's start: where a label could end (or a heading's own: 背景：…).
+_COLON_HEAD = re.compile(r"^[^。！？!?，,；;]{1,30}?[:：]")
+
+
+def unlabelled_pair(zh: str, en: str) -> tuple[str, str]:
+    """A pair as the translation memory keeps it: with no speaker label on either side. zhen's
+    segments never hold their turn's label (the writers print it from the block's speaker), so
+    neither may a remembered pair, or the label is printed twice. The Chinese loses a label the
+    grammar reads (记者：, 【主持人】); the English loses its opening `Reporter:`, `Sun Jinfeng:`
+    when the Chinese had a label or has no colon of its own near its start (背景：… and
+    Background: … keep theirs)."""
+    label = parse_label(zh) if _COLON_HEAD.match(zh) or zh.lstrip()[:1] in "[【［〔" else None
+    labelled = label is not None and label.form in ("colon", "bracket") and label.body_start < len(zh)
+    if labelled:
+        assert label is not None
+        zh = zh[label.body_start:]
+    found = english_label(en)
+    if found is not None and (labelled or not _COLON_HEAD.match(zh)):
+        en = found[1]
+    return zh, en
+
+
+__all__ = ["ORG_SUFFIXES", "ROLE_WORDS", "LabelParse", "analyse", "parse_label", "person_name", "title_words",
+           "unlabelled_pair"]

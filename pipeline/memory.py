@@ -24,8 +24,9 @@ from rapidfuzz.distance import Indel
 from .engines.base import Progress, Translator
 from .errors import ZhenError
 from .files import zhen_home
+from .labels import unlabelled_pair
 from .read import one_line
-from .records import Translation
+from .records import Flag, Translation
 
 # How long to wait for another run holding the memory (seconds); tests lower it.
 BUSY_TIMEOUT = 30.0
@@ -137,6 +138,7 @@ class TranslationMemory:
                     "CREATE TABLE IF NOT EXISTS reviewed (source TEXT PRIMARY KEY, target TEXT NOT NULL,"
                     " reviewer TEXT, reviewed_at TEXT, origin TEXT NOT NULL, created REAL NOT NULL)"
                 )
+                _add_checks_column(db)
                 # A concordance over it (zhen tm search): trigrams find any phrase of 3 or more
                 # characters in either language. Kept in step by reviewed_put/forget themselves: an
                 # external-content index would miss the deletes of INSERT OR REPLACE.
@@ -255,24 +257,45 @@ class TranslationMemory:
                 f"({','.join('?' * len(chunk))})", chunk
             ).fetchall():
                 if tgt.strip():  # a blank English a memory of an older zhen kept is no translation
-                    out[src] = (tgt, by, at)
+                    out[src] = (unlabelled_pair(src, tgt)[1], by, at)  # an older zhen kept labels
+        return out
+
+    @_guarded(dict)
+    def reviewed_checks(self, sources: Sequence[str]) -> dict[str, tuple[str, tuple[Flag, ...]]]:
+        """source sentence -> (origin, the checks its reviewed English failed when it was stored),
+        for the sentences stored with any."""
+        out: dict[str, tuple[str, tuple[Flag, ...]]] = {}
+        items = sorted(set(sources))
+        for i in range(0, len(items), 500):
+            chunk = items[i : i + 500]
+            for src, origin, checks in self._conn().execute(
+                f"SELECT source, origin, checks FROM reviewed WHERE checks IS NOT NULL AND source IN "
+                f"({','.join('?' * len(chunk))})", chunk
+            ).fetchall():
+                found = tuple(Flag(c["kind"], (), (), c["reason"], "bad" if c.get("severity") == "bad" else "check")
+                              for c in json.loads(checks) if c.get("kind") and c.get("reason"))
+                if found:
+                    out[src] = (origin, found)
         return out
 
     @_guarded(lambda: None)
-    def reviewed_put(self, rows: Sequence[tuple[str, str, str | None, str | None]], origin: str) -> None:
-        """(source, English, reviewer, when) from a merged file, an approval or an imported human
-        translation: the newest of a sentence wins. Each text is kept as one line (so that every
-        export reads back as it was); a pair with no Chinese or no English is not a translation
-        and is left out."""
+    def reviewed_put(self, rows: Sequence[tuple[Any, ...]], origin: str) -> None:
+        """(source, English, reviewer, when[, checks]) from a merged file, an approval or an
+        imported human translation: the newest of a sentence wins, with the checks (Flags) its
+        English failed then, which later runs show again rather than reuse it as `ok`. Each text
+        is kept as one line (so that every export reads back as it was) and without a speaker
+        label on either side (a segment never holds its turn's label); a pair with no Chinese or
+        no English is not a translation and is left out."""
         now = time.time()
-        rows = [(one_line(s), one_line(t), by and one_line(by), at and one_line(at)) for s, t, by, at in rows]
+        rows = [(*unlabelled_pair(one_line(s), one_line(t)), by and one_line(by), at and one_line(at),
+                 _checks_json(rest[0] if rest else ())) for s, t, by, at, *rest in rows]
         rows = [r for r in rows if r[0] and r[1]]
         origin = one_line(origin)  # a file name may hold undecodable bytes (lone surrogates)
         with self._conn():
             self._conn().execute("BEGIN IMMEDIATE")
             self._conn().executemany(
-                "INSERT OR REPLACE INTO reviewed (source, target, reviewer, reviewed_at, origin, created)"
-                " VALUES (?, ?, ?, ?, ?, ?)", [(s, t, by, at, origin, now) for s, t, by, at in rows])
+                "INSERT OR REPLACE INTO reviewed (source, target, reviewer, reviewed_at, origin, created, checks)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)", [(s, t, by, at, origin, now, c) for s, t, by, at, c in rows])
             self._conn().executemany("DELETE FROM reviewed_fts WHERE source = ?", [(s,) for s, *_ in rows])
             self._conn().executemany("INSERT INTO reviewed_fts (source, target) VALUES (?, ?)",
                                      [(s, t) for s, t, *_ in rows])
@@ -310,13 +333,15 @@ class TranslationMemory:
         rows = self._conn().execute(
             "SELECT f.source, f.target, r.origin FROM reviewed_fts f JOIN reviewed r ON r.source = f.source "
             "WHERE reviewed_fts MATCH ? ORDER BY rank LIMIT ?", ("source : (" + query + ")", candidates)).fetchall()
-        scored = [(src, tgt, similarity(source, src), origin) for src, tgt, origin in rows if src != source]
+        scored = [(src, unlabelled_pair(src, tgt)[1], similarity(source, src), origin) for src, tgt, origin in rows
+                  if src != source]
         return sorted((r for r in scored if r[2] >= min_ratio), key=lambda r: -r[2])[:k]
 
     @_guarded(list)
     def reviewed_all(self) -> list[tuple[str, str, str | None, str | None, str]]:
-        """Every human translation: (source, English, reviewer, when, origin), oldest first."""
-        return [tuple(r) for r in self._conn().execute(
+        """Every human translation: (source, English, reviewer, when, origin), oldest first (an
+        English an older zhen kept with its speaker label, without it)."""
+        return [(src, unlabelled_pair(src, tgt)[1], *rest) for src, tgt, *rest in self._conn().execute(
             "SELECT source, target, reviewer, reviewed_at, origin FROM reviewed ORDER BY created, source").fetchall()]
 
     @_guarded(lambda: None)
@@ -336,7 +361,9 @@ class CachedTranslator:
     """A translator behind the translation memory: a hit calls no model at all.
 
     The key holds everything that decides the English: model id and revision, engine,
-    decoding settings, glossary hash and mode, and the exact input (placeholders included).
+    decoding settings, glossary mode, the exact input (placeholders included) and the glossary
+    entries that apply to it (their Chinese and English; see `translate`). Not the whole
+    glossary: an edit to a term a sentence does not hold leaves its English where it was.
     """
 
     def __init__(self, inner: Translator, tm: Any, context: dict[str, Any]) -> None:
@@ -353,18 +380,50 @@ class CachedTranslator:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def translate(self, texts: Sequence[str], progress: Progress | None = None) -> list[Translation]:
-        cached = self.tm.get_many(self.context, texts)
-        todo = list(dict.fromkeys(t for t in texts if t not in cached))
-        self.tm.hits += len(texts) - sum(1 for t in texts if t not in cached)
+    def translate(self, texts: Sequence[str], progress: Progress | None = None,
+                  terms: Sequence[str] | None = None) -> list[Translation]:
+        """terms: for each text, the glossary entries that apply to it (`term_key`), kept in its
+        key with it (as one string, so that a cluster actor's snapshot of the entries, keyed by
+        that column, finds them as this memory does)."""
+        keys = [f"{t}{_TERMS}{k}" if k else t for t, k in zip(texts, terms or [""] * len(texts), strict=True)]
+        text_of = dict(zip(keys, texts, strict=True))
+        cached = self.tm.get_many(self.context, keys)
+        todo = list(dict.fromkeys(k for k in keys if k not in cached))
+        self.tm.hits += len(keys) - sum(1 for k in keys if k not in cached)
         self.tm.misses += len(todo)
-        if progress and len(texts) > len(todo):
-            progress(sum(1 for t in texts if t in cached))
+        if progress and len(keys) > len(todo):
+            progress(sum(1 for k in keys if k in cached))
         if todo:
-            fresh = self.inner.translate(todo, progress=progress)
+            fresh = self.inner.translate([text_of[k] for k in todo], progress=progress)
             self.tm.put_many(self.context, list(zip(todo, fresh, strict=True)))
             cached.update(zip(todo, fresh, strict=True))
-        return [cached[t] for t in texts]
+        return [cached[k] for k in keys]
+
+
+_TERMS = "\x1e"  # between a text and its glossary entries in a key (no segment holds a control character)
+
+
+def term_key(hits: Sequence[tuple[str, str]]) -> str:
+    """The glossary entries that apply to a sentence, (Chinese, English) in their order there,
+    as they go into its memory key."""
+    return "\x1f".join(f"{zh}={en}" for zh, en in hits)
+
+
+def _add_checks_column(db: sqlite3.Connection) -> None:
+    """The reviewed table's `checks` (what a reviewed English failed when stored: JSON, NULL for
+    nothing), added to a memory made before it; older zhens read such a memory as before."""
+    if any(row[1] == "checks" for row in db.execute("PRAGMA table_info(reviewed)")):
+        return
+    try:
+        db.execute("ALTER TABLE reviewed ADD COLUMN checks TEXT")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):  # another run added it first
+            raise
+
+
+def _checks_json(checks: Sequence[Flag]) -> str | None:
+    return json.dumps([{"kind": f.kind, "severity": f.severity, "reason": one_line(f.reason)} for f in checks],
+                      ensure_ascii=False) if checks else None
 
 
 def _translation(target: str, extra: Any) -> Translation:

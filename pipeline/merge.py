@@ -13,8 +13,9 @@ from pathlib import Path
 
 from .batch import summary_files
 from .checks import assess_segment
+from .checks.figures import check_segment
 from .errors import UsageError
-from .facts import check_segment, describe, unsupported
+from .facts import describe, unsupported
 from .glossary import verify
 from .memory import TranslationMemory
 from .read import max_bytes, one_line, sanitize
@@ -86,7 +87,7 @@ def check_file(doc: Document, reviewed: ReviewedFile, origin: str) -> dict[str, 
 def apply_review(seg: Segment, target: str, review: Review | None, facts_mode: str) -> Segment:
     """A segment with a reviewer's English: marked reviewed, its terms and figures checked again
     (never "fixed": the reviewer's figures are reported, not rewritten)."""
-    flags = (*(f for f in seg.flags if not f.startswith("fact-") and f != "reviewed"), "reviewed")
+    flags = (*(f for f in seg.flags if f != "reviewed"), "reviewed")
     seg = replace(seg, target=target, flags=flags, hits=verify(target, seg.hits, enforced=False), review=review)
     mode = "check" if facts_mode == "fix" else facts_mode
     return assess_segment(check_segment(seg, mode), facts=mode)
@@ -193,8 +194,8 @@ def run_merge(reviewed: Path, out_dir: Path | None = None, release: str | None =
         extra = summary_files(new, folder, (folder / f"{name}.summary.json").exists())
     written = write_document(new, folder, formats, extra, keep=[reviewed], clean=True)
     warnings = list(result.warnings)
-    rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None)
-            for s in result.reviewed]
+    rows = [(s.norm, s.target or "", s.review.by if s.review else None, s.review.at if s.review else None, s.checks)
+            for s in result.reviewed]  # with what its English failed: remembered, not reused as ok
     if rows:
         tm = TranslationMemory()
         tm.reviewed_put(rows, str(reviewed))

@@ -34,11 +34,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .checks.consistency import rendering
 from .glossary import contains_term
 from .normalize import to_simplified
 from .records import Document, GlossaryHit, Name, ReviewedUnit, Segment
-from .speakers import COMPOUND_SURNAMES, SINGLE_SURNAMES, SURNAME_READINGS, pos_tagger
+from .speakers import COMPOUND_SURNAMES, OTHER_SPELLINGS, SINGLE_SURNAMES, SURNAME_READINGS, pos_tagger, romanized
 
 MODEL_PATH = Path(__file__).with_name("names_model.json")
 KINDS = ("person", "place", "foreign", "regional")
@@ -499,6 +498,25 @@ def withheld_key(zh: str) -> str:
     m = re.search(r"[\u4e00-\u9fff]{1,2}?某+[甲乙丙丁戊]?$", zh)
     key = m.group() if m else zh
     return key[1:] if len(key) > 2 and key[:2] not in COMPOUND_SURNAMES and key[1] != "某" else key
+
+
+def rendering(name: Name, en: str) -> tuple[str, int, int] | None:
+    """How the English writes a (Chinese) name: (text, start, end), or None."""
+    zh = name.zh
+    if "某" in zh:
+        return None  # a withheld name is written as its role and surname, which may change by design
+    sur, given = romanized(zh)
+    if given:
+        syll = re.sub(r"[^a-z]", "", given)
+        spaced = r"[\s'’-]?".join(re.escape(ch) for ch in syll)
+        m = re.search(rf"(?<![A-Za-z])({re.escape(sur)}[\s'’-]*)?{spaced}(?![A-Za-z])", en, re.I)
+        if m:
+            return m.group(), m.start(), m.end()
+    for s in (sur, *OTHER_SPELLINGS.get(zh[:1], ())):
+        m = re.search(rf"\b{re.escape(s.capitalize())}(?:[\s-][A-Z][a-z]+){{0,2}}\b", en)
+        if m:
+            return m.group(), m.start(), m.end()
+    return None
 
 
 def find_names(norm: str, model: NameModel | None = None,

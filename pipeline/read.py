@@ -96,7 +96,7 @@ def read_source(path: str, data: bytes | None = None) -> Source:
     """Read and decode one input. `path` "-" reads stdin unless `data` is given."""
     if data is None:
         data = read_bytes(path)
-    name = "stdin" if path == "-" else Path(path).name
+    name = "stdin" if path == "-" else path  # messages name the input as given, as the run's report does
     limit = max_bytes()
     if len(data) > limit:
         raise InputError(f"{name}: {_too_large(len(data), limit)}")
@@ -181,6 +181,12 @@ def read_bytes(path: str) -> bytes:
     if len(data) > limit:
         raise InputError(f"{path}: {_too_large(len(data), limit)}")
     return data
+
+
+def display_stem(path: str) -> str:
+    """A release's name from its file name as given (a server job's name too): no folder, no
+    reader's suffix (release.docx -> release); "stdin" for standard input."""
+    return "stdin" if path in ("-", "") else _stem(Path(path))
 
 
 def _stem(p: Path) -> str:

@@ -61,6 +61,17 @@ class GlossaryHit:
     # For a term whose rendering changed over time (Term.earlier): which rendering applied and
     # why, for the reviewer ("" for terms with one rendering).
     dated: str = ""
+    accepted: tuple[str, ...] = ()  # other English the term check accepts (Term.accepted)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.accepted, tuple):  # read back from JSON as a list
+            object.__setattr__(self, "accepted", tuple(self.accepted))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if not self.accepted:
+            del d["accepted"]  # most terms list none: their records read as before
+        return d
 
 
 @dataclass(frozen=True)
@@ -238,7 +249,7 @@ class Segment:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["hits"] = [asdict(h) for h in self.hits]
+        d["hits"] = [h.to_dict() for h in self.hits]
         d["facts"] = [f.to_dict() for f in self.facts]
         d["flags"] = list(self.flags)
         d["checks"] = [c.to_dict(self.norm, self.target or "") for c in self.checks]
@@ -423,10 +434,11 @@ class EngineOptions:
     engine, whose settings() are derived from it: a new engine option is a field here and a
     click option, nothing in between."""
 
-    model: str = cli_field(DEFAULT_MODEL, "Hugging Face model id, or a local folder holding the model (air-gapped "
-                           "use). Env: ZHEN_MODEL.", envvar="ZHEN_MODEL")
-    offline: bool | None = cli_field(None, "Never touch the network: use the local folder or the Hugging Face cache "
-                                     "only (also HF_HUB_OFFLINE=1).", is_flag=True)
+    model: str = cli_field(DEFAULT_MODEL, "The model: a local folder, a model in zhen's model store (its name or "
+                           "the id it came from: zhen models list), or a Hugging Face id, looked for in that order "
+                           "(then the Hugging Face cache, then the hub). Env: ZHEN_MODEL.", envvar="ZHEN_MODEL")
+    offline: bool | None = cli_field(None, "Never touch the network: use a local folder, the model store or the "
+                                     "Hugging Face cache only (also HF_HUB_OFFLINE=1).", is_flag=True)
     beams: int | None = cli_field(None, "Beam size. Default: the model's own generation config (6 for "
                                   "opus-mt-zh-en).", min=1)
     batch_size: int | None = cli_field(None, "Sentences per model call. Default: the engine's (torch 16, "
@@ -485,7 +497,8 @@ class TuneOptions:
     checkpoint_every: int = 50
     seed: int = 1
     fresh: bool = cli_field(False, "Start over even where a checkpoint of this same tune exists.", is_flag=True)
-    offline: bool | None = cli_field(None, "Use only local folders and the Hugging Face cache.", is_flag=True)
+    offline: bool | None = cli_field(None, "Use only local folders, the model store and the Hugging Face cache.",
+                                     is_flag=True)
 
 
 # ---------------------------------------------------------------------------- the term base
@@ -507,6 +520,9 @@ class Term:
     # Renderings `en` replaced, oldest first: (the ISO date from which the next one applies, English).
     # `en` applies from the last of these dates; a release dated before it gets the older English.
     earlier: tuple[tuple[str, str], ...] = ()
+    # Other English the term check accepts as correct (a short form: "suspect" for "criminal
+    # suspect"); `en` stays the one enforced.
+    accepted: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------- a run's options

@@ -33,9 +33,10 @@ from .cluster import RayBackend
 from .engines import load_translator
 from .engines.base import SpmTokenCounter, Translator
 from .errors import InputError, UsageError, ZhenError
-from .files import remove_stale_temps
+from .files import new_folders, remove_empty, remove_stale_temps
 from .flow import AT_DRIVER, ON_ACTORS, Context, check_run, open_context, pipe, segment_one
 from .glossary import Glossary
+from .progress import SentenceProgress
 from .read import max_bytes, read_source, read_stdin
 from .records import Document, Source, SummaryOptions, TranslateOptions
 from .report import RunReport, term_counts
@@ -123,6 +124,7 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
     `engine_kwargs` are for benchmarks (fixed output lengths), given to the engine everywhere."""
     started = time.perf_counter()
     options = options or TranslateOptions()
+    made = new_folders(out_dir)
     glossary = check_run(out_dir, options)
     backend: Any = LocalBackend(translator)
     if options.cluster:
@@ -139,6 +141,7 @@ def run_translate(inputs: Sequence[str], out_dir: Path, options: TranslateOption
         ctx, done = _translate_all(backend, found, out_dir, glossary, options, report, stdin, progress, summarizer)
     finally:
         backend.close()
+        remove_empty(made)
     if ctx is None:  # nothing readable: nothing to count
         report.seconds = time.perf_counter() - started
         return report
@@ -159,22 +162,22 @@ def _translate_all(backend: Any, found: Inputs, out_dir: Path, glossary: Glossar
     ctx = open_context(backend.engine(options), glossary, options, out_dir=out_dir)
     todo = _to_translate(sources, out_dir, ctx, report)
     _summary_setup(ctx, bool(todo), summarizer)
-    bar = progress(len(todo), "Translating") if progress and todo else None
+    groups = chunks(todo, chars=backend.chars)
+    bar = SentenceProgress(progress, [sum(map(backend.chars, g)) for g in groups], len(todo)) if progress else None
+    ctx.progress = bar.chunk if bar is not None else None
     done: list[Document] = []
     try:
-        for item in backend.translate(chunks(todo, chars=backend.chars), ctx):
+        for item in backend.translate(groups, ctx):
             if isinstance(item, DocResult):
                 report.results.append(item)
             else:
                 done.append(pipe([item], ctx, AT_DRIVER)[0])
                 report.results.append(write_outputs(done[-1], out_dir, options.formats, summary_json=False))
-            if bar is not None:
-                bar.update(1)
-                if hasattr(bar, "info"):
-                    bar.info = f"{sum(len(d.segments) for d in done)} segments"
+                if bar is not None:
+                    bar.document(done[-1])
         report.cluster = backend.finish([d.source.name for d in done])
     finally:
-        if bar is not None and hasattr(bar, "finish"):
+        if bar is not None:
             bar.finish()
     return ctx, done
 

@@ -130,3 +130,53 @@ def pos_tagger():  # type: ignore[no-untyped-def]
 
     jieba.setLogLevel(logging.WARNING)
     return jieba.posseg.POSTokenizer(jieba.Tokenizer())
+
+
+# Pinyin of a name, and whether an English text writes it (the names check and the names stage).
+
+
+def name_surname(name: str) -> str:
+    return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+
+
+def name_pinyin(chars: str) -> list[str]:
+    from pypinyin import Style, lazy_pinyin
+
+    return [p.replace("v", "u") for p in lazy_pinyin(chars, style=Style.NORMAL, v_to_u=False)]
+
+
+def romanized(name: str) -> tuple[str, str]:
+    """(surname, given name) in pinyin, lower case, given name joined: 孙劲峰 -> (sun, jinfeng)."""
+    name = name.rstrip("某甲乙丙丁戊").replace("某", "")
+    sur = name_surname(name)
+    given = name[len(sur) :]
+    sur_py = SURNAME_READINGS.get(sur) or "".join(name_pinyin(sur))
+    return sur_py.replace("v", "u"), "".join(name_pinyin(given)) if given else ""
+
+
+def present(name: str, en: str) -> bool:
+    sur, given = romanized(name)
+    if given:
+        syll = name_pinyin(name.replace("某", "")[len(name_surname(name)) :])
+        spaced = r"[\s'’-]?".join(re.escape(p) for p in syll)
+        if re.search(r"(?<![a-z])" + spaced + r"(?![a-z])", en, re.I):
+            return True
+    # A capitalized word beginning with the surname: Wang, Wang's, Macron (马克龙); Lyu and Lu for 吕.
+    variants = {sur, sur.replace("u", "yu") if sur in ("lu", "nu") else sur,
+                *OTHER_SPELLINGS.get(name_surname(name.replace("某", "")), ())}
+    return any(re.search(r"\b" + v.capitalize(), en) for v in variants)
+
+
+# How Hong Kong, Macao, Taiwan and older usage write common surnames (崔世安 is Fernando Chui).
+OTHER_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "陈": ("chan", "tan"), "张": ("cheung", "chang"), "黄": ("wong", "ng"), "李": ("lee",), "吴": ("ng", "woo"),
+    "蔡": ("tsai", "choi"), "崔": ("chui", "tsui", "choi"), "刘": ("lau", "lao"), "林": ("lam",), "郑": ("cheng",),
+    "周": ("chow", "chou"), "梁": ("leung",), "何": ("ho",), "胡": ("woo",), "郭": ("kwok", "kuo"),
+    "谢": ("tse", "hsieh"), "许": ("hui", "hsu"), "曾": ("tsang",), "蒋": ("chiang",), "江": ("kong", "chiang"),
+    "杨": ("yeung",), "王": ("wong",), "徐": ("tsui", "hsu"), "朱": ("chu",), "孙": ("suen",), "赵": ("chiu", "chao"),
+    "叶": ("yip", "yeh"), "邓": ("tang", "teng"), "苏": ("so",), "冯": ("fung",), "罗": ("law", "lo"),
+    "袁": ("yuen",), "彭": ("pang",), "钟": ("chung",), "卢": ("lo",), "萧": ("siu", "hsiao"), "麦": ("mak",),
+    "文": ("man",), "余": ("yue",), "汤": ("tong",), "邱": ("yau", "chiu"), "姚": ("yiu",), "韩": ("hon",),
+    "严": ("yim",), "司徒": ("szeto",), "欧阳": ("au-yeung", "auyeung"), "吕": ("lui", "lu", "lv"), "高": ("ko",),
+    "金": ("kim",), "朴": ("park",), "郝": ("hao",), "于": ("yu",), "魏": ("ngai",), "龚": ("kung",),
+}

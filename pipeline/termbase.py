@@ -62,9 +62,10 @@ def check_term(t: Term) -> None:
     (a byte-order mark before a term would keep it from ever matching); dated renderings in order."""
     for name, value in (("zh", t.zh), ("en", t.en), ("kind", t.kind), ("note", t.note), ("source", t.source),
                         *(("variant", v) for v in t.variants),
-                        *(("earlier rendering", f"{d} {e}") for d, e in t.earlier)):
+                        *(("earlier rendering", f"{d} {e}") for d, e in t.earlier),
+                        *(("accepted English", a) for a in t.accepted)):
         problem = field_problem(value) or invisible_problem(value) or (
-            "a |" if name in ("variant", "earlier rendering") and "|" in value else None)
+            "a |" if name in ("variant", "earlier rendering", "accepted English") and "|" in value else None)
         if problem:
             where = f"{t.origin}: " if t.origin else ""
             raise GlossaryError(f"{where}{t.zh!r}: the {name} field holds {problem}; nothing written")
@@ -76,7 +77,7 @@ def check_term(t: Term) -> None:
 
 def _cells(t: Term) -> dict[str, str]:
     return {"zh": escape_zh(t.zh), "en": t.en, "kind": t.kind, "note": t.note, "variants": "|".join(t.variants),
-            "source": t.source, "earlier": format_earlier(t.earlier)}
+            "source": t.source, "earlier": format_earlier(t.earlier), "accepted": "|".join(t.accepted)}
 
 
 def _needed(t: Term) -> list[str]:
@@ -112,10 +113,14 @@ def _widened(header: list[str], add: Sequence[Term]) -> list[str]:
     return list(COLUMNS[: max(need) + 1]) if need else header
 
 
-def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), overwrite: bool = True) -> Edit:
+def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), overwrite: bool = True,
+              by_hand: bool = False) -> Edit:
     """Add (or change) and remove entries in one glossary file, keeping everything else as it is.
 
     With overwrite False a different English for an existing term is a conflict, not a change.
+    `by_hand` (`zhen glossary add`, the server's form) refuses what lint calls an error, or what
+    `lint --strict` refuses in a file that keeps sources: a term in traditional script, a new
+    entry with no source.
     Linear in the file and the edit (an import of 10^5 rows holds the lock for seconds, not
     hours): the file is read once, rows are found by key, and new rows are merged in at the end,
     each before the first row that sorts after it.
@@ -123,6 +128,9 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
     result = Edit([], [], [], [])
     for t in add:
         check_term(t)  # before the lock and before reading: a bad field changes nothing
+        if by_hand and to_simplified(t.zh) != t.zh:
+            raise GlossaryError(f"{t.zh} is in traditional script: add {to_simplified(t.zh)} (traditional forms "
+                                "match automatically); nothing written")
     with locked(path):
         raw = path.read_bytes() if path.exists() else b""
         text = read_text(path) if path.exists() else HEADER + "\n"
@@ -152,6 +160,10 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
             at = at_key.get(key)
             old = new_rows.get(key) or (rows[at] if at is not None else None)
             if old is None:
+                if by_hand and not new.source and "source" in header:
+                    raise GlossaryError(f"{new.zh}: say where {new.en!r} comes from: source 'Publisher year, URL: "
+                                        "\"quoted English\"' or 'convention: <rule>' (lint --strict refuses an entry "
+                                        "without one); nothing written", option="source")
                 new = new if new.kind else replace(new, kind="term")
                 new_rows[key] = new
                 result.added.append(new)
@@ -160,7 +172,7 @@ def edit_file(path: Path, add: Sequence[Term] = (), remove: Sequence[str] = (), 
             new = new if new.kind else replace(new, kind=old.kind)
             merged = replace(old, en=new.en, kind=new.kind, note=new.note or old.note,
                              variants=new.variants or old.variants, source=new.source or old.source,
-                             earlier=new.earlier or old.earlier)
+                             earlier=new.earlier or old.earlier, accepted=new.accepted or old.accepted)
             # Empty fields keep the entry's own: an edit that leaves every field as it was is no change.
             if merged == old:
                 continue
@@ -530,6 +542,7 @@ def _lint_containment(terms: list[Term]) -> list[Finding]:
 
 TBX_NS = "urn:iso:std:iso:30042:ed-2"
 SUPERSEDED = "supersededTerm-admn-sts"
+ADMITTED = "admittedTerm-admn-sts"
 
 
 def export_terms(terms: Sequence[Term], fmt: str, source: bool = False) -> str:
@@ -573,6 +586,10 @@ def _to_tbx(terms: Sequence[Term]) -> str:
         ET.SubElement(en_sec, f"{{{TBX_NS}}}term").text = t.en
         if t.source:
             ET.SubElement(en_sec, f"{{{TBX_NS}}}admin", {"type": "source"}).text = t.source
+        for other in t.accepted:  # English the check accepts too: TBX's admitted terms
+            sec = ET.SubElement(en, f"{{{TBX_NS}}}termSec")
+            ET.SubElement(sec, f"{{{TBX_NS}}}term").text = other
+            ET.SubElement(sec, f"{{{TBX_NS}}}termNote", {"type": "administrativeStatus"}).text = ADMITTED
         for until, old in t.earlier:  # a rendering en replaced: superseded, with the date it ended
             sec = ET.SubElement(en, f"{{{TBX_NS}}}termSec")
             ET.SubElement(sec, f"{{{TBX_NS}}}term").text = old
@@ -678,7 +695,7 @@ def _from_tbx(text: str, origin: str) -> list[Term]:
         if zh_forms and en_forms:
             where = f"{origin}:{entry.get('id', '')}"
             out.append(Term(zh_forms[0], en_forms[0], kind, note, tuple(zh_forms[1:]), where, source,
-                            tuple(sorted(earlier))))
+                            tuple(sorted(earlier)), tuple(en_forms[1:])))  # other English: accepted
     if not out:
         raise GlossaryError(f"{origin}: no zh-en term entries found")
     return out

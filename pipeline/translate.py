@@ -18,10 +18,11 @@ from .dated import dated_hits, release_day
 from .engines.base import Translator
 from .errors import ZhenError
 from .glossary import Glossary, match, protect, restore, verify
+from .memory import CachedTranslator, term_key
 from .names import terms_with_names, with_status
 from .normalize import HAN, to_norm
 from .provenance import now
-from .records import Block, Document, GlossaryHit, Provenance, Segment, Source
+from .records import Block, Document, GlossaryHit, Provenance, Segment, Source, Translation
 
 ProgressFactory = Callable[[int, str], Any]  # (total, label) -> object with update(n)
 
@@ -111,7 +112,8 @@ def translate_segments(segs: Sequence[Segment], translator: Translator, glossary
     # The placeholders protect the glossary's terms and the segment's romanized names alike.
     terms = {id(seg): terms_with_names(hits[id(seg)], seg) if enforce else hits[id(seg)] for seg in segs}
     inputs = [protect(seg.norm, terms[id(seg)]) if enforce and terms[id(seg)] else seg.norm for seg in segs]
-    first = translator.translate(inputs, progress=bar.update if bar is not None else None) if inputs else []
+    keys = {id(seg): term_key([(h.zh, h.en) for h in hits[id(seg)]]) for seg in segs}
+    first = _translate(translator, inputs, [keys[id(s)] for s in segs], bar.update if bar is not None else None)
     retry: list[Segment] = []
     for seg, tr in zip(segs, first, strict=True):
         seg_hits = hits[id(seg)]
@@ -124,10 +126,21 @@ def translate_segments(segs: Sequence[Segment], translator: Translator, glossary
             continue
         results[id(seg)] = _checked(seg, restored, seg_hits, True, seg.flags + tr.flags, tr.score)
     if retry:
-        for seg, tr in zip(retry, translator.translate([s.norm for s in retry]), strict=True):
+        for seg, tr in zip(retry, _translate(translator, [s.norm for s in retry], [keys[id(s)] for s in retry]),
+                           strict=True):
             results[id(seg)] = _checked(seg, tr.text, hits[id(seg)], False,
                                         (*seg.flags, *tr.flags, "glossary-fallback"), tr.score)
     return results
+
+
+def _translate(translator: Translator, texts: list[str], terms: list[str], progress: Any = None) -> list[Translation]:
+    """The engine's English for texts; behind the memory, each remembered with the glossary
+    entries that apply to it (its key: an edit to other entries leaves it a hit)."""
+    if not texts:
+        return []
+    if isinstance(translator, CachedTranslator):
+        return translator.translate(texts, progress=progress, terms=terms)
+    return translator.translate(texts, progress=progress)
 
 
 def _checked(seg: Segment, target: str, hits: Sequence[GlossaryHit], enforced: bool, flags: tuple[str, ...],

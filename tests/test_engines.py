@@ -363,7 +363,7 @@ def test_cache_commands(tmp_path: Path) -> None:
     src.write_text("公安部。\n", encoding="utf-8")
     run_translate([str(src)], tmp_path / "o", TranslateOptions(), translator=FakeTranslator())
     r = CliRunner().invoke(main, ["cache", "stats"])
-    assert "1 entries" in r.output
+    assert "1 entry in" in r.output
     r = CliRunner().invoke(main, ["cache", "clear", "--yes"])
     assert r.exit_code == 0 and "removed 1" in r.output
     assert "0 entries" in CliRunner().invoke(main, ["cache", "stats"]).output

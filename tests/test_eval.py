@@ -92,3 +92,19 @@ def test_check_tries_a_confidence_threshold_on_an_output(tmp_path: Path) -> None
     bad = CliRunner().invoke(main, ["check", "--zh", _write(tmp_path, "z.txt", ZH), "--en",
                                     _write(tmp_path, "e.txt", REF), "--min-confidence", "-1"])
     assert bad.exit_code == 2 and "--min-confidence" in bad.output and "Traceback" not in bad.output
+
+
+def test_eval_says_a_score_that_ranks_backwards_does_not_help(tmp_path: Path) -> None:
+    # The same English as above, but the model is surest where it is worst: rho is negative, and a
+    # threshold on the score would flag the good segments. No threshold is offered then.
+    targets = [b if i % 2 else r for i, (r, b) in enumerate(zip(REF * 5, BROKEN * 5, strict=True))]
+    scores = [-((-3.0 if i % 4 == 1 else -2.0 if i % 2 else -0.3) - i / 100) - 4 for i in range(20)]
+    ref = _write(tmp_path, "ref.txt", REF * 5)
+    out = _jsonl(tmp_path, targets, scores)
+    r = CliRunner().invoke(main, ["eval", out, "--ref", ref, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    conf = json.loads(r.stdout)["systems"][0]["confidence"]
+    assert conf["spearman"] < 0 and conf["thresholds"] == []
+    text = CliRunner().invoke(main, ["eval", out, "--ref", ref]).stdout
+    assert "Spearman" in text and "--min-confidence -" not in text
+    assert "does not help" in text

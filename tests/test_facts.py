@@ -152,13 +152,14 @@ def test_translate_marks_and_fixes_figures(tmp_path: Path) -> None:
         assert [f["status"] for f in segs[0]["facts"]] == ["matched", "matched" if mode == "fix" else "changed",
                                                            "matched"]
         assert [f["status"] for f in segs[1]["facts"]] == ["missing"]
-        assert "fact-missing" in segs[1]["flags"]
+        assert "fact-missing" in [c["kind"] for c in segs[1]["checks"]]  # one verdict, in the checks
         md = (out / "r.md").read_text(encoding="utf-8")
         txt = (out / "r.en.txt").read_text(encoding="utf-8")
         assert "⚠ 269名 (269) is missing from the English" in md
         assert "[check" not in txt and "269名" not in txt  # the plain English carries no review notes
         if mode == "check":
-            assert "fact-changed" in segs[0]["flags"]
+            assert "fact-changed" in [c["kind"] for c in segs[0]["checks"]]
+            assert not any(f.startswith("fact-") for s in segs for f in s["flags"])
             assert "9.4万起 is 94,000; the English says “9.4 million”" in md
             assert report.facts == {"facts": 4, "matched": 2, "changed": 1, "missing": 1, "fixed": 0}
         else:
@@ -188,7 +189,7 @@ def test_facts_check_command_line_aligned(tmp_path: Path) -> None:
     assert rows[1]["facts"][0]["status"] == "changed" and rows[1]["facts"][0]["en"]["value"] == 33.3
     en.write_text("94,000 cases were solved.\nUp 30.3 percent.\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["facts", "check", "--zh", str(zh), "--en", str(en)])
-    assert r.exit_code == 0 and "2 pair(s), 2 ok, 0 mismatch" in r.output
+    assert r.exit_code == 0 and "2 pairs, 2 ok, 0 mismatch" in r.output
 
 
 def test_facts_check_on_jsonl_and_bad_usage(tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def test_row01_cli_says_how_many_it_kept(tmp_path: Path, monkeypatch: pytest.Mon
     r = CliRunner().invoke(main, ["translate", str(src), "-o", str(out), "--formats", "jsonl,xliff", "--force",
                                   "--glossary-mode", "off"])
     assert r.exit_code == 0, r.output
-    assert "kept 1 reviewed segment(s)" in r.output
+    assert "kept 1 reviewed segment whose" in r.output
 
 
 def test_row02_duplicated_unit_id_is_refused(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_an_imported_model_is_found_by_its_store_name(tiny_model: Path, tmp_path
     r = CliRunner().invoke(main, ["translate", str(src), "--model", name, "-o", str(tmp_path / "out"),
                                   "--beams", "1"])
     assert r.exit_code == 0, r.output
-    assert f"r.txt: 1 segments -> {tmp_path / 'out' / 'r.jsonl'}" in r.output
+    assert f"r.txt: 1 segment -> {tmp_path / 'out' / 'r.jsonl'}" in r.output
     # the store's folder name found the model imported as team/tiny, which the output names
     prov = json.loads((tmp_path / "out" / "r.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert name == "team--tiny--torch" and prov["model"] == "team/tiny"
@@ -207,7 +207,7 @@ def test_folder_run_skips_what_is_not_a_release(tiny_model: Path, tmp_path: Path
                                   "--beams", "1"])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["r.en.txt", "r.jsonl", "r.md"]
-    assert "skipped 2 file(s) that are not releases" in r.output and "README.md" in r.output
+    assert "skipped 2 files that are not releases" in r.output and "README.md" in r.output
 
 
 def test_an_empty_folder_says_so_and_fails(tmp_path: Path) -> None:
@@ -389,8 +389,8 @@ def test_cache_clear_asks_and_filters_by_model(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["cache", "clear"], input="n\n")
     assert r.exit_code == 1 and "remove 2 entries" in r.output
     r = CliRunner().invoke(main, ["cache", "clear", "--model", "a/one", "--yes"])
-    assert r.exit_code == 0 and "removed 1 entries made with a/one" in r.output
-    assert "1 entries" in CliRunner().invoke(main, ["cache", "stats"]).output
+    assert r.exit_code == 0 and "removed 1 entry made with a/one" in r.output
+    assert "1 entry in" in CliRunner().invoke(main, ["cache", "stats"]).output
 
 
 def test_cache_stats_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -162,7 +162,7 @@ def test_merge_reviewed_xliff_updates_every_output(release: Path) -> None:
     edited.write_text(text.replace(old, fixed), encoding="utf-8")
     r = CliRunner().invoke(main, ["merge", str(edited), "--release", "release"])
     assert r.exit_code == 0, r.output
-    assert f"1 segment(s) changed ({row['id']})" in r.output
+    assert f"1 segment changed ({row['id']})" in r.output
     after = {x["id"]: x for x in _records(release)}
     assert after[row["id"]]["target"] == fixed
     assert [f["status"] for f in after[row["id"]]["facts"]] == ["matched", "matched", "matched"]

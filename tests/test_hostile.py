@@ -78,7 +78,7 @@ def test_item01_an_empty_or_blank_reviewed_target_is_never_merged_as_the_english
     })
     r = CliRunner().invoke(main, ["merge", str(reviewed), "-o", str(out), "--release", "r"])
     assert r.exit_code == 0, r.output
-    assert "0 segment(s) changed" in r.output and r.output.count("the reviewed English is empty") == 3
+    assert "0 segments changed" in r.output and r.output.count("the reviewed English is empty") == 3
     doc = load_document(out / "r.jsonl")
     assert {s.id: s.target for s in doc.segments} == before
     assert not any(s.reviewed for s in doc.segments)

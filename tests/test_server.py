@@ -204,7 +204,8 @@ def test_glossary_search_add_remove(client: TestClient) -> None:
     terms = client.get("/api/glossary", params={"q": "云剑"}, headers=AUTH).json()["terms"]
     now = next(t for t in terms if t["zh"] == "云剑")
     assert now["en"] == "Cloud Sword campaign" and now["note"].startswith("the operation's name")
-    r = client.post("/api/glossary", json={"zh": "测试词", "en": "test term"}, headers=AUTH)
+    r = client.post("/api/glossary", json={"zh": "测试词", "en": "test term", "source": "convention: a test"},
+                    headers=AUTH)
     assert r.json()["result"] == "added"
     found = client.get("/api/glossary", params={"q": "测试词"}, headers=AUTH).json()["terms"]
     assert [t["en"] for t in found] == ["test term"]
@@ -217,9 +218,10 @@ def test_glossary_search_add_remove(client: TestClient) -> None:
     assert r.status_code == 404 and "测试词" in r.json()["error"]
     assert client.post("/api/glossary", json={"zh": "x", "en": "y", "kind": "nope"}, headers=AUTH).status_code == 422
     # lint: a term whose English drops the English of a term inside it is reported, by file name only
-    client.post("/api/glossary", json={"zh": "公安部长", "en": "police chief"}, headers=AUTH)
+    client.post("/api/glossary", json={"zh": "公安部党委", "en": "Party committee", "source": "convention: a test"},
+                headers=AUTH)
     findings = client.get("/api/glossary/lint", headers=AUTH).json()["findings"]
-    mine = [f for f in findings if "公安部长" in f["message"]]
+    mine = [f for f in findings if "公安部党委" in f["message"] and "Ministry of Public Security" in f["message"]]
     assert mine and all(f["where"].startswith("glossary.tsv:") for f in findings)
 
 

@@ -82,6 +82,7 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             with page.expect_download() as info:
                 page.click("button[data-fmt=xliff]")
             xliff = tmp_path / "reviewed.xliff"
+            assert info.value.suggested_filename == "cloud sword briefing.xliff"  # the release's name, not an id
             info.value.save_as(xliff)
             assert fixed in xliff.read_text(encoding="utf-8")
             page.screenshot(path=str(ARTIFACTS / "server-approved.png"), full_page=True)
@@ -94,12 +95,17 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
             expect(page.locator("#status")).to_contain_text("terms in glossary.tsv")
             page.fill("#g-zh", "劝阻中心")
             page.fill("#g-en", "Dissuasion Centre")
+            page.fill("#g-source", "convention: descriptive")  # a new entry says where its English comes from
             page.select_option("#g-newkind", "org")
             page.click("#g-add")
             expect(page.locator("#status")).to_contain_text("added: 劝阻中心")
             term = page.locator("#g-rows tr", has_text="Dissuasion Centre")
             expect(term).to_have_count(1)
             page.screenshot(path=str(ARTIFACTS / "server-glossary.png"))
+            page.once("dialog", lambda d: d.dismiss())  # Remove asks first: "no" keeps the term
+            term.locator("button.g-remove").click()
+            expect(term).to_have_count(1)
+            page.once("dialog", lambda d: d.accept())
             term.locator("button.g-remove").click()
             expect(page.locator("#status")).to_contain_text("removed 劝阻中心")
             expect(page.locator("#g-rows tr", has_text="Dissuasion Centre")).to_have_count(0)
@@ -146,3 +152,59 @@ def test_submit_review_edit_approve_download_in_a_real_browser(server: str, tmp_
         finally:
             browser.close()
     assert (ARTIFACTS / "server-review.png").stat().st_size > 10_000
+
+
+def _api(server: str, method: str, path: str, body: object = None) -> dict:  # type: ignore[type-arg]
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(f"{server}{path}", method=method, headers={"Authorization": f"Bearer {TOKEN}",
+                                                                          "Content-Type": "application/json"},
+                                 data=None if body is None else json.dumps(body).encode())
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())  # type: ignore[no-any-return]
+
+
+def test_token_link_no_token_icon_and_a_long_english_box_in_a_real_browser(server: str) -> None:
+    import time
+    import urllib.request
+
+    from playwright.sync_api import expect, sync_playwright
+
+    exe = _chromium()
+    expect.set_options(timeout=90_000)
+    job = _api(server, "POST", "/api/jobs", {"text": "公安部召开新闻发布会。\n", "name": "long one"})
+    for _ in range(2400):  # a bound (2 min), not a timing assertion: the first job loads jieba
+        job = _api(server, "GET", f"/api/jobs/{job['id']}")
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    seg = job["segments"][0]["id"]
+    long_english = " ".join(["The Ministry of Public Security held a press conference on the campaign."] * 6)
+    assert len(long_english.split()) >= 60
+    _api(server, "PUT", f"/api/jobs/{job['id']}/segments/{seg}", {"target": long_english})
+    with urllib.request.urlopen(f"{server}/favicon.ico", timeout=30) as icon:
+        assert icon.status == 200 and icon.headers["Content-Type"].startswith("image/")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            missing: list[str] = []
+            page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+            page.goto(f"{server}/#token={TOKEN}")  # as `zhen serve` prints it
+            expect(page.locator("#token")).to_have_value(TOKEN)  # the box shows the token in use
+            page.goto(f"{server}/#job={job['id']}")
+            box = page.locator("textarea.edit").first
+            expect(box).to_have_value(long_english)
+            # the whole sentence is in view: the box is as tall as its text, nothing scrolls inside it
+            scroll, client, line = box.evaluate(
+                "b => [b.scrollHeight, b.clientHeight, parseFloat(getComputedStyle(b).lineHeight)]")
+            assert scroll <= client + 1 and client > 4 * line, (scroll, client, line)
+            assert not missing, missing  # no 404 (the tab's icon included)
+            # a browser that never had the token is told what to do, not the API's header wording
+            fresh = browser.new_context().new_page()
+            fresh.goto(f"{server}/#glossary")
+            expect(fresh.locator("#status")).to_contain_text("paste the token `zhen serve` printed")
+            expect(fresh.locator("#status")).not_to_contain_text("Authorization")
+        finally:
+            browser.close()

@@ -117,7 +117,8 @@ def test_item08_a_lone_surrogate_is_not_a_500(client: TestClient) -> None:
 
 def test_item10_a_glossary_deleted_while_the_server_runs(client: TestClient, tmp_path: Path) -> None:
     gfile = tmp_path / "data" / "glossary.tsv"
-    assert client.post("/api/glossary", json={"zh": "夏安行动", "en": "Operation Summer Peace"},
+    assert client.post("/api/glossary", json={"zh": "夏安行动", "en": "Operation Summer Peace",
+                                                  "source": "convention: the operation's name"},
                        headers=AUTH).status_code == 200
     terms = client.get("/api/glossary", headers=AUTH).json()["terms"]
     gfile.unlink()
@@ -158,7 +159,8 @@ def test_item14_errors_carry_no_server_paths_and_glossary_reads_need_the_token(c
 
 def test_item18_a_term_with_a_slash_can_be_removed(client: TestClient) -> None:
     for zh in ("公安部/国家移民管理局", "110/119"):
-        r = client.post("/api/glossary", json={"zh": zh, "en": "a term with a slash"}, headers=AUTH)
+        r = client.post("/api/glossary", json={"zh": zh, "en": "a term with a slash", "source": "convention: test"},
+                        headers=AUTH)
         assert r.status_code == 200 and r.json()["result"] == "added", r.text
     r = client.delete("/api/glossary/公安部/国家移民管理局", headers=AUTH)
     assert r.status_code == 200 and [t["zh"] for t in r.json()["removed"]] == ["公安部/国家移民管理局"]

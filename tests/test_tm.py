@@ -22,7 +22,7 @@ def test_imported_pairs_come_back_on_every_later_run(tmp_path: Path) -> None:
                      "警方抓获犯罪嫌疑人。\tPolice caught the suspects.\t0.1\tlow\n", encoding="utf-8")
     r = CliRunner().invoke(main, ["tm", "import", str(pairs)])
     assert r.exit_code == 0, r.output
-    assert "1 pair(s) stored as human translations, 1 left out" in r.output
+    assert "1 pair stored as human translations, 1 left out" in r.output
     # The release is written in traditional script: the memory keys on the normalized Chinese.
     src = tmp_path / "r.txt"
     src.write_text("公安部召開新聞發布會，通報“雲劍”行動工作情況。\n警方抓獲犯罪嫌疑人。\n", encoding="utf-8")

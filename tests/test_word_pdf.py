@@ -396,7 +396,7 @@ def test_reviewed_docx_under_another_name_merges_back_and_survives_a_rerun(tmp_p
     _edit(out / "briefing.docx", seg.id, fixed, reviewed)
     r = CliRunner().invoke(main, ["merge", str(reviewed)])
     assert r.exit_code == 0, r.output
-    assert f"1 segment(s) changed ({seg.id})" in r.output
+    assert f"1 segment changed ({seg.id})" in r.output
     after = {s.id: s for s in load_document(out / "briefing.jsonl").segments}
     assert after[seg.id].target == fixed and after[seg.id].reviewed
     assert after[seg.id].review is not None and after[seg.id].review.by == "Wang Fang"

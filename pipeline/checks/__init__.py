@@ -52,18 +52,30 @@ def assess(zh: str, en: str, line: int = 0, hits: Sequence[GlossaryHit] | None =
             flags.extend(fn(zh, en))
     if (only is None or "terms" in only) and (hits is not None or glossary is not None):
         flags.extend(terms.check(zh, en, hits, glossary))
+    flags = _one_flag_per_name(flags, hits or ())
     return PairRisk(line, risk_of(flags), tuple(flags))
+
+
+def _one_flag_per_name(flags: list[Flag], hits: Sequence[GlossaryHit]) -> list[Flag]:
+    """A name the glossary or the release's names decided (a hit) is the term check's: its
+    English is the one that counts, so the names check's pinyin guess says nothing more there
+    (a missing name was reported twice, as a term and as a name)."""
+    decided = {i for h in hits for i in range(h.start, h.end)}
+    decided |= {i for f in flags if f.kind == "term" for s, e in f.zh_spans for i in range(s, e)}
+    return [f for f in flags if f.kind != "name" or not any(i in decided for s, e in f.zh_spans
+                                                             for i in range(s, e))]
 
 
 def assess_segment(seg: Segment, min_confidence: float | None = None, facts: str = "check") -> Segment:
     """A translated segment with its risk and the checks it rests on (its recorded glossary hits
     stand for the glossary). English the model itself was unsure of is flagged too, below
     min_confidence (off until set: calibrate it with zhen eval). With facts "off" the figures
-    are not checked at all: no figure flag, neither among the checks nor among the flags."""
+    are not checked at all: no figure flag."""
     if not seg.target:
         return seg
-    only = [n for n in NAMES if n != "figures"] if facts == "off" else None
-    found = list(assess(seg.norm, seg.target, hits=seg.hits, only=only).flags)
+    # The figures verdict is the facts stage's (figures.check_segment), taken as it is, never made twice.
+    found = [c for c in seg.checks if figures.is_figure_flag(c.kind)] if facts != "off" else []
+    found += assess(seg.norm, seg.target, hits=seg.hits, only=[n for n in NAMES if n != "figures"]).flags
     unsure = low_confidence(seg.score, min_confidence)
     if unsure is not None:
         seg = replace(seg, flags=(*seg.flags, "low-confidence"))

@@ -16,30 +16,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ..names import rendering
 from ..records import Document, Flag, Name
 from . import risk_of
-from .names import OTHER_SPELLINGS, romanized
 
 Pair = tuple[str, str, str, Sequence[Name]]  # segment id, normalized Chinese, English, names
-
-
-def rendering(name: Name, en: str) -> tuple[str, int, int] | None:
-    """How the English writes a (Chinese) name: (text, start, end), or None."""
-    zh = name.zh
-    if "某" in zh:
-        return None  # a withheld name is written as its role and surname, which may change by design
-    sur, given = romanized(zh)
-    if given:
-        syll = re.sub(r"[^a-z]", "", given)
-        spaced = r"[\s'’-]?".join(re.escape(ch) for ch in syll)
-        m = re.search(rf"(?<![A-Za-z])({re.escape(sur)}[\s'’-]*)?{spaced}(?![A-Za-z])", en, re.I)
-        if m:
-            return m.group(), m.start(), m.end()
-    for s in (sur, *OTHER_SPELLINGS.get(zh[:1], ())):
-        m = re.search(rf"\b{re.escape(s.capitalize())}(?:[\s-][A-Z][a-z]+){{0,2}}\b", en)
-        if m:
-            return m.group(), m.start(), m.end()
-    return None
 
 
 def _key(text: str) -> str:

@@ -21,11 +21,12 @@ from ..facts import (
     extract_en,
     extract_zh,
     facts_match,
+    fix_english,
     pair_facts,
     values_close,
     words_to_number,
 )
-from ..records import Fact, FactCheck, Flag
+from ..records import Fact, FactCheck, Flag, PairCheck, Segment
 
 # Runs of numerals in the Chinese, whatever the extractor made of them (八一大楼, Note7, 六七十年代).
 _ZH_NUM_RUN = re.compile(r"\d+(?:[.,]\d+)*|[零〇○一二两三四五六七八九十百千万亿]+")
@@ -223,8 +224,12 @@ def _tolerated_change(c: FactCheck, en: str) -> bool:
     return s.kind == "ordinal" and s.value <= 10 and bool(_SPELLED_ORDINALS.match(t.text.strip()))
 
 
-def check(zh: str, en: str) -> list[Flag]:
-
+def verdict(zh: str, en: str) -> PairCheck:
+    """The one figures verdict of a pair, which every output reads: each source figure matched,
+    changed or missing, after the tolerances above (a tolerated pairing counts as matched: a
+    reviewer has nothing to do there), and as `extra` the English figures with no counterpart in
+    the Chinese, less those already paired with a source figure as its changed rendering (269 ->
+    296 is one error, not a changed figure plus an invented one)."""
     src, en_facts = extract_zh(zh), extract_en(en)  # extracting the English is the slow part: once
     pc = pair_facts(src, en_facts)
     for i, c in enumerate(pc.checks):
@@ -235,19 +240,58 @@ def check(zh: str, en: str) -> list[Flag]:
             if g is not None:
                 pc = replace(pc, checks=(*pc.checks[:i], FactCheck("changed", c.source, g), *pc.checks[i + 1 :]))
     en_numbers = {float(n.replace(",", "")) for n in _EN_DIGITS.findall(en)}
-    flags: list[Flag] = []
+    checks: list[FactCheck] = []
     for c in pc.checks:
+        tolerated = (c.status == "missing" and _tolerated_missing(c, en, en_facts, en_numbers)) or (
+            c.status == "changed" and _tolerated_change(c, en))
+        checks.append(replace(c, status="matched") if tolerated else c)
+    paired = {(c.target.start, c.target.end) for c in checks if c.status == "changed" and c.target is not None}
+    extra = tuple(g for g in extra_figures(zh, en, src, en_facts) if (g.start, g.end) not in paired)
+    return PairCheck(tuple(checks), extra)
+
+
+def flags_of(pair: PairCheck) -> list[Flag]:
+    """The risk flags of a verdict: a changed figure is bad, a missing or invented one a doubt."""
+    flags: list[Flag] = []
+    for c in pair.checks:
         if c.status == "matched":
-            continue
-        if c.status == "missing" and _tolerated_missing(c, en, en_facts, en_numbers):
-            continue
-        if c.status == "changed" and _tolerated_change(c, en):
             continue
         zs = ((c.source.start, c.source.end),)
         es = ((c.target.start, c.target.end),) if c.target is not None else ()
         kind = "fact-changed" if c.status == "changed" else "fact-missing"
         flags.append(Flag(kind, zs, es, describe(c), "bad" if kind == "fact-changed" else "check"))
-    for g in extra_figures(zh, en, src, en_facts):
+    for g in pair.extra:
         flags.append(Flag("fact-extra", (), ((g.start, g.end),),
                           f"“{g.text}” has no counterpart in the Chinese", "check"))
     return flags
+
+
+def check(zh: str, en: str) -> list[Flag]:
+    return flags_of(verdict(zh, en))
+
+
+def is_figure_flag(kind: str) -> bool:
+    return kind.startswith("fact-")
+
+
+def check_segment(seg: Segment, mode: str = "check") -> Segment:
+    """The facts stage: a translated segment's figures verdict, kept once on the segment (its
+    `facts`, and its figure flags among its `checks`, which the risk stage takes as they are);
+    in fix mode a changed figure is mended first, where the correction is unambiguous. With
+    mode "off" the segment carries no figure verdict at all."""
+    kept = tuple(c for c in seg.checks if not is_figure_flag(c.kind))
+    flags = tuple(f for f in seg.flags if f != "fact-fixed")
+    if mode == "off" or not seg.target:
+        return replace(seg, facts=(), checks=kept, flags=flags)
+    pair = verdict(seg.norm, seg.target)
+    target = seg.target
+    if mode == "fix" and not pair.ok:
+        mended, fixed = fix_english(target, pair)
+        if mended != target:
+            target = mended
+            was_fixed = {c.source for c in fixed.checks if c.fixed}
+            pair = verdict(seg.norm, target)
+            pair = replace(pair, checks=tuple(replace(c, fixed=c.source in was_fixed) for c in pair.checks))
+    if any(c.fixed for c in pair.checks):
+        flags = (*flags, "fact-fixed")
+    return replace(seg, target=target, facts=pair.checks, flags=flags, checks=(*kept, *flags_of(pair)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..glossary import Glossary, contains_term, match
+from ..glossary import Glossary, match, term_found
 from ..records import Flag, GlossaryHit
 
 
@@ -15,7 +15,7 @@ def check(zh: str, en: str, hits: Sequence[GlossaryHit] | None = None, glossary:
         hits = match(zh, glossary) if glossary is not None else ()
     flags = []
     for h in hits:
-        if contains_term(en, h.en):
+        if term_found(en, h):  # its English or one its entry accepts, in any inflection
             continue
         what = {"place": "place", "org": "organisation", "person": "name", "title": "title"}.get(h.kind, "term")
         flags.append(Flag("term", ((h.start, h.end),), (), f"glossary {what} {h.zh} should read “{h.en}”", "check"))

@@ -17,14 +17,22 @@ from ..errors import ZhenError
 
 
 class Bar:
-    """A progress bar on stderr, only when stderr is a terminal (piped output stays clean)."""
+    """A progress bar on stderr, only when stderr is a terminal (piped output stays clean): the
+    run's sentences, done of all, with the time left; `resize` when the run learns the total better."""
 
     def __init__(self, total: int, label: str, quiet: bool) -> None:
         self._bar: Any = None
         self.info = ""
-        if not quiet and sys.stderr.isatty() and total:
-            self._bar = click.progressbar(length=total, label=f"{label} {total} document(s)", file=sys.stderr,
-                                          show_eta=True, item_show_func=lambda _: self.info)
+        self.label = label
+        self.shown = not quiet and sys.stderr.isatty()
+        self.resize(total)
+
+    def resize(self, total: int) -> None:
+        if self._bar is not None:
+            self._bar.length = max(total, self._bar.pos)
+        elif self.shown and total:
+            self._bar = click.progressbar(length=total, label=f"{self.label} (sentences)", file=sys.stderr,
+                                          show_eta=True, show_pos=True, item_show_func=lambda _: self.info)
             self._bar.__enter__()
 
     def update(self, n: int) -> None:

@@ -12,7 +12,7 @@ import click
 from ..records import SEGMENT_VIEW
 from .app import interruptible, main, read_stdin, usage_errors
 from .options import format_option, glossary_option
-from .render import render, render_one, say
+from .render import count, render, render_one, say
 
 
 @main.command("segment")
@@ -156,7 +156,7 @@ def facts_check(output: str | None, zh_file: str | None, en_file: str | None, fm
     rows = run_facts_check(output, zh_file, en_file)
     render(rows, fmt, lambda row: "\n".join(row.lines) or None)
     bad = sum(not row.ok for row in rows)
-    say(f"{len(rows)} pair(s), {len(rows) - bad} ok, {bad} mismatch")
+    say(f"{count(len(rows), 'pair')}, {len(rows) - bad} ok, {bad} mismatch")
     if bad:
         sys.exit(1)
 
@@ -185,7 +185,7 @@ def check_cmd(output: str | None, zh_file: str | None, en_file: str | None, fmt:
     render(pairs, fmt, lambda p: "\n".join(f"{p.result.line}\t{p.result.risk}\t{f.kind}\t{f.reason}"
                                            for f in p.result.flags) or None)
     n = summary(pairs)
-    say(f"{n['pairs']} pair(s): {n['ok']} ok, {n['check']} to check, {n['bad']} bad")
+    say(f"{count(n['pairs'], 'pair')}: {n['ok']} ok, {n['check']} to check, {n['bad']} bad")
     if n["ok"] != n["pairs"]:
         sys.exit(1)
 
@@ -252,7 +252,7 @@ def align_cmd(zh_doc: str | None, en_doc: str | None, pairs: str | None, output:
     c = report.counts
     where = f" -> {report.output}" if report.output else ""
     beads = ", ".join(f"{k}: {v}" for k, v in sorted(c.beads.items()))
-    say(f"{report.documents} document pair(s): {c.pairs} pairs ({beads}); {c.ok} ok, {c.low} low, "
+    say(f"{count(report.documents, 'document pair')}: {count(c.pairs, 'pair')} ({beads}); {c.ok} ok, {c.low} low, "
         f"{c.unaligned} unaligned{where}")
     if report.failures:
         sys.exit(1)

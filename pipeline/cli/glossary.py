@@ -11,7 +11,7 @@ from ..errors import UsageError
 from ..records import Term
 from .app import main, read_stdin
 from .options import format_option, glossary_option, kind_option
-from .render import render, say
+from .render import count, render, say
 
 
 @main.group("glossary")
@@ -56,11 +56,16 @@ def glossary_list(glossary: tuple[str, ...], pattern: str | None, kind: str | No
 @glossary_option
 def glossary_add(zh: str, en: str, kind: str, note: str, variants: tuple[str, ...], source: str,
                  glossary: tuple[str, ...]) -> None:
-    """Add a term (or change its English if it is there already)."""
+    """Add a term (or change its English if it is there already).
+
+    Refused as lint would refuse it: a term in traditional script (write the simplified form;
+    traditional forms match automatically), and a new entry without --source in a file that
+    keeps sources.
+    """
     from ..corpus.commands import run_glossary_edit
 
     term = Term(zh.strip(), en.strip(), kind, note.strip(), tuple(variants), source=source.strip())
-    path, res = run_glossary_edit(glossary, add=[term])
+    path, res = run_glossary_edit(glossary, add=[term], by_hand=True)
     what = "added" if res.added else "changed" if res.changed else "unchanged"
     say(f"{what}: {zh}\t{en}\t{kind} ({path})")
 
@@ -98,7 +103,7 @@ def glossary_lint(glossary: tuple[str, ...], strict: bool, allow_list: str | Non
     paths, findings = run_glossary_lint(glossary, Path(allow_list) if allow_list else None)
     render(findings, "text", str)
     errors = [f for f in findings if f.level == "error" or strict]
-    say(f"{len(paths)} file(s), {len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+    say(f"{count(len(paths), 'file')}, {count(len(errors), 'error')}, {count(len(findings) - len(errors), 'warning')}")
     if errors:
         sys.exit(1)
 
@@ -204,7 +209,7 @@ def glossary_mine(aligned: tuple[str, ...], glossary: tuple[str, ...], min_count
     if not output:
         click.echo(rep.text, nl=False)
     where = f" -> {output}" if output else ""
-    say(f"{rep.used} of {rep.pairs} aligned pairs mined: {len(rep.candidates)} candidate(s){where}")
+    say(f"{rep.used} of {rep.pairs} aligned pairs mined: {count(len(rep.candidates), 'candidate')}{where}")
 
 
 @glossary_group.command("check")
@@ -216,6 +221,6 @@ def glossary_check(output: str, glossary: tuple[str, ...]) -> None:
 
     misses = run_glossary_check(Path(output), glossary)
     render(misses, "text", lambda m: f"{m['id']}\t{m['zh']}\texpected {m['en']!r}\t{m['target']}")
-    say(f"{output}: {len(misses)} missing term(s)")
+    say(f"{output}: {count(len(misses), 'missing term')}")
     if misses:
         sys.exit(1)

@@ -11,7 +11,7 @@ import click
 from ..records import TuneOptions
 from .app import main
 from .options import format_option, from_kwargs, glossary_option, tune_options
-from .render import render, say
+from .render import count, render, say
 
 
 @main.group("models")
@@ -100,7 +100,7 @@ def models_shortlist(model: str, corpus: str, per_source: int, common: int) -> N
     from ..corpus.commands import run_shortlist
 
     r = run_shortlist(model, Path(corpus), per_source, common)
-    say(f"{r.folder}/vmap.txt: {r.entries} source pieces, {r.always} always allowed")
+    say(f"{r.folder}/vmap.txt: {count(r.entries, 'source piece')}, {r.always} always allowed")
     if r.held:
         say(f"held-out check: the shortlist allows {r.coverage:.1%} of the reference English pieces of {r.held} "
             "pairs it was not built from")
@@ -126,7 +126,7 @@ def tm_import(file: str) -> None:
     from ..corpus.commands import run_tm_import
 
     stored, left = run_tm_import(Path(file))
-    say(f"{file}: {stored} pair(s) stored as human translations"
+    say(f"{file}: {count(stored, 'pair')} stored as human translations"
         + (f", {left} left out (low, unaligned or empty)" if left else ""))
 
 
@@ -171,7 +171,8 @@ def cache_stats() -> None:
     if st is None:
         click.echo(f"{run_cache_count(None)[0]}: no translation memory yet (0 entries)")
         return
-    click.echo(f"{st['path']}: {st['entries']} entries in {st['contexts']} context(s), {st['reviewed']} reviewed, "
+    click.echo(f"{st['path']}: {count(st['entries'], 'entry', 'entries')} in {count(st['contexts'], 'context')}, "
+               f"{st['reviewed']} reviewed, "
                f"{st['bytes'] / 2**20:.1f} MiB")
 
 
@@ -191,8 +192,8 @@ def cache_clear(model: str | None, yes: bool) -> None:
         say(f"no entries{which} in {path}")
     else:
         if not yes:
-            click.confirm(f"remove {n} entries{which} from {path}?", abort=True, err=True)
-        say(f"removed {run_cache_clear(model)} entries{which} (reviewed English is kept)")
+            click.confirm(f"remove {count(n, 'entry', 'entries')}{which} from {path}?", abort=True, err=True)
+        say(f"removed {count(run_cache_clear(model), 'entry', 'entries')}{which} (reviewed English is kept)")
 
 
 @main.command("tune")

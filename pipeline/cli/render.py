@@ -41,6 +41,11 @@ def render_one(value: Any, fmt: str, lines: Callable[[Any], Iterable[str]], inde
             click.echo(text)
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 segment", "2 segments", "0 entries": a number with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def say(message: str) -> None:
     """A line for the person at the terminal (stderr): counts, warnings, where outputs went."""
     click.echo(message, err=True)

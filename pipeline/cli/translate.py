@@ -21,7 +21,7 @@ from .options import (
     summary_options,
     translate_options_of,
 )
-from .render import say, say_each
+from .render import count, say, say_each
 
 
 @main.command("translate")
@@ -110,26 +110,19 @@ def summarize_cmd(inputs: tuple[str, ...], **kw: Any) -> None:
 
 
 def report_run(report: Any, options: TranslateOptions, quiet: bool) -> None:
-    """Per-file lines, the glossary and facts counts, a summary table, and the exit status."""
+    """Per-file lines, the glossary and facts counts, a summary table, and the exit status. With
+    -q only warnings and errors: no counts, no risk line, no per-file line."""
     if report.not_releases and not quiet:
         shown = ", ".join(report.not_releases[:5]) + (" …" if len(report.not_releases) > 5 else "")
-        say(f"skipped {len(report.not_releases)} file(s) that are not releases: {shown} "
+        say(f"skipped {count(len(report.not_releases), 'file')} that are not releases: {shown} "
             "(name a file to translate it anyway)")
     for r in report.results:
         _report_document(r, quiet)
     if not quiet:
         _report_counts(report, options)
-    if report.risk and sum(report.risk.values()):
-        r = report.risk
-        say(f"risk: {r['check'] + r['bad']} of {sum(r.values())} segments to check ({r['bad']} bad)")
     say_each("warning", report.warnings)
-    if report.kept_reviewed:
-        say(f"reviewed: kept {report.kept_reviewed} reviewed segment(s) whose Chinese is unchanged "
-            "(--discard-reviewed to retranslate them)")
     if report.cluster and not quiet:
         say(f"cluster: {report.cluster}")
-    if report.cache and not quiet:
-        say(f"translation memory: {report.cache['hits']} hits, {report.cache['misses']} sent to the model")
     _report_documents(report)
 
 
@@ -143,18 +136,27 @@ def _report_document(r: Any, quiet: bool) -> None:
         for w in r.warnings:
             say(f"warning: {r.input}: {w}")
         if not quiet and r.outputs:  # (printed to standard output, there is no file to name)
-            say(f"{r.input}: {r.segments} segments -> {', '.join(str(p) for p in r.outputs)}")
+            say(f"{r.input}: {count(r.segments, 'segment')} -> {', '.join(str(p) for p in r.outputs)}")
 
 
 def _report_counts(report: Any, options: TranslateOptions) -> None:
-    if options.glossary_mode != "off" and report.terms:
+    """What the run found, said only where there was something: an up-to-date run counts nothing."""
+    if options.glossary_mode != "off" and report.terms and sum(report.terms.values()):
         t = report.terms
-        say(f"glossary: {sum(t.values())} terms found, {t['enforced']} enforced, {t['found']} present, "
+        say(f"glossary: {count(sum(t.values()), 'term')} found, {t['enforced']} enforced, {t['found']} present, "
             f"{t['missing']} missing")
     if options.facts != "off" and report.facts.get("facts"):  # a release without figures: nothing to say
         f = report.facts
         say(f"facts: {f['facts']} checked, {f['matched']} matched, {f['changed']} changed, {f['missing']} missing, "
             f"{f['fixed']} fixed")
+    if report.risk and sum(report.risk.values()):
+        r = report.risk
+        say(f"risk: {r['check'] + r['bad']} of {count(sum(r.values()), 'segment')} to check ({r['bad']} bad)")
+    if report.kept_reviewed:
+        say(f"reviewed: kept {count(report.kept_reviewed, 'reviewed segment')} whose Chinese is unchanged "
+            "(--discard-reviewed to retranslate them)")
+    if report.cache and report.cache["hits"] + report.cache["misses"]:
+        say(f"translation memory: {count(report.cache['hits'], 'hit')}, {report.cache['misses']} sent to the model")
 
 
 def _report_documents(report: Any) -> None:
@@ -162,7 +164,7 @@ def _report_documents(report: Any) -> None:
         done = [r for r in report.results if not r.error and not r.skipped]
         skipped = sum(r.skipped for r in report.results)
         say(f"documents: {len(done)} translated, {skipped} up to date, {len(report.failed)} failed; "
-            f"segments: {sum(r.segments for r in done)}; {report.seconds:.1f} s")
+            f"{count(sum(r.segments for r in done), 'segment')}; {report.seconds:.1f} s")
     if report.failed:
         sys.exit(1)
 
@@ -186,13 +188,13 @@ def merge_cmd(reviewed: str, out_dir: str | None, release: str | None) -> None:
 
     res = run_merge(Path(reviewed), Path(out_dir) if out_dir else None, release)
     changed = res.changed
-    say(f"{res.reviewed}: {len(changed)} segment(s) changed ({', '.join(changed[:10])}"
+    say(f"{res.reviewed}: {count(len(changed), 'segment')} changed ({', '.join(changed[:10])}"
         f"{'…' if len(changed) > 10 else ''}) -> {', '.join(str(p) for p in res.written)}")
     say_each("warning", res.warnings)
     say_each("figure", res.figures)
     if res.figures:
-        say(f"facts: {len(res.figures)} figure(s) in the reviewed English differ from the Chinese; see the outputs' "
-            "notes")
+        say(f"facts: {count(len(res.figures), 'figure')} in the reviewed English "
+            f"{'differs' if len(res.figures) == 1 else 'differ'} from the Chinese; see the outputs' notes")
 
 
 @main.command("serve")

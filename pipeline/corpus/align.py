@@ -26,6 +26,7 @@ from ..english import split_english_sentences
 from ..errors import UsageError
 from ..facts import extract_en, extract_zh
 from ..glossary import Glossary, match
+from ..labels import unlabelled_pair
 from ..lexicon import english_stems, han_concepts, latin_concepts, number_keys
 from ..normalize import to_norm
 from ..records import AlignedPair, AlignOptions, Document
@@ -546,8 +547,11 @@ def align_document(doc: Document, english: Sequence[str], options: AlignOptions 
     for ln in links:
         zs = [segs[i] for i in ln.zh]
         status = "unaligned" if not (ln.zh and ln.en) else "low" if ln.score < params.low else "ok"
+        en = [english[j] for j in ln.en]
+        if en:  # a turn's Chinese has no label (the segment leaves it out): its English loses its own
+            en[0] = unlabelled_pair("".join(s.norm for s in zs), en[0])[1]
         out.append(AlignedPair(
-            zh=tuple(s.text for s in zs), en=tuple(english[j] for j in ln.en), zh_ids=tuple(s.id for s in zs),
+            zh=tuple(s.text for s in zs), en=tuple(en), zh_ids=tuple(s.id for s in zs),
             en_ids=tuple(f"e{j + 1}" for j in ln.en), score=round(ln.score, 4), status=status, doc=name,
             zh_norm=tuple(s.norm for s in zs),
         ))

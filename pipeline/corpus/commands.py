@@ -359,10 +359,11 @@ def run_glossary_list(glossary: Sequence[str], pattern: str | None = None, kind:
 
 
 def run_glossary_edit(glossary: Sequence[str], add: Sequence[Term] = (), remove: Sequence[str] = (),
-                      overwrite: bool = True) -> tuple[Path, Edit]:
-    """An edit of the term base file edits go to (the last --glossary FILE, else ./glossary/police.tsv)."""
+                      overwrite: bool = True, by_hand: bool = False) -> tuple[Path, Edit]:
+    """An edit of the term base file edits go to (the last --glossary FILE, else ./glossary/police.tsv);
+    `by_hand`: an entry typed in, held to what lint asks of it (termbase.edit_file)."""
     path = edit_target(glossary)
-    return path, edit_file(path, add=add, remove=remove, overwrite=overwrite)
+    return path, edit_file(path, add=add, remove=remove, overwrite=overwrite, by_hand=by_hand)
 
 
 def run_glossary_import(file: Path, glossary: Sequence[str], overwrite: bool) -> tuple[Path, Edit]:

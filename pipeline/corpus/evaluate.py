@@ -144,6 +144,8 @@ def confidence_calibration(hyps: Sequence[str], refs: Sequence[str], scores: Seq
         return out
     rho = spearman([s for s, _ in scored], [c for _, c in scored])
     out["spearman"] = None if rho is None else round(rho, 3)
+    if rho is None or rho <= 0:
+        return out  # the score does not rank worse English lower: no threshold on it would help
     by_score = sorted(scored)
     for share in CALIBRATION_SHARES:
         k = max(1, round(len(by_score) * share))
@@ -199,6 +201,9 @@ def render_text(result: dict[str, Any]) -> list[str]:
         if conf:
             rho = "n/a" if conf["spearman"] is None else f"{conf['spearman']:.2f}"
             lines.append(f"  model confidence on {conf['segments']} segments: Spearman ρ with sentence chrF {rho}")
+            if conf["segments"] >= 3 and (conf["spearman"] is None or conf["spearman"] <= 0):
+                lines.append("    the score does not rank worse English lower here: --min-confidence does not help "
+                             "with this model and text")
             for t in conf["thresholds"]:
                 lines.append(f"    --min-confidence {t['min_confidence']:g} flags {t['flagged']:.0%}: chrF "
                              f"{t['chrf_flagged']:.1f} there, {t['chrf_rest']:.1f} in the rest")

@@ -8,6 +8,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -171,3 +172,20 @@ class MarianEngine:
         raise NotImplementedError
 
 
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers and the hub library talk on a CLI's stderr: weight-loading bars, logging,
+    and the Marian tokenizer's "Recommended: pip install sacremoses" (which it uses only for
+    European source languages; for Chinese it is a warning every user would read). Loading a
+    model (translating, converting) goes through here."""
+    import warnings
+
+    from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    disable_progress_bars()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+        yield

@@ -78,21 +78,37 @@ def resolve_model(name: str, offline: bool | None = None, kind: str = "translati
             path = snapshot_download(name, allow_patterns=patterns)
             origin = "download"
         except Exception as exc:
-            reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-            looked.append(f"the hub download failed: {reason}")
+            looked.append(_hub_failure(exc, constants.ENDPOINT))
             raise ModelUnavailable(_how_to_get(name, looked, kind), option=option) from None
     folder = Path(path)
     check_model_folder(folder, name, kind)
     return ModelRef(id=name, path=folder, revision=folder.name, origin=origin)
 
 
+# huggingface_hub's errors when the hub cannot be reached at all (its message leads with
+# "Got: ConnectError: ...", which tells a user nothing they can act on).
+_UNREACHABLE = {"LocalEntryNotFoundError", "ConnectError", "ConnectTimeout", "ReadTimeout", "Timeout",
+                "ConnectionError", "ProxyError", "SSLError"}
+
+
+def _hub_failure(exc: BaseException, endpoint: str) -> str:
+    """Why the hub download failed, in words: unreachable, or the hub's own first line."""
+    chain = [e for e in (exc, exc.__cause__, exc.__context__) if e is not None]
+    if any(type(e).__name__ in _UNREACHABLE or isinstance(e, ConnectionError) for e in chain):
+        return f"the hub ({endpoint}) cannot be reached from this machine"
+    reason = re.sub(r"^Got: \w+: ", "", str(exc).splitlines()[0])[:160] if str(exc) else type(exc).__name__
+    return f"the hub download failed: {reason}"
+
+
 def _how_to_get(name: str, looked: list[str], kind: str) -> str:
     """One line: where we looked, then the three ways to get the model there."""
+    from huggingface_hub import constants  # its cache as HF_HOME or HF_HUB_CACHE place it
+
     hub_id = name if _REPO_ID.match(name) else (DEFAULT_MODEL if kind == "translation" else DEFAULT_SUMMARY_MODEL)
     return (
         f"model {name} not found: {'; '.join(looked)}. "
-        f"To get it: (1) on a machine with internet run `hf download {hub_id}` and copy its Hugging Face cache "
-        f"(~/.cache/huggingface/hub) to the same place here; (2) copy the model folder here and run "
+        f"To get it: (1) on a machine with internet run `hf download {hub_id}` and copy the hub folder of its "
+        f"Hugging Face cache to {constants.HF_HUB_CACHE} here; (2) copy the model folder here and run "
         f"`zhen models import DIR --id {hub_id}`; (3) pass the model folder's path as the model "
         f"({'--model' if kind == 'translation' else '--summary-model'} PATH)."
     )

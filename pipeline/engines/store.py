@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import ModelUnavailable, UsageError
 from ..files import ensure_dir
 from ..records import StoredModel
+from .base import quiet_transformers
 from .models import (
     META,
     check_model_folder,
@@ -81,7 +82,8 @@ def convert(model: str, quantization: str = "int8", offline: bool | None = None)
     tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=models_dir()))
     try:
         out = tmp / "model"
-        TransformersConverter(str(ref.path)).convert(str(out), quantization=quantization, force=True)
+        with quiet_transformers():  # the converter loads the model through transformers
+            TransformersConverter(str(ref.path)).convert(str(out), quantization=quantization, force=True)
         # The sentencepiece models and generation settings travel with the converted model,
         # so that running it needs neither torch nor transformers.
         for f in ("source.spm", "target.spm", "generation_config.json", "tokenizer_config.json"):

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..records import EngineOptions, ModelRef
-from .base import Hypothesis, MarianEngine
+from .base import Hypothesis, MarianEngine, quiet_transformers
 
 
 class TorchMarian(MarianEngine):
@@ -40,24 +40,15 @@ class TorchMarian(MarianEngine):
         return "bfloat16" if native_bf16() else "float32"
 
     def _load(self) -> None:
-        import warnings
-
         import torch
         from transformers import MarianMTModel, MarianTokenizer
-        from transformers.utils import logging as hf_logging
 
-        # Weight-loading bars and generation notices are noise in a CLI's stderr.
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
         if self.threads:
             torch.set_num_threads(self.threads)
-        with warnings.catch_warnings():
-            # "Recommended: pip install sacremoses": Marian's tokenizer uses it only for
-            # European source languages; for Chinese it is a warning every user would read.
-            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+        with quiet_transformers():
             self._tok = MarianTokenizer.from_pretrained(str(self.model.path))
-        # Never code from the hub: the model is data, not a program (safetensors are preferred).
-        net = MarianMTModel.from_pretrained(str(self.model.path), trust_remote_code=False)
+            # Never code from the hub: the model is data, not a program (safetensors are preferred).
+            net = MarianMTModel.from_pretrained(str(self.model.path), trust_remote_code=False)
         if self._dtype_name() == "bfloat16":
             net = net.to(dtype=torch.bfloat16)  # type: ignore[call-arg]
         elif self._dtype_name() == "int8":

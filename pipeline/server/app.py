@@ -37,7 +37,7 @@ from .docs import ASSETS as DOCS_ASSETS
 from .docs import add_docs
 from .fetch import FetchLimits, Page, address_refusal, fetch_page
 from .jobs import JobError, JobStore, as_utf8, public_message, segment_record
-from .page import PAGE, SCRIPT
+from .page import FAVICON, PAGE, SCRIPT
 
 log = logging.getLogger("zhen.serve")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -45,7 +45,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Pages that hold no data, served to a browser that sends no token wherever the server is
 # bound: the review page's shell (its script sends the token), and the API's documentation
 # (Swagger UI and the OpenAPI document it reads; its "Authorize" button takes the token).
-PUBLIC_PAGES = ("/", "/docs", "/openapi.json", *(f"/docs/{name}" for name in DOCS_ASSETS))
+PUBLIC_PAGES = ("/", "/favicon.ico", "/docs", "/openapi.json", *(f"/docs/{name}" for name in DOCS_ASSETS))
 # Reads that need the token even on loopback: the glossary is the newsroom's own.
 PRIVATE_READS = "/api/glossary"
 
@@ -238,6 +238,10 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         return HTMLResponse(PAGE, headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
                                            "Referrer-Policy": "no-referrer"})
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
     # ------------------------------------------------------------------ translation
 
     @app.post("/api/translate", summary="Translate a short text at once")
@@ -337,7 +341,7 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
     @app.get("/api/jobs/{job_id}/output/{fmt}", summary="Download one output format of a finished job")
     def output(job_id: str, fmt: str) -> FileResponse:
         path = store.output(job_id, fmt)
-        name = f"zhen-{job_id}{FORMATS[fmt].suffix}"
+        name = store.download_name(job_id, fmt)
         f = FORMATS[fmt]
         media = f.media_type if f.binary else f"{f.media_type}; charset=utf-8"
         return FileResponse(path, media_type=media, filename=name,
@@ -426,7 +430,7 @@ def create_app(translator: Translator, config: ServerConfig) -> FastAPI:
         term = Term(body.zh.strip(), body.en.strip(), body.kind, body.note.strip(),
                     tuple(v.strip() for v in body.variants if v.strip()), source=body.source.strip())
         try:
-            res = edit_file(store.glossary_path(), add=[term])
+            res = edit_file(store.glossary_path(), add=[term], by_hand=True)
         except GlossaryError as exc:
             raise JobError(str(exc), 422) from None
         return {"result": "added" if res.added else "changed" if res.changed else "unchanged", "term": _term(term)}

@@ -31,7 +31,7 @@ from ..memory import TranslationMemory
 from ..merge import merge
 from ..names import name_table, renamed
 from ..provenance import now
-from ..read import read_source, sanitize
+from ..read import display_stem, read_source, sanitize
 from ..records import Document, Review, ReviewedFile, ReviewedUnit, Segment, SummaryOptions, Term, TranslateOptions
 from ..segment import segment
 from ..structure_file import restructure_block
@@ -40,6 +40,8 @@ from ..write import FORMATS, write_document
 from ..write.jsonl import load_document
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
+# Characters no file name on Windows, macOS or Linux may hold (and a path's separators).
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 NAME = "release"  # every job's outputs are release.<suffix>: the user's file name is display only
 ALL_FORMATS = tuple(FORMATS)
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".doc", ".pdf")
@@ -111,11 +113,15 @@ class _Progress:
 
 def translate_source_bytes(data: bytes, suffix: str, translator: Translator, glossary: Glossary | None,
                            options: TranslateOptions, progress: Callable[[int, str], Any] | None = None,
-                           with_summary: bool = True) -> Document:
+                           with_summary: bool = True, name: str | None = None) -> Document:
     """One submitted text read and segmented, then through every stage of the flow that a local
     run takes (pipeline.flow). The extractive summary (the release's own key sentences, each with
-    its segment id) heads the review page and the JSONL, as with `zhen translate --summary`."""
+    its segment id) heads the review page and the JSONL, as with `zhen translate --summary`.
+    `name`, the job's as the user gave it, is the input the outputs name (the page's title where
+    the release has none); the files themselves stay release.*."""
     src = read_source(f"{NAME}{suffix}", data=data)
+    if name:
+        src = replace(src, path=f"{file_stem(name)}{suffix}")
     ctx = Context(translator, glossary, options, count_tokens=token_counter(translator), progress=progress,
                   summary=SummaryOptions() if with_summary else None)
     return pipe([segment(src, budget=options.max_tokens, count_tokens=ctx.count_tokens)], ctx)[0]
@@ -324,6 +330,10 @@ class JobStore:
             raise JobError(f"job {job_id} is {job.status}; its segments are not ready", 409)
         return load_document(self.folder(job_id) / f"{NAME}.jsonl")
 
+    def download_name(self, job_id: str, fmt: str) -> str:
+        """The file name a download gets: the release's name as the user gave it, not the job's id."""
+        return f"{file_stem(self.get(job_id).name)}{FORMATS[fmt].suffix}"
+
     def output(self, job_id: str, fmt: str) -> Path:
         if fmt not in FORMATS:
             raise JobError(f"unknown format {fmt[:20]!r}; choose from {', '.join(FORMATS)}", 404)
@@ -392,7 +402,8 @@ class JobStore:
         approved = [s for s in segs if s.id in wanted and s.target]
         # An approved segment's names go to the memory too, each as its own reviewed pair.
         names = {(n.zh, n.en) for s in approved for n in s.names if n.en and n.kind == "person" and "某" not in n.zh}
-        tm.reviewed_put([(s.norm, s.target or "", s.review.by if s.review else None, stamp) for s in approved] +
+        tm.reviewed_put([(s.norm, s.target or "", s.review.by if s.review else None, stamp, s.checks)
+                         for s in approved] +
                         [(zh, en, None, stamp) for zh, en in sorted(names)], f"zhen serve, job {job_id}")
         tm.close()
         warnings = []
@@ -449,7 +460,7 @@ class JobStore:
         try:
             data = (self.folder(job_id) / "input").read_bytes()
             doc = translate_source_bytes(data, job.suffix, self.translator, self.glossary(), self.options,
-                                         progress=lambda total, _label: _Progress(job, total))
+                                         progress=lambda total, _label: _Progress(job, total), name=job.name)
             self._write(job_id, doc)
             job.segments = len(doc.segments)
             self._finish(job)
@@ -457,6 +468,12 @@ class JobStore:
             self._finish(job, error=str(exc))
         except Exception as exc:  # one bad job must not kill the worker
             self._finish(job, error=f"cannot translate ({type(exc).__name__}: {exc})")
+
+
+def file_stem(name: str) -> str:
+    """A job's name as a file name: no reader's suffix, no character a file name cannot hold
+    (a name may be "Report 3/2024"), at most 120 characters; "release" when nothing is left."""
+    return display_stem(_UNSAFE.sub("-", name)).strip(" .-")[:120] or NAME
 
 
 def as_utf8(text: str) -> bytes:

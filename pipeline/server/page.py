@@ -12,6 +12,10 @@ from __future__ import annotations
 from ..glossary import KINDS
 from ..write import FORMATS
 
+# The tab's icon (a "z" on blue): served at /favicon.ico, where browsers ask for one.
+FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
+           'fill="#1c5fb8"/><path d="M4.5 4.5h7l-7 7h7" stroke="#fff" stroke-width="2" fill="none"/></svg>')
+
 SCRIPT = r"""
 "use strict";
 const $ = (sel) => document.querySelector(sel);
@@ -32,6 +36,8 @@ async function api(method, path, body) {
   if (body instanceof FormData) opts.body = body;
   else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
   const r = await fetch(path, opts);
+  // No token, or not this server's: say what to do here, not what the API wants in a header.
+  if (r.status === 401) throw new Error("paste the token `zhen serve` printed into the token box above, or open the link with #token= that it printed");
   if (!r.ok) {
     let msg = r.status + " " + r.statusText;
     try { msg = (await r.json()).error || msg; } catch (e) {}
@@ -88,6 +94,9 @@ async function showJob(id) {
   }
 }
 
+// The English box as tall as its text (a 60-word sentence is read whole, not through 3 rows).
+function fit(box) { box.style.height = "auto"; box.style.height = (box.scrollHeight + 4) + "px"; }
+
 function riskCell(seg) {
   const cell = el("td", {class: "risk"});
   if (seg.risk && seg.risk !== "ok") cell.append(el("b", {class: "r-" + seg.risk}, seg.risk));
@@ -137,11 +146,12 @@ function row(seg) {
   tr.append(el("td", {class: "zh", lang: "zh"}, who, zhText(seg)));
   const en = el("td", {class: "en", lang: "en"}, whoEn);
   if (seg.target) {
-    const box = el("textarea", {class: "edit", rows: "3"});
+    const box = el("textarea", {class: "edit", rows: String(Math.max(3, Math.ceil(seg.target.length / 50) + 1))});
     box.value = seg.target;
     // the checks run again as the reviewer types (a pause of 400 ms), nothing saved until Save
     let timer = null, asked = 0;
     box.addEventListener("input", () => {
+      fit(box);
       clearTimeout(timer);
       timer = setTimeout(async () => {
         const mine = ++asked;
@@ -159,7 +169,8 @@ function row(seg) {
     const save = el("button", {class: "save", onclick: async () => {
       try {
         const s = await (await api("PUT", "/api/jobs/" + current.id + "/segments/" + seg.id, {target: box.value})).json();
-        tr.replaceWith(row(s)); status("saved " + seg.id + ": risk " + s.risk);
+        const fresh = row(s); tr.replaceWith(fresh); fresh.querySelectorAll("textarea.edit").forEach(fit);
+        status("saved " + seg.id + ": risk " + s.risk);
       } catch (e) { status(e.message, true); }
     }}, "Save");
     const approve = el("button", {class: "approve", onclick: async () => {
@@ -178,7 +189,9 @@ function renderJob(job) {
   const rows = $("#rows"); rows.replaceChildren();
   const first = $("#first"); first.replaceChildren();
   for (const seg of job.segments) {
-    rows.append(row(seg));
+    const tr = row(seg);
+    rows.append(tr);
+    tr.querySelectorAll("textarea.edit").forEach(fit);
     if (seg.risk === "check" || seg.risk === "bad") {
       const why = (seg.checks || []).map((c) => c.reason).join("; ");
       first.append(el("li", {}, el("a", {href: "#seg-" + seg.id, onclick: (ev) => { ev.preventDefault(); document.getElementById("seg-" + seg.id).scrollIntoView(); }}, seg.id), " " + seg.risk + ": " + why));
@@ -214,10 +227,19 @@ async function reload() {
   renderJob(current);
 }
 
+// The file name the server gives (the release's own name), as a plain link's download would have it.
+function savedName(r, fallback) {
+  const cd = r.headers.get("Content-Disposition") || "";
+  const star = cd.match(/filename\*=utf-8''([^;]+)/i), plain = cd.match(/filename="([^"]+)"/);
+  try { if (star) return decodeURIComponent(star[1]); } catch (e) {}
+  return plain ? plain[1] : fallback;
+}
+
 async function download(fmt, suffix) {
   try {
-    const blob = await (await api("GET", "/api/jobs/" + current.id + "/output/" + fmt)).blob();
-    const a = el("a", {href: URL.createObjectURL(blob), download: "zhen-" + current.id + suffix});
+    const r = await api("GET", "/api/jobs/" + current.id + "/output/" + fmt);
+    const blob = await r.blob();
+    const a = el("a", {href: URL.createObjectURL(blob), download: savedName(r, current.name + suffix)});
     document.body.append(a); a.click(); a.remove();
   } catch (e) { status(e.message, true); }
 }
@@ -235,6 +257,7 @@ async function showGlossary(note) {
       rows.append(el("tr", {}, el("td", {lang: "zh"}, t.zh), el("td", {}, t.en), el("td", {}, t.kind),
         el("td", {class: "muted"}, t.note),
         el("td", {}, el("button", {class: "g-remove", onclick: async () => {
+          if (!confirm("Remove " + t.zh + " = " + t.en + " from the glossary? Later translations will no longer use it.")) return;
           try { await api("DELETE", "/api/glossary/" + encodeURIComponent(t.zh)); showGlossary("removed " + t.zh); }
           catch (e) { status(e.message, true); }
         }}, "Remove"))));
@@ -245,7 +268,8 @@ async function showGlossary(note) {
 }
 
 async function addTerm() {
-  const term = {zh: $("#g-zh").value.trim(), en: $("#g-en").value.trim(), kind: $("#g-newkind").value, note: $("#g-note").value.trim()};
+  const term = {zh: $("#g-zh").value.trim(), en: $("#g-en").value.trim(), kind: $("#g-newkind").value, note: $("#g-note").value.trim(),
+                source: $("#g-source").value.trim()};
   try {
     const r = await (await api("POST", "/api/glossary", term)).json();
     $("#g-q").value = term.zh; showGlossary(r.result + ": " + term.zh + " = " + term.en);
@@ -296,6 +320,7 @@ $("#approve-all").addEventListener("click", async () => {
   catch (e) { status(e.message, true); }
 });
 for (const b of document.querySelectorAll("[data-fmt]")) b.addEventListener("click", () => download(b.dataset.fmt, b.dataset.suffix));
+$("#token").value = token();  // the box shows the token in use (from the printed link, or typed in before)
 $("#save-token").addEventListener("click", () => { localStorage.setItem("zhen-token", $("#token").value.trim()); status("token saved"); route(); });
 window.addEventListener("hashchange", route);
 route();
@@ -310,11 +335,12 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>zhen: translate and review releases</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <style>
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1em; color: #222; }
 header { display: flex; gap: 1em; align-items: baseline; flex-wrap: wrap; border-bottom: 1px solid #ccc; }
 header h1 { margin: 0 .5em 0 0; font-size: 1.3em; } header a { color: inherit; }
-textarea { width: 100%; box-sizing: border-box; font: inherit; }
+textarea { width: 100%; box-sizing: border-box; font: inherit; } textarea.edit { resize: vertical; overflow-y: hidden; }
 #text { min-height: 12em; }
 table { border-collapse: collapse; width: 100%; } td { border-top: 1px solid #ddd; vertical-align: top; padding: .4em; }
 td.zh { width: 38%; } td.en { width: 38%; } td.id { color: #777; width: 3em; } td.risk { font-size: .9em; }
@@ -354,7 +380,9 @@ Download: """ + _DOWNLOADS + """
 <button id="g-search">Search</button> <button id="g-lint">Lint</button></p>
 <ul id="g-findings"></ul>
 <p>Add or change: <input id="g-zh" placeholder="zh" size="10"> <input id="g-en" placeholder="English">
-<select id="g-newkind">""" + _KINDS + """</select> <input id="g-note" placeholder="note"> <button id="g-add">Add</button></p>
+<select id="g-newkind">""" + _KINDS + """</select> <input id="g-note" placeholder="note">
+<input id="g-source" size="40" placeholder="source: Publisher year, URL: &quot;English&quot; or convention: rule">
+<button id="g-add">Add</button></p>
 <p><button id="g-export">Export TSV</button> Import TSV: <input id="g-file" type="file" accept=".tsv,.txt">
 <label><input id="g-overwrite" type="checkbox"> take the imported English where it differs</label> <button id="g-import">Import</button></p>
 <table><tbody id="g-rows"></tbody></table>

@@ -4,6 +4,7 @@ and date lines; no Chinese and no review notes (those are in NAME.docx)."""
 
 from __future__ import annotations
 
+from ..english import without_label
 from ..records import Document
 from .docx import new_document, release_props, save
 from .notes import by_block
@@ -23,6 +24,8 @@ def render(doc: Document) -> bytes:
         else:
             para = word.add_paragraph()
             if block.kind == "turn" and block.labelled:
-                para.add_run(f"{block.speaker_en or block.speaker}: ").bold = True
+                label = block.speaker_en or block.speaker or ""
+                para.add_run(f"{label}: ").bold = True
+                text = without_label(text, label)
             para.add_run(text)
     return save(word, doc, release_props(doc))

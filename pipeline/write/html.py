@@ -13,11 +13,13 @@ import re
 from collections.abc import Sequence
 
 from ..normalize import is_traditional
-from ..records import Block, Document, Segment
-from .notes import by_block, warnings_for
+from ..read import display_stem
+from ..records import Block, Document, Segment, Summary
+from .notes import by_block, review_state, warnings_for
 
 CSS = """
-:root { --ink: #1c1c1c; --muted: #5f6368; --line: #e0e0e0; --term: #fff3c4; --flag: #fde7e9; --flagline: #d93025; }
+:root { --ink: #1c1c1c; --muted: #5f6368; --line: #e0e0e0; --term: #fff3c4; --flag: #fde7e9; --flagline: #d93025;
+        --done: #188038; }
 * { box-sizing: border-box; }
 body { font: 16px/1.6 "Noto Sans", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC",
        "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;
@@ -43,6 +45,10 @@ header .zh-title { color: var(--muted); margin: 0 0 1rem; }
 .row .id { color: var(--muted); font-size: .75em; display: block; }
 .row.flagged { background: var(--flag); border-left: 4px solid var(--flagline); }
 .notes { grid-column: 1 / -1; color: var(--flagline); font-size: .9em; margin: 0; padding-left: 1.2rem; }
+.row.approved { border-left: 4px solid var(--done); }
+.row.approved .notes { color: var(--muted); }
+.state { color: var(--done); font-size: .8em; display: block; }
+.summary .dropped h3 { font-size: .95rem; color: var(--flagline); margin: .75rem 0 .25rem; }
 .match { margin: .25rem 0 0; font-size: .9em; border-left: 3px solid var(--line); padding-left: .5rem; }
 .boilerplate { color: var(--muted); font-size: .85em; }
 mark.term { background: var(--term); padding: 0 .1em; border-radius: 2px; }
@@ -113,10 +119,17 @@ def _page_title(doc: Document) -> Block | None:
     return None
 
 
+def _name(doc: Document) -> str:
+    """The release's own name for a page without a title: its file's name as the user gave it
+    (a server job's outputs are all release.*; its Source.path is the name the user gave)."""
+    return display_stem(doc.source.path) if doc.source.path not in ("", "-") else doc.source.name
+
+
 def _flagged_list(doc: Document) -> list[str]:
     """How many segments need a reviewer, with a link to each (the page may be long). A long
     list starts folded (<details>, no script) so that the release stays near the top."""
-    flagged = [(seg, notes) for seg in doc.segments if (notes := warnings_for(seg))]
+    # An approved segment's warnings were read and accepted by a person: it is not one to check first.
+    flagged = [(seg, notes) for seg in doc.segments if (notes := warnings_for(seg)) and "approved" not in seg.flags]
     if not flagged:
         return ['<nav class="flagged-list" id="flagged"><h2>No segment flagged</h2></nav>']
     # Check these first: the segments whose risk is bad, then the others, each in document order.
@@ -127,6 +140,25 @@ def _flagged_list(doc: Document) -> list[str]:
     out += [f'<li><a href="#{_e(seg.id)}">{_e(seg.id)}</a>{" (bad)" if seg.risk == "bad" else ""}: '
             f'{_e(notes[0])}{f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""}</li>' for seg, notes in flagged]
     out.append("</ul></details></nav>")
+    return out
+
+
+def _row_class(seg: Segment, notes: list[str]) -> str:
+    """flagged (red) while a segment has warnings nobody approved; approved or reviewed once a person has."""
+    if "approved" in seg.flags:
+        return "row approved"
+    return " ".join(["row", *(["reviewed"] if seg.reviewed else []), *(["flagged"] if notes else [])])
+
+
+def _dropped(summary: Summary) -> list[str]:
+    """The summary's sentences the faithfulness check dropped, as NAME.summary.md lists them."""
+    if not summary.dropped:
+        return []
+    out = ['<div class="dropped"><h3>Check before publishing</h3><ul>']
+    for d in summary.dropped:
+        ref = f' <a class="ref" href="#{_e(d["id"])}">[{_e(d["id"])}]</a>' if d.get("id") else ""
+        out.append(f"<li>“{_e(d.get('en'))}”: the source has no {_e(', '.join(d.get('unsupported') or []))}{ref}</li>")
+    out.append("</ul></div>")
     return out
 
 
@@ -142,10 +174,10 @@ def render(doc: Document) -> str:
     by_index = {b.index: segs for b, segs in segs_by_block.items()}
     zh_lang = "zh-Hant" if is_traditional("".join(s.text for s in doc.segments)) else "zh-Hans"
     if title_block is not None:
-        en_title = " ".join(s.target or "" for s in by_index.get(title_block.index, [])) or doc.source.name
+        en_title = " ".join(s.target or "" for s in by_index.get(title_block.index, [])) or _name(doc)
         zh_title = "".join(s.text for s in by_index.get(title_block.index, []))
     else:
-        en_title, zh_title = doc.source.name, ""
+        en_title, zh_title = _name(doc), ""
     parts = ['<!DOCTYPE html>', '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_e(en_title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
@@ -159,7 +191,9 @@ def render(doc: Document) -> str:
             sid = s.get("id")
             ref = f' <a class="ref" href="#{_e(sid)}">[{_e(sid)}]</a>' if sid else ""
             parts.append(f"<li>{_e(s.get('en'))}{ref}</li>")
-        parts.append("</ul></section>")
+        parts.append("</ul>")
+        parts += _dropped(doc.summary)
+        parts.append("</section>")
     parts.append("<main>")
     for block, segs in segs_by_block.items():
         parts.append(f'<section class="block {block.kind}" data-block="{block.index}">')
@@ -170,10 +204,11 @@ def render(doc: Document) -> str:
             parts.append(f'<p class="speaker">{_e(block.speaker_en or block.speaker)} '
                          f'<span lang="{zh_lang}">({_e(block.speaker)})</span></p>')
         for seg in segs:
-            notes = warnings_for(seg)
-            cls = "row flagged" if notes else "row"
-            parts.append(f'<div class="{cls}" id="{_e(seg.id)}" data-seg="{_e(seg.id)}">')
-            parts.append(f'<div class="zh" lang="{zh_lang}"><span class="id">{_e(seg.id)}</span>{_zh(seg)}</div>')
+            notes, state = warnings_for(seg), review_state(seg)
+            parts.append(f'<div class="{_row_class(seg, notes)}" id="{_e(seg.id)}" data-seg="{_e(seg.id)}">')
+            shown = f'<span class="id">{_e(seg.id)}</span>'
+            shown += f'<span class="state">✔ {_e(state)}</span>' if state else ""
+            parts.append(f'<div class="zh" lang="{zh_lang}">{shown}{_zh(seg)}</div>')
             untranslated = '<span class="boilerplate">(not translated: page furniture)</span>'
             en = _en(seg) if seg.target is not None else untranslated
             parts.append(f'<div class="en" lang="en">{en}{_matches(seg)}</div>')

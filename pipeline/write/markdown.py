@@ -5,7 +5,7 @@ release (no table per paragraph) and renders anywhere Markdown does."""
 from __future__ import annotations
 
 from ..records import Document, Segment
-from .notes import by_block, warnings_for
+from .notes import by_block, review_state, warnings_for
 
 
 def _en(segs: list[Segment]) -> str:
@@ -24,7 +24,9 @@ def escape(text: str) -> str:
 
 
 def _notes(segs: list[Segment]) -> list[str]:
-    return [f"- ⚠ {escape(n)} ({s.id})" for s in segs for n in warnings_for(s)]
+    """A person's review first (an approved segment's warnings were seen and accepted), then the warnings."""
+    states = [f"- ✔ {escape(state)} ({s.id})" for s in segs if (state := review_state(s))]
+    return states + [f"- ⚠ {escape(n)} ({s.id})" for s in segs for n in warnings_for(s)]
 
 
 def render(doc: Document) -> str:

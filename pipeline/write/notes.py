@@ -29,22 +29,59 @@ def term_as_written(seg: Segment, hit: GlossaryHit) -> str:
     return hit.zh
 
 
-def warnings_for(seg: Segment) -> list[str]:
-    """What a reviewer must look at in this segment: garbled input, figures that changed or
-    went missing, lost terms, and whatever else made its risk check or bad."""
+def as_written(seg: Segment, text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """A note about spans of the simplified text, quoting the source as it is written (a
+    reviewer of a traditional-script page must read 269名 and 公安廳 as the page has them)."""
+    if len(seg.text) != len(seg.norm):
+        return text
+    for s, e in spans:
+        if 0 <= s < e <= len(seg.norm) and seg.norm[s:e] != seg.text[s:e]:
+            text = text.replace(seg.norm[s:e], seg.text[s:e])
+    return text
+
+
+# Flags a reviewer must act on, in words; the others (repetition-retried, reviewed, approved)
+# describe zhen's own work or the review state, which the formats show otherwise.
+FLAG_NOTES = {
+    "glossary-fallback": "the glossary terms could not be kept through the model here, so this sentence was "
+                         "translated without them: check its terms",
+    "repetition-collapsed": "the model repeated itself and zhen removed the repetition: check that nothing is missing",
+    "fact-fixed": "zhen rewrote a figure to the value the Chinese states: check it",
+}
+
+
+def warnings_for(seg: Segment, terms: bool = True) -> list[str]:
+    """What a reviewer must look at in this segment, each said once: garbled input, figures that
+    changed or went missing, lost terms (unless `terms` is False: a format that lists every
+    glossary hit says it there), what zhen did that needs a look, and whatever else made its
+    risk check or bad."""
     out = [MOJIBAKE_NOTE] if "mojibake" in seg.flags else []
-    out += [describe(c) for c in seg.facts if c.status != "matched"]
-    out += [f"term {term_as_written(seg, h)} should read “{h.en}”" for h in seg.hits if h.status == "missing"]
-    # A rendering that has since changed is right for the release's date, but a reviewer decides.
-    out += [f"term {term_as_written(seg, h)} is rendered “{h.en}”, {h.dated}" for h in seg.hits
-            if h.dated and "now “" in h.dated]
+    out += [as_written(seg, describe(c), ((c.source.start, c.source.end),)) for c in seg.facts
+            if c.status != "matched"]
+    if terms:
+        out += [f"term {term_as_written(seg, h)} should read “{h.en}”" for h in seg.hits if h.status == "missing"]
+        # A rendering that has since changed is right for the release's date, but a reviewer decides.
+        out += [f"term {term_as_written(seg, h)} is rendered “{h.en}”, {h.dated}" for h in seg.hits
+                if h.dated and "now “" in h.dated]
+    out += [FLAG_NOTES[f] for f in seg.flags if f in FLAG_NOTES]
     # The risk checks' own reasons, less what the lines above already say (a changed or missing
     # figure, a missing term): an invented figure, an omission, a loop, Chinese left in the English.
-    out += [c.reason for c in seg.checks if c.kind not in _SAID_ABOVE]
+    out += [as_written(seg, c.reason, c.zh_spans) for c in seg.checks if c.kind not in _SAID_ABOVE]
     return out
 
 
 _SAID_ABOVE = {"fact-changed", "fact-missing", "term"}
+
+
+def review_state(seg: Segment) -> str | None:
+    """What a person did to this segment, for the review formats: "approved by X on DATE",
+    "English reviewed on DATE", or None for the machine's English."""
+    if not seg.reviewed:
+        return None
+    review = seg.review
+    who = f" by {review.by}" if review is not None and review.by else ""
+    when = f" on {review.at[:10]}" if review is not None and review.at else ""
+    return f"approved{who}{when}" if "approved" in seg.flags else f"English reviewed{who}{when}"
 
 
 def needs_review(seg: Segment) -> bool:
@@ -55,12 +92,9 @@ def needs_review(seg: Segment) -> bool:
 
 
 def unit_notes(seg: Segment) -> list[str]:
-    """Every note an exchange file carries for a unit: glossary hits, figure checks, flags."""
-    notes = [f"glossary: {term_as_written(seg, h)} = {h.en} ({h.status})" + (f": {h.dated}" if h.dated else "")
-             for h in seg.hits]
-    notes += [f"figure {c.status}: {describe(c)}" for c in seg.facts if c.status != "matched"]
-    if "mojibake" in seg.flags:
-        notes.append(MOJIBAKE_NOTE)
-    notes += [f"flag: {f}" for f in seg.flags]
-    notes += [f"risk {seg.risk}: {c.kind}: {c.reason}" for c in seg.checks]
-    return notes
+    """Every note an exchange file carries for a unit: its risk once, each glossary hit, then the
+    warnings (each problem once: a missing term is its glossary line, not a second note)."""
+    notes = [f"risk: {seg.risk}"] if seg.risk in ("check", "bad") else []
+    notes += [f"glossary: {term_as_written(seg, h)} = {h.en} ({h.status})" + (f": {h.dated}" if h.dated else "")
+              for h in seg.hits]
+    return notes + warnings_for(seg, terms=False)

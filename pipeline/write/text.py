@@ -4,6 +4,7 @@ review notes and no Chinese. What a reviewer must check goes to the review forma
 
 from __future__ import annotations
 
+from ..english import without_label
 from ..records import Document, Segment
 from .notes import by_block
 
@@ -19,6 +20,7 @@ def render(doc: Document) -> str:
         if not text:
             continue  # page furniture (not translated) and empty blocks
         if block.kind == "turn" and block.labelled:
-            text = f"{block.speaker_en or block.speaker}: {text}"
+            label = block.speaker_en or block.speaker or ""
+            text = f"{label}: {without_label(text, label)}"  # an English that carries it already: once
         out += [text, ""]
     return "\n".join(out).rstrip("\n") + "\n"
