@@ -1,6 +1,7 @@
 """Train the structure recognizer (pipeline/structure_model.json) and measure it on sites it never saw.
 
     nice -n 10 .venv/bin/python bench/train_structure.py [--dev ../shared/pages-dev] [--synth 300] [--no-write]
+        [--errors misread.tsv]   # the cross-validated decodes' misread lines, to study the families of errors
 
 The recognizer is a linear-chain CRF over a page's lines (pipeline.structure), trained here
 with CRFsuite on the annotated development pages plus synthetic transcripts
@@ -201,7 +202,9 @@ def fit(pages: Sequence[Page], c1: float, c2: float, rules: frozenset[str]) -> S
     trainer = pycrfsuite.Trainer(verbose=False)
     for p in pages:
         _, _, _, feats = _features(p.raw)
-        trainer.append([dict(f) for f in feats], p.states)  # type: ignore[attr-defined]
+        # Keys with a leading underscore are the decoder's guard flags, not CRF features.
+        trainer.append([{k: v for k, v in f.items() if not k.startswith("_")} for f in feats],  # type: ignore[attr-defined]
+                       p.states)
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": 100, "feature.possible_transitions": True})
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "m.crfsuite")
@@ -247,6 +250,23 @@ def label_pr(model: StructureModel, pages: Sequence[Page]) -> tuple[float, float
     return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0), tp + fn, tp + fp
 
 
+def misread(model: StructureModel, page: Page) -> str:
+    """The lines whose decoded kind or speaker is not the annotated one, as TSV rows: site, page,
+    line, sentences, annotated kind and speaker, decoded kind and speaker, the line's text."""
+    texts, norms, _, _ = _features(page.raw)
+    rows = []
+    for i, d in enumerate(structure.decide(texts, norms, model)):
+        gold = page.states[i] if page.states[i] in structure.KINDS else ("label" if page.states[i] == "label"
+                                                                          else "turn")
+        got = d.kind or "label"
+        want_speaker = page.speakers[i] if gold == "turn" else None
+        if gold != got or (gold == "turn" and d.speaker != want_speaker):
+            n = page.sentences[i] if page.sentences else 0
+            rows.append(f"{page.site}\t{page.name}\t{i}\t{n}\t{gold}\t{want_speaker or ''}\t{got}\t"
+                        f"{d.speaker or ''}\t{texts[i][:80]}\n")
+    return "".join(rows)
+
+
 def site_table(scores: dict[str, list[FileScore]]) -> list[str]:
     out = [f"{'site':<26} {'pages':>5} {'F1':>6} {'kind':>6} {'speaker':>8}  sentences (turn)"]
     for site in sorted(scores):
@@ -268,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cv", action="store_true", help="skip the held-out measurements")
     ap.add_argument("--no-write", action="store_true", help="do not overwrite pipeline/structure_model.json")
     ap.add_argument("--json", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--errors", type=Path, help="write the cross-validated decodes' misread lines here (TSV)")
     args = ap.parse_args(argv)
     dev = load_dev(args.dev)
     extra = load_dev(args.extra) if args.extra.is_dir() else []
@@ -343,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         real_p, real_r = tp / max(1, tp + fp), tp / max(1, tp + fn)
         print(f"label detector, real pages (cross-validated decodes): precision {real_p:.3f} recall {real_r:.3f} "
               f"({tp + fn} label lines)")
+        if args.errors:
+            args.errors.write_text("".join(misread(replace(m, rules=keep), p) for m, held in folds for p in held),
+                                   encoding="utf-8")
         figures["cv"] = {**rep.to_dict(), "sites": {s: ScoreReport(tuple(v)).to_dict() for s, v in by_site.items()},
                          "label_precision": real_p, "label_recall": real_r, "rules": sorted(keep),
                          "rule_deltas": delta, "every_rule": every_rep.to_dict()}

@@ -213,6 +213,9 @@ class _Doc:
     short_run: Sequence[int]  # length of the run of short lines without end marks this line is in (0: not one)
     unpunct_run: Sequence[int]  # the same for lines of any length up to 60 without end marks
     lead_run: Sequence[int]  # the run of lines opening with the same bullet or symbol
+    han: Sequence[int]  # each line's Han characters
+    phrase: Sequence[bool]  # a short line of prose: Han, no end mark, no furniture word or date
+    phrase_run: Sequence[int]  # the run of such lines this line is in (a phone-first story: 0 if not one)
 
 
 def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
@@ -240,8 +243,13 @@ def _doc(norms: Sequence[str], labels: Sequence[bool]) -> _Doc:
              for n in norms]
     lead = _runs([bool(c) and ((i > 0 and leads[i - 1] == c) or (i + 1 < len(leads) and leads[i + 1] == c))
                   for i, c in enumerate(leads)])
+    han = [len(HAN.findall(n)) for n in norms]
+    # Menus and tag clouds are bulleted or spaced; a phrase of prose is neither.
+    phrase = [4 <= h <= 30 and not _ENDER_ANY.search(n) and not b and not hd and not _DIGIT.search(n)
+              and not _BULLET.match(n) and " " not in n.strip()
+              for n, h, b, hd in zip(norms, han, boilerish, hard, strict=True)]
     return _Doc(norms, body, first, last, share, hard, labels, boilerish, first_soft, first_seen, last_seen, run,
-                short, unpunct, lead)
+                short, unpunct, lead, han, phrase, _runs(phrase))
 
 
 def _runs(flags: Sequence[bool]) -> list[int]:
@@ -376,6 +384,10 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
     # menus and tag clouds (runs of short unpunctuated lines), a second script (bilingual pages).
     f["counter"] = 1.0 if _COUNTER.search(n) else 0.0
     f["pipe_end"] = 1.0 if n.endswith("|") and len(n) > 2 else 0.0
+    # A photo table's cell: one caption closed by the cell's bar (a row of links has several bars).
+    cell = n.rstrip("| ")
+    f["table_cell"] = 1.0 if f["pipe_end"] and "|" not in cell and len(HAN.findall(cell)) >= 4 \
+        and not doc.hard[i] and not doc.boilerish[i] and not _ISO_DATE.search(cell) else 0.0
     f["pipe_only"] = 1.0 if set(flat) <= set("|｜") else 0.0
     f["cyrillic"] = 1.0 if _CYRILLIC.search(n) else 0.0
     f["short_run"] = doc.short_run[i] / 8
@@ -415,7 +427,54 @@ def line_features(doc: _Doc, i: int) -> dict[str, float]:
             f[name + "_ender"] = 1.0
         if len(m) <= 8:
             f[name + "_tiny"] = 1.0
+    _context_features(doc, i, f, su)
     return f
+
+
+_HTML_DEBRIS = re.compile(r"<!--|-->|</?[a-zA-Z]+[ >/]|\{|\}|[a-z]+=\"|&[a-z]+;|javascript|function\s*\(")
+
+
+def _context_features(doc: _Doc, i: int, f: dict[str, float], su: bool) -> None:
+    """What sets a line apart from the lines around it, and its weight in the page: furniture
+    comes in clusters of furniture, a subheading is a short line between long ones, a phrase
+    of a phone-first story sits among other phrases, and a line that holds most of the page's
+    text is its article, wherever it stands."""
+    n = doc.norms[i]
+    N = len(doc.norms)
+    sents = len(_ENDER_ANY.findall(n))
+    for cut in (2, 4, 8):
+        if sents >= cut:
+            f[f"sents>={cut}"] = 1.0
+    if len(n) > 160:
+        f["len>160"] = 1.0
+    # Most of the page's text, written as sentences or clauses: the article, not its furniture.
+    # A flag for the decoder's guard only (a leading underscore: no CRF weight), since on a short
+    # page every long line holds a large share, a turn as much as a paragraph.
+    dominant = doc.han[i] >= 40 and doc.han[i] / max(1, sum(doc.han)) >= 0.25
+    f["_dominant_prose"] = 1.0 if dominant and (sents >= 2 or len(re.findall(r"[，,]", n)) >= 3) \
+        and not doc.hard[i] and not any(w in n for k in ("v_spam", "v_site", "v_repost") for w in _VOCAB[k]) else 0.0
+    window = [j for j in range(max(0, i - 3), min(N, i + 4)) if j != i]
+    f["win_body"] = sum(doc.body[j] for j in window) / 6
+    f["win_furniture"] = sum(doc.hard[j] or doc.boilerish[j] for j in window) / 6
+    f["win_phrase"] = sum(doc.phrase[j] for j in window) / 6
+    f["inside_body"] = 1.0 if doc.first_body < i < doc.last_body else 0.0
+    f["phrase"] = 1.0 if doc.phrase[i] else 0.0
+    prev_body = i > 0 and doc.body[i - 1]
+    next_body = i + 1 < N and doc.body[i + 1]
+    if su and prev_body and next_body:
+        # A subheading between paragraphs is short; a longer line there is a sentence broken in two.
+        f["between_body" if len(n) <= 16 else "between_body_long"] = 1.0
+    if doc.phrase[i] and ((i > 0 and doc.phrase[i - 1]) or (i + 1 < N and doc.phrase[i + 1])):
+        f["phrase_among_phrases"] = 1.0
+    f["phrase_run"] = doc.phrase_run[i] / 8
+    f["phrase_run4"] = 1.0 if doc.phrase_run[i] >= 4 else 0.0
+    if doc.phrase[i] and f["win_furniture"] == 0.0:
+        f["phrase_no_furniture_near"] = 1.0
+    f["html_debris"] = 1.0 if _HTML_DEBRIS.search(n) else 0.0
+    f["latin_word_only"] = 1.0 if re.fullmatch(r"[A-Za-z][A-Za-z_-]{1,15}", n.strip()) else 0.0
+    f["at_handle"] = 1.0 if re.search(r"@\S", n) else 0.0
+    f["junk_symbols"] = 1.0 if len(n) >= 6 and doc.han[i] == 0 and len(re.findall(r"[^\w\s]", n)) >= len(n) / 5 \
+        else 0.0
 
 
 # What a release's headline reports: an event, an operation, a notice, a press conference.
@@ -432,7 +491,8 @@ def _is_meta(n: str) -> bool:
     if any(p.match(n) for p in BOILERPLATE) or _RULE_LINE.match(n.replace(" ", "")):
         return True
     dated = bool(_ISO_DATE.search(n) or _CN_DATE.search(n) or _CLOCK.search(n))
-    return dated and len(n) <= 80 and bool(_META_WORDS.search(n))
+    # A date with a source word, or with a view counter (`国新办 2022-03-10 977次`).
+    return dated and len(n) <= 80 and bool(_META_WORDS.search(n) or re.search(r"\d+\s*(次|阅读|浏览)\s*$", n))
 
 
 def _next_content(doc: _Doc, i: int) -> int | None:
@@ -522,6 +582,11 @@ def page_features(texts: Sequence[str], norms: Sequence[str]) -> tuple[list[Labe
             f.update(p.features)
             f["cand_alone" if p.alone else "cand_inline"] = 1.0
             f["cand_meta_role"] = 1.0 if texts[i][p.speaker_start:p.speaker_end].endswith(_META_ROLES) else 0.0
+            # The next line names the person in the third person (`马某某指出,…`): a report about
+            # them follows, not their speech; the line is a headline quoting them (rule 15).
+            person = re.search(r"[\u4e00-\u9fff]{2,3}$", texts[i][p.speaker_start:p.speaker_end])
+            if p.head == "name" and person and i + 1 < len(norms) and person.group() in texts[i + 1]:
+                f["next_names_speaker"] = 1.0
         for name, j in (("prev", i - 1), ("next", i + 1)):
             if 0 <= j < len(parses) and parses[j] is not None:
                 q = parses[j]
@@ -548,9 +613,15 @@ def _allowed(parses: Sequence[LabelParse | None], feats: Sequence[Mapping[str, f
     out = []
     for p, f in zip(parses, feats, strict=True):
         states = ["title", "heading", "paragraph", "boilerplate"]
-        ends = (("headline_ends_run" in rules and f.get("headline_like"))  # short, no end mark, no clause
+        ends = (("headline_ends_run" in rules and (f.get("headline_like")  # short, no end mark, no clause
+                                                    or (f.get("numbered") and f.get("short_unpunct"))  # 二、…
+                                                    or f.get("colon_heading")))  # 当前形势:…, no end mark
                 or ("caption_ends_run" in rules and f.get("caption"))  # 图为…, (记者 某某 摄)
                 or ("note_ends_run" in rules and f.get("stage_note")))  # (现场播放视频), (以下为…。)
+        if ("dominant_is_content" in rules and f.get("_dominant_prose")) or (
+                "phrases_are_content" in rules and f.get("phrase_run4")) or (
+                "cells_are_content" in rules and f.get("table_cell")):
+            states.remove("boilerplate")
         if not ends:
             states.append("turn")
         if p is not None:
@@ -565,7 +636,11 @@ def viterbi(model: StructureModel, feats: Sequence[Mapping[str, float]],
     parses a label, a turn only after a label or a turn."""
     if not feats:
         return []
-    allowed = _allowed(parses, feats, model.rules if rules is None else rules)
+    rules = model.rules if rules is None else rules
+    allowed = _allowed(parses, feats, rules)
+    # Rule 4: a speaker's run goes on until a label or a non-speech line (a heading, a caption,
+    # furniture, a stage direction): never straight into a plain paragraph.
+    runs_on = "turn_runs_on" in rules
     unary = [model.scores(f) for f in feats]
     neg = -1e18
     best: list[dict[str, float]] = [{s: unary[0][s] for s in allowed[0] if s != "turn"}]
@@ -575,7 +650,8 @@ def viterbi(model: StructureModel, feats: Sequence[Mapping[str, float]],
         ptr: dict[str, str] = {}
         for s in allowed[i]:
             cands = [(best[-1][p] + model.transitions.get((p, s), 0.0), p) for p in best[-1]
-                     if s != "turn" or p in SPEECH]
+                     if (s != "turn" or p in SPEECH) and not (runs_on and s == "paragraph" and p in SPEECH
+                                                              and "turn" in allowed[i])]
             if not cands:
                 row[s], ptr[s] = neg, next(iter(best[-1]))
                 continue
@@ -615,7 +691,10 @@ def decide(
             top = [(k, round(v, 2)) for k, v in model.contributions(feats[i], st)[:4]]
             if i:  # what the line above weighs for this state (a turn goes on after a label or a turn)
                 top.append((f"after {states[i - 1]}", round(model.transitions.get((states[i - 1], st), 0.0), 2)))
-            why.append(LineWhy(st, tuple(top), tuple(fired.get(i, ()))))
+            guards = tuple(g for g, feat in zip(_CONTENT_GUARDS, ("_dominant_prose", "phrase_run4", "table_cell"),
+                                                    strict=True)
+                           if g in model.rules and feats[i].get(feat))  # kept it out of furniture
+            why.append(LineWhy(st, tuple(top), (*guards, *fired.get(i, ()))))
     return out
 
 
@@ -636,6 +715,10 @@ def line_kinds(model: StructureModel, states: Sequence[str], norms: Sequence[str
             fired.setdefault(i, []).append("hard_rule")
         elif md[i] and texts:
             kinds[i] = "title" if _MD_HEADING.match(texts[i]).group(1) == "#" else "heading"  # type: ignore[union-attr]
+        elif any(md) and kinds[i] == "boilerplate" and not feats[i].get("hard_rule"):
+            # A Markdown file is written, not scraped: no site furniture but what the rules name.
+            kinds[i] = "paragraph"
+            fired.setdefault(i, []).append("markdown")
     probs = [_softmax(model.scores(f)) for f in feats] if "one_title" in rules else []
     for name, rule in _RULES:
         if name in rules:
@@ -853,7 +936,11 @@ _RULES: tuple[tuple[str, Rule], ...] = (
 )
 # Rules that end a speaker's run (conventions, rule 14): the line cannot go on with a turn.
 _RUN_ENDERS = ("headline_ends_run", "caption_ends_run", "note_ends_run")
-RULE_NAMES = (*_RUN_ENDERS, "hard_rule", *(name for name, _ in _RULES))
+# Constraints on the decode that keep a line out of furniture: a line holding most of the page's
+# text in sentences, a run of four or more phrases of prose (a phone-first story), a photo table's
+# caption cell.
+_CONTENT_GUARDS = ("dominant_is_content", "phrases_are_content", "cells_are_content")
+RULE_NAMES = (*_RUN_ENDERS, "turn_runs_on", *_CONTENT_GUARDS, "hard_rule", *(name for name, _ in _RULES))
 
 
 __all__ = ["BOILERPLATE", "KINDS", "RULE_NAMES", "STATES", "LabelMatch", "LineDecision", "LineWhy", "StructureModel",

@@ -71,6 +71,9 @@ NOTICE_ITEMS = ["一、管制时间:", "二、管制路段:", "三、管制措�
 SALUTATIONS = ["各位记者朋友:", "女士们、先生们,记者朋友们:", "各位媒体朋友,大家上午好:", "同志们:"]
 HEADLINE_GIST = ["严打电诈决不手软", "守护群众钱袋子", "让群众安全感更足", "全链条打击跨境赌博", "数据说话见成效",
                  "案件侦办取得突破", "平安建设永远在路上", "警民同心护平安", "这支队伍值得信赖"]
+SUBHEADINGS = ["侦破各类{crime}案件{n}余起", "{org}回应社会热点问题", "严控重点区域安全", "多措并举守护群众安全",
+               "抓获犯罪嫌疑人{m}名", "全链条打击{crime}犯罪", "线上线下同步宣传", "部门联动形成合力", "案件背后的故事",
+               "{crime}呈现新特点", "“群众的满意就是我们的标准”", "专案攻坚 一网打尽"]
 LATIN_NAMES = ["Li Wei", "Zhang Min", "Wang Jianguo", "Liu Yang", "Chen Jing", "Host", "Reporter", "Zhao Lei"]
 ENGLISH = ["Thank you for your question.", "We will keep up the pressure on telecom fraud.",
            "The case is still under investigation.", "Ladies and gentlemen, good morning."]
@@ -185,15 +188,20 @@ def synth_pages(n: int, seed: int = 0) -> list[SynthPage]:
         kind = c.r.random()
         page = SynthPage(f"synth-{seed}-{i:04d}")
         site = Composer(seed * 100_003 + i)  # the site's furniture draws apart: the pages' labels stay as they are
-        _furniture_top(c, page)
-        _site_top(site, page)
-        if kind < 0.6:
+        if not 0.70 <= kind < 0.73:  # a phone-first repost starts with its story
+            _furniture_top(c, page)
+            _site_top(site, page)
+        if kind < 0.58:
             _transcript(c, page)
-        elif kind < 0.75:
+        elif kind < 0.70:
             _news(c, page)
             _photo_table(site, page)
             if site.r.random() < 0.35:
                 _phrase_story(site, page)
+        elif kind < 0.73:
+            _phrase_story(site, page)
+        elif kind < 0.77:
+            _flattened(site, page)
         elif kind < 0.9:
             _notice(c, page)
             if site.r.random() < 0.5:
@@ -222,6 +230,9 @@ REPOST_TAIL = ["阅读原文", "在看", "点个“在看”,你最好看", "长
                "投稿邮箱:news{n}@example.com", "0", "{n}", "分享至", "链接已复制", "相关文章:"]
 COUNTERS = ["{n}次", "阅读 {n}", "{place}发布 {y}-0{mo}-1{mo} {n}次", "@{org} 等 {y}-0{mo}-1{mo} 10:05:57",
             "跳至主要内容", "当前位置:首页 > 新闻中心 > 正文", "图片实录 更多>>", "{y}年{mo}月5日(星期五)"]
+CMS_DEBRIS = ["<!-- /{n}/web_news/article_{m} -->", "var _hmt = _hmt || [];", "document.write('<div id=\"ad{m}\">');",
+              "close", "arrow", "menu", "search", "top", "{{$item.title}}", "<div class=\"share\"></div>",
+              "&nbsp;&nbsp;", "// ]]>"]
 ENGLISH_NEWS = ["Police in the city have cracked a major telecom fraud case, arresting dozens of suspects.",
                 "The ministry said it would keep up the pressure on cross-border gambling",
                 "Officials urged residents to report clues by calling 110.",
@@ -252,6 +263,10 @@ def _site_tail(c: Composer, page: SynthPage) -> None:
     if c.r.random() < 0.35:
         for _ in range(c.r.randint(1, 5)):
             page.lines.append((c.fill(c.pick(REPOST_TAIL)), "boilerplate", None, False))
+    if c.r.random() < 0.15:
+        # What a scraper keeps of the page's code and icons.
+        for _ in range(c.r.randint(1, 3)):
+            page.lines.append((c.fill(c.pick(CMS_DEBRIS)), "boilerplate", None, False))
 
 
 def _photo_table(c: Composer, page: SynthPage) -> None:
@@ -270,8 +285,12 @@ def _photo_table(c: Composer, page: SynthPage) -> None:
 
 def _phrase_story(c: Composer, page: SynthPage) -> None:
     """A phone-first repost that breaks a story into phrases, one a line, most without end marks:
-    each line is its own paragraph (not a menu, not a heading)."""
+    each line is its own paragraph (not a menu, not a heading); the site's picture and
+    read-more prompts fall between the phrases."""
+    prompt = c.pick(PHRASE_FURNITURE).replace("{site}", c.pick(SITES))
     for _ in range(c.r.randint(2, 5)):
+        if c.r.random() < 0.4:
+            page.lines.append((prompt, "boilerplate", None, False))
         for piece in re.split(r"(?<=[,。;!?])", c.speech(c.r.randint(1, 2))):
             piece = piece.strip()
             if not piece:
@@ -281,6 +300,26 @@ def _phrase_story(c: Composer, page: SynthPage) -> None:
             if piece:
                 page.lines.append((piece, "paragraph", None, False))
     page.lines.append((c.pick(["转发提醒!", "扩散周知!", "请转给身边的人!"]), "paragraph", None, False))
+
+
+PHRASE_FURNITURE = ["打开{site}APP 查看更多图片", "点击查看大图", "展开全文", "查看更多图片", "点击播放视频",
+                    "打开{site}客户端 阅读全文"]
+SITES = ["网易新闻", "搜狐", "今日头条", "腾讯新闻", "凤凰新闻", "澎湃"]
+
+
+def _flattened(c: Composer, page: SynthPage) -> None:
+    """An article reposted on an unrelated site as one long line (its speech run together), a
+    headline and a date line above it, the host site's adverts under it: the one long line is the
+    content, however much furniture stands around it."""
+    add = page.lines.append
+    add((f"{c.org()}:{c.pick(HEADLINE_GIST)}", "title", None, True))
+    add((c.fill(c.pick(["发布时间: {y}-0{mo}-06", "{y}-0{mo}-12 09:30", "来源:{org} 发布时间:{y}-0{mo}-1{mo}"])),
+         "boilerplate", None, False))
+    add((c.fill("据{org}网站消息,") + c.speech(c.r.randint(6, 12)), "paragraph", None, False))
+    for _ in range(c.r.randint(1, 4)):
+        add((c.pick(["扫码加微信了解更多产品和服务!", "微信", "客服热线:400-800-{n}", "在线咨询", "立即下载APP",
+                     "商务合作请联系我们", "友情链接", "关于我们 | 联系我们 | 网站地图"]).replace("{n}", "1234"),
+             "boilerplate", None, False))
 
 
 def _reward_items(c: Composer, page: SynthPage) -> None:
@@ -356,10 +395,19 @@ def _news(c: Composer, page: SynthPage) -> None:
     who = c.pick([name, c.org() + c.pick(TITLES) + name, c.pick(TITLES) + name])
     add((f"{who}:{c.pick(HEADLINE_GIST)}", "title", None, True))
     page.say(c.fill("新华社北京{mo}月12日电 {org}近日通报,") + c.speech(2), "paragraph")
-    if c.r.random() < 0.5:
-        add((f"{c.name()}:{c.pick(HEADLINE_GIST)}", "heading", None, True))
+    if c.r.random() < 0.55:
+        # A subheading quoting someone, and a report that names them in the third person.
+        quoted = c.name()
+        add((f"{quoted}:{c.pick(HEADLINE_GIST)}", "heading", None, True))
+        if c.r.random() < 0.6:
+            lead = c.pick([f"{quoted}表示,", f"对此,{quoted}指出,", f"有关情况,{quoted}介绍说,"])
+            page.say(lead + c.speech(1), "paragraph", body=len(lead))
+    subheads = c.r.random() < 0.4
     for _ in range(c.r.randint(1, 4)):
-        page.say(c.speech(), "paragraph")
+        if subheads:
+            # A report in sections: a short subheading without end mark between paragraphs.
+            add((c.fill(c.pick(SUBHEADINGS)), "heading", None, False))
+        page.say(c.speech(c.r.randint(1, 3)), "paragraph")
     if c.r.random() < 0.4:
         # A newspaper's layout: a label line over a headline; the headline ends the run, so the
         # label yields no turn and the report under it is narrative.

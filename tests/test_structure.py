@@ -537,3 +537,35 @@ def test_a_text_of_one_line_is_content() -> None:
     # zhen translate --text and the server's quick translation give one sentence: never furniture.
     for text in ("这是测试词。", "公安部召开新闻发布会。", "某市警方破获一起电信诈骗案,抓获嫌疑人5名。"):
         assert [b.kind for b in segment_text(text).blocks] in (["paragraph"], ["title"]), text
+
+
+# ---------------------------------------------------------------- content among furniture
+
+
+def test_one_long_line_among_furniture_is_the_article() -> None:
+    # A Q&A reposted on an unrelated site as one long line cut off by the excerpt, the host's
+    # adverts under it: the line holds most of the page's text in sentences, so it is content.
+    text = ("某省公安厅:全力查找改革开放以来走失的老\n发布时间: 2024-03-02\n"
+            "据某省公安厅网站消息,3月1日,省公安厅召开新闻发布会,会上有记者提问,走失老人牵动人心,"
+            "能否介绍一下今年公安机关在这方面有哪些具体部署?谢谢。 省公安厅刑侦总队副总队长 周某某:"
+            "谢谢您的提问。今年,全省公安机关将继续开展专项行动,依托大数据比对,全力查找走失人员。"
+            "截至目前,已帮助200余名走失老人回家。我们也提醒广大家属,及时报警,提供照片和体貌特征。"
+            "下一步,我们将会同民政部门建立信息共享机制,让更多家庭早日团圆,同时\n\n\n"
+            "扫码加微信详细咨询某某养老产品和平台服务!\n\n微信")
+    kinds = [b.kind for b in segment_text(text).blocks]
+    assert kinds == ["title", "boilerplate", "paragraph", "boilerplate", "boilerplate"]
+
+
+def test_a_phone_first_story_at_the_top_of_the_page_is_paragraphs() -> None:
+    # A story broken into phrases, one a line, from the first line on, with the site's picture
+    # prompts between them: the phrases are paragraphs, the prompts furniture.
+    lines = ["“砰 ——”", "一声巨响打破清晨的宁静", "巡逻警车闪灯疾驰", "瞬间拦住一辆可疑面包车",
+             "三名民警迅速下车形成包围", "打开某某新闻 查看更多图片", "4月2日8时", "一场现实版“抓捕行动”",
+             "在城南大道上演", "打开某某新闻 查看更多图片",
+             "4月2日7时许", "某区公安分局接到群众报警称", "家中停放的电动车不见了", "接警后民警立即调取监控",
+             "很快锁定了嫌疑人的行踪", "目前嫌疑人已被依法刑事拘留", "提醒广大群众停车记得上锁!", "◆编辑:某某"]
+    kinds = [b.kind for b in segment_text("\n".join(lines)).blocks]
+    prompts = [i for i, line in enumerate(lines) if "查看更多图片" in line]
+    assert [kinds[i] for i in prompts] == ["boilerplate"] * 2
+    assert kinds[-1] == "boilerplate"
+    assert all(kinds[i] == "paragraph" for i in range(1, len(lines) - 1) if i not in prompts)
