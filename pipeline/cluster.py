@@ -27,11 +27,11 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .batch import DocResult
 from .cedict import cedict_gloss
@@ -198,7 +198,14 @@ def connect(address: str, env: dict[str, str], token: str | None = None) -> Any:
                              option="cluster") from None
         finally:
             watchdog.cancel()
-    logging.getLogger("ray.data").setLevel(logging.ERROR)  # Ray Data sets its own level at init
+    data_log = logging.getLogger("ray.data")
+    data_log.setLevel(logging.ERROR)  # Ray Data sets its own level at init
+    for handler in data_log.handlers:
+        # Ray Data logs a failed task with its traceback on the console before the error reaches
+        # us, and zhen reports the failure in one line of its own; the session's ray-data.log
+        # (a plain Handler, not a StreamHandler) keeps the traceback for whoever runs the cluster.
+        if isinstance(handler, logging.StreamHandler):
+            handler.setLevel(logging.CRITICAL)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
@@ -491,6 +498,22 @@ def translate_stream(ray: Any, chunks: list[list[tuple[int, str, str, bytes]]], 
                              pickle.loads(memory) if memory else None, int(pid))
 
 
+T = TypeVar("T")
+
+
+def _lost_work_as_one_line(ray: Any, work: Callable[[], Iterable[T]]) -> Iterator[T]:
+    """Ray's own failures (work whose owner process died beyond what Ray retries, a node lost
+    with the only copy of a block) as zhen's one-line error: what was written stays written,
+    and the same command again does the rest."""
+    try:
+        yield from work()
+    except ray.exceptions.RayError as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise ZhenError(f"the cluster lost work it could not recover ({type(exc).__name__}: {first}); "
+                        "the documents written so far are kept: run the same command again to do the "
+                        "rest") from None
+
+
 # ---------------------------------------------------------------------------- the backend of run_translate
 
 
@@ -533,7 +556,7 @@ class RayBackend:
         # Settings that decide outputs and live in the environment travel with the job.
         env = {k: os.environ[k] for k in ("SOURCE_DATE_EPOCH", "ZHEN_MAX_MB") if k in os.environ}
         self.ray = connect(self.options.cluster or "", env, self.options.cluster_token)
-        meta = read_all(self.ray, items)
+        meta = list(_lost_work_as_one_line(self.ray, lambda: read_all(self.ray, items)))
         failures += [DocResult(m["path"], error=m["error"]) for m in meta if m["error"]]
         stubs = []
         for m in meta:
@@ -568,7 +591,8 @@ class RayBackend:
         tm = ctx.memory
         memory_ref = ray.put(tm.entries(context) if tm is not None and context is not None else {})
         written: set[int] = set()
-        for t in translate_stream(ray, work, job, actor_stages, model_ref, memory_ref):
+        for t in _lost_work_as_one_line(
+                ray, lambda: translate_stream(ray, work, job, actor_stages, model_ref, memory_ref)):
             if t.index in written:
                 continue  # a chunk Ray ran twice (its actor died as it finished): written already
             written.add(t.index)
