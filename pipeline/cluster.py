@@ -89,7 +89,9 @@ def use_token_auth(token: str | None = None) -> bool:
     would find (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH, ~/.ray/auth_token) turns token mode on,
     as `ray start --head` does for the cluster it starts once that file exists. Ray connects
     to an explicit address without it, and a cluster with tokens then refuses the driver.
-    A driver in token mode also joins a cluster without tokens (the token is not checked)."""
+    A driver in token mode also joins a cluster without tokens, but that cluster's nodes then
+    cannot fetch the driver's objects (measured: OwnerDiedError on the second node): set
+    RAY_AUTH_MODE=disabled for such a cluster; the one-line error of a lost run says so."""
     if token:
         os.environ["RAY_AUTH_TOKEN"] = token
         os.environ["RAY_AUTH_MODE"] = "token"
@@ -509,9 +511,13 @@ def _lost_work_as_one_line(ray: Any, work: Callable[[], Iterable[T]]) -> Iterato
         yield from work()
     except ray.exceptions.RayError as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        hint = ""
+        if "OwnerDied" in type(exc).__name__ + str(exc) and os.environ.get("RAY_AUTH_MODE", "").lower() == "token":
+            hint = ("; if the cluster runs without token authentication while this machine has a token "
+                    "(~/.ray/auth_token, RAY_AUTH_TOKEN), run with RAY_AUTH_MODE=disabled")
         raise ZhenError(f"the cluster lost work it could not recover ({type(exc).__name__}: {first}); "
                         "the documents written so far are kept: run the same command again to do the "
-                        "rest") from None
+                        f"rest{hint}") from None
 
 
 # ---------------------------------------------------------------------------- the backend of run_translate

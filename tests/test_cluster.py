@@ -60,7 +60,12 @@ class Batch:
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """The two nodes (tests/ray_nodes.py; bench/cluster.py starts them the same way for the benchmark)."""
     root = tmp_path_factory.mktemp("ray")
-    with loopback_cluster(root) as (address, groups):
+    # The nodes run without token authentication; so must the drivers of these tests (this process
+    # and its subprocesses), whatever this machine holds: with a ~/.ray/auth_token left by another
+    # program, a driver in token mode sends a token the nodes do not know how to check, and the
+    # nodes cannot fetch its objects (Ray reports the driver as dead: OwnerDiedError).
+    with pytest.MonkeyPatch.context() as mp, loopback_cluster(root) as (address, groups):
+        mp.setenv("RAY_AUTH_MODE", "disabled")
         yield Cluster(address, groups, root)
 
 
