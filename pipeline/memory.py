@@ -15,7 +15,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -159,6 +159,16 @@ class TranslationMemory:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
+    def _rows_in(self, sql: str, values: Iterable[str]) -> list[Any]:
+        """The rows of `sql` whose `IN ({})` holds any of `values`: 500 at a time, under SQLite's
+        limit on the parameters of one statement."""
+        items = sorted(set(values))
+        rows: list[Any] = []
+        for i in range(0, len(items), 500):
+            chunk = items[i : i + 500]
+            rows += self._conn().execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+        return rows
+
     @staticmethod
     def key(context: str, source: str) -> str:
         return hashlib.sha256(f"{context}\0{source}".encode()).hexdigest()
@@ -167,14 +177,8 @@ class TranslationMemory:
     def get_many(self, context: str, sources: Sequence[str]) -> dict[str, Translation]:
         out: dict[str, Translation] = {}
         keys = {self.key(context, s): s for s in set(sources)}
-        items = list(keys)
-        for i in range(0, len(items), 500):
-            chunk = items[i : i + 500]
-            rows = self._conn().execute(
-                f"SELECT key, target, flags FROM tm WHERE key IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall()
-            for k, target, extra in rows:
-                out[keys[k]] = _translation(target, json.loads(extra))
+        for k, target, extra in self._rows_in("SELECT key, target, flags FROM tm WHERE key IN ({})", keys):
+            out[keys[k]] = _translation(target, json.loads(extra))
         return out
 
     @_guarded(lambda: None)
@@ -193,13 +197,8 @@ class TranslationMemory:
         """Stored results of other deterministic work (glossary matching), by namespace and key."""
         out: dict[str, Any] = {}
         want = {self.key(namespace, k): k for k in set(keys)}
-        items = list(want)
-        for i in range(0, len(items), 500):
-            chunk = items[i : i + 500]
-            for k, v in self._conn().execute(
-                f"SELECT key, value FROM memo WHERE key IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall():
-                out[want[k]] = json.loads(v)
+        for k, v in self._rows_in("SELECT key, value FROM memo WHERE key IN ({})", want):
+            out[want[k]] = json.loads(v)
         return out
 
     @_guarded(dict)
@@ -249,15 +248,10 @@ class TranslationMemory:
     def reviewed_get(self, sources: Sequence[str]) -> dict[str, tuple[str, str | None, str | None]]:
         """source sentence -> (reviewed English, reviewer, when)."""
         out: dict[str, tuple[str, str | None, str | None]] = {}
-        items = sorted(set(sources))
-        for i in range(0, len(items), 500):
-            chunk = items[i : i + 500]
-            for src, tgt, by, at in self._conn().execute(
-                f"SELECT source, target, reviewer, reviewed_at FROM reviewed WHERE source IN "
-                f"({','.join('?' * len(chunk))})", chunk
-            ).fetchall():
-                if tgt.strip():  # a blank English a memory of an older zhen kept is no translation
-                    out[src] = (unlabelled_pair(src, tgt)[1], by, at)  # an older zhen kept labels
+        for src, tgt, by, at in self._rows_in(
+                "SELECT source, target, reviewer, reviewed_at FROM reviewed WHERE source IN ({})", sources):
+            if tgt.strip():  # a blank English a memory of an older zhen kept is no translation
+                out[src] = (unlabelled_pair(src, tgt)[1], by, at)  # an older zhen kept labels
         return out
 
     @_guarded(dict)
@@ -265,17 +259,12 @@ class TranslationMemory:
         """source sentence -> (origin, the checks its reviewed English failed when it was stored),
         for the sentences stored with any."""
         out: dict[str, tuple[str, tuple[Flag, ...]]] = {}
-        items = sorted(set(sources))
-        for i in range(0, len(items), 500):
-            chunk = items[i : i + 500]
-            for src, origin, checks in self._conn().execute(
-                f"SELECT source, origin, checks FROM reviewed WHERE checks IS NOT NULL AND source IN "
-                f"({','.join('?' * len(chunk))})", chunk
-            ).fetchall():
-                found = tuple(Flag(c["kind"], (), (), c["reason"], "bad" if c.get("severity") == "bad" else "check")
-                              for c in json.loads(checks) if c.get("kind") and c.get("reason"))
-                if found:
-                    out[src] = (origin, found)
+        for src, origin, checks in self._rows_in(
+                "SELECT source, origin, checks FROM reviewed WHERE checks IS NOT NULL AND source IN ({})", sources):
+            found = tuple(Flag(c["kind"], (), (), c["reason"], "bad" if c.get("severity") == "bad" else "check")
+                          for c in json.loads(checks) if c.get("kind") and c.get("reason"))
+            if found:
+                out[src] = (origin, found)
         return out
 
     @_guarded(lambda: None)
