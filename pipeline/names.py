@@ -592,7 +592,18 @@ def rendering(name: Name, en: str) -> tuple[str, int, int] | None:
 def find_names(norm: str, model: NameModel | None = None,
                tags: Sequence[tuple[str, str]] | None = None) -> list[Name]:
     """The person names of one normalized text, in order (a withheld name's span takes its role word)."""
-    model = model or default_model()
+    if tags is None and (model is None or model is default_model()):
+        # The names stage and the risk check's names ask the same of each sentence: decided once.
+        return list(_names_by_default_model(norm))
+    return _decided(norm, model or default_model(), tags)
+
+
+@lru_cache(maxsize=4096)
+def _names_by_default_model(norm: str) -> tuple[Name, ...]:
+    return tuple(_decided(norm, default_model(), None))
+
+
+def _decided(norm: str, model: NameModel, tags: Sequence[tuple[str, str]] | None) -> list[Name]:
     found = withheld(norm)
     taken = {i for n in found for i in range(n.start, n.end)}
     for c in candidates(norm, tags):
